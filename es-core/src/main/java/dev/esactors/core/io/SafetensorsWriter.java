@@ -1,0 +1,95 @@
+package dev.esactors.core.io;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.esactors.core.torch.DType;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.Tensor;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Writes tensors as a safetensors file in the layout the reference implementation produces (and Hugging Face
+ * transformers loads): JSON header padded with spaces to a multiple of 8 bytes, tensors contiguous and in the
+ * order given, without gaps. Writes are atomic: a temporary file is fsynced, then renamed over the target.
+ */
+public final class SafetensorsWriter {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long WRITE_CHUNK = 1L << 28;
+
+    private SafetensorsWriter() {
+    }
+
+    /** Writes {@code tensors} (in iteration order) and {@code metadata} to {@code path}, atomically. */
+    public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) {
+        byte[] header = header(tensors, metadata);
+        AtomicFiles.write(path, channel -> {
+            ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
+            writeFully(channel, prefix.flip());
+            writeFully(channel, ByteBuffer.wrap(header));
+            for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+                writeData(channel, e.getValue());
+            }
+        });
+    }
+
+    private static byte[] header(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        ObjectNode root = JSON.createObjectNode();
+        if (!metadata.isEmpty()) {
+            ObjectNode meta = root.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            Tensor t = e.getValue();
+            if (!t.device().is_cpu()) {
+                throw new IllegalArgumentException("tensor '" + e.getKey() + "' must be on the CPU to be written");
+            }
+            DType dtype = DType.of(t.scalar_type());
+            ObjectNode node = root.putObject(e.getKey());
+            node.put("dtype", dtype.safetensorsName());
+            ArrayNode shape = node.putArray("shape");
+            for (int d = 0; d < t.dim(); d++) {
+                shape.add(t.size(d));
+            }
+            long bytes = t.numel() * dtype.bytes();
+            node.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] json = root.toString().getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) / 8 * 8; // data stays 8-byte aligned for zero-copy readers
+        byte[] out = new byte[padded];
+        System.arraycopy(json, 0, out, 0, json.length);
+        for (int i = json.length; i < padded; i++) {
+            out[i] = ' ';
+        }
+        return out;
+    }
+
+    private static void writeData(FileChannel channel, Tensor tensor) throws IOException {
+        Tensor contiguous = tensor.contiguous();
+        long length = contiguous.nbytes();
+        if (length == 0) {
+            return;
+        }
+        BytePointer data = new BytePointer(contiguous.data_ptr()).capacity(length);
+        for (long done = 0; done < length; done += WRITE_CHUNK) {
+            long n = Math.min(WRITE_CHUNK, length - done);
+            writeFully(channel, data.position(done).limit(done + n).asBuffer());
+        }
+    }
+
+    private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+    }
+}

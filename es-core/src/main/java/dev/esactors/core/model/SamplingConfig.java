@@ -1,0 +1,23 @@
+package dev.esactors.core.model;
+
+/**
+ * How tokens are chosen: greedy (temperature 0, the ES default), or sampling at {@code temperature} from the
+ * smallest set of tokens whose probability reaches {@code topP}, driven by a generator seeded with {@code seed}.
+ */
+public record SamplingConfig(double temperature, double topP, long seed) {
+
+    public static final SamplingConfig GREEDY = new SamplingConfig(0, 1, 0);
+
+    public SamplingConfig {
+        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
+        }
+    }
+
+    public boolean greedy() {
+        return temperature == 0;
+    }
+}

@@ -1,0 +1,40 @@
+package dev.esactors.core.model;
+
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.T_TensorTensor_T;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Temperature and nucleus (top-p) sampling from LibTorch's CPU generator. Sampling runs on the CPU whatever the
+ * model's device, so a seed gives the same tokens on CPU and GPU replicas.
+ */
+final class TopPSampler implements Sampler {
+
+    private final double temperature;
+    private final double topP;
+    private final Generator generator;
+
+    TopPSampler(SamplingConfig config) {
+        this.temperature = config.temperature();
+        this.topP = config.topP();
+        this.generator = torch.createCPUGenerator(config.seed());
+    }
+
+    @Override
+    public Tensor next(Tensor logits) {
+        Tensor probs = torch.softmax(logits.div(new Scalar(temperature)), -1); // (B, V)
+        T_TensorTensor_T sorted = torch.sort(probs, -1, true);
+        Tensor sortedProbs = sorted.get0();
+        Tensor order = sorted.get1();
+        if (topP < 1) {
+            // Drop a token when the tokens ranked above it already reach top_p; the first always stays.
+            Tensor before = torch.cumsum(sortedProbs, -1).sub(sortedProbs);
+            sortedProbs = sortedProbs.masked_fill(before.gt(new Scalar(topP)), new Scalar(0.0));
+        }
+        Tensor rank = torch.multinomial(sortedProbs, 1, false, new GeneratorOptional(generator)); // (B, 1)
+        return torch.gather(order, -1, rank).squeeze(-1);
+    }
+}

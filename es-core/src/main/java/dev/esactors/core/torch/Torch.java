@@ -1,0 +1,71 @@
+package dev.esactors.core.torch;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.pytorch.global.torch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** The one place that loads LibTorch's native libraries into this JVM. */
+public final class Torch {
+
+    /**
+     * The large LibTorch libraries unpacked before {@link Loader#load}. Without this, on a machine with a
+     * system libtorch (Debian's python3-torch, libtorch-dev) a first run with an empty JavaCPP cache dies
+     * with SIGSEGV: the dynamic loader resolves the dependencies of the JNI library to the system copies.
+     */
+    private static final String[] PRELOADED = {"libc10.so", "libtorch_cpu.so", "libtorch.so"};
+
+    private Torch() {
+    }
+
+    /** Loads LibTorch once; later calls return at once. Safe from any thread. */
+    public static void load() {
+        Holder.touch();
+    }
+
+    /** Sets LibTorch's intra-op thread count (the BLAS also reads {@code OMP_NUM_THREADS} at start-up). */
+    public static void setThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        load();
+        torch.set_num_threads(threads);
+    }
+
+    /** The intra-op thread count in force. */
+    public static int threads() {
+        load();
+        return torch.get_num_threads();
+    }
+
+    /** Class-holder idiom: the JVM runs the static initialiser exactly once, under its own lock. */
+    private static final class Holder {
+        static {
+            // DJL's tokenizers (loaded beside us) phone home unless told not to; we never reach the network.
+            System.setProperty("offline", "true");
+            // JavaCPP would otherwise refuse native allocations beyond twice the Java heap; model weights,
+            // KV caches and activations live natively and are freed deterministically by PointerScopes.
+            if (System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") == null) {
+                System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
+            }
+            String platform = Loader.getPlatform();
+            for (String lib : PRELOADED) {
+                String resource = "/org/bytedeco/pytorch/" + platform + "/" + lib;
+                if (torch.class.getResource(resource) == null) {
+                    continue; // a GPU or other build may name its libraries differently: nothing to pre-unpack
+                }
+                try {
+                    Loader.cacheResource(torch.class, resource);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot unpack LibTorch library " + resource, e);
+                }
+            }
+            Loader.load(torch.class);
+        }
+
+        static void touch() {
+            // the static initialiser above has run by the time this returns
+        }
+    }
+}
