@@ -1,0 +1,156 @@
+package dev.esactors.cli;
+
+import dev.esactors.core.model.Architecture;
+import dev.esactors.core.model.BatchGenerator;
+import dev.esactors.core.model.Completion;
+import dev.esactors.core.model.Decoder;
+import dev.esactors.core.model.ModelConfig;
+import dev.esactors.core.model.ModelLoader;
+import dev.esactors.core.model.RopeConfig;
+import dev.esactors.core.model.SamplingConfig;
+import dev.esactors.core.torch.DeviceSpec;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code es-actors bench}: greedy decode throughput at several batch sizes for the embedded model and a random
+ * ~20M-parameter Llama, set against this machine's measured fp32 matmul rate. A benchmark, not a test: it
+ * prints figures and asserts nothing.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure decode throughput (tokens/s) and the share of the machine's fp32 matmul rate it reaches.")
+final class BenchCommand implements Callable<Integer> {
+
+    /** A Llama of about 20M parameters (dim 512, 6 layers, GQA 8/4, vocabulary 8192, tied embeddings). */
+    static final ModelConfig LLAMA_20M = new ModelConfig(Architecture.LLAMA, 512, 1408, 6, 8, 4, 64, 8192, 2048,
+            1e-5, RopeConfig.plain(10000), true, false, false, false, 1, List.of(2), -1, 0.02);
+
+    @Mixin
+    RuntimeOptions runtime;
+
+    @Option(names = "--batch-sizes", split = ",", defaultValue = "1,8,64", description = "(default: ${DEFAULT-VALUE})")
+    List<Integer> batchSizes;
+
+    @Option(names = "--new-tokens", defaultValue = "64", description = "tokens generated per sequence (default: ${DEFAULT-VALUE})")
+    int newTokens;
+
+    @Option(names = "--prompt-tokens", defaultValue = "16", description = "prompt length (default: ${DEFAULT-VALUE})")
+    int promptTokens;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "timed runs per point; the best is kept (default: ${DEFAULT-VALUE})")
+    int repeats;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        runtime.applyThreads();
+        PrintWriter out = spec.commandLine().getOut();
+        DeviceSpec device = runtime.deviceSpec();
+        out.printf("device %s, dtype %s, %d LibTorch threads, %d new tokens after a %d-token prompt, best of %d%n",
+                device, runtime.workingDType(), torch.get_num_threads(), newTokens, promptTokens, repeats);
+        double matmulFlops = matmulRate(device);
+        out.printf("fp32 matmul 1024x1024: %.1f GFLOP/s%n", matmulFlops / 1e9);
+        out.flush();
+
+        List<String> names = List.of(runtime.model == null ? "stories260K (embedded)" : runtime.model.toString(),
+                "random Llama 20M");
+        for (String name : names) {
+            Decoder decoder = name.startsWith("random")
+                    ? ModelLoader.random(LLAMA_20M, 42, device, runtime.workingDType())
+                    : runtime.loadModel();
+            ModelConfig c = decoder.config();
+            out.printf("%n%s: %,d parameters%n", name, c.parameterCount());
+            out.printf("%6s %14s %12s %14s%n", "batch", "tokens/s", "ms/step", "matmul share");
+            for (int batch : batchSizes) {
+                double seconds = timeDecode(decoder, batch);
+                double tokensPerSecond = (double) batch * newTokens / seconds;
+                double flops = tokensPerSecond * flopsPerToken(c, promptTokens + newTokens / 2.0);
+                out.printf("%6d %14.0f %12.2f %13.1f%%%n", batch, tokensPerSecond, 1000 * seconds / newTokens,
+                        100 * flops / matmulFlops);
+                out.flush();
+            }
+        }
+        return 0;
+    }
+
+    /** Best wall time of {@code repeats} greedy generations of exactly {@code newTokens} tokens per sequence. */
+    private double timeDecode(Decoder decoder, int batch) {
+        List<int[]> prompts = prompts(decoder.config(), batch);
+        BatchGenerator generator = new BatchGenerator(decoder);
+        generator.generate(prompts, Math.min(newTokens, 4), Set.of(), SamplingConfig.GREEDY); // warm-up
+        double best = Double.MAX_VALUE;
+        for (int r = 0; r < repeats; r++) {
+            long start = System.nanoTime();
+            List<Completion> done = generator.generate(prompts, newTokens, Set.of(), SamplingConfig.GREEDY);
+            best = Math.min(best, (System.nanoTime() - start) / 1e9);
+            if (done.get(0).tokens().length != newTokens) {
+                throw new IllegalStateException("expected " + newTokens + " tokens, got " + done.get(0).tokens().length);
+            }
+        }
+        return best;
+    }
+
+    private List<int[]> prompts(ModelConfig config, int batch) {
+        SplittableRandom random = new SplittableRandom(7);
+        List<int[]> prompts = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            int[] p = new int[promptTokens];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = 3 + random.nextInt(config.vocabSize() - 3);
+            }
+            prompts.add(p);
+        }
+        return prompts;
+    }
+
+    /**
+     * Multiply-add FLOPs of one decoded token: 2 per weight of every projection and of the output head, plus
+     * attention scores and the weighted sum over {@code context} positions.
+     */
+    static double flopsPerToken(ModelConfig c, double context) {
+        double d = c.hiddenSize();
+        double q = (double) c.numHeads() * c.headDim();
+        double kv = (double) c.numKvHeads() * c.headDim();
+        double perLayer = 2 * (d * q + 2 * d * kv + q * d + 3 * d * c.intermediateSize()) + 4 * q * context;
+        return c.numLayers() * perLayer + 2 * d * c.vocabSize();
+    }
+
+    /** fp32 FLOP/s of repeated 1024x1024 matrix products on {@code device}. */
+    private static double matmulRate(DeviceSpec device) {
+        int n = 1024;
+        int reps = 20;
+        try (PointerScope scope = new PointerScope()) {
+            TensorOptions options = new TensorOptions(ScalarType.Float).device(
+                    new org.bytedeco.pytorch.DeviceOptional(device.toTorch()));
+            Tensor a = torch.randn(new long[] {n, n}, options);
+            Tensor b = torch.randn(new long[] {n, n}, options);
+            Tensor c = torch.empty(new long[] {n, n}, options, null);
+            torch.matmul_out(c, a, b);
+            double best = Double.MAX_VALUE;
+            for (int round = 0; round < 3; round++) {
+                long start = System.nanoTime();
+                for (int i = 0; i < reps; i++) {
+                    torch.matmul_out(c, a, b);
+                }
+                c.sum().item_float(); // waits for the device
+                best = Math.min(best, (System.nanoTime() - start) / 1e9);
+            }
+            return 2.0 * n * n * n * reps / best;
+        }
+    }
+}
