@@ -43,12 +43,13 @@ public record SafetensorsHeader(Map<String, TensorEntry> tensors, Map<String, St
             throw new SafetensorsFormatException(file, "file is " + fileSize + " bytes, shorter than the 8-byte header length");
         }
         long length = prefix.order(ByteOrder.LITTLE_ENDIAN).getLong(0);
-        if (length < 2) {
-            throw new SafetensorsFormatException(file, "header length " + Long.toUnsignedString(length) + " is too small for a JSON object");
-        }
-        if (length > MAX_HEADER_BYTES) {
+        // The length is an unsigned 64-bit number: compare it as one, so a huge value is not read as negative.
+        if (Long.compareUnsigned(length, MAX_HEADER_BYTES) > 0) {
             throw new SafetensorsFormatException(file, "header length " + Long.toUnsignedString(length)
                     + " exceeds the limit of " + MAX_HEADER_BYTES + " bytes");
+        }
+        if (length < 2) {
+            throw new SafetensorsFormatException(file, "header length " + length + " is too small for a JSON object");
         }
         if (length > fileSize - 8) {
             throw new SafetensorsFormatException(file, "header length " + length + " runs past the end of the file ("
