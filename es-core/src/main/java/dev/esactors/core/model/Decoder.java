@@ -1,11 +1,13 @@
 package dev.esactors.core.model;
 
 import dev.esactors.core.torch.DType;
+import dev.esactors.core.torch.TensorData;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -121,6 +123,31 @@ public final class Decoder {
         }
         cache.advance((int) t);
         return rmsNorm(x, finalNorm);
+    }
+
+    /**
+     * Logits (T, V), float32 on the CPU, at every position of one sequence, computed in a single causal pass
+     * over the whole sequence (no cache reuse): the reference that cached decoding must agree with.
+     */
+    public Tensor sequenceLogits(int[] ids) {
+        int t = ids.length;
+        long[] tokens = new long[t];
+        long[] positions = new long[t];
+        float[] mask = new float[t * t];
+        for (int i = 0; i < t; i++) {
+            tokens[i] = ids[i];
+            positions[i] = i;
+            for (int j = i + 1; j < t; j++) {
+                mask[i * t + j] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        Tensor hidden = forward(
+                TensorData.longs(tokens, 1, t).to(device, ScalarType.Long),
+                TensorData.longs(positions, 1, t).to(device, ScalarType.Long),
+                t - 1,
+                TensorData.floats(mask, 1, 1, t, t).to(device, dtype.scalarType()),
+                newCache(1, t));
+        return logits(hidden).squeeze(0).to(new Device(torch.DeviceType.CPU), ScalarType.Float);
     }
 
     /** Output logits (B, T, V) of final-normed hidden states (B, T, D). */
