@@ -3,6 +3,8 @@ package dev.esactors.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.PrintWriter;
+
 /** The {@code es-actors} command: Evolution Strategies fine-tuning of language models. */
 @Command(name = "es-actors",
         mixinStandardHelpOptions = true,
@@ -20,12 +22,12 @@ public final class EsActorsCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
-    /** Runs the command line and returns its exit code (tests call this instead of {@link #main}). */
-    public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new EsActorsCommand());
+    /** Runs the command line with the given streams and returns its exit code (tests call this, not main). */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new EsActorsCommand()).setOut(out).setErr(err);
         // Expected failures (bad input) print one clear line, not a stack trace.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("error: " + e.getMessage());
