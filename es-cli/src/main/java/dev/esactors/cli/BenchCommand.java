@@ -61,8 +61,10 @@ final class BenchCommand implements Callable<Integer> {
         runtime.applyThreads();
         PrintWriter out = spec.commandLine().getOut();
         DeviceSpec device = runtime.deviceSpec();
-        out.printf("device %s, dtype %s, %d LibTorch threads, %d new tokens after a %d-token prompt, best of %d%n",
-                device, runtime.workingDType(), torch.get_num_threads(), newTokens, promptTokens, repeats);
+        out.printf("device %s, dtype %s, %d LibTorch threads (OMP_NUM_THREADS=%s, OPENBLAS_NUM_THREADS=%s), "
+                        + "%d new tokens after a %d-token prompt, best of %d%n",
+                device, runtime.workingDType(), torch.get_num_threads(), System.getenv("OMP_NUM_THREADS"),
+                System.getenv("OPENBLAS_NUM_THREADS"), newTokens, promptTokens, repeats);
         double matmulFlops = matmulRate(device);
         out.printf("fp32 matmul 1024x1024: %.1f GFLOP/s%n", matmulFlops / 1e9);
         out.flush();
