@@ -200,6 +200,30 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void writtenFilesFollowTheReferenceLoadersLayoutRules() throws IOException {
+        // The safetensors reference loader (used by transformers) wants tensors contiguous from offset 0, covering
+        // the whole data section, with the header padded so that data starts 8-byte aligned.
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("b.bias", TensorData.floats(new float[] {1, 2, 3}, 3));
+        tensors.put("a.weight", TensorData.floats(new float[] {4, 5, 6, 7, 8, 9}, 2, 3).to(DType.BF16.scalarType()));
+        tensors.put("ids", TensorData.longs(new long[] {10, 11}, 2));
+        Path p = dir.resolve("layout.safetensors");
+        SafetensorsWriter.write(p, tensors, Map.of("format", "pt"));
+        try (SafetensorsFile f = SafetensorsFile.open(p)) {
+            assertEquals(0, f.header().dataStart() % 8);
+            long expected = 0;
+            for (TensorEntry e : f.tensors().values()) {
+                assertEquals(expected, e.begin(), e.name());
+                expected = e.end();
+            }
+            assertEquals(Files.size(p) - f.header().dataStart(), expected);
+            assertEquals(DType.BF16, f.entry("a.weight").dtype());
+            assertArrayEquals(new float[] {4, 5, 6, 7, 8, 9}, TensorData.toFloats(f.load("a.weight")));
+            assertArrayEquals(new long[] {10, 11}, TensorData.toLongs(f.load("ids")));
+        }
+    }
+
+    @Test
     void shardedIndexLoadsLikeOneFile() throws IOException {
         Map<String, Tensor> weights = embeddedWeights();
         Path model = Files.createTempDirectory(dir, "sharded");
