@@ -53,40 +53,27 @@ public final class ParameterLayout {
         specs.add(new Spec(EMBED, new long[] {c.vocabSize(), d}));
         for (int i = 0; i < c.numLayers(); i++) {
             specs.add(new Spec(layer(i, "input_layernorm.weight"), new long[] {d}));
-            specs.add(new Spec(layer(i, "self_attn.q_proj.weight"), new long[] {q, d}));
-            if (c.qkvBias()) {
-                specs.add(new Spec(layer(i, "self_attn.q_proj.bias"), new long[] {q}));
-            }
-            specs.add(new Spec(layer(i, "self_attn.k_proj.weight"), new long[] {kv, d}));
-            if (c.qkvBias()) {
-                specs.add(new Spec(layer(i, "self_attn.k_proj.bias"), new long[] {kv}));
-            }
-            specs.add(new Spec(layer(i, "self_attn.v_proj.weight"), new long[] {kv, d}));
-            if (c.qkvBias()) {
-                specs.add(new Spec(layer(i, "self_attn.v_proj.bias"), new long[] {kv}));
-            }
-            specs.add(new Spec(layer(i, "self_attn.o_proj.weight"), new long[] {d, q}));
-            if (c.outputBias()) {
-                specs.add(new Spec(layer(i, "self_attn.o_proj.bias"), new long[] {d}));
-            }
+            linear(specs, layer(i, "self_attn.q_proj"), q, d, c.qkvBias());
+            linear(specs, layer(i, "self_attn.k_proj"), kv, d, c.qkvBias());
+            linear(specs, layer(i, "self_attn.v_proj"), kv, d, c.qkvBias());
+            linear(specs, layer(i, "self_attn.o_proj"), d, q, c.outputBias());
             specs.add(new Spec(layer(i, "post_attention_layernorm.weight"), new long[] {d}));
-            specs.add(new Spec(layer(i, "mlp.gate_proj.weight"), new long[] {ff, d}));
-            if (c.mlpBias()) {
-                specs.add(new Spec(layer(i, "mlp.gate_proj.bias"), new long[] {ff}));
-            }
-            specs.add(new Spec(layer(i, "mlp.up_proj.weight"), new long[] {ff, d}));
-            if (c.mlpBias()) {
-                specs.add(new Spec(layer(i, "mlp.up_proj.bias"), new long[] {ff}));
-            }
-            specs.add(new Spec(layer(i, "mlp.down_proj.weight"), new long[] {d, ff}));
-            if (c.mlpBias()) {
-                specs.add(new Spec(layer(i, "mlp.down_proj.bias"), new long[] {d}));
-            }
+            linear(specs, layer(i, "mlp.gate_proj"), ff, d, c.mlpBias());
+            linear(specs, layer(i, "mlp.up_proj"), ff, d, c.mlpBias());
+            linear(specs, layer(i, "mlp.down_proj"), d, ff, c.mlpBias());
         }
         specs.add(new Spec(FINAL_NORM, new long[] {d}));
         if (!c.tieWordEmbeddings()) {
             specs.add(new Spec(LM_HEAD, new long[] {c.vocabSize(), d}));
         }
         return Collections.unmodifiableList(specs);
+    }
+
+    /** A projection {@code name}.weight (out, in), followed by {@code name}.bias (out) when it has one. */
+    private static void linear(List<Spec> specs, String name, long out, long in, boolean bias) {
+        specs.add(new Spec(name + ".weight", new long[] {out, in}));
+        if (bias) {
+            specs.add(new Spec(name + ".bias", new long[] {out}));
+        }
     }
 }

@@ -156,13 +156,18 @@ class SafetensorsFileTest {
         return all;
     }
 
+    /** The message with which loading the embedded config over {@code weights} fails. */
+    private String loadError(Map<String, Tensor> weights) throws IOException {
+        Path model = modelWith(weights);
+        return assertThrows(SafetensorsFormatException.class,
+                () -> ModelLoader.load(model, DeviceSpec.CPU, DType.F32)).getMessage();
+    }
+
     @Test
     void modelMissingATensorIsRefusedByName() throws IOException {
         Map<String, Tensor> weights = embeddedWeights();
         weights.remove("model.layers.3.mlp.up_proj.weight");
-        Path model = modelWith(weights);
-        String m = assertThrows(SafetensorsFormatException.class,
-                () -> ModelLoader.load(model, DeviceSpec.CPU, DType.F32)).getMessage();
+        String m = loadError(weights);
         assertTrue(m.contains("missing tensor 'model.layers.3.mlp.up_proj.weight'"), m);
     }
 
@@ -170,9 +175,7 @@ class SafetensorsFileTest {
     void tensorShapeThatDisagreesWithTheConfigIsRefused() throws IOException {
         Map<String, Tensor> weights = embeddedWeights();
         weights.put("model.norm.weight", TensorData.floats(new float[32], 32));
-        Path model = modelWith(weights);
-        String m = assertThrows(SafetensorsFormatException.class,
-                () -> ModelLoader.load(model, DeviceSpec.CPU, DType.F32)).getMessage();
+        String m = loadError(weights);
         assertTrue(m.contains("'model.norm.weight' has shape [32] but config.json implies [64]"), m);
     }
 
