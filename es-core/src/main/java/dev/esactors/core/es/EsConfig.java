@@ -1,0 +1,82 @@
+package dev.esactors.core.es;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The hyperparameters of an ES run. {@link #paper(long)} gives the defaults of Qiu et al. 2025: N=30,
+ * sigma=1e-3, alpha=5e-4, z-score shaping, no antithetic sampling, every parameter perturbed.
+ *
+ * @param populationSize N, members per iteration
+ * @param sigma          noise scale
+ * @param alpha          learning rate
+ * @param shaping        reward shaping
+ * @param antithetic     mirrored noise pairs (+eps, -eps)
+ * @param noiseMode      per-tensor seeds, or the paper code's shared seed
+ * @param parameters     which parameters are perturbed and updated
+ * @param update         plain ES update or Adam, with optional weight decay
+ * @param runSeed        the seed of the seed schedule
+ */
+public record EsConfig(int populationSize, double sigma, double alpha, FitnessShaping shaping, boolean antithetic,
+                       NoiseMode noiseMode, ParameterFilter parameters, UpdateRule update, long runSeed) {
+
+    public EsConfig {
+        if (populationSize < 1) {
+            throw new IllegalArgumentException("population size must be >= 1, got " + populationSize);
+        }
+        if (antithetic && populationSize % 2 != 0) {
+            throw new IllegalArgumentException("antithetic sampling needs an even population size, got " + populationSize);
+        }
+        if (!(sigma > 0) || Double.isInfinite(sigma)) {
+            throw new IllegalArgumentException("sigma must be > 0, got " + sigma);
+        }
+        if (!(alpha > 0) || Double.isInfinite(alpha)) {
+            throw new IllegalArgumentException("alpha must be > 0, got " + alpha);
+        }
+    }
+
+    /** The paper's defaults with the given run seed. */
+    public static EsConfig paper(long runSeed) {
+        return new EsConfig(30, 1e-3, 5e-4, FitnessShaping.ZSCORE, false, NoiseMode.PER_TENSOR, ParameterFilter.ALL,
+                UpdateRule.PAPER, runSeed);
+    }
+
+    public EsConfig withPopulation(int n, double newSigma, double newAlpha) {
+        return new EsConfig(n, newSigma, newAlpha, shaping, antithetic, noiseMode, parameters, update, runSeed);
+    }
+
+    public EsConfig withShaping(FitnessShaping s, boolean mirrored) {
+        return new EsConfig(populationSize, sigma, alpha, s, mirrored, noiseMode, parameters, update, runSeed);
+    }
+
+    public EsConfig withNoise(NoiseMode mode, ParameterFilter filter) {
+        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, mode, filter, update, runSeed);
+    }
+
+    public EsConfig withUpdate(UpdateRule rule) {
+        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, rule, runSeed);
+    }
+
+    public SeedSchedule schedule() {
+        return new SeedSchedule(runSeed);
+    }
+
+    /**
+     * A SHA-256 over every hyperparameter (records print all their components, doubles exactly): two configs
+     * that could produce different weights never share a hash.
+     */
+    public String hash() {
+        return sha256("es-config-v1|" + this);
+    }
+
+    static String sha256(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

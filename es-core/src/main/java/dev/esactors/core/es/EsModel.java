@@ -1,0 +1,33 @@
+package dev.esactors.core.es;
+
+import dev.esactors.core.model.Decoder;
+import dev.esactors.core.torch.DType;
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A decoder wired for ES: the working model (in F32, BF16 or F16) that decodes, and the replica that perturbs
+ * and updates it from an fp32 master.
+ *
+ * @param decoder the working model, whose parameters the replica perturbs in place
+ * @param replica its ES replica
+ */
+public record EsModel(Decoder decoder, EsReplica replica) {
+
+    /**
+     * Takes over {@code fp32} (a model loaded in F32: its parameters become the master) and builds a separate
+     * working copy in {@code working}. Loading in F32 first keeps the master at full precision even when the
+     * model computes in BF16.
+     */
+    public static EsModel create(EsConfig config, Decoder fp32, DType working) {
+        if (fp32.dtype() != DType.F32) {
+            throw new IllegalArgumentException("the master must come from an F32 model, got " + fp32.dtype());
+        }
+        Map<String, Tensor> copies = new LinkedHashMap<>();
+        fp32.parameters().forEach((name, t) -> copies.put(name, t.to(working.scalarType()).clone()));
+        Decoder decoder = new Decoder(fp32.config(), copies);
+        return new EsModel(decoder, new EsReplica(config, fp32.parameters(), decoder.parameters()));
+    }
+}

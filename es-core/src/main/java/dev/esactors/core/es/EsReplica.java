@@ -1,0 +1,257 @@
+package dev.esactors.core.es;
+
+import dev.esactors.core.torch.DType;
+import dev.esactors.core.torch.TensorData;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The ES view of one model replica: its working parameters (what the model computes with, in F32, BF16 or
+ * F16) and their fp32 master copy (what updates accumulate in). Perturbation writes master + sigma x eps into
+ * the working copy; restore re-derives the working copy from the master, so it is bit-exact in any dtype.
+ * Tensor i's noise depends only on (member seed, i), with i the parameter's position in layout order.
+ */
+public final class EsReplica {
+
+    private final EsConfig config;
+    private final List<String> names;
+    private final List<Tensor> working;
+    private final List<Tensor> master;
+    private final boolean[] selected;
+    private final NoiseSource noise;
+    private final Tensor noiseBuffer; // flat float32, as large as the largest selected tensor
+    private final Tensor sumBuffer;
+    private final AdamState adam;
+    private boolean perturbed;
+
+    /**
+     * @param master  fp32 master weights by name, in layout order (taken over: updates write into them)
+     * @param working the model's parameters by the same names (perturbed in place); may be the same tensors as
+     *                {@code master} only if nothing else needs the unperturbed weights, which is never: pass copies
+     */
+    public EsReplica(EsConfig config, Map<String, Tensor> master, Map<String, Tensor> working) {
+        if (!master.keySet().equals(working.keySet()) || !new ArrayList<>(master.keySet()).equals(new ArrayList<>(working.keySet()))) {
+            throw new IllegalArgumentException("master and working parameters must have the same names in the same order");
+        }
+        this.config = config;
+        this.names = List.copyOf(master.keySet());
+        this.working = List.copyOf(working.values());
+        this.master = List.copyOf(master.values());
+        this.selected = new boolean[names.size()];
+        long largest = 1;
+        for (int i = 0; i < names.size(); i++) {
+            Tensor m = this.master.get(i);
+            Tensor w = this.working.get(i);
+            if (DType.of(m.scalar_type()) != DType.F32) {
+                throw new IllegalArgumentException("master parameter '" + names.get(i) + "' must be F32, is "
+                        + DType.of(m.scalar_type()));
+            }
+            if (!Arrays.equals(TensorData.shape(m), TensorData.shape(w)) || !m.device().equals(w.device())) {
+                throw new IllegalArgumentException("master and working '" + names.get(i) + "' differ in shape or device");
+            }
+            if (m.data_ptr().address() == w.data_ptr().address()) {
+                throw new IllegalArgumentException("master and working '" + names.get(i) + "' share memory; "
+                        + "the master must be a separate copy");
+            }
+            selected[i] = config.parameters().selects(names.get(i), TensorData.shape(m));
+            if (selected[i]) {
+                largest = Math.max(largest, m.numel());
+            }
+        }
+        TensorOptions f32 = new TensorOptions(ScalarType.Float).device(
+                new org.bytedeco.pytorch.DeviceOptional(this.master.get(0).device()));
+        this.noise = new NoiseSource(config.noiseMode());
+        this.noiseBuffer = torch.empty(new long[] {largest}, f32, null);
+        this.sumBuffer = torch.empty(new long[] {largest}, f32, null);
+        this.adam = config.update() instanceof UpdateRule.Adam ? new AdamState(this.master, selected) : null;
+    }
+
+    /** Fresh fp32 masters: detached float32 copies of {@code parameters}, in the same order. */
+    public static Map<String, Tensor> masterCopy(Map<String, Tensor> parameters) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        parameters.forEach((name, t) -> out.put(name, t.to(ScalarType.Float).clone()));
+        return out;
+    }
+
+    public EsConfig config() {
+        return config;
+    }
+
+    public List<String> names() {
+        return names;
+    }
+
+    /** The fp32 master weights by name (live tensors: do not modify). */
+    public Map<String, Tensor> master() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            out.put(names.get(i), master.get(i));
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** Whether parameter {@code name} is perturbed and updated. */
+    public boolean isSelected(String name) {
+        return selected[names.indexOf(name)];
+    }
+
+    /** Writes master + sigma x sign x eps(member seed) into every selected working tensor. */
+    public void perturb(Member member) {
+        if (perturbed) {
+            throw new IllegalStateException("replica is already perturbed; restore it first");
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Scalar scale = new Scalar(config.sigma() * member.sign());
+            for (int i = 0; i < names.size(); i++) {
+                if (selected[i]) {
+                    Tensor eps = noise.fill(view(noiseBuffer, master.get(i)), member.seed(), i);
+                    // eps <- master + sigma * sign * eps, in fp32; then cast once into the working dtype
+                    working.get(i).copy_(eps.mul_(scale).add_(master.get(i)));
+                }
+            }
+        }
+        perturbed = true;
+    }
+
+    /** Restores the working weights from the master: bit-exact, whatever the working dtype. */
+    public void restore() {
+        try (PointerScope scope = new PointerScope()) {
+            for (int i = 0; i < names.size(); i++) {
+                if (selected[i]) {
+                    working.get(i).copy_(master.get(i));
+                }
+            }
+        }
+        perturbed = false;
+    }
+
+    /**
+     * Applies {@code update}: for each selected tensor, sums coefficient x sign x eps over the members in member
+     * order in fp32, moves the master by the update rule, and refreshes the working copy from the master.
+     */
+    public void apply(Update update) {
+        if (perturbed) {
+            throw new IllegalStateException("cannot apply an update to a perturbed replica; restore it first");
+        }
+        int n = update.populationSize();
+        long[] seeds = update.seeds();
+        int[] signs = update.signs();
+        double[] coefficients = update.coefficients();
+        if (adam != null) {
+            adam.step++;
+        }
+        try (PointerScope scope = new PointerScope()) {
+            for (int i = 0; i < names.size(); i++) {
+                if (!selected[i]) {
+                    continue;
+                }
+                Tensor m = master.get(i);
+                Tensor sum = view(sumBuffer, m).zero_();
+                Tensor eps = view(noiseBuffer, m);
+                for (int k = 0; k < n; k++) {
+                    noise.fill(eps, seeds[k], i);
+                    sum.add_(eps, new Scalar(coefficients[k] * signs[k]));
+                }
+                double decay = update.alpha() * config.update().weightDecay();
+                if (decay != 0) {
+                    m.mul_(new Scalar(1 - decay));
+                }
+                if (adam != null) {
+                    adam.step(i, m, sum.div_(new Scalar((double) n)), update.alpha(), (UpdateRule.Adam) config.update());
+                } else {
+                    m.add_(sum, new Scalar(update.alpha() / n));
+                }
+                working.get(i).copy_(m);
+            }
+        }
+    }
+
+    /** Replaces the master (and refreshes the working copy) with {@code weights}, e.g. from a checkpoint. */
+    public void loadMaster(Map<String, Tensor> weights) {
+        if (!weights.keySet().containsAll(names)) {
+            throw new IllegalArgumentException("checkpoint lacks parameters: missing "
+                    + names.stream().filter(n -> !weights.containsKey(n)).toList());
+        }
+        for (int i = 0; i < names.size(); i++) {
+            Tensor source = weights.get(names.get(i));
+            if (!Arrays.equals(TensorData.shape(source), TensorData.shape(master.get(i)))) {
+                throw new IllegalArgumentException("checkpoint tensor '" + names.get(i) + "' has shape "
+                        + Arrays.toString(TensorData.shape(source)) + ", the model "
+                        + Arrays.toString(TensorData.shape(master.get(i))));
+            }
+            master.get(i).copy_(source);
+            working.get(i).copy_(master.get(i));
+        }
+        perturbed = false;
+    }
+
+    /** The optimizer state to checkpoint (Adam moments by name and step count); empty for the plain rule. */
+    public Map<String, Tensor> optimizerState() {
+        return adam == null ? Map.of() : adam.export(names);
+    }
+
+    public long optimizerStep() {
+        return adam == null ? 0 : adam.step;
+    }
+
+    /** Restores optimizer state written by {@link #optimizerState()}. */
+    public void loadOptimizerState(Map<String, Tensor> state, long step) {
+        if (adam != null) {
+            adam.load(names, state, step);
+        }
+    }
+
+    /** SHA-256 over the names, shapes and fp32 bytes of the master, in layout order. */
+    public String masterHash() {
+        return hash(names, master);
+    }
+
+    /** SHA-256 over the names, shapes and bytes of the working weights, in layout order. */
+    public String workingHash() {
+        return hash(names, working);
+    }
+
+    static String hash(List<String> names, List<Tensor> tensors) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (PointerScope scope = new PointerScope()) {
+            for (int i = 0; i < names.size(); i++) {
+                Tensor t = tensors.get(i).to(new org.bytedeco.pytorch.Device(torch.DeviceType.CPU),
+                        tensors.get(i).scalar_type()).contiguous();
+                sha.update(names.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sha.update(Arrays.toString(TensorData.shape(t)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                long bytes = t.nbytes();
+                if (bytes > 0) {
+                    ByteBuffer data = new BytePointer(t.data_ptr()).capacity(bytes).asBuffer();
+                    sha.update(data);
+                }
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** A contiguous view of the first numel elements of a flat buffer, shaped like {@code like}. */
+    private static Tensor view(Tensor buffer, Tensor like) {
+        return buffer.narrow(0, 0, like.numel()).view(like.sizes());
+    }
+}

@@ -1,0 +1,194 @@
+package dev.esactors.core.es;
+
+import dev.esactors.core.model.Decoder;
+import dev.esactors.core.model.EmbeddedModel;
+import dev.esactors.core.model.ModelLoader;
+import dev.esactors.core.torch.DType;
+import dev.esactors.core.torch.DeviceSpec;
+import dev.esactors.core.torch.TensorData;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Perturbation, exact restore, and updates too small for the working dtype, on stories260K. */
+class EsReplicaTest {
+
+    private static EsModel model(EsConfig config, DType working) {
+        Decoder fp32 = ModelLoader.load(EmbeddedModel.directory(), DeviceSpec.CPU, DType.F32);
+        return EsModel.create(config, fp32, working);
+    }
+
+    private void restoreIsBitExactOver100Cycles(DType working) {
+        EsConfig config = EsConfig.paper(5).withPopulation(30, 1e-3, 5e-4);
+        EsReplica replica = model(config, working).replica();
+        String working0 = replica.workingHash();
+        String master0 = replica.masterHash();
+        SeedSchedule schedule = config.schedule();
+        for (int cycle = 0; cycle < 100; cycle++) {
+            Member member = schedule.members(cycle / 30, 30, false).get(cycle % 30);
+            replica.perturb(member);
+            assertNotEquals(working0, replica.workingHash(), "perturbation changed the weights, cycle " + cycle);
+            replica.restore();
+            assertEquals(working0, replica.workingHash(), "restore is bit-exact, cycle " + cycle);
+        }
+        assertEquals(master0, replica.masterHash(), "the master is never touched by perturbation");
+    }
+
+    @Test
+    void restoreIsBitExactAfterPerturbationInF32() {
+        restoreIsBitExactOver100Cycles(DType.F32);
+    }
+
+    @Test
+    void restoreIsBitExactAfterPerturbationInBf16() {
+        restoreIsBitExactOver100Cycles(DType.BF16);
+    }
+
+    @Test
+    void perturbationIsSigmaTimesStandardNormalNoise() {
+        double sigma = 0.01;
+        EsModel m = model(EsConfig.paper(1).withPopulation(2, sigma, 1e-3), DType.F32);
+        String name = "model.layers.2.mlp.up_proj.weight";
+        float[] before = TensorData.toFloats(m.replica().master().get(name));
+        m.replica().perturb(new Member(0, 12345, 1));
+        float[] after = TensorData.toFloats(m.decoder().parameters().get(name));
+        m.replica().restore();
+        double mean = 0;
+        double square = 0;
+        for (int i = 0; i < before.length; i++) {
+            double eps = (after[i] - before[i]) / sigma;
+            mean += eps;
+            square += eps * eps;
+        }
+        mean /= before.length;
+        double std = Math.sqrt(square / before.length - mean * mean);
+        assertEquals(0, mean, 0.05);
+        assertEquals(1, std, 0.05);
+    }
+
+    @Test
+    void tinyUpdatesAccumulateInTheMasterAndReachTheBf16Copy() {
+        EsConfig config = EsConfig.paper(3).withPopulation(1, 1e-3, 1e-6);
+        EsModel m = model(config, DType.BF16);
+        String name = "model.layers.0.self_attn.q_proj.weight";
+        Tensor master = m.replica().master().get(name);
+        Tensor working = m.decoder().parameters().get(name);
+        float[] master0 = TensorData.toFloats(master);
+        float[] working0 = TensorData.toFloats(working);
+        // The same seed every time: each update moves every element by 1e-6 x eps in the same direction.
+        Update tiny = new Update(0, new long[] {777}, new int[] {1}, new double[] {1.0}, new double[] {0}, 1e-6, 1e-3);
+        m.replica().apply(tiny);
+        int masterChanged = changed(master0, TensorData.toFloats(master));
+        int workingChangedAfterOne = changed(working0, TensorData.toFloats(working));
+        int steps = 600;
+        for (int i = 1; i < steps; i++) {
+            m.replica().apply(tiny);
+        }
+        float[] master600 = TensorData.toFloats(master);
+        int workingChanged = changed(working0, TensorData.toFloats(working));
+        assertTrue(masterChanged > master0.length * 95 / 100,
+                "a 1e-6 step changes the fp32 master: " + masterChanged + " of " + master0.length);
+        assertTrue(workingChangedAfterOne < master0.length / 100,
+                "one step is below bf16 resolution for nearly every element: " + workingChangedAfterOne);
+        assertTrue(workingChanged > master0.length / 2,
+                steps + " accumulated steps reach the bf16 working copy: " + workingChanged + " of " + master0.length);
+        // Nothing rounded away in the master: it moved by steps x 1e-6 x eps, eps read back from a perturbation.
+        EsModel fresh = model(config, DType.F32);
+        double[] eps = delta(fresh, name, new Member(0, 777, 1));
+        double error = 0;
+        double signal = 0;
+        for (int i = 0; i < eps.length; i++) {
+            double expected = steps * 1e-6 * eps[i] / 1e-3;
+            error += Math.pow(master600[i] - master0[i] - expected, 2);
+            signal += expected * expected;
+        }
+        assertTrue(Math.sqrt(error / signal) < 0.01, "relative error of the accumulated master " + Math.sqrt(error / signal));
+        // Adding 1e-6 to the bf16 weights directly would round away entirely: that is what the master prevents.
+        Tensor step = TensorData.floats(new float[master0.length], TensorData.shape(working)).add_(
+                new org.bytedeco.pytorch.Scalar(1e-6)).to(DType.BF16.scalarType());
+        Tensor base = ModelLoader.load(EmbeddedModel.directory(), DeviceSpec.CPU, DType.BF16).parameters().get(name);
+        int naiveChanged = changed(TensorData.toFloats(base), TensorData.toFloats(base.add(step)));
+        assertTrue(naiveChanged < master0.length / 100, "a 1e-6 step added in bf16 is lost almost everywhere: changed " + naiveChanged);
+    }
+
+    @Test
+    void onlySelectedParametersMove() {
+        EsConfig config = EsConfig.paper(9).withPopulation(2, 1e-2, 1e-2).withNoise(NoiseMode.PER_TENSOR,
+                ParameterFilter.matching("mlp\\."));
+        EsModel m = model(config, DType.F32);
+        Decoder base = ModelLoader.load(EmbeddedModel.directory(), DeviceSpec.CPU, DType.F32);
+        m.replica().apply(new Update(0, new long[] {1, 2}, new int[] {1, 1}, new double[] {1, -1}, new double[] {1, 0},
+                1e-2, 1e-2));
+        for (String name : base.parameters().keySet()) {
+            boolean moved = !base.parameters().get(name).equal(m.decoder().parameters().get(name));
+            assertEquals(name.contains("mlp."), moved, name);
+        }
+        assertTrue(ParameterFilter.MATRICES.selects("w", new long[] {2, 3}));
+        assertTrue(!ParameterFilter.MATRICES.selects("norm", new long[] {3}));
+    }
+
+    @Test
+    void sharedSeedModeGivesEqualNoiseToEqualShapes() {
+        EsModel perTensor = model(EsConfig.paper(1).withPopulation(2, 0.01, 1e-3), DType.F32);
+        EsModel shared = model(EsConfig.paper(1).withPopulation(2, 0.01, 1e-3)
+                .withNoise(NoiseMode.SHARED_SEED, ParameterFilter.ALL), DType.F32);
+        Member member = new Member(0, 99, 1);
+        String a = "model.layers.0.mlp.up_proj.weight";
+        String b = "model.layers.1.mlp.up_proj.weight";
+        // The deltas are sigma x eps up to the fp32 rounding of master + sigma x eps (about 1e-8 here).
+        assertTrue(maxDifference(delta(shared, a, member), delta(shared, b, member)) < 1e-6,
+                "the paper's code reuses the member seed for every tensor");
+        assertTrue(maxDifference(delta(perTensor, a, member), delta(perTensor, b, member)) > 1e-3);
+    }
+
+    @Test
+    void misuseIsRefused() {
+        EsModel m = model(EsConfig.paper(1), DType.F32);
+        m.replica().perturb(new Member(0, 1, 1));
+        assertThrows(IllegalStateException.class, () -> m.replica().perturb(new Member(1, 2, 1)));
+        assertThrows(IllegalStateException.class, () -> m.replica().apply(
+                new Update(0, new long[] {1}, new int[] {1}, new double[] {1}, new double[] {1}, 1e-3, 1e-3)));
+        m.replica().restore();
+        assertThrows(IllegalArgumentException.class, () -> new EsReplica(EsConfig.paper(1),
+                m.replica().master(), m.replica().master()));
+        assertThrows(IllegalArgumentException.class, () -> EsConfig.paper(1).withShaping(FitnessShaping.ZSCORE, true)
+                .withPopulation(3, 1e-3, 1e-3));
+    }
+
+    private static double[] delta(EsModel m, String name, Member member) {
+        float[] before = TensorData.toFloats(m.replica().master().get(name));
+        m.replica().perturb(member);
+        float[] after = TensorData.toFloats(m.decoder().parameters().get(name));
+        m.replica().restore();
+        double[] d = new double[before.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = after[i] - before[i];
+        }
+        return d;
+    }
+
+    private static double maxDifference(double[] a, double[] b) {
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        }
+        return worst;
+    }
+
+    private static int changed(float[] a, float[] b) {
+        int n = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i])) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+}
