@@ -50,6 +50,7 @@ public final class EsTrainer implements AutoCloseable {
         this.log = log;
         this.checkpointEvery = checkpointEvery;
         this.configHash = EsConfig.sha256(config.hash() + "|" + runIdentity + "|" + replica.masterHash());
+        RunManifest.check(runDir, configHash, config.toString() + " | " + runIdentity);
         this.journal = UpdateJournal.open(runDir.resolve("journal.jsonl"));
         this.checkpoints = new CheckpointStore(runDir.resolve("checkpoints"), keepCheckpoints);
         try {
