@@ -1,0 +1,68 @@
+package dev.esactors.core.es;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Shaping and the seed schedule: small pure functions with exact expectations. */
+class FitnessShapingTest {
+
+    @Test
+    void zscoreUsesThePopulationStdPlusEpsilon() {
+        double[] z = FitnessShaping.ZSCORE.apply(new double[] {1, 2, 3, 4});
+        double std = Math.sqrt(1.25); // population std of 1..4
+        assertArrayEquals(new double[] {-1.5 / (std + 1e-8), -0.5 / (std + 1e-8), 0.5 / (std + 1e-8),
+                1.5 / (std + 1e-8)}, z, 1e-15);
+        assertArrayEquals(new double[] {0, 0, 0}, FitnessShaping.ZSCORE.apply(new double[] {7, 7, 7}), 0.0,
+                "equal rewards give a zero update, not NaN");
+    }
+
+    @Test
+    void centeredRanksSpanMinusHalfToHalfAndShareTies() {
+        assertArrayEquals(new double[] {0.5, -0.5, 0.0}, FitnessShaping.CENTERED_RANKS.apply(new double[] {9, -3, 4}), 1e-15);
+        assertArrayEquals(new double[] {-0.5, 1.0 / 6, 1.0 / 6, 1.0 / 6},
+                FitnessShaping.CENTERED_RANKS.apply(new double[] {0, 5, 5, 5}), 1e-15);
+    }
+
+    @Test
+    void noneKeepsRawRewardsAndNonFiniteRewardsAreRefused() {
+        double[] raw = {0.5, -2, 3};
+        assertArrayEquals(raw, FitnessShaping.NONE.apply(raw), 0.0);
+        assertThrows(IllegalArgumentException.class, () -> FitnessShaping.ZSCORE.apply(new double[] {1, Double.NaN}));
+        assertArrayEquals(new double[] {1, 1, 3}, RewardSanitizer.finite(new double[] {1, Double.NaN, 3}), 0.0);
+    }
+
+    @Test
+    void seedScheduleIsAPureFunctionWithDistinctSeeds() {
+        SeedSchedule s = new SeedSchedule(42);
+        assertEquals(s.seed(7, 3), new SeedSchedule(42).seed(7, 3));
+        assertNotEquals(s.seed(7, 3), new SeedSchedule(43).seed(7, 3));
+        Set<Long> seen = new HashSet<>();
+        for (int t = 0; t < 100; t++) {
+            for (int n = 0; n < 64; n++) {
+                long seed = s.seed(t, n);
+                assertEquals(true, seed >= 0);
+                seen.add(seed);
+            }
+        }
+        assertEquals(6400, seen.size());
+    }
+
+    @Test
+    void antitheticMembersMirrorPairs() {
+        List<Member> members = new SeedSchedule(1).members(5, 6, true);
+        for (int k = 0; k < 3; k++) {
+            assertEquals(members.get(2 * k).seed(), members.get(2 * k + 1).seed());
+            assertEquals(1, members.get(2 * k).sign());
+            assertEquals(-1, members.get(2 * k + 1).sign());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new SeedSchedule(1).members(0, 5, true));
+    }
+}
