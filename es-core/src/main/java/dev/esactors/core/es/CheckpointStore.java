@@ -6,24 +6,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.core.io.SafetensorsFile;
 import dev.esactors.core.io.SafetensorsWriter;
+import dev.esactors.core.io.Sha256;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +76,7 @@ public final class CheckpointStore {
             state.put("configHash", configHash);
             state.put("journalRecords", iteration);
             state.put("optimizerStep", replica.optimizerStep());
-            state.put("weightsSha256", sha256(temp.resolve(WEIGHTS)));
+            state.put("weightsSha256", Sha256.of(temp.resolve(WEIGHTS)));
             state.put("masterHash", replica.masterHash());
             AtomicFiles.write(temp.resolve(STATE), JSON.writerWithDefaultPrettyPrinter()
                     .writeValueAsString(state).getBytes(StandardCharsets.UTF_8));
@@ -136,7 +132,7 @@ public final class CheckpointStore {
                 if (state == null || state.path("iteration").asLong(-1) != iteration) {
                     throw new IOException("state.json does not hold iteration " + iteration);
                 }
-                if (!sha256(dir.resolve(WEIGHTS)).equals(state.path("weightsSha256").asText())) {
+                if (!Sha256.of(dir.resolve(WEIGHTS)).equals(state.path("weightsSha256").asText())) {
                     throw new IOException(WEIGHTS + " does not match the checksum in state.json");
                 }
             } catch (IOException | RuntimeException e) {
@@ -184,15 +180,6 @@ public final class CheckpointStore {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
-        }
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

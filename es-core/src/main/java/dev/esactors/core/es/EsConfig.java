@@ -1,9 +1,6 @@
 package dev.esactors.core.es;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.esactors.core.io.Sha256;
 
 /**
  * The hyperparameters of an ES run. {@link #paper(long)} gives the defaults of Qiu et al. 2025: N=30,
@@ -68,15 +65,7 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
      * that could produce different weights never share a hash.
      */
     public String hash() {
-        return sha256("es-config-v1|" + this);
+        return Sha256.of("es-config-v1|" + this);
     }
 
-    static String sha256(String text) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

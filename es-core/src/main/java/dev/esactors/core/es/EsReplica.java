@@ -1,5 +1,6 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.io.Sha256;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.TensorData;
 import org.bytedeco.javacpp.BytePointer;
@@ -12,11 +13,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -228,12 +227,7 @@ public final class EsReplica {
     }
 
     static String hash(List<String> names, List<Tensor> tensors) {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest sha = Sha256.digest();
         try (PointerScope scope = new PointerScope()) {
             for (int i = 0; i < names.size(); i++) {
                 Tensor t = tensors.get(i).to(new org.bytedeco.pytorch.Device(torch.DeviceType.CPU),
@@ -247,7 +241,7 @@ public final class EsReplica {
                 }
             }
         }
-        return HexFormat.of().formatHex(sha.digest());
+        return Sha256.hex(sha);
     }
 
     /** A contiguous view of the first numel elements of a flat buffer, shaped like {@code like}. */

@@ -1,5 +1,7 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.io.Sha256;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +51,7 @@ public final class EsTrainer implements AutoCloseable {
         this.fitness = fitness;
         this.log = log;
         this.checkpointEvery = checkpointEvery;
-        this.configHash = EsConfig.sha256(config.hash() + "|" + runIdentity + "|" + replica.masterHash());
+        this.configHash = Sha256.of(config.hash() + "|" + runIdentity + "|" + replica.masterHash());
         RunManifest.check(runDir, configHash, config.toString() + " | " + runIdentity);
         this.journal = UpdateJournal.open(runDir.resolve("journal.jsonl"));
         this.checkpoints = new CheckpointStore(runDir.resolve("checkpoints"), keepCheckpoints);

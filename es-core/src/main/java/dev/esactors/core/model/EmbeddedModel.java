@@ -1,5 +1,7 @@
 package dev.esactors.core.model;
 
+import dev.esactors.core.io.Sha256;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -7,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -29,19 +29,14 @@ public final class EmbeddedModel {
     /** The directory holding the embedded model, unpacked under the user cache if not already there. */
     public static Path directory() {
         Map<String, byte[]> contents = new LinkedHashMap<>();
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest sha = Sha256.digest();
         for (String f : FILES) {
             byte[] bytes = resource(f);
             contents.put(f, bytes);
             sha.update(f.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             sha.update(bytes);
         }
-        String version = HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+        String version = Sha256.hex(sha).substring(0, 12);
         Path dir = cacheRoot().resolve(NAME + "-" + version);
         try {
             if (!Files.isRegularFile(dir.resolve(".complete"))) {
