@@ -1,0 +1,27 @@
+package dev.esactors.rewards;
+
+/** Guards every reward: bounded input, and no exception escapes to the caller. */
+public final class Rewards {
+
+    /** Completions longer than this are not judged: real ones are tens of kilobytes at most. */
+    public static final int MAX_COMPLETION_CHARS = 200_000;
+
+    private Rewards() {
+    }
+
+    /** {@code task.score(item, completion)}, or a zero score with the reason if the input is too long or it fails. */
+    public static <I extends TaskItem> Score safeScore(Task<I> task, I item, String completion) {
+        if (completion == null) {
+            return Score.unjudged("no completion");
+        }
+        if (completion.length() > MAX_COMPLETION_CHARS) {
+            return Score.unjudged("completion of " + completion.length() + " characters exceeds the limit of "
+                    + MAX_COMPLETION_CHARS);
+        }
+        try {
+            return task.score(item, completion);
+        } catch (RuntimeException | StackOverflowError e) {
+            return Score.unjudged("reward failed: " + e);
+        }
+    }
+}

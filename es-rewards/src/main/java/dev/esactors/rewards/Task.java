@@ -1,0 +1,38 @@
+package dev.esactors.rewards;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A task: a dataset of items, the prompt each item becomes, and an outcome reward for a completion.
+ * Rewards judge untrusted model output: {@link #score} never throws and bounds its work.
+ *
+ * @param <I> the task's item type
+ */
+public interface Task<I extends TaskItem> {
+
+    /** The name the task is found by, e.g. {@code countdown}. */
+    String name();
+
+    /** One line: what the task is and the range of its reward. */
+    String description();
+
+    /** Reads a dataset file (the layouts the task knows); errors name the file and line. */
+    List<I> load(Path file);
+
+    /** Reads one item from JSON, as {@link TaskItem#toJson()} writes it; {@code where} names it in errors. */
+    I parseItem(JsonNode node, String where);
+
+    /** The user message of an item (the chat template wraps it). */
+    String userPrompt(I item);
+
+    /** Text the assistant turn starts with, which the completion continues (e.g. {@code "<think>"}). */
+    default String assistantPrefix(I item) {
+        return "";
+    }
+
+    /** The reward of {@code completion} for {@code item}. Never throws; unjudgeable input scores 0 with a reason. */
+    Score score(I item, String completion);
+}

@@ -1,0 +1,203 @@
+package dev.esactors.rewards.countdown;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.esactors.rewards.DatasetException;
+import dev.esactors.rewards.JsonLines;
+import dev.esactors.rewards.Score;
+import dev.esactors.rewards.Task;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalDouble;
+import java.util.stream.Collectors;
+
+/**
+ * Countdown, scored as in the code of Qiu et al. 2025: reward = 0.1 x format + answer, in [0, 1.1].
+ * The completion continues an assistant turn that starts with {@code <think>}, so the text judged is
+ * {@code "<think>" + completion}. {@link Variant#TINYZERO} scores as TinyZero does: 1 for a right equation,
+ * 0.1 for any other answer, 0 without an answer.
+ */
+public final class CountdownTask implements Task<CountdownItem> {
+
+    /** Which scoring rules apply. */
+    public enum Variant { PAPER, TINYZERO }
+
+    static final String THINK_OPEN = "<think>";
+    static final String THINK_CLOSE = "</think>";
+    static final String ANSWER_OPEN = "<answer>";
+    static final String ANSWER_CLOSE = "</answer>";
+
+    private final Variant variant;
+
+    public CountdownTask(Variant variant) {
+        this.variant = variant;
+    }
+
+    @Override
+    public String name() {
+        return "countdown";
+    }
+
+    @Override
+    public String description() {
+        return "Countdown arithmetic: reach the target with each number once; reward 0.1 x format + answer in [0, 1.1] "
+                + "(variant=tinyzero: 1 right, 0.1 wrong, 0 no answer)";
+    }
+
+    @Override
+    public List<CountdownItem> load(Path file) {
+        return JsonLines.read(file, this::parseItem);
+    }
+
+    /** Reads the paper's layout (numbers, target, context, solution), d1's (input "a,b,c", output) or ours. */
+    @Override
+    public CountdownItem parseItem(JsonNode node, String where) {
+        try {
+            if (node.has("input")) {
+                List<Integer> numbers = new ArrayList<>();
+                for (String part : JsonLines.text(node, "input", where).split(",")) {
+                    numbers.add(Integer.parseInt(part.trim()));
+                }
+                return new CountdownItem(JsonLines.text(node, "id", where, where), numbers,
+                        Integer.parseInt(JsonLines.text(node, "output", where).trim()), "", "");
+            }
+            JsonNode numbersNode = node.get("numbers");
+            if (numbersNode == null || !numbersNode.isArray()) {
+                throw new DatasetException(where, "missing array field 'numbers' (or d1's 'input')");
+            }
+            List<Integer> numbers = new ArrayList<>();
+            for (JsonNode n : numbersNode) {
+                if (!n.canConvertToInt()) {
+                    throw new DatasetException(where, "field 'numbers' must hold integers, got " + n);
+                }
+                numbers.add(n.asInt());
+            }
+            JsonNode target = node.get("target");
+            if (target == null || !target.canConvertToInt() || !(target.isNumber() || target.isTextual())) {
+                throw new DatasetException(where, "missing integer field 'target'");
+            }
+            return new CountdownItem(JsonLines.text(node, "id", where, where), numbers,
+                    target.isTextual() ? Integer.parseInt(target.asText().trim()) : target.asInt(),
+                    JsonLines.text(node, "context", where, ""), JsonLines.text(node, "solution", where, ""));
+        } catch (NumberFormatException e) {
+            throw new DatasetException(where, "not an integer: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new DatasetException(where, e.getMessage());
+        }
+    }
+
+    @Override
+    public String userPrompt(CountdownItem item) {
+        if (!item.context().isEmpty()) {
+            return item.context();
+        }
+        String numbers = item.numbers().stream().map(String::valueOf).collect(Collectors.joining(", "));
+        return "Using the numbers [" + numbers + "], create an equation that equals " + item.target()
+                + ". You can use basic arithmetic operations (+, -, *, /) and each number can only be used once. "
+                + "Show your work in <think> </think> tags. And return the final answer in <answer> </answer> tags, "
+                + "for example <answer> (1 + 2) / 3 </answer>.";
+    }
+
+    @Override
+    public String assistantPrefix(CountdownItem item) {
+        return "Let me solve this step by step.\n" + THINK_OPEN;
+    }
+
+    @Override
+    public Score score(CountdownItem item, String completion) {
+        String text = THINK_OPEN + completion;
+        String answer = lastAnswer(text);
+        AnswerCheck check = answer == null ? AnswerCheck.MISSING : check(answer, item);
+        if (variant == Variant.TINYZERO) {
+            double reward = check == AnswerCheck.MISSING ? 0 : check == AnswerCheck.RIGHT ? 1.0 : 0.1;
+            return new Score(reward, answer != null, check == AnswerCheck.RIGHT, answer == null ? "" : answer.strip(),
+                    check.reason);
+        }
+        double format = formatReward(text);
+        double reward = 0.1 * format + (check == AnswerCheck.RIGHT ? 1 : 0);
+        return new Score(reward, format == 1.0, check == AnswerCheck.RIGHT, answer == null ? "" : answer.strip(),
+                check.reason + "; format " + format);
+    }
+
+    /**
+     * 1.0 when the text fully matches {@code ^<think>.*?</think>\n<answer>.*?</answer>$} (dot matching newlines, and
+     * {@code $} allowing one final newline as in Python), else 0.1 for a think block plus 0.5 for an answer block.
+     * Written with indexOf instead of a regex so that megabyte inputs take linear time.
+     */
+    static double formatReward(String text) {
+        String body = text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+        String middle = THINK_CLOSE + "\n" + ANSWER_OPEN;
+        if (body.startsWith(THINK_OPEN) && body.endsWith(ANSWER_CLOSE)) {
+            int at = body.indexOf(middle, THINK_OPEN.length());
+            if (at >= 0 && at + middle.length() <= body.length() - ANSWER_CLOSE.length()) {
+                return 1.0;
+            }
+        }
+        double reward = 0;
+        int think = text.indexOf(THINK_OPEN);
+        if (think >= 0 && text.indexOf(THINK_CLOSE, think + THINK_OPEN.length()) >= 0) {
+            reward += 0.1;
+        }
+        int open = text.indexOf(ANSWER_OPEN);
+        if (open >= 0 && text.indexOf(ANSWER_CLOSE, open + ANSWER_OPEN.length()) >= 0) {
+            reward += 0.5;
+        }
+        return reward;
+    }
+
+    /** The content of the last complete {@code <answer>...</answer>} pair (non-greedy, like re.findall), or null. */
+    static String lastAnswer(String text) {
+        String last = null;
+        int from = 0;
+        while (true) {
+            int open = text.indexOf(ANSWER_OPEN, from);
+            if (open < 0) {
+                return last;
+            }
+            int close = text.indexOf(ANSWER_CLOSE, open + ANSWER_OPEN.length());
+            if (close < 0) {
+                return last;
+            }
+            last = text.substring(open + ANSWER_OPEN.length(), close);
+            from = close + ANSWER_CLOSE.length();
+        }
+    }
+
+    private enum AnswerCheck {
+        RIGHT("equation reaches the target"),
+        MISSING("no <answer>...</answer>"),
+        CHARACTERS("answer holds characters other than digits, + - * / ( ) and spaces"),
+        NUMBERS("answer does not use each given number exactly once"),
+        INVALID("answer is not a valid expression (syntax, nesting, size or division by zero)"),
+        WRONG("equation does not reach the target");
+
+        final String reason;
+
+        AnswerCheck(String reason) {
+            this.reason = reason;
+        }
+    }
+
+    private static AnswerCheck check(String answer, CountdownItem item) {
+        for (int i = 0; i < answer.length(); i++) {
+            char c = answer.charAt(i);
+            boolean allowed = (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '*' || c == '/' || c == '('
+                    || c == ')' || c == ' ';
+            if (!allowed) {
+                return AnswerCheck.CHARACTERS;
+            }
+        }
+        List<Long> used = new ArrayList<>(Arithmetic.numbers(answer));
+        List<Long> given = item.numbers().stream().map(Integer::longValue).sorted().collect(Collectors.toList());
+        used.sort(null);
+        if (!used.equals(given)) {
+            return AnswerCheck.NUMBERS;
+        }
+        OptionalDouble value = Arithmetic.evaluate(answer);
+        if (value.isEmpty()) {
+            return AnswerCheck.INVALID;
+        }
+        return Math.abs(value.getAsDouble() - item.target()) < 1e-5 ? AnswerCheck.RIGHT : AnswerCheck.WRONG;
+    }
+}
