@@ -1,0 +1,115 @@
+package dev.esactors.rewards;
+
+import dev.esactors.rewards.arc.ArcTask;
+import dev.esactors.rewards.conciseness.ConcisenessTask;
+import dev.esactors.rewards.countdown.CountdownTask;
+import dev.esactors.rewards.math.MathTask;
+import dev.esactors.rewards.sudoku.SudokuTask;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** The registry: tasks by name, built from string options (as a config file or the command line gives them). */
+public final class Tasks {
+
+    /** An option a task accepts, with its default and meaning. */
+    public record Option(String name, String defaultValue, String description) {
+    }
+
+    /** A task name with its options and one-line description. */
+    public record Entry(String name, List<Option> options, String description) {
+    }
+
+    private static final Map<String, List<Option>> OPTIONS = new LinkedHashMap<>();
+
+    static {
+        OPTIONS.put("countdown", List.of(new Option("variant", "paper", "paper (0.1 x format + answer) or tinyzero")));
+        OPTIONS.put("math", List.of());
+        OPTIONS.put("sudoku", List.of(
+                new Option("prompt", "instruct", "instruct (chat models) or compact (sudoku4-base's format)"),
+                new Option("partial", "0", "weight of partial credit for blanks right, in [0, 1)")));
+        OPTIONS.put("arc", List.of(new Option("partial", "0", "weight of partial credit for cell accuracy, in [0, 1)")));
+        OPTIONS.put("conciseness", List.of(new Option("normalised", "false", "true: reward in [0, 1]")));
+    }
+
+    private Tasks() {
+    }
+
+    /** Every task with its options and description. */
+    public static List<Entry> list() {
+        return OPTIONS.entrySet().stream()
+                .map(e -> new Entry(e.getKey(), e.getValue(), create(e.getKey(), Map.of()).description()))
+                .toList();
+    }
+
+    /** The task {@code name} with {@code options} (unknown names or options are errors listing the valid ones). */
+    public static Task<? extends TaskItem> create(String name, Map<String, String> options) {
+        String key = name.trim().toLowerCase(Locale.ROOT);
+        List<Option> known = OPTIONS.get(key);
+        if (known == null) {
+            throw new IllegalArgumentException("unknown task '" + name + "'; tasks: " + String.join(", ", OPTIONS.keySet()));
+        }
+        Set<String> allowed = new HashSet<>();
+        known.forEach(o -> allowed.add(o.name()));
+        for (String option : options.keySet()) {
+            if (!allowed.contains(option)) {
+                throw new IllegalArgumentException("task '" + key + "' has no option '" + option + "'; options: "
+                        + (allowed.isEmpty() ? "none" : String.join(", ", allowed)));
+            }
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        known.forEach(o -> values.put(o.name(), options.getOrDefault(o.name(), o.defaultValue())));
+        return switch (key) {
+            case "countdown" -> new CountdownTask(switch (values.get("variant").toLowerCase(Locale.ROOT)) {
+                case "paper" -> CountdownTask.Variant.PAPER;
+                case "tinyzero" -> CountdownTask.Variant.TINYZERO;
+                default -> throw new IllegalArgumentException("countdown option 'variant' must be paper or tinyzero, got '"
+                        + values.get("variant") + "'");
+            });
+            case "math" -> new MathTask();
+            case "sudoku" -> new SudokuTask(switch (values.get("prompt").toLowerCase(Locale.ROOT)) {
+                case "instruct" -> SudokuTask.PromptStyle.INSTRUCT;
+                case "compact" -> SudokuTask.PromptStyle.COMPACT;
+                default -> throw new IllegalArgumentException("sudoku option 'prompt' must be instruct or compact, got '"
+                        + values.get("prompt") + "'");
+            }, number(key, "partial", values.get("partial")));
+            case "arc" -> new ArcTask(number(key, "partial", values.get("partial")));
+            case "conciseness" -> new ConcisenessTask(bool(key, "normalised", values.get("normalised")));
+            default -> throw new IllegalStateException("task '" + key + "' is listed but not built");
+        };
+    }
+
+    /** Parses {@code key=value} pairs. */
+    public static Map<String, String> options(List<String> pairs) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String pair : pairs) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("task option must be key=value, got '" + pair + "'");
+            }
+            out.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+        }
+        return out;
+    }
+
+    private static double number(String task, String option, String value) {
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(task + " option '" + option + "' must be a number, got '" + value + "'");
+        }
+    }
+
+    private static boolean bool(String task, String option, String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "1" -> true;
+            case "false", "no", "0" -> false;
+            default -> throw new IllegalArgumentException(task + " option '" + option + "' must be true or false, got '"
+                    + value + "'");
+        };
+    }
+}

@@ -1,0 +1,50 @@
+package dev.esactors.rewards;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Tasks are found by name, options are checked, and chat templates wrap prompts as their models expect. */
+class TasksTest {
+
+    @Test
+    void everyTaskIsFoundByNameWithItsOptions() {
+        assertEquals(List.of("countdown", "math", "sudoku", "arc", "conciseness"),
+                Tasks.list().stream().map(Tasks.Entry::name).toList());
+        assertEquals("sudoku", Tasks.create("Sudoku", Map.of("prompt", "compact", "partial", "0.2")).name());
+        String unknown = assertThrows(IllegalArgumentException.class, () -> Tasks.create("chess", Map.of())).getMessage();
+        assertTrue(unknown.contains("countdown, math, sudoku, arc, conciseness"), unknown);
+        String option = assertThrows(IllegalArgumentException.class,
+                () -> Tasks.create("countdown", Map.of("variant", "fancy"))).getMessage();
+        assertTrue(option.contains("paper or tinyzero"), option);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Tasks.create("math", Map.of("x", "1")))
+                .getMessage().contains("no option 'x'"));
+        assertEquals(Map.of("partial", "0.5"), Tasks.options(List.of("partial=0.5")));
+    }
+
+    @Test
+    void chatTemplatesWrapTheUserMessage() {
+        assertEquals("Q?<think>", ChatTemplate.RAW.render("", "Q?", "<think>"));
+        assertEquals("<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ?<|im_end|>\n<|im_start|>assistant\n",
+                ChatTemplate.CHATML.render("S", "Q?", ""));
+        assertEquals("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nQ?<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\nA", ChatTemplate.LLAMA3.render("", "Q?", "A"));
+        assertEquals(ChatTemplate.CHATML, ChatTemplate.parse("qwen"));
+    }
+
+    @Test
+    void safeScoreBoundsInputAndNeverThrows() {
+        @SuppressWarnings("unchecked")
+        Task<TaskItem> math = (Task<TaskItem>) (Task<?>) Tasks.create("math", Map.of());
+        TaskItem item = math.parseItem(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                .put("problem", "1+1").put("answer", "2"), "inline");
+        assertEquals(1.0, Rewards.safeScore(math, item, "\\boxed{2}").reward());
+        assertEquals(0.0, Rewards.safeScore(math, item, "x".repeat(Rewards.MAX_COMPLETION_CHARS + 1)).reward());
+        assertEquals(0.0, Rewards.safeScore(math, item, null).reward());
+    }
+}
