@@ -1,0 +1,124 @@
+package dev.esactors.core.es;
+
+import dev.esactors.core.io.Sha256;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The durable state of one ES run: the replica holding the fp32 master, the update journal, the checkpoints and
+ * the run manifest, in one run directory. Opening it resumes (newest intact checkpoint + journal replay); every
+ * committed update is journalled (fsynced) before it is applied. The single-process {@link EsTrainer} and the
+ * Coordinator actor both keep their state here.
+ */
+public final class EsRun implements AutoCloseable {
+
+    private final EsReplica replica;
+    private final UpdateJournal journal;
+    private final CheckpointStore checkpoints;
+    private final int checkpointEvery;
+    private final String configHash;
+    private final Consumer<String> log;
+    private long nextIteration;
+
+    /**
+     * Opens (or resumes) the run in {@code runDir}.
+     *
+     * @param replica         the replica at its base weights (before any update of this run)
+     * @param runIdentity     what else defines the run besides the ES config (task, model), part of the config hash
+     * @param checkpointEvery iterations between checkpoints (0: never)
+     * @param keepCheckpoints how many checkpoints to keep
+     */
+    public EsRun(EsReplica replica, Path runDir, String runIdentity, int checkpointEvery, int keepCheckpoints,
+                 Consumer<String> log) {
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException("checkpoint interval must be >= 0, got " + checkpointEvery);
+        }
+        this.replica = replica;
+        this.log = log;
+        this.checkpointEvery = checkpointEvery;
+        EsConfig config = replica.config();
+        this.configHash = Sha256.of(config.hash() + "|" + runIdentity + "|" + replica.masterHash());
+        RunManifest.check(runDir, configHash, config + " | " + runIdentity);
+        this.journal = UpdateJournal.open(runDir.resolve("journal.jsonl"));
+        this.checkpoints = new CheckpointStore(runDir.resolve("checkpoints"), keepCheckpoints);
+        try {
+            resume();
+        } catch (RuntimeException e) {
+            journal.close();
+            throw e;
+        }
+    }
+
+    /** The hash of ES config, run identity and base weights that checkpoints are checked against. */
+    public String configHash() {
+        return configHash;
+    }
+
+    /** The next iteration to run: the number of updates applied so far. */
+    public long nextIteration() {
+        return nextIteration;
+    }
+
+    public EsReplica replica() {
+        return replica;
+    }
+
+    public EsConfig config() {
+        return replica.config();
+    }
+
+    /** Every committed update, in iteration order (what a joining evaluator replays). */
+    public List<Update> updates() {
+        return journal.records();
+    }
+
+    /** Journals {@code update} (the next iteration), applies it to the master, and checkpoints when due. */
+    public void commit(Update update) {
+        if (update.iteration() != nextIteration) {
+            throw new IllegalArgumentException("expected the update of iteration " + nextIteration + ", got "
+                    + update.iteration());
+        }
+        journal.append(update);
+        replica.apply(update);
+        nextIteration = update.iteration() + 1;
+        if (checkpointEvery > 0 && nextIteration % checkpointEvery == 0) {
+            checkpoints.save(nextIteration, configHash, replica);
+        }
+    }
+
+    /** Writes a checkpoint of the current state now. */
+    public Path checkpoint() {
+        return checkpoints.save(nextIteration, configHash, replica);
+    }
+
+    private void resume() {
+        if (!journal.recovery().isEmpty()) {
+            log.accept(journal.recovery());
+        }
+        Optional<Checkpoint> checkpoint = checkpoints.latest(journal.size(), configHash, log);
+        long from = 0;
+        if (checkpoint.isPresent()) {
+            Checkpoint c = checkpoint.get();
+            replica.loadMaster(c.master());
+            replica.loadOptimizerState(c.optimizer(), c.optimizerStep());
+            from = c.iteration();
+            log.accept("resumed from checkpoint " + c.dir() + " (iteration " + from + ")");
+        }
+        List<Update> records = journal.records();
+        for (long t = from; t < records.size(); t++) {
+            replica.apply(records.get((int) t));
+        }
+        if (records.size() > from) {
+            log.accept("replayed " + (records.size() - from) + " journal records to iteration " + records.size());
+        }
+        nextIteration = records.size();
+    }
+
+    @Override
+    public void close() {
+        journal.close();
+    }
+}
