@@ -22,6 +22,11 @@ public interface Task<I extends TaskItem> {
     /** Reads a dataset file (the layouts the task knows); errors name the file and line. */
     List<I> load(Path file);
 
+    /** Items the task ships with, for runs without a dataset file (empty for tasks that need one). */
+    default List<I> builtIn() {
+        return List.of();
+    }
+
     /** Reads one item from JSON, as {@link TaskItem#toJson()} writes it; {@code where} names it in errors. */
     I parseItem(JsonNode node, String where);
 

@@ -3,6 +3,7 @@ package dev.esactors.rewards;
 import dev.esactors.rewards.arc.ArcTask;
 import dev.esactors.rewards.conciseness.ConcisenessTask;
 import dev.esactors.rewards.countdown.CountdownTask;
+import dev.esactors.rewards.keyword.KeywordTask;
 import dev.esactors.rewards.math.MathTask;
 import dev.esactors.rewards.sudoku.SudokuTask;
 
@@ -34,6 +35,8 @@ public final class Tasks {
                 new Option("partial", "0", "weight of partial credit for blanks right, in [0, 1)")));
         OPTIONS.put("arc", List.of(new Option("partial", "0", "weight of partial credit for cell accuracy, in [0, 1)")));
         OPTIONS.put("conciseness", List.of(new Option("normalised", "false", "true: reward in [0, 1]")));
+        OPTIONS.put("keyword", List.of(new Option("word", "happy", "the word to use"),
+                new Option("cap", "8", "most occurrences counted per completion")));
     }
 
     private Tasks() {
@@ -79,6 +82,7 @@ public final class Tasks {
             }, number(key, "partial", values.get("partial")));
             case "arc" -> new ArcTask(number(key, "partial", values.get("partial")));
             case "conciseness" -> new ConcisenessTask(bool(key, "normalised", values.get("normalised")));
+            case "keyword" -> new KeywordTask(values.get("word"), (int) number(key, "cap", values.get("cap")));
             default -> throw new IllegalStateException("task '" + key + "' is listed but not built");
         };
     }

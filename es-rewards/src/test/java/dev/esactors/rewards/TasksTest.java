@@ -14,11 +14,11 @@ class TasksTest {
 
     @Test
     void everyTaskIsFoundByNameWithItsOptions() {
-        assertEquals(List.of("countdown", "math", "sudoku", "arc", "conciseness"),
+        assertEquals(List.of("countdown", "math", "sudoku", "arc", "conciseness", "keyword"),
                 Tasks.list().stream().map(Tasks.Entry::name).toList());
         assertEquals("sudoku", Tasks.create("Sudoku", Map.of("prompt", "compact", "partial", "0.2")).name());
         String unknown = assertThrows(IllegalArgumentException.class, () -> Tasks.create("chess", Map.of())).getMessage();
-        assertTrue(unknown.contains("countdown, math, sudoku, arc, conciseness"), unknown);
+        assertTrue(unknown.contains("countdown, math, sudoku, arc, conciseness, keyword"), unknown);
         String option = assertThrows(IllegalArgumentException.class,
                 () -> Tasks.create("countdown", Map.of("variant", "fancy"))).getMessage();
         assertTrue(option.contains("paper or tinyzero"), option);
