@@ -1,0 +1,302 @@
+package dev.esactors.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.actor.typed.receptionist.Receptionist;
+import akka.actor.typed.receptionist.ServiceKey;
+import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.run.RunReport;
+import dev.esactors.core.es.EsRun;
+import dev.esactors.core.es.HfExport;
+import dev.esactors.core.es.Member;
+import dev.esactors.core.es.PopulationReducer;
+import dev.esactors.core.es.Update;
+import dev.esactors.core.torch.DType;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Owns a run's parameter state (iteration, fp32 master, update journal, checkpoints) and its seed schedule.
+ * Evaluators pull work: each request is answered with the updates the evaluator lacks, or the next member of the
+ * current iteration, or later when a member frees up. Results are keyed by (iteration, member): stale and duplicate
+ * ones are ignored and counted; a member whose evaluator leaves or misses its deadline is issued again. When all
+ * N results are in, a {@link Reducer} shapes them and the update is journalled, applied and broadcast on request.
+ */
+public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
+
+    /** The Coordinator's protocol. */
+    public sealed interface Command {
+    }
+
+    /**
+     * An evaluator asks for work.
+     *
+     * @param evaluator   where to send work
+     * @param evaluatorId a readable name (node and index)
+     * @param deviceType  cpu or cuda: a run never mixes them
+     * @param applied     updates the evaluator's replica has applied
+     */
+    public record RequestWork(ActorRef<Evaluator.Command> evaluator, String evaluatorId, String deviceType,
+                              long applied) implements Command, CborSerializable {
+    }
+
+    /**
+     * A member's reward.
+     *
+     * @param iteration   the iteration it was evaluated for
+     * @param member      member index
+     * @param reward      raw reward (NaN if the evaluation failed)
+     * @param evaluatorId who evaluated it
+     */
+    public record MemberResult(long iteration, int member, double reward, String evaluatorId)
+            implements Command, CborSerializable {
+    }
+
+    /** The Reducer's update for the current iteration (local). */
+    record Reduced(Update update) implements Command {
+    }
+
+    private record EvaluatorGone(ActorRef<Evaluator.Command> evaluator) implements Command {
+    }
+
+    private enum CheckDeadlines implements Command {
+        INSTANCE
+    }
+
+    private record Assignment(ActorRef<Evaluator.Command> evaluator, long deadline) {
+    }
+
+    /** The receptionist key under which the coordinator of run {@code runId} registers. */
+    public static ServiceKey<Command> key(String runId) {
+        return ServiceKey.create(Command.class, "es-coordinator-" + runId);
+    }
+
+    /** The dispatcher for actors that block on LibTorch (model loading, evaluation, updates). */
+    public static final DispatcherSelector BLOCKING = DispatcherSelector.fromConfig("es-actors.blocking-dispatcher");
+
+    private final RunConfig config;
+    private final EsRun run;
+    private final ActorRef<RunEvent> listener;
+    private final Duration deadline;
+    private final Set<ActorRef<Evaluator.Command>> watched = new HashSet<>();
+    private final Map<ActorRef<Evaluator.Command>, RequestWork> idle = new LinkedHashMap<>();
+    private String runDevice;
+    private List<Member> members;
+    private Deque<Integer> pending;
+    private Map<Integer, Assignment> inFlight;
+    private boolean[] accepted;
+    private int acceptedCount;
+    private ActorRef<Reducer.Command> reducer;
+    private long iterationStart;
+    private long duplicates;
+    private long stale;
+    private long reissued;
+
+    private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, RunConfig config, EsRun run,
+                        ActorRef<RunEvent> listener) {
+        super(context);
+        this.config = config;
+        this.run = run;
+        this.listener = listener;
+        this.deadline = config.memberDeadline();
+        this.runDevice = config.model().device();
+        context.getSystem().receptionist().tell(Receptionist.register(key(config.id()), context.getSelf()));
+        timers.startTimerWithFixedDelay(CheckDeadlines.INSTANCE, Duration.ofMillis(
+                Math.max(50, Math.min(1000, deadline.toMillis() / 4))));
+    }
+
+    /** A coordinator over {@code run} (already opened and resumed), reporting to {@code listener}. */
+    public static Behavior<Command> create(RunConfig config, EsRun run, ActorRef<RunEvent> listener) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            Coordinator c = new Coordinator(context, timers, config, run, listener);
+            return c.startIterationOrFinish();
+        }));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(RequestWork.class, this::onRequestWork)
+                .onMessage(MemberResult.class, this::onResult)
+                .onMessage(Reduced.class, this::onReduced)
+                .onMessage(EvaluatorGone.class, this::onEvaluatorGone)
+                .onMessage(CheckDeadlines.class, m -> onCheckDeadlines())
+                .build();
+    }
+
+    private Behavior<Command> startIterationOrFinish() {
+        long t = run.nextIteration();
+        if (t >= config.iterations()) {
+            return finish();
+        }
+        members = run.config().schedule().members(t, run.config().populationSize(), run.config().antithetic());
+        pending = new ArrayDeque<>();
+        for (int n = 0; n < members.size(); n++) {
+            pending.add(n);
+        }
+        inFlight = new HashMap<>();
+        accepted = new boolean[members.size()];
+        acceptedCount = 0;
+        reducer = getContext().spawn(Reducer.create(run.config(), t, members, getContext().getSelf()), "reducer-" + t);
+        iterationStart = System.nanoTime();
+        List<RequestWork> waiting = List.copyOf(idle.values());
+        idle.clear();
+        waiting.forEach(this::serve);
+        return this;
+    }
+
+    private Behavior<Command> onRequestWork(RequestWork request) {
+        if (!request.deviceType().equals(runDevice)) {
+            request.evaluator().tell(new Evaluator.Refused("run " + config.id() + " uses device type " + runDevice
+                    + "; evaluator " + request.evaluatorId() + " is " + request.deviceType()
+                    + " (CPU and CUDA noise differ, so a run never mixes them)"));
+            return this;
+        }
+        if (watched.add(request.evaluator())) {
+            getContext().watchWith(request.evaluator(), new EvaluatorGone(request.evaluator()));
+        }
+        serve(request);
+        return this;
+    }
+
+    /** Answers a request now if it can: catch-up updates, or the next pending member; else parks it. */
+    private void serve(RequestWork request) {
+        long t = run.nextIteration();
+        if (request.applied() > t) {
+            request.evaluator().tell(new Evaluator.Refused("evaluator " + request.evaluatorId() + " has applied "
+                    + request.applied() + " updates but the run is at " + t + ": it belongs to another run state"));
+            return;
+        }
+        if (request.applied() < t) {
+            List<Update> updates = run.updates();
+            request.evaluator().tell(new Evaluator.CatchUp(updates.subList((int) request.applied(), (int) t)));
+            return;
+        }
+        Integer member = pending.poll();
+        if (member == null) {
+            idle.put(request.evaluator(), request);
+            return;
+        }
+        Member m = members.get(member);
+        inFlight.put(member, new Assignment(request.evaluator(), System.nanoTime() + deadline.toNanos()));
+        request.evaluator().tell(new Evaluator.Work(t, member, m.seed(), m.sign()));
+    }
+
+    private Behavior<Command> onResult(MemberResult result) {
+        if (result.iteration() != run.nextIteration() || result.member() < 0 || result.member() >= members.size()) {
+            stale++;
+            return this;
+        }
+        if (accepted[result.member()]) {
+            duplicates++;
+            return this;
+        }
+        accepted[result.member()] = true;
+        acceptedCount++;
+        inFlight.remove(result.member());
+        pending.remove(result.member()); // it may have been queued again after a missed deadline
+        reducer.tell(new Reducer.Result(result.member(), result.reward()));
+        return this;
+    }
+
+    private Behavior<Command> onReduced(Reduced reduced) {
+        Update update = reduced.update();
+        run.commit(update);
+        double seconds = (System.nanoTime() - iterationStart) / 1e9;
+        double[] rewards = update.rewards();
+        double max = Double.NEGATIVE_INFINITY;
+        for (double r : rewards) {
+            if (Double.isFinite(r)) {
+                max = Math.max(max, r);
+            }
+        }
+        listener.tell(new RunEvent.IterationDone(update.iteration(), config.iterations(), finiteMean(rewards), max,
+                PopulationReducer.failedCount(rewards), rewards.length / Math.max(seconds, 1e-9), duplicates, stale,
+                reissued));
+        return startIterationOrFinish();
+    }
+
+    private Behavior<Command> onEvaluatorGone(EvaluatorGone gone) {
+        watched.remove(gone.evaluator());
+        idle.remove(gone.evaluator());
+        if (inFlight != null) {
+            reissue(e -> e.getValue().evaluator().equals(gone.evaluator()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onCheckDeadlines() {
+        if (inFlight != null) {
+            long now = System.nanoTime();
+            reissue(e -> e.getValue().deadline() < now);
+        }
+        return this;
+    }
+
+    /** Puts the matching in-flight members back at the head of the queue and serves parked evaluators. */
+    private void reissue(java.util.function.Predicate<Map.Entry<Integer, Assignment>> which) {
+        boolean any = false;
+        for (Iterator<Map.Entry<Integer, Assignment>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Integer, Assignment> e = it.next();
+            if (which.test(e)) {
+                it.remove();
+                pending.addFirst(e.getKey());
+                reissued++;
+                any = true;
+            }
+        }
+        if (any) {
+            List<RequestWork> waiting = List.copyOf(idle.values());
+            idle.clear();
+            waiting.forEach(this::serve);
+        }
+    }
+
+    private Behavior<Command> finish() {
+        try {
+            Path checkpoint = run.checkpoint();
+            Path exported = config.dir().resolve("export");
+            HfExport.write(exported, dev.esactors.actors.run.Replicas.modelDir(config), run.replica().master(),
+                    DType.parseWorking(config.model().dtype()));
+            Path report = RunReport.write(config, run.updates(), config.dir());
+            getContext().getLog().info("run {} finished at iteration {}; checkpoint {}", config.id(),
+                    run.nextIteration(), checkpoint);
+            listener.tell(new RunEvent.RunFinished(run.nextIteration(), run.replica().masterHash(), config.dir(),
+                    exported, report));
+        } catch (RuntimeException e) {
+            listener.tell(new RunEvent.RunFailed("finishing the run failed: " + e.getMessage()));
+        }
+        idle.keySet().forEach(e -> e.tell(Evaluator.Finished.INSTANCE));
+        watched.forEach(e -> e.tell(Evaluator.Finished.INSTANCE));
+        run.close();
+        return Behaviors.stopped();
+    }
+
+    private static double finiteMean(double[] values) {
+        double sum = 0;
+        int n = 0;
+        for (double v : values) {
+            if (Double.isFinite(v)) {
+                sum += v;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+}

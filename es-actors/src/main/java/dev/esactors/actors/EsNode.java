@@ -1,0 +1,133 @@
+package dev.esactors.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.Props;
+import akka.actor.typed.Terminated;
+import akka.actor.typed.javadsl.Behaviors;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.run.Replicas;
+import dev.esactors.core.es.EsModel;
+import dev.esactors.core.es.EsRun;
+import dev.esactors.core.io.AtomicFiles;
+import dev.esactors.core.torch.DeviceSpec;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * Starts this JVM's part of a run: everything (standalone: a local actor system with the Coordinator and K
+ * evaluators), the coordinator node, or an evaluator node of an Akka cluster. Blocks until the run ends.
+ */
+public final class EsNode {
+
+    private EsNode() {
+    }
+
+    /** Runs the configured role; returns the final event (RunFinished, RunFailed, or NodeStopped on an evaluator node). */
+    public static RunEvent run(RunConfig config, Consumer<RunEvent> events) {
+        boolean coordinates = !config.cluster().role().equals("evaluator");
+        EsRun run = coordinates ? openRun(config, events) : null;
+        CompletableFuture<RunEvent> done = new CompletableFuture<>();
+        ActorSystem<Void> system = ActorSystem.create(guardian(config, run, events, done), "es-actors", akkaConfig(config));
+        system.getWhenTerminated().whenComplete((d, e) ->
+                done.complete(new RunEvent.RunFailed("the actor system stopped before the run finished")));
+        try {
+            return done.join();
+        } finally {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().join();
+        }
+    }
+
+    /** Opens (or resumes) the run's durable state on the coordinating node, before any actor starts. */
+    private static EsRun openRun(RunConfig config, Consumer<RunEvent> events) {
+        try {
+            Files.createDirectories(config.dir());
+            AtomicFiles.write(config.dir().resolve("run.conf"), config.hocon().getBytes(StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the run directory " + config.dir(), e);
+        }
+        EsModel model = Replicas.create(config, coordinatorDevice(config));
+        return new EsRun(model.replica(), config.dir(), config.identity(), config.checkpointEvery(),
+                config.checkpointKeep(), message -> events.accept(new RunEvent.Note(message)));
+    }
+
+    /** The coordinator applies updates on the run's device type, so its noise matches the evaluators'. */
+    private static DeviceSpec coordinatorDevice(RunConfig config) {
+        return config.model().device().equals("cuda") ? DeviceSpec.parse("cuda:0") : DeviceSpec.CPU;
+    }
+
+    private static Behavior<Void> guardian(RunConfig config, EsRun run, Consumer<RunEvent> events,
+                                           CompletableFuture<RunEvent> done) {
+        return Behaviors.setup(context -> {
+            ActorRef<RunEvent> listener = context.spawn(listener(events, done), "listener");
+            if (run != null) {
+                context.spawn(Coordinator.create(config, run, listener), "coordinator", Coordinator.BLOCKING);
+            }
+            boolean evaluates = !config.cluster().role().equals("coordinator");
+            int evaluators = evaluates ? config.localEvaluators() : 0;
+            String node = config.cluster().standalone() ? "local" : config.cluster().host() + ":" + config.cluster().port();
+            for (int i = 0; i < evaluators; i++) {
+                DeviceSpec device = config.model().device().equals("cuda") ? DeviceSpec.parse("cuda:" + i) : DeviceSpec.CPU;
+                ActorRef<Evaluator.Command> evaluator = context.spawn(
+                        Evaluator.create(config, node + "/evaluator-" + i, device), "evaluator-" + i,
+                        Props.empty().withDispatcherFromConfig("es-actors.blocking-dispatcher"));
+                if (run == null) {
+                    context.watch(evaluator); // an evaluator node lives as long as its evaluators
+                }
+            }
+            if (run != null) {
+                return Behaviors.<Void>empty();
+            }
+            // An evaluator node ends when all its evaluators have stopped (the run finished, or they were refused).
+            int[] alive = {evaluators};
+            return Behaviors.<Void>receive(Void.class)
+                    .onSignal(Terminated.class, t -> {
+                        if (--alive[0] == 0) {
+                            done.complete(new RunEvent.NodeStopped("all " + evaluators + " evaluators stopped"));
+                            return Behaviors.stopped();
+                        }
+                        return Behaviors.same();
+                    })
+                    .build();
+        });
+    }
+
+    private static Behavior<RunEvent> listener(Consumer<RunEvent> events, CompletableFuture<RunEvent> done) {
+        return Behaviors.receive(RunEvent.class)
+                .onMessage(RunEvent.class, event -> {
+                    events.accept(event);
+                    if (event instanceof RunEvent.RunFinished || event instanceof RunEvent.RunFailed
+                            || event instanceof RunEvent.NodeStopped) {
+                        done.complete(event);
+                    }
+                    return Behaviors.same();
+                })
+                .build();
+    }
+
+    /** es-actors-akka.conf plus this node's provider, host, port, roles and seed nodes. */
+    static Config akkaConfig(RunConfig config) {
+        Config base = ConfigFactory.parseResources(EsNode.class, "/es-actors-akka.conf")
+                .withFallback(ConfigFactory.defaultReference(EsNode.class.getClassLoader()));
+        RunConfig.Cluster cluster = config.cluster();
+        if (cluster.standalone()) {
+            return ConfigFactory.parseMap(Map.of("akka.actor.provider", "local")).withFallback(base);
+        }
+        return ConfigFactory.parseMap(Map.of(
+                        "akka.actor.provider", "cluster",
+                        "akka.remote.artery.canonical.hostname", cluster.host(),
+                        "akka.remote.artery.canonical.port", cluster.port(),
+                        "akka.cluster.roles", java.util.List.of(cluster.role())))
+                .withValue("akka.cluster.seed-nodes", ConfigValueFactory.fromIterable(cluster.seedNodes()))
+                .withFallback(base);
+    }
+}

@@ -1,0 +1,160 @@
+package dev.esactors.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.receptionist.Receptionist;
+import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.run.Replicas;
+import dev.esactors.actors.run.TaskEvaluation;
+import dev.esactors.core.es.EsModel;
+import dev.esactors.core.es.Member;
+import dev.esactors.core.es.Update;
+import dev.esactors.core.torch.DeviceSpec;
+
+import java.util.List;
+
+/**
+ * One model replica pinned to one device. It finds its run's Coordinator through the receptionist and pulls work:
+ * catches up by replaying updates (seeds and scalars only; weights never travel), evaluates a member by perturbing,
+ * decoding and scoring, restores exactly, reports the reward, and asks again.
+ */
+public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
+
+    /** The Evaluator's protocol. */
+    public sealed interface Command {
+    }
+
+    /**
+     * Evaluate member {@code member} of {@code iteration}: noise sign x eps(seed).
+     *
+     * @param iteration the iteration
+     * @param member    member index
+     * @param seed      noise seed
+     * @param sign      +1 or -1 (antithetic)
+     */
+    public record Work(long iteration, int member, long seed, int sign) implements Command, CborSerializable {
+    }
+
+    /**
+     * Updates to apply, in order, before asking again.
+     *
+     * @param updates consecutive updates starting at the evaluator's applied count
+     */
+    public record CatchUp(List<Update> updates) implements Command, CborSerializable {
+        public CatchUp {
+            updates = List.copyOf(updates);
+        }
+    }
+
+    /**
+     * The coordinator will not use this evaluator.
+     *
+     * @param reason why
+     */
+    public record Refused(String reason) implements Command, CborSerializable {
+    }
+
+    /** The run is over. */
+    public enum Finished implements Command, CborSerializable {
+        INSTANCE
+    }
+
+    private record CoordinatorListing(Receptionist.Listing listing) implements Command {
+    }
+
+    private final RunConfig config;
+    private final String id;
+    private final DeviceSpec device;
+    private final EsModel model;
+    private final TaskEvaluation evaluation;
+    private ActorRef<Coordinator.Command> coordinator;
+    private long applied;
+
+    private Evaluator(ActorContext<Command> context, RunConfig config, String id, DeviceSpec device) {
+        super(context);
+        this.config = config;
+        this.id = id;
+        this.device = device;
+        this.model = Replicas.create(config, device);
+        this.evaluation = new TaskEvaluation(config, model.decoder(), Replicas.modelDir(config));
+        ActorRef<Receptionist.Listing> adapter = context.messageAdapter(Receptionist.Listing.class, CoordinatorListing::new);
+        context.getSystem().receptionist().tell(Receptionist.subscribe(Coordinator.key(config.id()), adapter));
+        context.getLog().info("evaluator {} ready on {}", id, device);
+    }
+
+    /** An evaluator named {@code id} on {@code device}; run it on {@link Coordinator#BLOCKING}. */
+    public static Behavior<Command> create(RunConfig config, String id, DeviceSpec device) {
+        return Behaviors.setup(context -> new Evaluator(context, config, id, device));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(CoordinatorListing.class, this::onListing)
+                .onMessage(CatchUp.class, this::onCatchUp)
+                .onMessage(Work.class, this::onWork)
+                .onMessage(Refused.class, this::onRefused)
+                .onMessage(Finished.class, f -> Behaviors.stopped())
+                .build();
+    }
+
+    private Behavior<Command> onListing(CoordinatorListing message) {
+        var found = message.listing().getServiceInstances(Coordinator.key(config.id()));
+        if (found.isEmpty()) {
+            return this;
+        }
+        ActorRef<Coordinator.Command> next = found.iterator().next();
+        if (!next.equals(coordinator)) {
+            coordinator = next; // first contact, or a coordinator re-created after its node was lost
+            requestWork();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onCatchUp(CatchUp catchUp) {
+        for (Update u : catchUp.updates()) {
+            if (u.iteration() == applied) {
+                model.replica().apply(u);
+                applied++;
+            }
+        }
+        requestWork();
+        return this;
+    }
+
+    private Behavior<Command> onWork(Work work) {
+        if (work.iteration() != applied) {
+            requestWork(); // out of step: the coordinator answers with the missing updates
+            return this;
+        }
+        double reward;
+        model.replica().perturb(new Member(work.member(), work.seed(), work.sign()));
+        try {
+            reward = evaluation.evaluate(work.iteration());
+        } catch (RuntimeException e) {
+            getContext().getLog().warn("evaluator {}: member {} of iteration {} failed: {}", id, work.member(),
+                    work.iteration(), e.toString());
+            reward = Double.NaN;
+        } finally {
+            model.replica().restore();
+        }
+        coordinator.tell(new Coordinator.MemberResult(work.iteration(), work.member(), reward, id));
+        requestWork();
+        return this;
+    }
+
+    private Behavior<Command> onRefused(Refused refused) {
+        getContext().getLog().error("evaluator {} refused: {}", id, refused.reason());
+        return Behaviors.stopped();
+    }
+
+    private void requestWork() {
+        if (coordinator != null) {
+            coordinator.tell(new Coordinator.RequestWork(getContext().getSelf(), id, device.type(), applied));
+        }
+    }
+}

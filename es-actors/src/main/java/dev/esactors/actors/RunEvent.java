@@ -1,0 +1,48 @@
+package dev.esactors.actors;
+
+import java.nio.file.Path;
+
+/** What a run reports to whoever watches it (the command line's progress bar, tests). Local only. */
+public sealed interface RunEvent {
+
+    /**
+     * An iteration was committed.
+     *
+     * @param iteration  the iteration (0-based)
+     * @param iterations total iterations of the run
+     * @param meanReward mean raw reward of the population
+     * @param maxReward  best raw reward
+     * @param failed     members without a finite reward
+     * @param evaluationsPerSecond members evaluated per second in this iteration
+     * @param duplicates duplicate results ignored so far
+     * @param stale      stale results ignored so far
+     * @param reissued   members issued again so far (evaluator lost or deadline missed)
+     */
+    record IterationDone(long iteration, int iterations, double meanReward, double maxReward, int failed,
+                         double evaluationsPerSecond, long duplicates, long stale, long reissued) implements RunEvent {
+    }
+
+    /**
+     * The run reached its last iteration.
+     *
+     * @param iterations iterations applied
+     * @param masterHash SHA-256 of the final fp32 master
+     * @param runDir     the run directory (journal, checkpoints, report, export)
+     * @param exported   the exported Hugging Face directory
+     * @param report     the run report (HTML)
+     */
+    record RunFinished(long iterations, String masterHash, Path runDir, Path exported, Path report) implements RunEvent {
+    }
+
+    /** The run stopped on an error. */
+    record RunFailed(String reason) implements RunEvent {
+    }
+
+    /** Something worth telling the user: a resume, a repaired journal, a skipped checkpoint. */
+    record Note(String message) implements RunEvent {
+    }
+
+    /** An evaluator node's evaluators have all stopped (the run finished elsewhere, or they were refused). */
+    record NodeStopped(String reason) implements RunEvent {
+    }
+}

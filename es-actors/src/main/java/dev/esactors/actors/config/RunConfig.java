@@ -1,0 +1,76 @@
+package dev.esactors.actors.config;
+
+import dev.esactors.core.es.EsConfig;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole run, as one HOCON file describes it: ES hyperparameters, model, task, checkpointing, evaluators and
+ * cluster. Built by {@link RunConfigLoader}, which validates every key.
+ *
+ * @param id             the run id
+ * @param dir            the run directory
+ * @param iterations     total iterations
+ * @param memberDeadline time after which an unanswered member is issued again
+ * @param model          the model
+ * @param task           the task
+ * @param es             the ES hyperparameters
+ * @param checkpointEvery iterations between checkpoints (0: never)
+ * @param checkpointKeep checkpoints kept
+ * @param localEvaluators evaluators started in this JVM
+ * @param cluster        cluster settings
+ * @param hocon          the whole configuration as HOCON text (saved in the run directory for --resume)
+ */
+public record RunConfig(String id, Path dir, int iterations, Duration memberDeadline, Model model, TaskSpec task,
+                        EsConfig es, int checkpointEvery, int checkpointKeep, int localEvaluators, Cluster cluster,
+                        String hocon) {
+
+    /**
+     * @param path   the model directory, or null for the embedded stories260K
+     * @param dtype  working dtype name
+     * @param device device type: cpu or cuda
+     */
+    public record Model(Path path, String dtype, String device) {
+    }
+
+    /**
+     * @param name         task name
+     * @param options      task options
+     * @param dataset      dataset file, or null for the task's built-in items
+     * @param batch        prompts per evaluation
+     * @param maxNewTokens tokens generated per prompt
+     * @param template     chat template name
+     * @param system       system message
+     */
+    public record TaskSpec(String name, Map<String, String> options, Path dataset, int batch, int maxNewTokens,
+                           String template, String system) {
+        public TaskSpec {
+            options = Map.copyOf(options);
+        }
+    }
+
+    /**
+     * @param role      standalone, coordinator or evaluator
+     * @param host      bind host
+     * @param port      bind port (0: any)
+     * @param seedNodes seed node addresses
+     */
+    public record Cluster(String role, String host, int port, List<String> seedNodes) {
+        public Cluster {
+            seedNodes = List.copyOf(seedNodes);
+        }
+
+        public boolean standalone() {
+            return role.equals("standalone");
+        }
+    }
+
+    /** What defines the run's results besides the ES config (part of the config hash checkpoints carry). */
+    public String identity() {
+        return "model=" + (model.path() == null ? "embedded" : model.path().toAbsolutePath().normalize())
+                + " dtype=" + model.dtype() + " device=" + model.device() + " task=" + task;
+    }
+}

@@ -1,0 +1,207 @@
+package dev.esactors.actors.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import dev.esactors.core.es.EsConfig;
+import dev.esactors.core.es.FitnessShaping;
+import dev.esactors.core.es.NoiseMode;
+import dev.esactors.core.es.ParameterFilter;
+import dev.esactors.core.es.UpdateRule;
+import dev.esactors.core.torch.DType;
+import dev.esactors.rewards.ChatTemplate;
+import dev.esactors.rewards.Tasks;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Reads a run file (HOCON) over {@code es-run-defaults.conf} and validates it up front: unknown keys, wrong
+ * types and impossible values are errors that name the key.
+ */
+public final class RunConfigLoader {
+
+    private RunConfigLoader() {
+    }
+
+    /** The run described by {@code file} (null: the defaults alone), with {@code overrides} on top. */
+    public static RunConfig load(Path file, Config overrides) {
+        Config user = overrides;
+        String source = "the defaults";
+        if (file != null) {
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException(file + ": run file not found");
+            }
+            try {
+                user = overrides.withFallback(ConfigFactory.parseFile(file.toFile(),
+                        ConfigParseOptions.defaults().setAllowMissing(false)));
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            }
+            source = file.toString();
+        }
+        return parse(user, source);
+    }
+
+    /** Validates {@code user} against the defaults and builds the run config; {@code source} names it in errors. */
+    public static RunConfig parse(Config user, String source) {
+        Config defaults = ConfigFactory.parseResources(RunConfigLoader.class, "/es-run-defaults.conf");
+        for (Map.Entry<String, ConfigValue> entry : user.entrySet()) {
+            String key = entry.getKey();
+            if (!key.startsWith("task.options.") && !defaults.hasPathOrNull(key)) {
+                throw new IllegalArgumentException(source + ": unknown key '" + key + "'");
+            }
+        }
+        Config c = user.withFallback(defaults).resolve();
+        String where = source + ": ";
+        try {
+            String id = get(where, "run.id", () -> c.getString("run.id"));
+            Path dir = Paths.get(get(where, "run.dir", () -> c.getString("run.dir")));
+            int iterations = positive(where, "run.iterations", get(where, "run.iterations", () -> c.getInt("run.iterations")));
+            Duration deadline = get(where, "run.member-deadline", () -> c.getDuration("run.member-deadline"));
+            RunConfig.Model model = model(where, c);
+            RunConfig.TaskSpec task = task(where, c);
+            EsConfig es = es(where, c);
+            int every = nonNegative(where, "checkpoint.every", get(where, "checkpoint.every", () -> c.getInt("checkpoint.every")));
+            int keep = positive(where, "checkpoint.keep", get(where, "checkpoint.keep", () -> c.getInt("checkpoint.keep")));
+            int local = nonNegative(where, "evaluators.local", get(where, "evaluators.local", () -> c.getInt("evaluators.local")));
+            RunConfig.Cluster cluster = cluster(where, c);
+            if (cluster.standalone() && local < 1) {
+                throw new IllegalArgumentException(where + "evaluators.local must be >= 1 for a standalone run, got " + local);
+            }
+            String hocon = user.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+            return new RunConfig(id, dir, iterations, deadline, model, task, es, every, keep, local, cluster, hocon);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(where + e.getMessage(), e);
+        }
+    }
+
+    private static RunConfig.Model model(String where, Config c) {
+        String path = get(where, "model.path", () -> c.getString("model.path"));
+        Path dir = path.isBlank() ? null : Paths.get(path);
+        if (dir != null && !Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new IllegalArgumentException(where + "model.path: no config.json in '" + path + "'");
+        }
+        String dtype = get(where, "model.dtype", () -> c.getString("model.dtype"));
+        check(where, "model.dtype", () -> DType.parseWorking(dtype));
+        String device = get(where, "model.device", () -> c.getString("model.device")).toLowerCase(Locale.ROOT);
+        if (!device.equals("cpu") && !device.equals("cuda")) {
+            throw new IllegalArgumentException(where + "model.device must be cpu or cuda, got '" + device + "'");
+        }
+        return new RunConfig.Model(dir, dtype, device);
+    }
+
+    private static RunConfig.TaskSpec task(String where, Config c) {
+        String name = get(where, "task.name", () -> c.getString("task.name"));
+        Map<String, String> options = new LinkedHashMap<>();
+        Config optionConfig = get(where, "task.options", () -> c.getConfig("task.options"));
+        for (Map.Entry<String, ConfigValue> e : optionConfig.entrySet()) {
+            options.put(e.getKey(), String.valueOf(e.getValue().unwrapped()));
+        }
+        check(where, "task", () -> Tasks.create(name, options));
+        String dataset = get(where, "task.dataset", () -> c.getString("task.dataset"));
+        Path datasetPath = dataset.isBlank() ? null : Paths.get(dataset);
+        if (datasetPath != null && !Files.exists(datasetPath)) {
+            throw new IllegalArgumentException(where + "task.dataset: '" + dataset + "' not found");
+        }
+        int batch = positive(where, "task.batch", get(where, "task.batch", () -> c.getInt("task.batch")));
+        int maxNew = positive(where, "task.max-new-tokens", get(where, "task.max-new-tokens", () -> c.getInt("task.max-new-tokens")));
+        String template = get(where, "task.template", () -> c.getString("task.template"));
+        check(where, "task.template", () -> ChatTemplate.parse(template));
+        return new RunConfig.TaskSpec(name, options, datasetPath, batch, maxNew, template,
+                get(where, "task.system", () -> c.getString("task.system")));
+    }
+
+    private static EsConfig es(String where, Config c) {
+        int population = get(where, "es.population", () -> c.getInt("es.population"));
+        double sigma = get(where, "es.sigma", () -> c.getDouble("es.sigma"));
+        double alpha = get(where, "es.alpha", () -> c.getDouble("es.alpha"));
+        FitnessShaping shaping = switch (get(where, "es.shaping", () -> c.getString("es.shaping")).toLowerCase(Locale.ROOT)) {
+            case "zscore", "z-score" -> FitnessShaping.ZSCORE;
+            case "centered-ranks", "ranks" -> FitnessShaping.CENTERED_RANKS;
+            case "none" -> FitnessShaping.NONE;
+            default -> throw new IllegalArgumentException(where + "es.shaping must be zscore, centered-ranks or none, got '"
+                    + c.getString("es.shaping") + "'");
+        };
+        boolean antithetic = get(where, "es.antithetic", () -> c.getBoolean("es.antithetic"));
+        NoiseMode noise = switch (get(where, "es.noise", () -> c.getString("es.noise")).toLowerCase(Locale.ROOT)) {
+            case "per-tensor" -> NoiseMode.PER_TENSOR;
+            case "shared-seed" -> NoiseMode.SHARED_SEED;
+            default -> throw new IllegalArgumentException(where + "es.noise must be per-tensor or shared-seed, got '"
+                    + c.getString("es.noise") + "'");
+        };
+        String parameters = get(where, "es.parameters", () -> c.getString("es.parameters"));
+        ParameterFilter filter = switch (parameters) {
+            case "all" -> ParameterFilter.ALL;
+            case "matrices" -> ParameterFilter.MATRICES;
+            default -> check(where, "es.parameters", () -> ParameterFilter.matching(parameters));
+        };
+        double decay = get(where, "es.weight-decay", () -> c.getDouble("es.weight-decay"));
+        String rule = get(where, "es.update", () -> c.getString("es.update")).toLowerCase(Locale.ROOT);
+        UpdateRule update = switch (rule) {
+            case "plain" -> check(where, "es.weight-decay", () -> new UpdateRule.Plain(decay));
+            case "adam" -> check(where, "es.weight-decay", () -> new UpdateRule.Adam(0.9, 0.999, 1e-8, decay));
+            default -> throw new IllegalArgumentException(where + "es.update must be plain or adam, got '" + rule + "'");
+        };
+        long seed = get(where, "es.seed", () -> c.getLong("es.seed"));
+        return check(where, "es.population / es.sigma / es.alpha / es.antithetic",
+                () -> new EsConfig(population, sigma, alpha, shaping, antithetic, noise, filter, update, seed));
+    }
+
+    private static RunConfig.Cluster cluster(String where, Config c) {
+        String role = get(where, "cluster.role", () -> c.getString("cluster.role")).toLowerCase(Locale.ROOT);
+        if (!role.equals("standalone") && !role.equals("coordinator") && !role.equals("evaluator")) {
+            throw new IllegalArgumentException(where + "cluster.role must be standalone, coordinator or evaluator, got '"
+                    + role + "'");
+        }
+        int port = get(where, "cluster.port", () -> c.getInt("cluster.port"));
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(where + "cluster.port must be in [0, 65535], got " + port);
+        }
+        return new RunConfig.Cluster(role, get(where, "cluster.host", () -> c.getString("cluster.host")), port,
+                get(where, "cluster.seed-nodes", () -> c.getStringList("cluster.seed-nodes")));
+    }
+
+    /** Reads a key, turning the library's type errors into one line that names the key. */
+    private static <T> T get(String where, String key, Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (ConfigException.WrongType e) {
+            throw new IllegalArgumentException(where + key + " has the wrong type: " + e.getMessage(), e);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(where + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs a constructor or parser, prefixing its complaint with the key at fault. */
+    private static <T> T check(String where, String key, Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int positive(String where, String key, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(where + key + " must be >= 1, got " + value);
+        }
+        return value;
+    }
+
+    private static int nonNegative(String where, String key, int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(where + key + " must be >= 0, got " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,104 @@
+package dev.esactors.actors.run;
+
+import dev.esactors.actors.config.RunConfig;
+import dev.esactors.core.es.Update;
+import dev.esactors.core.io.AtomicFiles;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** The run report: the reward curve as an SVG picture in an HTML page, and the same figures as CSV. */
+public final class RunReport {
+
+    private static final int WIDTH = 720;
+    private static final int HEIGHT = 320;
+    private static final int MARGIN = 48;
+
+    private RunReport() {
+    }
+
+    /** Writes {@code report.html} and {@code rewards.csv} into {@code dir}; returns the HTML path. */
+    public static Path write(RunConfig config, List<Update> updates, Path dir) {
+        double[] mean = new double[updates.size()];
+        double[] max = new double[updates.size()];
+        StringBuilder csv = new StringBuilder("iteration,mean_reward,max_reward,min_reward\n");
+        for (int i = 0; i < updates.size(); i++) {
+            double sum = 0;
+            int n = 0;
+            double hi = Double.NEGATIVE_INFINITY;
+            double lo = Double.POSITIVE_INFINITY;
+            for (double r : updates.get(i).rewards()) {
+                if (Double.isFinite(r)) {
+                    sum += r;
+                    n++;
+                    hi = Math.max(hi, r);
+                    lo = Math.min(lo, r);
+                }
+            }
+            mean[i] = n == 0 ? 0 : sum / n;
+            max[i] = n == 0 ? 0 : hi;
+            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f%n", i, mean[i], max[i], n == 0 ? 0 : lo));
+        }
+        AtomicFiles.write(dir.resolve("rewards.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
+        String html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>es-actors run " + escape(config.id())
+                + "</title><style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 10px;text-align:right}"
+                + "</style></head><body>\n<h1>Run " + escape(config.id()) + "</h1>\n<p>Task <b>" + escape(config.task().name())
+                + "</b> " + escape(config.task().options().toString()) + ", model <b>"
+                + escape(config.model().path() == null ? "stories260K (embedded)" : config.model().path().toString())
+                + "</b>, " + updates.size() + " iterations, population " + config.es().populationSize() + ", sigma "
+                + config.es().sigma() + ", alpha " + config.es().alpha() + ".</p>\n"
+                + svg(mean, max) + "\n<table><tr><th>iteration</th><th>mean reward</th><th>max reward</th></tr>\n"
+                + rows(mean, max) + "</table>\n</body></html>\n";
+        Path report = dir.resolve("report.html");
+        AtomicFiles.write(report, html.getBytes(StandardCharsets.UTF_8));
+        return report;
+    }
+
+    private static String svg(double[] mean, double[] max) {
+        double top = 1e-9;
+        double bottom = 0;
+        for (int i = 0; i < mean.length; i++) {
+            top = Math.max(top, max[i]);
+            bottom = Math.min(bottom, Math.min(mean[i], max[i]));
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH).append("\" height=\"")
+                .append(HEIGHT).append("\">");
+        sb.append("<rect width=\"100%\" height=\"100%\" fill=\"white\" stroke=\"#ccc\"/>");
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\">%.3g</text>", 4, MARGIN, top));
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\">%.3g</text>", 4,
+                HEIGHT - MARGIN, bottom));
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\">iteration</text>",
+                WIDTH / 2 - 20, HEIGHT - 12));
+        sb.append(polyline(mean, top, bottom, "#1f77b4"));
+        sb.append(polyline(max, top, bottom, "#ff7f0e"));
+        sb.append("<text x=\"").append(WIDTH - 150).append("\" y=\"20\" font-size=\"12\" fill=\"#1f77b4\">mean reward</text>");
+        sb.append("<text x=\"").append(WIDTH - 150).append("\" y=\"36\" font-size=\"12\" fill=\"#ff7f0e\">max reward</text>");
+        return sb.append("</svg>").toString();
+    }
+
+    private static String polyline(double[] values, double top, double bottom, String color) {
+        StringBuilder points = new StringBuilder();
+        int n = values.length;
+        for (int i = 0; i < n; i++) {
+            double x = MARGIN + (n == 1 ? 0 : (double) i / (n - 1)) * (WIDTH - 2 * MARGIN);
+            double y = HEIGHT - MARGIN - (values[i] - bottom) / (top - bottom) * (HEIGHT - 2 * MARGIN);
+            points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+        }
+        return "<polyline fill=\"none\" stroke=\"" + color + "\" stroke-width=\"2\" points=\"" + points.toString().strip() + "\"/>";
+    }
+
+    private static String rows(double[] mean, double[] max) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < mean.length; i++) {
+            sb.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%.4f</td><td>%.4f</td></tr>%n", i, mean[i], max[i]));
+        }
+        return sb.toString();
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

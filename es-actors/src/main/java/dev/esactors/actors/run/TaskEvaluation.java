@@ -1,0 +1,93 @@
+package dev.esactors.actors.run;
+
+import dev.esactors.actors.config.RunConfig;
+import dev.esactors.core.model.BatchGenerator;
+import dev.esactors.core.model.Completion;
+import dev.esactors.core.model.Decoder;
+import dev.esactors.core.model.SamplingConfig;
+import dev.esactors.core.tokenizer.HfTokenizer;
+import dev.esactors.rewards.ChatTemplate;
+import dev.esactors.rewards.Rewards;
+import dev.esactors.rewards.Task;
+import dev.esactors.rewards.TaskItem;
+import dev.esactors.rewards.Tasks;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * The fitness of a model on a run's task: iteration t's batch of prompts (a pure function of the run seed and t),
+ * decoded greedily, each completion scored by the task's reward, averaged. The same code scores in the
+ * single-process loop and in every Evaluator, which is why their weights agree bit for bit.
+ */
+public final class TaskEvaluation {
+
+    private final Task<TaskItem> task;
+    private final List<TaskItem> items;
+    private final List<int[]> prompts;
+    private final BatchGenerator generator;
+    private final HfTokenizer tokenizer;
+    private final int batch;
+    private final int maxNewTokens;
+    private final Set<Integer> eos;
+
+    /** Prepares {@code decoder} (whose parameters ES perturbs in place) to be scored on the run's task. */
+    public TaskEvaluation(RunConfig config, Decoder decoder, Path modelDir) {
+        @SuppressWarnings("unchecked") // a task scores exactly the items it loads
+        Task<TaskItem> t = (Task<TaskItem>) Tasks.create(config.task().name(), config.task().options());
+        this.task = t;
+        List<TaskItem> loaded = new ArrayList<>(config.task().dataset() == null ? t.builtIn() : t.load(config.task().dataset()));
+        if (loaded.isEmpty()) {
+            throw new IllegalArgumentException("task '" + t.name() + "' has no built-in items: set task.dataset");
+        }
+        // A fixed, seeded order, so that iteration t's batch is the same on every node and after a resume.
+        Collections.shuffle(loaded, new Random(config.es().runSeed()));
+        this.items = List.copyOf(loaded);
+        this.tokenizer = HfTokenizer.load(modelDir);
+        ChatTemplate template = ChatTemplate.parse(config.task().template());
+        this.prompts = new ArrayList<>();
+        for (TaskItem item : items) {
+            String text = template.render(config.task().system(), t.userPrompt(item), t.assistantPrefix(item));
+            int[] ids = tokenizer.encode(text);
+            if (ids.length == 0) {
+                throw new IllegalArgumentException("item " + item.id() + " encodes to no tokens");
+            }
+            prompts.add(ids);
+        }
+        this.generator = new BatchGenerator(decoder);
+        this.batch = Math.min(config.task().batch(), items.size());
+        this.maxNewTokens = config.task().maxNewTokens();
+        this.eos = new HashSet<>(decoder.config().eosTokenIds());
+    }
+
+    /** Indexes of iteration {@code t}'s prompts: consecutive windows over the shuffled items, wrapping around. */
+    List<Integer> batch(long t) {
+        List<Integer> out = new ArrayList<>(batch);
+        long start = t * batch;
+        for (int i = 0; i < batch; i++) {
+            out.add((int) ((start + i) % items.size()));
+        }
+        return out;
+    }
+
+    /** The mean reward of the model as it stands, on iteration {@code t}'s batch. */
+    public double evaluate(long t) {
+        List<Integer> indexes = batch(t);
+        List<int[]> batchPrompts = new ArrayList<>(indexes.size());
+        for (int i : indexes) {
+            batchPrompts.add(prompts.get(i));
+        }
+        List<Completion> completions = generator.generate(batchPrompts, maxNewTokens, eos, SamplingConfig.GREEDY);
+        double sum = 0;
+        for (int k = 0; k < completions.size(); k++) {
+            String text = tokenizer.decode(completions.get(k).tokens());
+            sum += Rewards.safeScore(task, items.get(indexes.get(k)), text).reward();
+        }
+        return sum / completions.size();
+    }
+}

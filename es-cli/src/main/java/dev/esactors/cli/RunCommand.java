@@ -1,0 +1,170 @@
+package dev.esactors.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.esactors.actors.EsNode;
+import dev.esactors.actors.RunEvent;
+import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.config.RunConfigLoader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code es-actors run}: an ES run, in one JVM by default, or as one node of an Akka cluster. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run ES fine-tuning: by default everything in this JVM (coordinator + local evaluators) on the "
+                + "embedded stories260K; --role joins a cluster.")
+final class RunCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "run file (HOCON); default: built-in defaults")
+    Path config;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR (uses DIR/run.conf)")
+    Path resume;
+
+    @Option(names = "--iterations", description = "override run.iterations")
+    Integer iterations;
+
+    @Option(names = "--evaluators", description = "override evaluators.local")
+    Integer evaluators;
+
+    @Option(names = "--run-dir", paramLabel = "DIR", description = "override run.dir")
+    Path runDir;
+
+    @Option(names = "--role", description = "standalone (default), coordinator or evaluator")
+    String role;
+
+    @Option(names = "--host", description = "override cluster.host")
+    String host;
+
+    @Option(names = "--port", description = "override cluster.port")
+    Integer port;
+
+    @Option(names = "--seed-nodes", split = ",", description = "override cluster.seed-nodes, e.g. akka://es-actors@127.0.0.1:2551")
+    List<String> seedNodes;
+
+    @Spec
+    CommandSpec spec;
+
+    private long startNanos;
+    private double firstMean = Double.NaN;
+    private double lastMean = Double.NaN;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        RunConfig run = RunConfigLoader.load(runFile(), overrides());
+        if (resume == null && Files.isRegularFile(run.dir().resolve("journal.jsonl")) && !run.cluster().role().equals("evaluator")) {
+            throw new IllegalArgumentException("run directory " + run.dir() + " already holds a run; continue it with "
+                    + "--resume " + run.dir() + " or choose another run.dir");
+        }
+        out.printf("es-actors run '%s': task %s %s, population %d, sigma %s, alpha %s, %d iterations, %d local "
+                        + "evaluator(s), role %s, run dir %s%n", run.id(), run.task().name(), run.task().options(),
+                run.es().populationSize(), run.es().sigma(), run.es().alpha(), run.iterations(), run.localEvaluators(),
+                run.cluster().role(), run.dir());
+        out.flush();
+        startNanos = System.nanoTime();
+        RunEvent last = EsNode.run(run, event -> show(out, event));
+        out.flush();
+        return last instanceof RunEvent.RunFinished || last instanceof RunEvent.NodeStopped ? 0 : 1;
+    }
+
+    private Path runFile() {
+        if (resume != null) {
+            Path saved = resume.resolve("run.conf");
+            if (!Files.isRegularFile(saved)) {
+                throw new IllegalArgumentException(resume + ": no run.conf, so this is not a run directory to resume");
+            }
+            return saved;
+        }
+        return config;
+    }
+
+    /** Command-line overrides; without an explicit run.dir a fresh, timestamped one is used. */
+    private Config overrides() {
+        Config o = ConfigFactory.empty();
+        if (iterations != null) {
+            o = o.withValue("run.iterations", ConfigValueFactory.fromAnyRef(iterations));
+        }
+        if (evaluators != null) {
+            o = o.withValue("evaluators.local", ConfigValueFactory.fromAnyRef(evaluators));
+        }
+        if (role != null) {
+            o = o.withValue("cluster.role", ConfigValueFactory.fromAnyRef(role));
+        }
+        if (host != null) {
+            o = o.withValue("cluster.host", ConfigValueFactory.fromAnyRef(host));
+        }
+        if (port != null) {
+            o = o.withValue("cluster.port", ConfigValueFactory.fromAnyRef(port));
+        }
+        if (seedNodes != null) {
+            o = o.withValue("cluster.seed-nodes", ConfigValueFactory.fromIterable(seedNodes));
+        }
+        if (resume != null) {
+            o = o.withValue("run.dir", ConfigValueFactory.fromAnyRef(resume.toString()));
+        } else if (runDir != null) {
+            o = o.withValue("run.dir", ConfigValueFactory.fromAnyRef(runDir.toString()));
+        } else if (!fileSetsRunDir()) {
+            String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            o = o.withValue("run.dir", ConfigValueFactory.fromAnyRef("runs/run-" + stamp));
+        }
+        return o;
+    }
+
+    private boolean fileSetsRunDir() {
+        return config != null && Files.isRegularFile(config) && ConfigFactory.parseFile(config.toFile()).hasPath("run.dir");
+    }
+
+    private void show(PrintWriter out, RunEvent event) {
+        if (event instanceof RunEvent.IterationDone d) {
+            showIteration(out, d);
+        } else if (event instanceof RunEvent.Note n) {
+            out.println("note: " + n.message());
+        } else if (event instanceof RunEvent.RunFinished f) {
+            out.printf(Locale.ROOT, "done: %d iterations in %s; mean reward %.3f -> %.3f%nmaster sha256 %s%n"
+                            + "report %s%nmodel  %s%n", f.iterations(), clock((System.nanoTime() - startNanos) / 1e9),
+                    firstMean, lastMean, f.masterHash(), f.report(), f.exported());
+        } else if (event instanceof RunEvent.RunFailed f) {
+            out.println("run failed: " + f.reason());
+        } else if (event instanceof RunEvent.NodeStopped s) {
+            out.println("evaluator node stopped: " + s.reason());
+        }
+        out.flush();
+    }
+
+    /** One progress line: iteration, bar, reward mean and max, evaluations per second, ETA, and any faults. */
+    private void showIteration(PrintWriter out, RunEvent.IterationDone d) {
+        if (Double.isNaN(firstMean)) {
+            firstMean = d.meanReward();
+        }
+        lastMean = d.meanReward();
+        int done = (int) d.iteration() + 1;
+        double elapsed = (System.nanoTime() - startNanos) / 1e9;
+        double eta = elapsed / done * (d.iterations() - done);
+        int width = 20;
+        int filled = (int) Math.round((double) width * done / d.iterations());
+        String faults = d.failed() + d.reissued() + d.duplicates() + d.stale() == 0 ? ""
+                : String.format(" | failed %d, reissued %d, duplicates %d, stale %d", d.failed(), d.reissued(),
+                d.duplicates(), d.stale());
+        out.printf(Locale.ROOT, "iteration %3d/%d [%s%s] reward mean %.3f max %.3f | %.1f evals/s | ETA %s%s%n",
+                done, d.iterations(), "#".repeat(filled), ".".repeat(width - filled), d.meanReward(), d.maxReward(),
+                d.evaluationsPerSecond(), clock(eta), faults);
+    }
+
+    private static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+}
