@@ -7,6 +7,7 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.receptionist.Receptionist;
+import com.fasterxml.jackson.annotation.JsonCreator;
 import dev.esactors.actors.config.RunConfig;
 import dev.esactors.actors.run.Replicas;
 import dev.esactors.actors.run.TaskEvaluation;
@@ -45,6 +46,8 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
      * @param updates consecutive updates starting at the evaluator's applied count
      */
     public record CatchUp(List<Update> updates) implements Command, CborSerializable {
+        // One-field records need an explicit creator: Jackson 2.11 would otherwise read them as delegating.
+        @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
         public CatchUp {
             updates = List.copyOf(updates);
         }
@@ -56,6 +59,9 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
      * @param reason why
      */
     public record Refused(String reason) implements Command, CborSerializable {
+        @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
+        public Refused {
+        }
     }
 
     /** The run is over. */

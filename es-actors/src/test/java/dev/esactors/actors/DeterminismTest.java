@@ -1,0 +1,67 @@
+package dev.esactors.actors;
+
+import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.run.Replicas;
+import dev.esactors.actors.run.TaskEvaluation;
+import dev.esactors.core.es.EsModel;
+import dev.esactors.core.es.EsTrainer;
+import dev.esactors.core.torch.DeviceSpec;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The actors produce the weights of the single-process loop, bit for bit, whatever the number of evaluators. */
+class DeterminismTest {
+
+    @TempDir
+    static Path root;
+    private static String loopHash;
+    private static String baseHash;
+
+    /** The reference: the single-process ES loop with the same fitness code the evaluators use. */
+    @BeforeAll
+    static void singleProcessLoop() {
+        RunConfig config = TestRuns.small(root.resolve("loop"), 1, Map.of());
+        EsModel model = Replicas.create(config, DeviceSpec.CPU);
+        baseHash = model.replica().masterHash();
+        TaskEvaluation evaluation = new TaskEvaluation(config, model.decoder(), Replicas.modelDir(config));
+        try (EsTrainer trainer = new EsTrainer(model.replica(), (t, m) -> evaluation.evaluate(t), config.dir(),
+                config.identity(), config.checkpointEvery(), config.checkpointKeep(), s -> { })) {
+            trainer.runUntil(config.iterations());
+            loopHash = trainer.replica().masterHash();
+        }
+        assertNotEquals(baseHash, loopHash, "the loop moved the weights");
+    }
+
+    private static RunEvent.RunFinished runActors(String name, int evaluators) {
+        RunConfig config = TestRuns.small(root.resolve(name), evaluators, Map.of());
+        List<RunEvent> events = new ArrayList<>();
+        RunEvent last = EsNode.run(config, events::add);
+        assertInstanceOf(RunEvent.RunFinished.class, last, events.toString());
+        assertEquals(3, events.stream().filter(e -> e instanceof RunEvent.IterationDone).count());
+        return (RunEvent.RunFinished) last;
+    }
+
+    @Test
+    void oneLocalEvaluatorGivesTheLoopsHash() {
+        assertEquals(loopHash, runActors("one", 1).masterHash());
+    }
+
+    @Test
+    void threeLocalEvaluatorsGiveTheLoopsHash() {
+        RunEvent.RunFinished finished = runActors("three", 3);
+        assertEquals(loopHash, finished.masterHash());
+        assertTrue(finished.report().toFile().isFile(), "the run report is written");
+        assertTrue(finished.exported().resolve("model.safetensors").toFile().isFile(), "the model is exported");
+    }
+}

@@ -1,0 +1,32 @@
+package dev.esactors.actors;
+
+import com.typesafe.config.ConfigFactory;
+import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.config.RunConfigLoader;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A small real run on the embedded stories260K: a few iterations, a few prompts, a few tokens. */
+final class TestRuns {
+
+    private TestRuns() {
+    }
+
+    static RunConfig small(Path dir, int evaluators, Map<String, Object> extra) {
+        java.util.Map<String, Object> values = new java.util.HashMap<>(Map.of(
+                "run.id", "test-" + dir.getFileName(),
+                "run.dir", dir.toString(),
+                "run.iterations", 3,
+                "task.batch", 4,
+                "task.max-new-tokens", 16,
+                "es.population", 6,
+                "es.sigma", 0.05,
+                "es.alpha", 0.02,
+                "checkpoint.every", 2,
+                "evaluators.local", evaluators));
+        values.put("task.options.word", "the"); // frequent enough that members' rewards differ from the start
+        values.putAll(extra);
+        return RunConfigLoader.parse(ConfigFactory.parseMap(values), "test config");
+    }
+}
