@@ -3,6 +3,7 @@ package dev.esactors.actors;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -137,6 +138,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(Reduced.class, this::onReduced)
                 .onMessage(EvaluatorGone.class, this::onEvaluatorGone)
                 .onMessage(CheckDeadlines.class, m -> onCheckDeadlines())
+                .onSignal(PostStop.class, signal -> {
+                    run.close(); // stopped early (node shutdown, test): the journal is already durable
+                    return this;
+                })
                 .build();
     }
 
@@ -284,8 +289,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
         idle.keySet().forEach(e -> e.tell(Evaluator.Finished.INSTANCE));
         watched.forEach(e -> e.tell(Evaluator.Finished.INSTANCE));
-        run.close();
-        return Behaviors.stopped();
+        return Behaviors.stopped(); // PostStop closes the run
     }
 
     private static double finiteMean(double[] values) {

@@ -1,0 +1,142 @@
+package dev.esactors.actors;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.Props;
+import akka.actor.typed.javadsl.Behaviors;
+import com.typesafe.config.ConfigFactory;
+import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.run.Replicas;
+import dev.esactors.actors.run.TaskEvaluation;
+import dev.esactors.core.es.EsModel;
+import dev.esactors.core.es.EsRun;
+import dev.esactors.core.es.EsTrainer;
+import dev.esactors.core.torch.DeviceSpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Lost, hung and slow evaluators change nothing: members are issued again and duplicates are dropped. */
+class FaultToleranceTest {
+
+    private static final ActorTestKit KIT = ActorTestKit.create("faults",
+            ConfigFactory.parseResources(FaultToleranceTest.class, "/es-actors-akka.conf")
+                    .withFallback(ConfigFactory.parseString("akka.actor.provider = local")));
+
+    @TempDir
+    static Path root;
+    private static String loopHash;
+
+    @BeforeAll
+    static void reference() {
+        RunConfig config = TestRuns.small(root.resolve("loop"), 1, Map.of());
+        EsModel model = Replicas.create(config, DeviceSpec.CPU);
+        TaskEvaluation evaluation = new TaskEvaluation(config, model.decoder(), Replicas.modelDir(config));
+        try (EsTrainer trainer = new EsTrainer(model.replica(), (t, m) -> evaluation.evaluate(t), config.dir(),
+                config.identity(), config.checkpointEvery(), config.checkpointKeep(), s -> { })) {
+            trainer.runUntil(config.iterations());
+            loopHash = trainer.replica().masterHash();
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        KIT.shutdownTestKit();
+    }
+
+    private static ActorRef<Coordinator.Command> coordinator(RunConfig config, ActorRef<RunEvent> listener) {
+        EsModel model = Replicas.create(config, DeviceSpec.CPU);
+        EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config.checkpointEvery(),
+                config.checkpointKeep(), s -> { });
+        return KIT.spawn(Coordinator.create(config, run, listener), "coordinator-" + config.id(), Coordinator.BLOCKING);
+    }
+
+    private static ActorRef<Evaluator.Command> evaluator(RunConfig config, String name) {
+        return KIT.spawn(Evaluator.create(config, name, DeviceSpec.CPU), name + "-" + config.id(),
+                Props.empty().withDispatcherFromConfig("es-actors.blocking-dispatcher"));
+    }
+
+    /** Asks for work once, keeps what it gets, never answers: a hung node. */
+    private static Behavior<Evaluator.Command> hoarder(ActorRef<Coordinator.Command> coordinator,
+                                                       ActorRef<Evaluator.Work> received) {
+        return Behaviors.setup(context -> {
+            coordinator.tell(new Coordinator.RequestWork(context.getSelf(), "hoarder", "cpu", 0));
+            return Behaviors.receive(Evaluator.Command.class)
+                    .onMessage(Evaluator.Work.class, w -> {
+                        received.tell(w);
+                        return Behaviors.same();
+                    })
+                    .build();
+        });
+    }
+
+    private static List<RunEvent> until(TestProbe<RunEvent> probe, Class<? extends RunEvent> last) {
+        List<RunEvent> events = new ArrayList<>();
+        while (true) {
+            RunEvent e = probe.receiveMessage(Duration.ofSeconds(120));
+            events.add(e);
+            if (last.isInstance(e) || e instanceof RunEvent.RunFailed) {
+                return events;
+            }
+        }
+    }
+
+    @Test
+    void anEvaluatorLostMidIterationHasItsMemberIssuedAgain() {
+        RunConfig config = TestRuns.small(root.resolve("lost"), 1, Map.of());
+        TestProbe<RunEvent> events = KIT.createTestProbe();
+        ActorRef<Coordinator.Command> coordinator = coordinator(config, events.getRef());
+        TestProbe<Evaluator.Work> taken = KIT.createTestProbe();
+        ActorRef<Evaluator.Command> hung = KIT.spawn(hoarder(coordinator, taken.getRef()), "hoarder");
+        Evaluator.Work work = taken.receiveMessage(Duration.ofSeconds(30));
+        assertEquals(0, work.iteration());
+        evaluator(config, "worker");
+        KIT.stop(hung); // the node holding member 0 of iteration 0 is gone
+        List<RunEvent> all = until(events, RunEvent.RunFinished.class);
+        RunEvent.RunFinished finished = (RunEvent.RunFinished) all.get(all.size() - 1);
+        assertEquals(loopHash, finished.masterHash());
+        RunEvent.IterationDone first = (RunEvent.IterationDone) all.get(0);
+        assertTrue(first.reissued() >= 1, "member 0 was issued again: " + first);
+    }
+
+    @Test
+    void missedDeadlinesAndDuplicateResultsChangeNothing() {
+        // A deadline far below one evaluation: members are issued again while being evaluated, so results
+        // arrive twice and after their iteration ended.
+        RunConfig config = TestRuns.small(root.resolve("deadline"), 2, Map.of("run.member-deadline", "5ms"));
+        TestProbe<RunEvent> events = KIT.createTestProbe();
+        coordinator(config, events.getRef());
+        evaluator(config, "a");
+        evaluator(config, "b");
+        List<RunEvent> all = until(events, RunEvent.RunFinished.class);
+        RunEvent.RunFinished finished = (RunEvent.RunFinished) all.get(all.size() - 1);
+        assertEquals(loopHash, finished.masterHash());
+        RunEvent.IterationDone last = (RunEvent.IterationDone) all.get(all.size() - 2);
+        assertTrue(last.reissued() > 0, last.toString());
+        assertTrue(last.duplicates() + last.stale() > 0, "late copies were ignored and counted: " + last);
+    }
+
+    @Test
+    void anEvaluatorOfAnotherDeviceTypeIsRefused() {
+        RunConfig config = TestRuns.small(root.resolve("device"), 1, Map.of());
+        TestProbe<RunEvent> events = KIT.createTestProbe();
+        ActorRef<Coordinator.Command> coordinator = coordinator(config, events.getRef());
+        TestProbe<Evaluator.Command> gpu = KIT.createTestProbe();
+        coordinator.tell(new Coordinator.RequestWork(gpu.getRef(), "gpu-node", "cuda", 0));
+        Evaluator.Refused refused = gpu.expectMessageClass(Evaluator.Refused.class, Duration.ofSeconds(30));
+        assertTrue(refused.reason().contains("never mixes"), refused.reason());
+        KIT.stop(coordinator);
+    }
+}

@@ -1,0 +1,57 @@
+package dev.esactors.actors;
+
+import com.typesafe.config.ConfigFactory;
+import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.config.RunConfigLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A run file is validated up front; every error names the key. */
+class RunConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private String error(String hocon) throws IOException {
+        Path file = Files.writeString(dir.resolve("run.conf"), hocon);
+        return assertThrows(IllegalArgumentException.class,
+                () -> RunConfigLoader.load(file, ConfigFactory.empty())).getMessage();
+    }
+
+    @Test
+    void defaultsDescribeTheEmbeddedDemo() {
+        RunConfig c = RunConfigLoader.load(null, ConfigFactory.empty());
+        assertNull(c.model().path(), "the embedded model");
+        assertEquals("keyword", c.task().name());
+        assertEquals(16, c.es().populationSize());
+        assertTrue(c.cluster().standalone());
+    }
+
+    @Test
+    void badConfigsNameTheKey() throws IOException {
+        assertTrue(error("es { populaton = 30 }").contains("unknown key 'es.populaton'"));
+        assertTrue(error("es.sigma = \"big\"").contains("es.sigma has the wrong type"));
+        assertTrue(error("model.path = \"/no/such/model\"").contains("model.path: no config.json in '/no/such/model'"));
+        assertTrue(error("es.population = 0").contains("es.population"));
+        assertTrue(error("es { population = 7, antithetic = true }").contains("even population"));
+        assertTrue(error("task.name = chess").contains("unknown task 'chess'"));
+        assertTrue(error("task.options.variant = fancy\ntask.name = countdown").contains("paper or tinyzero"));
+        assertTrue(error("run.iterations = -3").contains("run.iterations must be >= 1"));
+        assertTrue(error("cluster.role = boss").contains("cluster.role"));
+        assertTrue(error("es.shaping = best").contains("es.shaping"));
+        assertTrue(error("task.template = gpt").contains("task.template"));
+        assertTrue(error("es { sigma = 0.1 ").contains("run.conf"), "a syntax error names the file");
+        String missing = assertThrows(IllegalArgumentException.class,
+                () -> RunConfigLoader.load(dir.resolve("absent.conf"), ConfigFactory.empty())).getMessage();
+        assertTrue(missing.contains("run file not found"), missing);
+    }
+}
