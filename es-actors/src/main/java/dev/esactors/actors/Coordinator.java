@@ -96,6 +96,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final ActorRef<RunEvent> listener;
     private final Duration deadline;
     private final Set<ActorRef<Evaluator.Command>> watched = new HashSet<>();
+    private final Map<ActorRef<Evaluator.Command>, String> names = new HashMap<>();
     private final Map<ActorRef<Evaluator.Command>, RequestWork> idle = new LinkedHashMap<>();
     private String runDevice;
     private List<Member> members;
@@ -175,6 +176,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
         if (watched.add(request.evaluator())) {
             getContext().watchWith(request.evaluator(), new EvaluatorGone(request.evaluator()));
+            names.put(request.evaluator(), request.evaluatorId());
+            listener.tell(new RunEvent.Note("evaluator " + request.evaluatorId() + " joined at iteration "
+                    + run.nextIteration() + " (" + watched.size() + " active)"));
         }
         serve(request);
         return this;
@@ -240,9 +244,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Behavior<Command> onEvaluatorGone(EvaluatorGone gone) {
         watched.remove(gone.evaluator());
         idle.remove(gone.evaluator());
+        long before = reissued;
         if (inFlight != null) {
             reissue(e -> e.getValue().evaluator().equals(gone.evaluator()));
         }
+        listener.tell(new RunEvent.Note("evaluator " + names.remove(gone.evaluator()) + " left; "
+                + (reissued - before) + " member(s) issued again (" + watched.size() + " active)"));
         return this;
     }
 

@@ -74,7 +74,9 @@ public final class EsNode {
             }
             boolean evaluates = !config.cluster().role().equals("coordinator");
             int evaluators = evaluates ? config.localEvaluators() : 0;
-            String node = config.cluster().standalone() ? "local" : config.cluster().host() + ":" + config.cluster().port();
+            // The bound address names the evaluators (port 0 picks a free port, so the config alone would not).
+            String node = config.cluster().standalone() ? "local"
+                    : context.getSystem().address().getHost().orElse("?") + ":" + context.getSystem().address().getPort().orElse(0);
             for (int i = 0; i < evaluators; i++) {
                 DeviceSpec device = config.model().device().equals("cuda") ? DeviceSpec.parse("cuda:" + i) : DeviceSpec.CPU;
                 ActorRef<Evaluator.Command> evaluator = context.spawn(

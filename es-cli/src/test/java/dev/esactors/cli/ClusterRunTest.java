@@ -1,0 +1,156 @@
+package dev.esactors.cli;
+
+import com.typesafe.config.ConfigFactory;
+import dev.esactors.actors.EsNode;
+import dev.esactors.actors.RunEvent;
+import dev.esactors.actors.config.RunConfigLoader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Real separate JVMs over loopback: an evaluator node killed with SIGKILL mid-iteration, and a coordinator killed
+ * and resumed, both end with the weights of an uninterrupted run.
+ */
+class ClusterRunTest {
+
+    private static final String RUN = """
+            run { id = "jvm-test", iterations = 4, member-deadline = 20s }
+            task { batch = 16, max-new-tokens = 64, options { word = "the" } }
+            es { population = 12, sigma = 0.05, alpha = 0.02 }
+            checkpoint.every = 2
+            """;
+    private static final Pattern HASH = Pattern.compile("master sha256 ([0-9a-f]{64})");
+
+    @TempDir
+    static Path root;
+    private static Path config;
+    private static String reference;
+    private final List<Process> processes = new ArrayList<>();
+
+    /** The uninterrupted run, in this JVM. */
+    @BeforeAll
+    static void uninterrupted() throws IOException {
+        config = Files.writeString(root.resolve("run.conf"), RUN);
+        RunEvent last = EsNode.run(RunConfigLoader.load(config, ConfigFactory.parseMap(Map.of(
+                "run.dir", root.resolve("reference").toString(), "evaluators.local", 2))), e -> { });
+        assertInstanceOf(RunEvent.RunFinished.class, last);
+        reference = ((RunEvent.RunFinished) last).masterHash();
+    }
+
+    @AfterEach
+    void killLeftovers() {
+        processes.forEach(Process::destroyForcibly);
+    }
+
+    private Process start(Path log, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                "-cp", System.getProperty("java.class.path"), EsActorsCommand.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("OMP_NUM_THREADS", "1");
+        builder.environment().put("OPENBLAS_NUM_THREADS", "1");
+        builder.environment().put("OPT_OUT_TRACKING", "true");
+        Process p = builder.start();
+        processes.add(p);
+        return p;
+    }
+
+    private static String await(Path log, Predicate<String> condition, int seconds) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < end) {
+            String text = Files.exists(log) ? Files.readString(log) : "";
+            if (condition.test(text)) {
+                return text;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("timed out after " + seconds + " s waiting on " + log + ":\n"
+                + (Files.exists(log) ? Files.readString(log) : "(no output)"));
+    }
+
+    private static String hash(String output) {
+        Matcher m = HASH.matcher(output);
+        assertTrue(m.find(), "no final hash in:\n" + output);
+        return m.group(1);
+    }
+
+    private static int count(String text, String part) {
+        return text.split(Pattern.quote(part), -1).length - 1;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Test
+    void anEvaluatorJvmKilledMidIterationLosesNoWork() throws Exception {
+        int port = freePort();
+        String seed = "akka://es-actors@127.0.0.1:" + port;
+        Path coordinatorLog = root.resolve("coordinator.log");
+        Process coordinator = start(coordinatorLog, "run", "--config", config.toString(), "--role", "coordinator",
+                "--port", String.valueOf(port), "--seed-nodes", seed, "--run-dir", root.resolve("cluster").toString());
+        List<Process> evaluators = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            evaluators.add(start(root.resolve("evaluator-" + i + ".log"), "run", "--config", config.toString(),
+                    "--role", "evaluator", "--port", "0", "--seed-nodes", seed));
+        }
+        await(coordinatorLog, text -> text.contains("iteration   1/4") && count(text, " joined at iteration") == 3, 180);
+        // Each iteration keeps all three evaluators busy for seconds. Once they have caught up with the first
+        // update and taken members of the second iteration, SIGKILL one while it holds a member.
+        Thread.sleep(700);
+        evaluators.get(1).destroyForcibly();
+        assertTrue(evaluators.get(1).waitFor(30, TimeUnit.SECONDS));
+        String output = await(coordinatorLog, text -> text.contains("master sha256"), 240);
+        assertTrue(coordinator.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, coordinator.exitValue(), output);
+        assertEquals(reference, hash(output), output);
+        assertTrue(Pattern.compile("left; [1-9]\\d* member\\(s\\) issued again").matcher(output).find(),
+                "the killed node's member was issued again:\n" + output);
+    }
+
+    @Test
+    void aCoordinatorKilledMidRunAndResumedReachesTheSameHash() throws Exception {
+        Path dir = root.resolve("crashed");
+        Path first = root.resolve("first.log");
+        start(first, "run", "--config", config.toString(), "--run-dir", dir.toString(), "--evaluators", "2");
+        Path journal = dir.resolve("journal.jsonl");
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while ((!Files.exists(journal) || Files.readAllLines(journal).size() < 2) && System.nanoTime() < end) {
+            Thread.sleep(100);
+        }
+        processes.get(0).destroyForcibly(); // SIGKILL in the middle of the run
+        assertTrue(processes.get(0).waitFor(30, TimeUnit.SECONDS));
+        int done = Files.readAllLines(journal).size();
+        assertTrue(done >= 2 && done < 4, "killed mid-run after " + done + " iterations:\n" + Files.readString(first));
+        Path second = root.resolve("resumed.log");
+        Process resumed = start(second, "run", "--resume", dir.toString());
+        String output = await(second, text -> text.contains("master sha256") || text.contains("error"), 240);
+        assertTrue(resumed.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, resumed.exitValue(), output);
+        assertEquals(reference, hash(output), output);
+        assertTrue(output.contains("replayed") || output.contains("resumed from checkpoint"), output);
+        assertTrue(new File(dir.toFile(), "report.html").isFile());
+    }
+}
