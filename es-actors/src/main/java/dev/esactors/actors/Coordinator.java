@@ -3,7 +3,9 @@ package dev.esactors.actors;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.ActorSystem;
 import akka.actor.typed.PostStop;
+import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -11,8 +13,13 @@ import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
+import akka.cluster.sharding.typed.ShardingEnvelope;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.Entity;
+import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import dev.esactors.actors.config.RunConfig;
 import dev.esactors.actors.run.RunReport;
+import dev.esactors.actors.run.RunState;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.es.HfExport;
 import dev.esactors.core.es.Member;
@@ -69,6 +76,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             implements Command, CborSerializable {
     }
 
+    /** Starts the sharded coordinator entity, or keeps it alive: coordinator nodes send it every few seconds. */
+    public enum Wake implements Command, CborSerializable {
+        INSTANCE
+    }
+
     /** The Reducer's update for the current iteration (local). */
     record Reduced(Update update) implements Command {
     }
@@ -86,6 +98,29 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** The receptionist key under which the coordinator of run {@code runId} registers. */
     public static ServiceKey<Command> key(String runId) {
         return ServiceKey.create(Command.class, "es-coordinator-" + runId);
+    }
+
+    /** The sharded entity type: one coordinator entity per run id, hosted on a node with the coordinator role. */
+    public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "es-coordinator");
+
+    /**
+     * Registers the coordinator entity type with cluster sharding on this node. On a coordinator-role node the entity
+     * may be hosted here: it opens the run directory (resuming from its checkpoints and journal) and reports to
+     * {@code listener}; if its node is lost, sharding re-creates it on another coordinator node, which resumes the
+     * same way. Other nodes get a proxy.
+     */
+    public static ActorRef<ShardingEnvelope<Command>> initSharding(ActorSystem<?> system, RunConfig config,
+                                                                  ActorRef<RunEvent> listener) {
+        return ClusterSharding.get(system).init(Entity.of(TYPE_KEY, entity -> Behaviors.setup(context -> {
+            try {
+                return create(config, RunState.open(config, message -> listener.tell(new RunEvent.Note(message))),
+                        listener);
+            } catch (RuntimeException e) {
+                listener.tell(new RunEvent.RunFailed("cannot open run " + config.id() + ": " + e.getMessage()));
+                return Behaviors.stopped();
+            }
+        })).withRole("coordinator").withEntityProps(Props.empty().withDispatcherFromConfig(
+                "es-actors.blocking-dispatcher")));
     }
 
     /** The dispatcher for actors that block on LibTorch (model loading, evaluation, updates). */
@@ -139,6 +174,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(Reduced.class, this::onReduced)
                 .onMessage(EvaluatorGone.class, this::onEvaluatorGone)
                 .onMessage(CheckDeadlines.class, m -> onCheckDeadlines())
+                .onMessage(Wake.class, m -> this)
                 .onSignal(PostStop.class, signal -> {
                     run.close(); // stopped early (node shutdown, test): the journal is already durable
                     return this;

@@ -6,18 +6,16 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.Props;
 import akka.actor.typed.Terminated;
 import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.esactors.actors.config.RunConfig;
-import dev.esactors.actors.run.Replicas;
-import dev.esactors.core.es.EsModel;
+import dev.esactors.actors.run.RunState;
 import dev.esactors.core.es.EsRun;
-import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.core.torch.DeviceSpec;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -33,8 +31,10 @@ public final class EsNode {
 
     /** Runs the configured role; returns the final event (RunFinished, RunFailed, or NodeStopped on an evaluator node). */
     public static RunEvent run(RunConfig config, Consumer<RunEvent> events) {
-        boolean coordinates = !config.cluster().role().equals("evaluator");
-        EsRun run = coordinates ? openRun(config, events) : null;
+        // Standalone: the run is opened here, before any actor starts, so that its errors surface at once. In a
+        // cluster the coordinator is a sharded entity that opens the run on whichever coordinator node hosts it.
+        EsRun run = config.cluster().standalone()
+                ? RunState.open(config, message -> events.accept(new RunEvent.Note(message))) : null;
         CompletableFuture<RunEvent> done = new CompletableFuture<>();
         ActorSystem<Void> system = ActorSystem.create(guardian(config, run, events, done), "es-actors", akkaConfig(config));
         system.getWhenTerminated().whenComplete((d, e) ->
@@ -47,31 +47,16 @@ public final class EsNode {
         }
     }
 
-    /** Opens (or resumes) the run's durable state on the coordinating node, before any actor starts. */
-    private static EsRun openRun(RunConfig config, Consumer<RunEvent> events) {
-        try {
-            Files.createDirectories(config.dir());
-            AtomicFiles.write(config.dir().resolve("run.conf"), config.hocon().getBytes(StandardCharsets.UTF_8));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot create the run directory " + config.dir(), e);
-        }
-        EsModel model = Replicas.create(config, coordinatorDevice(config));
-        return new EsRun(model.replica(), config.dir(), config.identity(), config.checkpointEvery(),
-                config.checkpointKeep(), message -> events.accept(new RunEvent.Note(message)));
-    }
-
-    /** The coordinator applies updates on the run's device type, so its noise matches the evaluators'. */
-    private static DeviceSpec coordinatorDevice(RunConfig config) {
-        return config.model().device().equals("cuda") ? DeviceSpec.parse("cuda:0") : DeviceSpec.CPU;
-    }
-
     private static Behavior<Void> guardian(RunConfig config, EsRun run, Consumer<RunEvent> events,
                                            CompletableFuture<RunEvent> done) {
         return Behaviors.setup(context -> {
             ActorRef<RunEvent> listener = context.spawn(listener(events, done), "listener");
             if (run != null) {
                 context.spawn(Coordinator.create(config, run, listener), "coordinator", Coordinator.BLOCKING);
+            } else {
+                Coordinator.initSharding(context.getSystem(), config, listener);
             }
+            boolean coordinatorNode = config.cluster().role().equals("coordinator");
             boolean evaluates = !config.cluster().role().equals("coordinator");
             int evaluators = evaluates ? config.localEvaluators() : 0;
             // The bound address names the evaluators (port 0 picks a free port, so the config alone would not).
@@ -88,6 +73,20 @@ public final class EsNode {
             }
             if (run != null) {
                 return Behaviors.<Void>empty();
+            }
+            if (coordinatorNode) {
+                // Wake the entity now and every few seconds: after its node is lost this is what makes sharding
+                // re-create it here (or on another coordinator node).
+                var entity = ClusterSharding.get(context.getSystem()).entityRefFor(Coordinator.TYPE_KEY, config.id());
+                return Behaviors.withTimers(timers -> {
+                    timers.startTimerAtFixedRate("wake", "wake", Duration.ZERO, Duration.ofSeconds(2));
+                    return Behaviors.receive(Object.class)
+                            .onMessageEquals("wake", () -> {
+                                entity.tell(Coordinator.Wake.INSTANCE);
+                                return Behaviors.same();
+                            })
+                            .build();
+                }).narrow();
             }
             // An evaluator node ends when all its evaluators have stopped (the run finished, or they were refused).
             int[] alive = {evaluators};

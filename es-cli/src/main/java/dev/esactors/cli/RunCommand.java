@@ -65,7 +65,8 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         RunConfig run = RunConfigLoader.load(runFile(), overrides());
-        if (resume == null && Files.isRegularFile(run.dir().resolve("journal.jsonl")) && !run.cluster().role().equals("evaluator")) {
+        // Cluster coordinators resume by design (a standby takes over a lost coordinator's run directory).
+        if (resume == null && Files.isRegularFile(run.dir().resolve("journal.jsonl")) && run.cluster().standalone()) {
             throw new IllegalArgumentException("run directory " + run.dir() + " already holds a run; continue it with "
                     + "--resume " + run.dir() + " or choose another run.dir");
         }

@@ -131,6 +131,43 @@ class ClusterRunTest {
     }
 
     @Test
+    void aLostCoordinatorNodeIsReplacedThroughShardingAndTheRunFinishesWithTheSameHash() throws Exception {
+        int portA = freePort();
+        int portB = freePort();
+        String seeds = "akka://es-actors@127.0.0.1:" + portA + ",akka://es-actors@127.0.0.1:" + portB;
+        String dir = root.resolve("failover").toString(); // shared storage of the two coordinator nodes
+        Path logA = root.resolve("coordinator-a.log");
+        Path logB = root.resolve("coordinator-b.log");
+        Process a = start(logA, "run", "--config", config.toString(), "--role", "coordinator", "--port",
+                String.valueOf(portA), "--seed-nodes", seeds, "--run-dir", dir);
+        Process b = start(logB, "run", "--config", config.toString(), "--role", "coordinator", "--port",
+                String.valueOf(portB), "--seed-nodes", seeds, "--run-dir", dir);
+        for (int i = 0; i < 2; i++) {
+            start(root.resolve("failover-evaluator-" + i + ".log"), "run", "--config", config.toString(), "--role",
+                    "evaluator", "--port", "0", "--seed-nodes", seeds);
+        }
+        // Whichever coordinator node hosts the entity prints the progress: kill that one mid-run.
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        Process host = null;
+        Path survivorLog = null;
+        while (host == null && System.nanoTime() < end) {
+            if (Files.exists(logA) && Files.readString(logA).contains("iteration   2/4")) {
+                host = a;
+                survivorLog = logB;
+            } else if (Files.exists(logB) && Files.readString(logB).contains("iteration   2/4")) {
+                host = b;
+                survivorLog = logA;
+            }
+            Thread.sleep(50);
+        }
+        assertTrue(host != null, "no coordinator reached iteration 2:\n" + Files.readString(logA) + Files.readString(logB));
+        host.destroyForcibly();
+        String output = await(survivorLog, text -> text.contains("master sha256"), 300);
+        assertEquals(reference, hash(output), output);
+        assertTrue(output.contains("resumed from checkpoint") || output.contains("replayed"), output);
+    }
+
+    @Test
     void aCoordinatorKilledMidRunAndResumedReachesTheSameHash() throws Exception {
         Path dir = root.resolve("crashed");
         Path first = root.resolve("first.log");
