@@ -9,10 +9,8 @@ import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.ConfigFactory;
 import dev.esactors.actors.config.RunConfig;
 import dev.esactors.actors.run.Replicas;
-import dev.esactors.actors.run.TaskEvaluation;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.EsRun;
-import dev.esactors.core.es.EsTrainer;
 import dev.esactors.core.torch.DeviceSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,14 +39,7 @@ class FaultToleranceTest {
 
     @BeforeAll
     static void reference() {
-        RunConfig config = TestRuns.small(root.resolve("loop"), 1, Map.of());
-        EsModel model = Replicas.create(config, DeviceSpec.CPU);
-        TaskEvaluation evaluation = new TaskEvaluation(config, model.decoder(), Replicas.modelDir(config));
-        try (EsTrainer trainer = new EsTrainer(model.replica(), (t, m) -> evaluation.evaluate(t), config.dir(),
-                config.identity(), config.checkpointEvery(), config.checkpointKeep(), s -> { })) {
-            trainer.runUntil(config.iterations());
-            loopHash = trainer.replica().masterHash();
-        }
+        loopHash = TestRuns.loopHash(TestRuns.small(root.resolve("loop"), 1, Map.of()));
     }
 
     @AfterAll

@@ -3,6 +3,11 @@ package dev.esactors.actors;
 import com.typesafe.config.ConfigFactory;
 import dev.esactors.actors.config.RunConfig;
 import dev.esactors.actors.config.RunConfigLoader;
+import dev.esactors.actors.run.Replicas;
+import dev.esactors.actors.run.TaskEvaluation;
+import dev.esactors.core.es.EsModel;
+import dev.esactors.core.es.EsTrainer;
+import dev.esactors.core.torch.DeviceSpec;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -11,6 +16,17 @@ import java.util.Map;
 final class TestRuns {
 
     private TestRuns() {
+    }
+
+    /** The master hash of the single-process ES loop on {@code config}: the reference the actors must reproduce. */
+    static String loopHash(RunConfig config) {
+        EsModel model = Replicas.create(config, DeviceSpec.CPU);
+        TaskEvaluation evaluation = new TaskEvaluation(config, model.decoder(), Replicas.modelDir(config));
+        try (EsTrainer trainer = new EsTrainer(model.replica(), (t, m) -> evaluation.evaluate(t), config.dir(),
+                config.identity(), config.checkpointEvery(), config.checkpointKeep(), s -> { })) {
+            trainer.runUntil(config.iterations());
+            return trainer.replica().masterHash();
+        }
     }
 
     static RunConfig small(Path dir, int evaluators, Map<String, Object> extra) {

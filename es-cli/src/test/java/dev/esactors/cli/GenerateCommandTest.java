@@ -5,8 +5,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,15 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code es-actors generate} as a user runs it, on the embedded model. */
 class GenerateCommandTest {
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = EsActorsCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
     private static String golden(String prefix) throws IOException {
         try (InputStream in = GenerateCommandTest.class.getResourceAsStream("/stories260K_greedy_128.txt")) {
@@ -36,7 +25,7 @@ class GenerateCommandTest {
 
     @Test
     void emptyPromptWithIdsPrintsBosAndTheGoldenCompletion() throws IOException {
-        Result r = run("generate", "--ids", "--max-new-tokens", "128");
+        Cli.Result r = Cli.run("generate", "--ids", "--max-new-tokens", "128");
         assertEquals(0, r.code(), r.err());
         String goldenIds = golden("ids: ");
         assertEquals("prompt: 1\ncompletion: " + goldenIds.substring(2).trim() + "\n", r.out());
@@ -44,7 +33,7 @@ class GenerateCommandTest {
 
     @Test
     void textOutputIsTheGoldenStory() throws IOException {
-        Result r = run("generate", "--max-new-tokens", "20");
+        Cli.Result r = Cli.run("generate", "--max-new-tokens", "20");
         assertEquals(0, r.code(), r.err());
         assertTrue(golden("text: ").startsWith(r.out().strip()), r.out());
         assertTrue(r.out().startsWith("Once upon a time"), r.out());
@@ -52,21 +41,21 @@ class GenerateCommandTest {
 
     @Test
     void severalPromptsDecodeAsOneBatch() {
-        Result r = run("generate", "--prompt", "Lily went to the park", "--prompt", "The cat", "--max-new-tokens", "12");
+        Cli.Result r = Cli.run("generate", "--prompt", "Lily went to the park", "--prompt", "The cat", "--max-new-tokens", "12");
         assertEquals(0, r.code(), r.err());
         assertEquals(2, r.out().lines().count(), r.out());
     }
 
     @Test
     void badInputGivesOneClearLineAndExitCode2(@TempDir Path dir) throws IOException {
-        Result missing = run("generate", "--model", dir.resolve("nope").toString());
+        Cli.Result missing = Cli.run("generate", "--model", dir.resolve("nope").toString());
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("config.json: file not found"), missing.err());
         Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"bert\"}");
-        Result bert = run("generate", "--model", dir.toString());
+        Cli.Result bert = Cli.run("generate", "--model", dir.toString());
         assertEquals(2, bert.code());
         assertTrue(bert.err().contains("field 'model_type'"), bert.err());
-        Result device = run("generate", "--device", "tpu");
+        Cli.Result device = Cli.run("generate", "--device", "tpu");
         assertEquals(2, device.code());
         assertTrue(device.err().contains("device must be"), device.err());
     }

@@ -4,8 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -15,15 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code es-actors run} as a user runs it: progress, summary, files, resume, and clear errors for bad configs. */
 class RunCommandTest {
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = EsActorsCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
     @Test
     void aShortRunShowsProgressWritesItsFilesAndResumes(@TempDir Path dir) throws IOException {
@@ -32,7 +21,7 @@ class RunCommandTest {
                 es { population = 4 }
                 """);
         Path runDir = dir.resolve("run");
-        Result first = run("run", "--config", config.toString(), "--run-dir", runDir.toString(), "--iterations", "2");
+        Cli.Result first = Cli.run("run", "--config", config.toString(), "--run-dir", runDir.toString(), "--iterations", "2");
         assertEquals(0, first.code(), first.out() + first.err());
         assertTrue(first.out().contains("iteration   2/2 [####################] reward mean"), first.out());
         assertTrue(first.out().contains("master sha256"), first.out());
@@ -41,11 +30,11 @@ class RunCommandTest {
         }
         assertTrue(Files.readString(runDir.resolve("report.html")).contains("<svg"), "the reward curve is drawn");
 
-        Result again = run("run", "--config", config.toString(), "--run-dir", runDir.toString());
+        Cli.Result again = Cli.run("run", "--config", config.toString(), "--run-dir", runDir.toString());
         assertEquals(2, again.code());
         assertTrue(again.err().contains("already holds a run") && again.err().contains("--resume"), again.err());
 
-        Result resumed = run("run", "--resume", runDir.toString(), "--iterations", "3");
+        Cli.Result resumed = Cli.run("run", "--resume", runDir.toString(), "--iterations", "3");
         assertEquals(0, resumed.code(), resumed.out() + resumed.err());
         assertTrue(resumed.out().contains("replayed 2 journal records") || resumed.out().contains("resumed from"),
                 resumed.out());
@@ -56,19 +45,19 @@ class RunCommandTest {
     @Test
     void badConfigsExitNonZeroNamingTheKey(@TempDir Path dir) throws IOException {
         Path unknown = Files.writeString(dir.resolve("u.conf"), "es { sigmaa = 0.1 }");
-        Result r = run("run", "--config", unknown.toString());
+        Cli.Result r = Cli.run("run", "--config", unknown.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("unknown key 'es.sigmaa'"), r.err());
         Path model = Files.writeString(dir.resolve("m.conf"), "model.path = \"" + dir.resolve("nothing") + "\"");
-        Result m = run("run", "--config", model.toString());
+        Cli.Result m = Cli.run("run", "--config", model.toString());
         assertEquals(2, m.code());
         assertTrue(m.err().contains("model.path"), m.err());
         Path population = Files.writeString(dir.resolve("p.conf"), "es.population = 0");
-        Result p = run("run", "--config", population.toString());
+        Cli.Result p = Cli.run("run", "--config", population.toString());
         assertEquals(2, p.code());
         assertTrue(p.err().contains("es.population"), p.err());
         Path type = Files.writeString(dir.resolve("t.conf"), "run.iterations = many");
-        Result t = run("run", "--config", type.toString());
+        Cli.Result t = Cli.run("run", "--config", type.toString());
         assertEquals(2, t.code());
         assertTrue(t.err().contains("run.iterations"), t.err());
     }
