@@ -18,6 +18,7 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.run.FinalEvaluation;
 import dev.esactors.actors.run.RunReport;
 import dev.esactors.actors.run.RunState;
 import dev.esactors.core.es.EsRun;
@@ -322,11 +323,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             Path exported = config.dir().resolve("export");
             HfExport.write(exported, dev.esactors.actors.run.Replicas.modelDir(config), run.replica().master(),
                     DType.parseWorking(config.model().dtype()));
-            Path report = RunReport.write(config, run.updates(), config.dir());
+            List<FinalEvaluation.Row> evaluation = FinalEvaluation.compare(config, run.replica().master());
+            Path report = RunReport.write(config, run.updates(), evaluation, config.dir());
             getContext().getLog().info("run {} finished at iteration {}; checkpoint {}", config.id(),
                     run.nextIteration(), checkpoint);
             listener.tell(new RunEvent.RunFinished(run.nextIteration(), run.replica().masterHash(), config.dir(),
-                    exported, report));
+                    exported, report, evaluation));
         } catch (RuntimeException e) {
             listener.tell(new RunEvent.RunFailed("finishing the run failed: " + e.getMessage()));
         }

@@ -30,8 +30,10 @@ public sealed interface RunEvent {
      * @param runDir     the run directory (journal, checkpoints, report, export)
      * @param exported   the exported Hugging Face directory
      * @param report     the run report (HTML)
+     * @param evaluation the base-vs-ES table on the eval datasets (empty when none are configured)
      */
-    record RunFinished(long iterations, String masterHash, Path runDir, Path exported, Path report) implements RunEvent {
+    record RunFinished(long iterations, String masterHash, Path runDir, Path exported, Path report,
+                       java.util.List<dev.esactors.actors.run.FinalEvaluation.Row> evaluation) implements RunEvent {
     }
 
     /** The run stopped on an error. */

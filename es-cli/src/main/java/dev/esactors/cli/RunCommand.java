@@ -30,6 +30,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "run file (HOCON); default: built-in defaults")
     Path config;
 
+    @Option(names = "--preset", paramLabel = "NAME", description = "a run file shipped in configs/, e.g. sudoku4")
+    String preset;
+
     @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR (uses DIR/run.conf)")
     Path resume;
 
@@ -82,6 +85,17 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private Path runFile() {
+        if (preset != null) {
+            if (config != null || resume != null) {
+                throw new IllegalArgumentException("--preset cannot be combined with --config or --resume");
+            }
+            Path file = Path.of(System.getProperty("es.home", "."), "configs", preset + ".conf");
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("no preset '" + preset + "' (" + file + "); presets: the files in configs/");
+            }
+            config = file;
+            return file;
+        }
         if (resume != null) {
             Path saved = resume.resolve("run.conf");
             if (!Files.isRegularFile(saved)) {
@@ -137,6 +151,7 @@ final class RunCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "done: %d iterations in %s; mean reward %.3f -> %.3f%nmaster sha256 %s%n"
                             + "report %s%nmodel  %s%n", f.iterations(), clock((System.nanoTime() - startNanos) / 1e9),
                     firstMean, lastMean, f.masterHash(), f.report(), f.exported());
+            dev.esactors.actors.run.RunReport.evaluationLines(f.evaluation()).forEach(out::println);
         } else if (event instanceof RunEvent.RunFailed f) {
             out.println("run failed: " + f.reason());
         } else if (event instanceof RunEvent.NodeStopped s) {

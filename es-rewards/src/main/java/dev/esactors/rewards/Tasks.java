@@ -32,7 +32,10 @@ public final class Tasks {
         OPTIONS.put("math", List.of());
         OPTIONS.put("sudoku", List.of(
                 new Option("prompt", "instruct", "instruct (chat models) or compact (sudoku4-base's format)"),
-                new Option("partial", "0", "weight of partial credit for blanks right, in [0, 1)")));
+                new Option("partial", "0", "weight of partial credit for blanks right, in [0, 1)"),
+                new Option("generate", "0", "training puzzles to generate as the built-in items (4x4, seeded)"),
+                new Option("blanks", "8", "blanks per generated puzzle"),
+                new Option("exclude", "", "a dataset whose puzzles are never generated (the evaluation set)")));
         OPTIONS.put("arc", List.of(new Option("partial", "0", "weight of partial credit for cell accuracy, in [0, 1)")));
         OPTIONS.put("conciseness", List.of(new Option("normalised", "false", "true: reward in [0, 1]")));
         OPTIONS.put("keyword", List.of(new Option("word", "happy", "the word to use"),
@@ -79,7 +82,9 @@ public final class Tasks {
                 case "compact" -> SudokuTask.PromptStyle.COMPACT;
                 default -> throw new IllegalArgumentException("sudoku option 'prompt' must be instruct or compact, got '"
                         + values.get("prompt") + "'");
-            }, number(key, "partial", values.get("partial")));
+            }, number(key, "partial", values.get("partial")), (int) number(key, "generate", values.get("generate")),
+                    (int) number(key, "blanks", values.get("blanks")),
+                    values.get("exclude").isBlank() ? null : java.nio.file.Path.of(values.get("exclude")));
             case "arc" -> new ArcTask(number(key, "partial", values.get("partial")));
             case "conciseness" -> new ConcisenessTask(bool(key, "normalised", values.get("normalised")));
             case "keyword" -> new KeywordTask(values.get("word"), (int) number(key, "cap", values.get("cap")));

@@ -22,11 +22,13 @@ import java.util.Map;
  * @param checkpointKeep checkpoints kept
  * @param localEvaluators evaluators started in this JVM
  * @param cluster        cluster settings
+ * @param evalDatasets   datasets scored with the base and the final model at the end
+ * @param evalBatch      prompts per batch in that evaluation
  * @param hocon          the whole configuration as HOCON text (saved in the run directory for --resume)
  */
 public record RunConfig(String id, Path dir, int iterations, Duration memberDeadline, Model model, TaskSpec task,
                         EsConfig es, int checkpointEvery, int checkpointKeep, int localEvaluators, Cluster cluster,
-                        String hocon) {
+                        List<Path> evalDatasets, int evalBatch, String hocon) {
 
     /**
      * @param path   the model directory, or null for the embedded stories260K

@@ -78,8 +78,17 @@ public final class RunConfigLoader {
             if (cluster.standalone() && local < 1) {
                 throw new IllegalArgumentException(where + "evaluators.local must be >= 1 for a standalone run, got " + local);
             }
+            java.util.List<Path> evalDatasets = new java.util.ArrayList<>();
+            for (String d : get(where, "eval.datasets", () -> c.getStringList("eval.datasets"))) {
+                if (!Files.exists(Paths.get(d))) {
+                    throw new IllegalArgumentException(where + "eval.datasets: '" + d + "' not found");
+                }
+                evalDatasets.add(Paths.get(d));
+            }
+            int evalBatch = positive(where, "eval.batch", get(where, "eval.batch", () -> c.getInt("eval.batch")));
             String hocon = user.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
-            return new RunConfig(id, dir, iterations, deadline, model, task, es, every, keep, local, cluster, hocon);
+            return new RunConfig(id, dir, iterations, deadline, model, task, es, every, keep, local, cluster,
+                    evalDatasets, evalBatch, hocon);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
@@ -153,8 +162,13 @@ public final class RunConfigLoader {
             default -> throw new IllegalArgumentException(where + "es.update must be plain or adam, got '" + rule + "'");
         };
         long seed = get(where, "es.seed", () -> c.getLong("es.seed"));
+        String control = get(where, "es.control", () -> c.getString("es.control")).toLowerCase(Locale.ROOT);
+        if (!control.equals("none") && !control.equals("shuffled-rewards")) {
+            throw new IllegalArgumentException(where + "es.control must be none or shuffled-rewards, got '" + control + "'");
+        }
         return check(where, "es.population / es.sigma / es.alpha / es.antithetic",
-                () -> new EsConfig(population, sigma, alpha, shaping, antithetic, noise, filter, update, seed));
+                () -> new EsConfig(population, sigma, alpha, shaping, antithetic, noise, filter, update, seed,
+                        control.equals("shuffled-rewards")));
     }
 
     private static RunConfig.Cluster cluster(String where, Config c) {

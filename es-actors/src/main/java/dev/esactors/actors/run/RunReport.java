@@ -20,7 +20,7 @@ public final class RunReport {
     }
 
     /** Writes {@code report.html} and {@code rewards.csv} into {@code dir}; returns the HTML path. */
-    public static Path write(RunConfig config, List<Update> updates, Path dir) {
+    public static Path write(RunConfig config, List<Update> updates, List<FinalEvaluation.Row> evaluation, Path dir) {
         double[] mean = new double[updates.size()];
         double[] max = new double[updates.size()];
         StringBuilder csv = new StringBuilder("iteration,mean_reward,max_reward,min_reward\n");
@@ -49,11 +49,41 @@ public final class RunReport {
                 + escape(config.model().path() == null ? "stories260K (embedded)" : config.model().path().toString())
                 + "</b>, " + updates.size() + " iterations, population " + config.es().populationSize() + ", sigma "
                 + config.es().sigma() + ", alpha " + config.es().alpha() + ".</p>\n"
-                + svg(mean, max) + "\n<table><tr><th>iteration</th><th>mean reward</th><th>max reward</th></tr>\n"
+                + svg(mean, max) + "\n" + evaluationTable(evaluation) + "<table><tr><th>iteration</th><th>mean reward</th><th>max reward</th></tr>\n"
                 + rows(mean, max) + "</table>\n</body></html>\n";
         Path report = dir.resolve("report.html");
         AtomicFiles.write(report, html.getBytes(StandardCharsets.UTF_8));
         return report;
+    }
+
+    /** The base-vs-ES table, as text lines (for the console) and HTML (for the report). */
+    public static List<String> evaluationLines(List<FinalEvaluation.Row> rows) {
+        List<String> lines = new java.util.ArrayList<>();
+        if (rows.isEmpty()) {
+            return lines;
+        }
+        lines.add(String.format(Locale.ROOT, "%-44s %6s %10s %10s %8s", "evaluation dataset", "items", "base", "ES", "change"));
+        for (FinalEvaluation.Row r : rows) {
+            lines.add(String.format(Locale.ROOT, "%-44s %6d %9.1f%% %9.1f%% %+7.1f pts", r.dataset().getFileName(),
+                    r.base().items(), 100 * r.base().accuracy(), 100 * r.tuned().accuracy(),
+                    100 * (r.tuned().accuracy() - r.base().accuracy())));
+        }
+        return lines;
+    }
+
+    private static String evaluationTable(List<FinalEvaluation.Row> rows) {
+        if (rows.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("<h2>Base vs ES (greedy accuracy)</h2>\n<table><tr><th>dataset</th>"
+                + "<th>items</th><th>base</th><th>ES</th><th>change</th><th>mean reward base</th><th>mean reward ES</th></tr>\n");
+        for (FinalEvaluation.Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td>%.1f%%</td><td>%.1f%%</td><td>%+.1f pts</td>"
+                            + "<td>%.4f</td><td>%.4f</td></tr>%n", escape(r.dataset().toString()), r.base().items(),
+                    100 * r.base().accuracy(), 100 * r.tuned().accuracy(), 100 * (r.tuned().accuracy() - r.base().accuracy()),
+                    r.base().meanReward(), r.tuned().meanReward()));
+        }
+        return sb.append("</table>\n<h2>Reward per iteration</h2>\n").toString();
     }
 
     private static String svg(double[] mean, double[] max) {

@@ -15,9 +15,12 @@ import dev.esactors.core.io.Sha256;
  * @param parameters     which parameters are perturbed and updated
  * @param update         plain ES update or Adam, with optional weight decay
  * @param runSeed        the seed of the seed schedule
+ * @param shuffledControl a sanity ablation: rewards are shuffled across the population (seeded per iteration)
+ *                       before shaping, so updates carry no signal; if such a run "improves", the gain is noise
  */
 public record EsConfig(int populationSize, double sigma, double alpha, FitnessShaping shaping, boolean antithetic,
-                       NoiseMode noiseMode, ParameterFilter parameters, UpdateRule update, long runSeed) {
+                       NoiseMode noiseMode, ParameterFilter parameters, UpdateRule update, long runSeed,
+                       boolean shuffledControl) {
 
     public EsConfig {
         if (populationSize < 1) {
@@ -37,23 +40,28 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
     /** The paper's defaults with the given run seed. */
     public static EsConfig paper(long runSeed) {
         return new EsConfig(30, 1e-3, 5e-4, FitnessShaping.ZSCORE, false, NoiseMode.PER_TENSOR, ParameterFilter.ALL,
-                UpdateRule.PAPER, runSeed);
+                UpdateRule.PAPER, runSeed, false);
     }
 
     public EsConfig withPopulation(int n, double newSigma, double newAlpha) {
-        return new EsConfig(n, newSigma, newAlpha, shaping, antithetic, noiseMode, parameters, update, runSeed);
+        return new EsConfig(n, newSigma, newAlpha, shaping, antithetic, noiseMode, parameters, update, runSeed, shuffledControl);
     }
 
     public EsConfig withShaping(FitnessShaping s, boolean mirrored) {
-        return new EsConfig(populationSize, sigma, alpha, s, mirrored, noiseMode, parameters, update, runSeed);
+        return new EsConfig(populationSize, sigma, alpha, s, mirrored, noiseMode, parameters, update, runSeed, shuffledControl);
     }
 
     public EsConfig withNoise(NoiseMode mode, ParameterFilter filter) {
-        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, mode, filter, update, runSeed);
+        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, mode, filter, update, runSeed, shuffledControl);
+    }
+
+    public EsConfig withShuffledControl(boolean control) {
+        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
+                control);
     }
 
     public EsConfig withUpdate(UpdateRule rule) {
-        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, rule, runSeed);
+        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, rule, runSeed, shuffledControl);
     }
 
     public SeedSchedule schedule() {

@@ -17,12 +17,29 @@ public final class PopulationReducer {
             throw new IllegalArgumentException("expected " + members.size() + " rewards, got " + rewards.length);
         }
         int failed = failedCount(rewards);
+        double[] usable = RewardSanitizer.finite(rewards);
+        if (config.shuffledControl()) {
+            usable = shuffled(usable, config.schedule().seed(iteration, Integer.MAX_VALUE));
+        }
         double[] coefficients = failed == rewards.length
                 ? new double[rewards.length] // nothing to learn from: a zero update keeps iterations aligned
-                : config.shaping().apply(RewardSanitizer.finite(rewards));
+                : config.shaping().apply(usable);
         long[] seeds = members.stream().mapToLong(Member::seed).toArray();
         int[] signs = members.stream().mapToInt(Member::sign).toArray();
         return new Update(iteration, seeds, signs, coefficients, rewards, config.alpha(), config.sigma());
+    }
+
+    /** A seeded Fisher-Yates permutation of {@code values} (the control run's rewards). */
+    private static double[] shuffled(double[] values, long seed) {
+        double[] out = values.clone();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        for (int i = out.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            double t = out[i];
+            out[i] = out[j];
+            out[j] = t;
+        }
+        return out;
     }
 
     /** How many rewards are not finite. */

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Shaping and the seed schedule: small pure functions with exact expectations. */
 class FitnessShapingTest {
@@ -37,6 +38,26 @@ class FitnessShapingTest {
         assertArrayEquals(raw, FitnessShaping.NONE.apply(raw), 0.0);
         assertThrows(IllegalArgumentException.class, () -> FitnessShaping.ZSCORE.apply(new double[] {1, Double.NaN}));
         assertArrayEquals(new double[] {1, 1, 3}, RewardSanitizer.finite(new double[] {1, Double.NaN, 3}), 0.0);
+    }
+
+    @Test
+    void shuffledControlPermutesRewardsBeforeShapingAndKeepsTheRawOnes() {
+        EsConfig plain = EsConfig.paper(3).withPopulation(6, 0.01, 0.01);
+        EsConfig control = plain.withShuffledControl(true);
+        List<Member> members = plain.schedule().members(4, 6, false);
+        double[] rewards = {0, 1, 2, 3, 4, 5};
+        Update real = PopulationReducer.reduce(plain, 4, members, rewards);
+        Update shuffled = PopulationReducer.reduce(control, 4, members, rewards);
+        assertArrayEquals(rewards, shuffled.rewards(), 0.0, "raw rewards are reported unshuffled");
+        double[] a = real.coefficients().clone();
+        double[] b = shuffled.coefficients().clone();
+        assertTrue(!java.util.Arrays.equals(a, b), "the coefficients are permuted");
+        java.util.Arrays.sort(a);
+        java.util.Arrays.sort(b);
+        assertArrayEquals(a, b, 0.0, "the same coefficients, in another order");
+        assertArrayEquals(shuffled.coefficients(), PopulationReducer.reduce(control, 4, members, rewards).coefficients(),
+                0.0, "seeded");
+        assertNotEquals(plain.hash(), control.hash(), "a control run is another run");
     }
 
     @Test

@@ -15,9 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * 4x4 and 9x9 Sudoku: reward 1 for a grid that is a valid solution keeping every clue (any solution counts, not
- * only the listed one), else optional partial credit: {@code partial} x the share of blank cells that agree with
- * the listed solution. Range [0, 1].
+ * 4x4 and 9x9 Sudoku: reward = solved + {@code partial} x share of blank cells that agree with the listed solution,
+ * where solved is 1 for a grid that is a valid solution keeping every clue (any solution counts, not only the
+ * listed one). With the default partial 0 this is plain exact-solve; sudoku4-base's ES recipe uses 0.2.
+ * Range [0, 1 + partial].
  */
 public final class SudokuTask implements Task<SudokuItem> {
 
@@ -31,13 +32,53 @@ public final class SudokuTask implements Task<SudokuItem> {
 
     private final PromptStyle style;
     private final double partial;
+    private final int generate;
+    private final int blanks;
+    private final Path exclude;
 
     public SudokuTask(PromptStyle style, double partial) {
+        this(style, partial, 0, 8, null);
+    }
+
+    /**
+     * @param generate how many 4x4 training puzzles {@link #builtIn()} generates (seeded, unique solutions)
+     * @param blanks   blanks per generated puzzle
+     * @param exclude  a dataset whose puzzles are never generated (the evaluation set), or null
+     */
+    public SudokuTask(PromptStyle style, double partial, int generate, int blanks, Path exclude) {
         if (!(partial >= 0 && partial < 1)) {
             throw new IllegalArgumentException("partial credit weight must be in [0, 1), got " + partial);
         }
+        if (generate < 0 || blanks < 1 || blanks > 15) {
+            throw new IllegalArgumentException("generate must be >= 0 and blanks in [1, 15], got " + generate + ", " + blanks);
+        }
         this.style = style;
         this.partial = partial;
+        this.generate = generate;
+        this.blanks = blanks;
+        this.exclude = exclude;
+    }
+
+    /**
+     * Generated training puzzles (option {@code generate}): 4x4, {@code blanks} blanks, unique solutions, from a
+     * fixed seed, skipping every puzzle of the {@code exclude} dataset so a run never trains on its test items.
+     */
+    @Override
+    public List<SudokuItem> builtIn() {
+        java.util.Set<String> excluded = new java.util.HashSet<>();
+        if (exclude != null) {
+            load(exclude).forEach(item -> excluded.add(item.puzzle()));
+        }
+        SudokuGenerator generator = new SudokuGenerator(1234);
+        List<SudokuItem> items = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int attempts = 0; items.size() < generate && attempts < 50 * generate + 100; attempts++) {
+            SudokuItem item = generator.next(4, blanks);
+            if (!excluded.contains(item.puzzle()) && seen.add(item.puzzle())) {
+                items.add(item);
+            }
+        }
+        return items;
     }
 
     @Override
@@ -47,8 +88,8 @@ public final class SudokuTask implements Task<SudokuItem> {
 
     @Override
     public String description() {
-        return "4x4 and 9x9 Sudoku: reward 1 for a valid solution that keeps the clues, else partial x share of "
-                + "blanks matching the listed solution (default partial 0)";
+        return "4x4 and 9x9 Sudoku: reward = solved (a valid grid keeping the clues) + partial x share of blanks "
+                + "matching the listed solution (default partial 0); generate=N gives seeded training puzzles";
     }
 
     /** d1's CSV ({@code Puzzle,Solution}), the tab-separated layout, or JSON Lines ({@code puzzle}, {@code solution}). */
@@ -148,23 +189,23 @@ public final class SudokuTask implements Task<SudokuItem> {
         for (int d : grid) {
             inRange &= d >= 1 && d <= size;
         }
-        if (inRange && SudokuGrid.keepsClues(grid, puzzle) && SudokuGrid.isSolved(grid, size)) {
-            return new Score(1, true, true, extracted, "valid solution keeping every clue");
-        }
-        String why = !SudokuGrid.keepsClues(grid, puzzle) ? "changes a clue" : "breaks a row, column or box rule";
+        boolean solved = inRange && SudokuGrid.keepsClues(grid, puzzle) && SudokuGrid.isSolved(grid, size);
+        String why = solved ? "valid solution keeping every clue"
+                : !SudokuGrid.keepsClues(grid, puzzle) ? "changes a clue" : "breaks a row, column or box rule";
         if (partial == 0 || item.solution().isEmpty()) {
-            return new Score(0, true, false, extracted, why);
+            return new Score(solved ? 1 : 0, true, solved, extracted, why);
         }
-        int blanks = 0;
+        int open = 0;
         int right = 0;
         for (int i = 0; i < cells; i++) {
             if (puzzle[i] == 0) {
-                blanks++;
+                open++;
                 right += grid[i] == item.solution().charAt(i) - '0' ? 1 : 0;
             }
         }
-        double share = blanks == 0 ? 0 : (double) right / blanks;
-        return new Score(partial * share, true, false, extracted, why + "; " + right + "/" + blanks + " blanks right");
+        double share = open == 0 ? 0 : (double) right / open;
+        return new Score((solved ? 1 : 0) + partial * share, true, solved, extracted,
+                why + "; " + right + "/" + open + " blanks as listed");
     }
 
     /** The content of the last {@code <answer>...</answer>}, else the whole completion. */

@@ -103,9 +103,23 @@ class SudokuTaskTest {
             SudokuItem nine = generator.next(9, 45);
             assertEquals(1, SudokuGrid.countSolutions(SudokuGrid.parse(nine.puzzle(), 9), 9, 2));
             assertTrue(SudokuGrid.isSolved(SudokuGrid.parse(nine.solution(), 9), 9));
-            assertEquals(1.0, PARTIAL.score(nine, "<answer>" + rows(nine.solution(), 9) + "</answer>").reward());
+            assertEquals(1.2, PARTIAL.score(nine, "<answer>" + rows(nine.solution(), 9) + "</answer>").reward(), 1e-12,
+                    "solved + 0.2 x all blanks as listed");
         }
         assertEquals(new SudokuGenerator(5).next(4, 8), new SudokuGenerator(5).next(4, 8), "seeded");
+    }
+
+    @Test
+    void generatedTrainingPuzzlesNeverIncludeTheExcludedTestSet() {
+        Path test = TestData.path("sudoku/d1_4x4_test_sudoku.csv");
+        SudokuTask task = new SudokuTask(SudokuTask.PromptStyle.COMPACT, 0.2, 3000, 8, test);
+        List<SudokuItem> train = task.builtIn();
+        assertEquals(3000, train.size());
+        java.util.Set<String> testPuzzles = new java.util.HashSet<>();
+        TASK.load(test).forEach(i -> testPuzzles.add(i.puzzle()));
+        assertTrue(train.stream().noneMatch(i -> testPuzzles.contains(i.puzzle())));
+        assertEquals(3000, train.stream().map(SudokuItem::puzzle).distinct().count());
+        assertEquals(train.get(7), new SudokuTask(SudokuTask.PromptStyle.COMPACT, 0.2, 3000, 8, test).builtIn().get(7));
     }
 
     @Test
@@ -114,7 +128,7 @@ class SudokuTaskTest {
         SudokuItem item = TASK.load(TestData.path("sudoku/d1_4x4_test_sudoku.csv")).get(3);
         for (String s : Fuzz.strings(11, 3000, "0123456789\n <answer></answer>")) {
             double r = PARTIAL.score(item, s).reward();
-            assertTrue(r >= 0 && r <= 1);
+            assertTrue(r >= 0 && r <= 1.2);
         }
     }
 

@@ -1,0 +1,45 @@
+package dev.esactors.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code es-actors eval}: a side-by-side accuracy table and a per-item file. */
+class EvalCommandTest {
+
+    @Test
+    void comparesModelsAndWritesPerItemResults(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("items.jsonl");
+        Cli.Result r = Cli.run("eval", "--task", "sudoku", "--option", "prompt=compact", "--model", "models/sudoku4-base",
+                "--model", "models/sudoku4-base", "--data", "data/sudoku/d1_4x4_test_sudoku.csv", "--limit", "100",
+                "--max-new-tokens", "20", "--out", out.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        List<String> rows = r.out().lines().filter(l -> l.startsWith("models/sudoku4-base")).toList();
+        assertEquals(2, rows.size(), r.out());
+        assertEquals(rows.get(0).replaceAll("\\s+\\d+$", ""), rows.get(1).replaceAll("\\s+\\d+$", ""),
+                "the same model scores the same (tokens/s aside)");
+        assertTrue(rows.get(0).contains(" 100 "), rows.get(0));
+        assertEquals(200, Files.readAllLines(out).size());
+        assertTrue(Files.readAllLines(out).get(0).contains("\"answerOk\""));
+    }
+
+    @Test
+    void badInputsAreNamed(@TempDir Path dir) throws IOException {
+        assertTrue(Cli.run("eval", "--task", "chess").err().contains("unknown task 'chess'"));
+        Path bad = Files.writeString(dir.resolve("bad.jsonl"), "{\"problem\": \"1+1\", \"answer\": \"2\"}\n{oops\n");
+        Cli.Result r = Cli.run("eval", "--task", "math", "--data", bad.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("bad.jsonl:2") && r.err().contains("bad JSON"), r.err());
+        Path good = Files.writeString(dir.resolve("good.jsonl"), "{\"problem\": \"1+1\", \"answer\": \"2\"}\n");
+        Cli.Result missing = Cli.run("eval", "--task", "math", "--model", dir.toString(), "--data", good.toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("config.json"), missing.err());
+    }
+}

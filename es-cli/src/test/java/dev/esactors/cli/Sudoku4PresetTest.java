@@ -1,0 +1,44 @@
+package dev.esactors.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A smoke version of the sudoku4 reproduction: the preset runs end to end for two iterations and produces the
+ * base-vs-ES table on the d1 test set and the fresh puzzles. The full run is a documented command (docs/results.md).
+ */
+class Sudoku4PresetTest {
+
+    @Test
+    void presetRunsEndToEndAndPrintsTheBaseVsEsTable(@TempDir Path dir) throws IOException {
+        // The preset itself, shrunk to a smoke test: two iterations of a small population.
+        Path smoke = Files.writeString(dir.resolve("smoke.conf"), "include file(\""
+                + Path.of("configs/sudoku4.conf").toAbsolutePath() + "\")\nes.population = 4\ntask.batch = 8\n");
+        Cli.Result r = Cli.run("run", "--config", smoke.toString(), "--iterations", "2", "--run-dir",
+                dir.resolve("run").toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("iteration   2/2"), r.out());
+        // sudoku4-base's measured base accuracy: 25.2% valid solutions on d1's test set (its README)
+        Matcher test = Pattern.compile("d1_4x4_test_sudoku.csv\\s+500\\s+25\\.2%").matcher(r.out());
+        assertTrue(test.find(), r.out());
+        assertTrue(Pattern.compile("fresh_4x4_1000.csv\\s+1000\\s+").matcher(r.out()).find(), r.out());
+        String report = Files.readString(dir.resolve("run/report.html"));
+        assertTrue(report.contains("Base vs ES") && report.contains("fresh_4x4_1000.csv"), "the table is in the report");
+    }
+
+    @Test
+    void unknownPresetIsNamed() {
+        Cli.Result r = Cli.run("run", "--preset", "chess");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("no preset 'chess'"), r.err());
+    }
+}
