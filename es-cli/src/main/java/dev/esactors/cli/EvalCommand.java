@@ -68,8 +68,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        @SuppressWarnings("unchecked") // a task scores exactly the items it loads
-        Task<TaskItem> t = (Task<TaskItem>) Tasks.create(task, Tasks.options(options));
+        Task<TaskItem> t = Tasks.createForOwnItems(task, Tasks.options(options));
         List<TaskItem> items = new ArrayList<>(data == null ? t.builtIn() : t.load(data));
         if (items.isEmpty()) {
             throw new IllegalArgumentException("task '" + t.name() + "' has no built-in items: give --data");

@@ -69,8 +69,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        @SuppressWarnings("unchecked") // a task scores exactly the items it parses
-        Task<TaskItem> t = (Task<TaskItem>) Tasks.create(task, Tasks.options(options));
+        Task<TaskItem> t = Tasks.createForOwnItems(task, Tasks.options(options));
         TaskItem parsed = item(t);
         String text = completion.text != null ? completion.text
                 : Files.readString(completion.file, StandardCharsets.UTF_8);

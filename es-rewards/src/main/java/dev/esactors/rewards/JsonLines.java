@@ -96,6 +96,16 @@ public final class JsonLines {
         return v.asText();
     }
 
+    /** The first of {@code fields} that is present, as text; an error naming them all when none is. */
+    public static String firstText(JsonNode node, String where, String... fields) {
+        for (String field : fields) {
+            if (node.hasNonNull(field)) {
+                return text(node, field, where);
+            }
+        }
+        throw new DatasetException(where, "missing string field '" + String.join("' or '", fields) + "'");
+    }
+
     /** An optional string field, or {@code fallback}. */
     public static String text(JsonNode node, String field, String where, String fallback) {
         JsonNode v = node.get(field);

@@ -92,6 +92,15 @@ public final class Tasks {
         };
     }
 
+    /**
+     * The task {@code name} typed for callers that pass it only items it loaded or parsed itself (a command line,
+     * an evaluator): the one place where the item type is taken on trust.
+     */
+    @SuppressWarnings("unchecked") // every task scores exactly the items its own load/parseItem/builtIn return
+    public static Task<TaskItem> createForOwnItems(String name, Map<String, String> options) {
+        return (Task<TaskItem>) create(name, options);
+    }
+
     /** Parses {@code key=value} pairs. */
     public static Map<String, String> options(List<String> pairs) {
         Map<String, String> out = new LinkedHashMap<>();

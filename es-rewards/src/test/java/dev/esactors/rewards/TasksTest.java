@@ -39,8 +39,7 @@ class TasksTest {
 
     @Test
     void safeScoreBoundsInputAndNeverThrows() {
-        @SuppressWarnings("unchecked")
-        Task<TaskItem> math = (Task<TaskItem>) (Task<?>) Tasks.create("math", Map.of());
+        Task<TaskItem> math = Tasks.createForOwnItems("math", Map.of());
         TaskItem item = math.parseItem(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
                 .put("problem", "1+1").put("answer", "2"), "inline");
         assertEquals(1.0, Rewards.safeScore(math, item, "\\boxed{2}").reward());

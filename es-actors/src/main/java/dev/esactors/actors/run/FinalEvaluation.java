@@ -34,8 +34,7 @@ public final class FinalEvaluation {
         if (config.evalDatasets().isEmpty()) {
             return rows;
         }
-        @SuppressWarnings("unchecked") // a task scores exactly the items it loads
-        Task<TaskItem> task = (Task<TaskItem>) Tasks.create(config.task().name(), config.task().options());
+        Task<TaskItem> task = Tasks.createForOwnItems(config.task().name(), config.task().options());
         Path modelDir = Replicas.modelDir(config);
         DType working = DType.parseWorking(config.model().dtype());
         Decoder base = ModelLoader.load(modelDir, DeviceSpec.CPU, working);

@@ -38,8 +38,7 @@ public final class TaskEvaluation {
 
     /** Prepares {@code decoder} (whose parameters ES perturbs in place) to be scored on the run's task. */
     public TaskEvaluation(RunConfig config, Decoder decoder, Path modelDir) {
-        @SuppressWarnings("unchecked") // a task scores exactly the items it loads
-        Task<TaskItem> t = (Task<TaskItem>) Tasks.create(config.task().name(), config.task().options());
+        Task<TaskItem> t = Tasks.createForOwnItems(config.task().name(), config.task().options());
         this.task = t;
         List<TaskItem> loaded = new ArrayList<>(config.task().dataset() == null ? t.builtIn() : t.load(config.task().dataset()));
         if (loaded.isEmpty()) {

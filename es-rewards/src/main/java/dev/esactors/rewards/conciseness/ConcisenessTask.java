@@ -1,7 +1,6 @@
 package dev.esactors.rewards.conciseness;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.esactors.rewards.DatasetException;
 import dev.esactors.rewards.JsonLines;
 import dev.esactors.rewards.Score;
 import dev.esactors.rewards.Task;
@@ -41,11 +40,7 @@ public final class ConcisenessTask implements Task<ConcisenessItem> {
 
     @Override
     public ConcisenessItem parseItem(JsonNode node, String where) {
-        String question = node.hasNonNull("question") ? JsonLines.text(node, "question", where)
-                : node.hasNonNull("problem") ? JsonLines.text(node, "problem", where) : null;
-        if (question == null) {
-            throw new DatasetException(where, "missing string field 'question' (or 'problem')");
-        }
+        String question = JsonLines.firstText(node, where, "question", "problem");
         String id = node.hasNonNull("id") ? node.get("id").asText()
                 : node.hasNonNull("unique_id") ? node.get("unique_id").asText() : where;
         return new ConcisenessItem(id, question, JsonLines.text(node, "answer", where));

@@ -40,11 +40,7 @@ public final class MathTask implements Task<MathItem> {
      */
     @Override
     public MathItem parseItem(JsonNode node, String where) {
-        String question = node.hasNonNull("problem") ? JsonLines.text(node, "problem", where)
-                : node.hasNonNull("question") ? JsonLines.text(node, "question", where) : null;
-        if (question == null) {
-            throw new DatasetException(where, "missing string field 'problem' (or 'question')");
-        }
+        String question = JsonLines.firstText(node, where, "problem", "question");
         String answer = answer(node, where);
         String id = node.hasNonNull("unique_id") ? node.get("unique_id").asText()
                 : node.hasNonNull("id") ? node.get("id").asText()
