@@ -18,10 +18,14 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.run.Evaluation;
 import dev.esactors.actors.run.FinalEvaluation;
+import dev.esactors.actors.run.HeldOutEvaluation;
+import dev.esactors.actors.run.Replicas;
 import dev.esactors.actors.run.RunReport;
 import dev.esactors.actors.run.RunState;
 import dev.esactors.core.es.EsRun;
+import dev.esactors.core.model.ConfigJson;
 import dev.esactors.core.es.HfExport;
 import dev.esactors.core.es.Member;
 import dev.esactors.core.es.PopulationReducer;
@@ -145,6 +149,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private long duplicates;
     private long stale;
     private long reissued;
+    private HeldOutEvaluation heldOut;
+    private final List<RunEvent.HeldOut> heldOutHistory = new java.util.ArrayList<>();
+    private double bestAccuracy = -1;
+    private long bestIteration = -1;
 
     private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, RunConfig config, EsRun run,
                         ActorRef<RunEvent> listener) {
@@ -177,6 +185,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(CheckDeadlines.class, m -> onCheckDeadlines())
                 .onMessage(Wake.class, m -> this)
                 .onSignal(PostStop.class, signal -> {
+                    if (heldOut != null) {
+                        heldOut.close();
+                    }
                     run.close(); // stopped early (node shutdown, test): the journal is already durable
                     return this;
                 })
@@ -264,6 +275,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Behavior<Command> onReduced(Reduced reduced) {
         Update update = reduced.update();
         run.commit(update);
+        if (config.evalEvery() > 0 && run.nextIteration() % config.evalEvery() == 0) {
+            evaluateHeldOut();
+        }
         double seconds = (System.nanoTime() - iterationStart) / 1e9;
         double[] rewards = update.rewards();
         double max = Double.NEGATIVE_INFINITY;
@@ -276,6 +290,27 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 PopulationReducer.failedCount(rewards), rewards.length / Math.max(seconds, 1e-9), duplicates, stale,
                 reissued));
         return startIterationOrFinish();
+    }
+
+    /** Scores the current master on the held-out set, and keeps it in best/ when it is the best so far. */
+    private void evaluateHeldOut() {
+        try {
+            if (heldOut == null) {
+                heldOut = new HeldOutEvaluation(config, ConfigJson.read(Replicas.modelDir(config)));
+            }
+            Evaluation.Summary s = heldOut.score(run.replica().master());
+            if (s.accuracy() > bestAccuracy) {
+                bestAccuracy = s.accuracy();
+                bestIteration = run.nextIteration();
+                run.checkpointTo(config.dir().resolve("best"));
+            }
+            RunEvent.HeldOut event = new RunEvent.HeldOut(run.nextIteration(), heldOut.dataset(), s.accuracy(),
+                    s.meanReward(), bestAccuracy, bestIteration);
+            heldOutHistory.add(event);
+            listener.tell(event);
+        } catch (RuntimeException e) {
+            listener.tell(new RunEvent.Note("held-out evaluation at iteration " + run.nextIteration() + " failed: " + e));
+        }
     }
 
     private Behavior<Command> onEvaluatorGone(EvaluatorGone gone) {
@@ -321,10 +356,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         try {
             Path checkpoint = run.checkpoint();
             Path exported = config.dir().resolve("export");
-            HfExport.write(exported, dev.esactors.actors.run.Replicas.modelDir(config), run.replica().master(),
+            HfExport.write(exported, Replicas.modelDir(config), run.replica().master(),
                     DType.parseWorking(config.model().dtype()));
             List<FinalEvaluation.Row> evaluation = FinalEvaluation.compare(config, run.replica().master());
-            Path report = RunReport.write(config, run.updates(), evaluation, config.dir());
+            Path report = RunReport.write(config, run.updates(), evaluation, heldOutHistory, config.dir());
             getContext().getLog().info("run {} finished at iteration {}; checkpoint {}", config.id(),
                     run.nextIteration(), checkpoint);
             listener.tell(new RunEvent.RunFinished(run.nextIteration(), run.replica().masterHash(), config.dir(),

@@ -36,6 +36,20 @@ public sealed interface RunEvent {
                        java.util.List<dev.esactors.actors.run.FinalEvaluation.Row> evaluation) implements RunEvent {
     }
 
+    /**
+     * The weights after {@code iteration} updates were scored on the held-out dataset.
+     *
+     * @param iteration     updates applied
+     * @param dataset       the held-out dataset
+     * @param accuracy      share answered right
+     * @param meanReward    mean reward
+     * @param bestAccuracy  the best accuracy so far (its weights are in the run's best/ directory)
+     * @param bestIteration where it was reached
+     */
+    record HeldOut(long iteration, Path dataset, double accuracy, double meanReward, double bestAccuracy,
+                   long bestIteration) implements RunEvent {
+    }
+
     /** The run stopped on an error. */
     record RunFailed(String reason) implements RunEvent {
     }

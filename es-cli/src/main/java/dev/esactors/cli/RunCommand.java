@@ -145,6 +145,10 @@ final class RunCommand implements Callable<Integer> {
     private void show(PrintWriter out, RunEvent event) {
         if (event instanceof RunEvent.IterationDone d) {
             showIteration(out, d);
+        } else if (event instanceof RunEvent.HeldOut h) {
+            out.printf(Locale.ROOT, "held-out %s after %d iterations: accuracy %.1f%%, mean reward %.3f (best %.1f%% at %d, "
+                            + "kept in best/)%n", h.dataset().getFileName(), h.iteration(), 100 * h.accuracy(),
+                    h.meanReward(), 100 * h.bestAccuracy(), h.bestIteration());
         } else if (event instanceof RunEvent.Note n) {
             out.println("note: " + n.message());
         } else if (event instanceof RunEvent.RunFinished f) {

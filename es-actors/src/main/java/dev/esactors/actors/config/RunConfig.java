@@ -24,11 +24,12 @@ import java.util.Map;
  * @param cluster        cluster settings
  * @param evalDatasets   datasets scored with the base and the final model at the end
  * @param evalBatch      prompts per batch in that evaluation
+ * @param evalEvery      iterations between held-out evaluations during the run (0: only at the end)
  * @param hocon          the whole configuration as HOCON text (saved in the run directory for --resume)
  */
 public record RunConfig(String id, Path dir, int iterations, Duration memberDeadline, Model model, TaskSpec task,
                         EsConfig es, int checkpointEvery, int checkpointKeep, int localEvaluators, Cluster cluster,
-                        List<Path> evalDatasets, int evalBatch, String hocon) {
+                        List<Path> evalDatasets, int evalBatch, int evalEvery, String hocon) {
 
     /**
      * @param path   the model directory, or null for the embedded stories260K

@@ -86,9 +86,13 @@ public final class RunConfigLoader {
                 evalDatasets.add(Paths.get(d));
             }
             int evalBatch = positive(where, "eval.batch", get(where, "eval.batch", () -> c.getInt("eval.batch")));
+            int evalEvery = nonNegative(where, "eval.every", get(where, "eval.every", () -> c.getInt("eval.every")));
+            if (evalEvery > 0 && evalDatasets.isEmpty()) {
+                throw new IllegalArgumentException(where + "eval.every needs eval.datasets (the held-out items)");
+            }
             String hocon = user.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
             return new RunConfig(id, dir, iterations, deadline, model, task, es, every, keep, local, cluster,
-                    evalDatasets, evalBatch, hocon);
+                    evalDatasets, evalBatch, evalEvery, hocon);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }

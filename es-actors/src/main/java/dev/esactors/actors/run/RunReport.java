@@ -20,7 +20,8 @@ public final class RunReport {
     }
 
     /** Writes {@code report.html} and {@code rewards.csv} into {@code dir}; returns the HTML path. */
-    public static Path write(RunConfig config, List<Update> updates, List<FinalEvaluation.Row> evaluation, Path dir) {
+    public static Path write(RunConfig config, List<Update> updates, List<FinalEvaluation.Row> evaluation,
+                             List<dev.esactors.actors.RunEvent.HeldOut> heldOut, Path dir) {
         double[] mean = new double[updates.size()];
         double[] max = new double[updates.size()];
         StringBuilder csv = new StringBuilder("iteration,mean_reward,max_reward,min_reward\n");
@@ -49,7 +50,7 @@ public final class RunReport {
                 + escape(config.model().path() == null ? "stories260K (embedded)" : config.model().path().toString())
                 + "</b>, " + updates.size() + " iterations, population " + config.es().populationSize() + ", sigma "
                 + config.es().sigma() + ", alpha " + config.es().alpha() + ".</p>\n"
-                + svg(mean, max) + "\n" + evaluationTable(evaluation) + "<table><tr><th>iteration</th><th>mean reward</th><th>max reward</th></tr>\n"
+                + svg(mean, max) + "\n" + evaluationTable(evaluation) + heldOutTable(heldOut) + "<table><tr><th>iteration</th><th>mean reward</th><th>max reward</th></tr>\n"
                 + rows(mean, max) + "</table>\n</body></html>\n";
         Path report = dir.resolve("report.html");
         AtomicFiles.write(report, html.getBytes(StandardCharsets.UTF_8));
@@ -84,6 +85,19 @@ public final class RunReport {
                     r.base().meanReward(), r.tuned().meanReward()));
         }
         return sb.append("</table>\n<h2>Reward per iteration</h2>\n").toString();
+    }
+
+    private static String heldOutTable(List<dev.esactors.actors.RunEvent.HeldOut> heldOut) {
+        if (heldOut.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("<h2>Held-out accuracy during the run</h2>\n<table><tr><th>iteration</th>"
+                + "<th>accuracy</th><th>mean reward</th></tr>\n");
+        for (var h : heldOut) {
+            sb.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%.1f%%</td><td>%.4f</td></tr>%n", h.iteration(),
+                    100 * h.accuracy(), h.meanReward()));
+        }
+        return sb.append("</table>\n").toString();
     }
 
     private static String svg(double[] mean, double[] max) {

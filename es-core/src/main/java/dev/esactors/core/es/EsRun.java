@@ -94,6 +94,11 @@ public final class EsRun implements AutoCloseable {
         return checkpoints.save(nextIteration, configHash, replica);
     }
 
+    /** Writes a checkpoint of the current state under {@code root} (e.g. the best weights so far), keeping one. */
+    public Path checkpointTo(Path root) {
+        return new CheckpointStore(root, 1).save(nextIteration, configHash, replica);
+    }
+
     private void resume() {
         if (!journal.recovery().isEmpty()) {
             log.accept(journal.recovery());
