@@ -143,7 +143,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Deque<Integer> pending;
     private Map<Integer, Assignment> inFlight;
     private boolean[] accepted;
-    private int acceptedCount;
     private ActorRef<Reducer.Command> reducer;
     private long iterationStart;
     private long duplicates;
@@ -185,10 +184,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(CheckDeadlines.class, m -> onCheckDeadlines())
                 .onMessage(Wake.class, m -> this)
                 .onSignal(PostStop.class, signal -> {
-                    if (heldOut != null) {
-                        heldOut.close();
-                    }
-                    run.close(); // stopped early (node shutdown, test): the journal is already durable
+                    release(); // stopped early (node shutdown, test): the journal is already durable
                     return this;
                 })
                 .build();
@@ -206,7 +202,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
         inFlight = new HashMap<>();
         accepted = new boolean[members.size()];
-        acceptedCount = 0;
         reducer = getContext().spawn(Reducer.create(run.config(), t, members, getContext().getSelf()), "reducer-" + t);
         iterationStart = System.nanoTime();
         List<RequestWork> waiting = List.copyOf(idle.values());
@@ -265,7 +260,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             return this;
         }
         accepted[result.member()] = true;
-        acceptedCount++;
         inFlight.remove(result.member());
         pending.remove(result.member()); // it may have been queued again after a missed deadline
         reducer.tell(new Reducer.Result(result.member(), result.reward()));
@@ -369,7 +363,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
         idle.keySet().forEach(e -> e.tell(Evaluator.Finished.INSTANCE));
         watched.forEach(e -> e.tell(Evaluator.Finished.INSTANCE));
-        return Behaviors.stopped(); // PostStop closes the run
+        release(); // explicitly: a run already complete at start-up stops before any PostStop handler exists
+        return Behaviors.stopped();
+    }
+
+    /** Closes the journal and the held-out evaluator; safe to call twice. */
+    private void release() {
+        if (heldOut != null) {
+            heldOut.close();
+            heldOut = null;
+        }
+        run.close();
     }
 
     private static double finiteMean(double[] values) {
