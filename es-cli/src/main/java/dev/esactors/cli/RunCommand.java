@@ -152,9 +152,11 @@ final class RunCommand implements Callable<Integer> {
         } else if (event instanceof RunEvent.Note n) {
             out.println("note: " + n.message());
         } else if (event instanceof RunEvent.RunFinished f) {
-            out.printf(Locale.ROOT, "done: %d iterations in %s; mean reward %.3f -> %.3f%nmaster sha256 %s%n"
-                            + "report %s%nmodel  %s%n", f.iterations(), clock((System.nanoTime() - startNanos) / 1e9),
-                    firstMean, lastMean, f.masterHash(), f.report(), f.exported());
+            String rewards = Double.isNaN(firstMean) ? "no new iterations (the run was already complete)"
+                    : String.format(Locale.ROOT, "mean reward %.3f -> %.3f", firstMean, lastMean);
+            out.printf(Locale.ROOT, "done: %d iterations in %s; %s%nmaster sha256 %s%nreport %s%nmodel  %s%n",
+                    f.iterations(), clock((System.nanoTime() - startNanos) / 1e9), rewards, f.masterHash(), f.report(),
+                    f.exported());
             dev.esactors.actors.run.RunReport.evaluationLines(f.evaluation()).forEach(out::println);
         } else if (event instanceof RunEvent.RunFailed f) {
             out.println("run failed: " + f.reason());
