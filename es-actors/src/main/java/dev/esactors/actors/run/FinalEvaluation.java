@@ -14,7 +14,6 @@ import org.bytedeco.pytorch.Tensor;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,10 +37,7 @@ public final class FinalEvaluation {
         Path modelDir = Replicas.modelDir(config);
         DType working = DType.parseWorking(config.model().dtype());
         Decoder base = ModelLoader.load(modelDir, DeviceSpec.CPU, working);
-        Map<String, Tensor> finalWeights = new LinkedHashMap<>();
-        master.forEach((name, t) -> finalWeights.put(name, t.to(new org.bytedeco.pytorch.Device(
-                org.bytedeco.pytorch.global.torch.DeviceType.CPU), working.scalarType())));
-        Decoder tuned = new Decoder(base.config(), finalWeights);
+        Decoder tuned = Replicas.decoderOver(config, base.config(), master);
         ChatTemplate template = ChatTemplate.parse(config.task().template());
         try (HfTokenizer tokenizer = HfTokenizer.load(modelDir)) {
             for (Path dataset : config.evalDatasets()) {

@@ -1,10 +1,8 @@
 package dev.esactors.actors.run;
 
 import dev.esactors.actors.config.RunConfig;
-import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.ModelConfig;
 import dev.esactors.core.tokenizer.HfTokenizer;
-import dev.esactors.core.torch.DType;
 import dev.esactors.rewards.ChatTemplate;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
@@ -12,7 +10,6 @@ import dev.esactors.rewards.Tasks;
 import org.bytedeco.pytorch.Tensor;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -42,12 +39,7 @@ public final class HeldOutEvaluation implements AutoCloseable {
 
     /** The summary of the weights {@code master} on the held-out items. */
     public Evaluation.Summary score(Map<String, Tensor> master) {
-        DType working = DType.parseWorking(config.model().dtype());
-        Map<String, Tensor> weights = new LinkedHashMap<>(master);
-        if (working != DType.F32) {
-            master.forEach((name, t) -> weights.put(name, t.to(working.scalarType())));
-        }
-        return Evaluation.run("iteration", new Decoder(modelConfig, weights), tokenizer, task, items,
+        return Evaluation.run("iteration", Replicas.decoderOver(config, modelConfig, master), tokenizer, task, items,
                 ChatTemplate.parse(config.task().template()), config.task().system(), config.evalBatch(),
                 config.task().maxNewTokens(), r -> { });
     }
