@@ -18,6 +18,7 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.metrics.CoordinatorMetrics;
 import dev.esactors.actors.run.Evaluation;
 import dev.esactors.actors.run.FinalEvaluation;
 import dev.esactors.actors.run.HeldOutEvaluation;
@@ -31,6 +32,7 @@ import dev.esactors.core.es.Member;
 import dev.esactors.core.es.PopulationReducer;
 import dev.esactors.core.es.Update;
 import dev.esactors.core.torch.DType;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -115,11 +117,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
      * same way. Other nodes get a proxy.
      */
     public static ActorRef<ShardingEnvelope<Command>> initSharding(ActorSystem<?> system, RunConfig config,
-                                                                  ActorRef<RunEvent> listener) {
+                                                                  ActorRef<RunEvent> listener, MeterRegistry registry) {
         return ClusterSharding.get(system).init(Entity.of(TYPE_KEY, entity -> Behaviors.setup(context -> {
             try {
                 return create(config, RunState.open(config, message -> listener.tell(new RunEvent.Note(message))),
-                        listener);
+                        listener, registry);
             } catch (RuntimeException e) {
                 listener.tell(new RunEvent.RunFailed("cannot open run " + config.id() + ": " + e.getMessage()));
                 return Behaviors.stopped();
@@ -145,20 +147,49 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private boolean[] accepted;
     private ActorRef<Reducer.Command> reducer;
     private long iterationStart;
-    private long duplicates;
-    private long stale;
-    private long reissued;
+    private final Tally tally = new Tally();
+    private final CoordinatorMetrics metrics;
     private HeldOutEvaluation heldOut;
     private final List<RunEvent.HeldOut> heldOutHistory = new java.util.ArrayList<>();
     private double bestAccuracy = -1;
+    private boolean finished;
     private long bestIteration = -1;
 
+    /** The counts the metrics read at scrape time (from the HTTP thread, hence volatile; one writer). */
+    private static final class Tally implements CoordinatorMetrics.Tallies {
+        private volatile long reissued;
+        private volatile long stale;
+        private volatile long duplicates;
+        private volatile int evaluatorsActive;
+
+        @Override
+        public long reissued() {
+            return reissued;
+        }
+
+        @Override
+        public long stale() {
+            return stale;
+        }
+
+        @Override
+        public long duplicates() {
+            return duplicates;
+        }
+
+        @Override
+        public int evaluatorsActive() {
+            return evaluatorsActive;
+        }
+    }
+
     private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, RunConfig config, EsRun run,
-                        ActorRef<RunEvent> listener) {
+                        ActorRef<RunEvent> listener, MeterRegistry registry) {
         super(context);
         this.config = config;
         this.run = run;
         this.listener = listener;
+        this.metrics = new CoordinatorMetrics(registry, run.nextIteration(), config.iterations(), tally);
         this.deadline = config.memberDeadline();
         this.runDevice = config.model().device();
         context.getSystem().receptionist().tell(Receptionist.register(key(config.id()), context.getSelf()));
@@ -166,10 +197,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 Math.max(50, Math.min(1000, deadline.toMillis() / 4))));
     }
 
-    /** A coordinator over {@code run} (already opened and resumed), reporting to {@code listener}. */
-    public static Behavior<Command> create(RunConfig config, EsRun run, ActorRef<RunEvent> listener) {
+    /**
+     * A coordinator over {@code run} (already opened and resumed), reporting to {@code listener} and to the
+     * meters it registers on {@code registry} (removed again when it stops).
+     */
+    public static Behavior<Command> create(RunConfig config, EsRun run, ActorRef<RunEvent> listener,
+                                           MeterRegistry registry) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-            Coordinator c = new Coordinator(context, timers, config, run, listener);
+            Coordinator c = new Coordinator(context, timers, config, run, listener, registry);
             return c.startIterationOrFinish();
         }));
     }
@@ -185,6 +220,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(Wake.class, m -> this)
                 .onSignal(PostStop.class, signal -> {
                     release(); // stopped early (node shutdown, test): the journal is already durable
+                    if (!finished) {
+                        metrics.close(); // sharding may re-create the coordinator on this node, with fresh meters
+                    }
                     return this;
                 })
                 .build();
@@ -218,6 +256,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             return this;
         }
         if (watched.add(request.evaluator())) {
+            tally.evaluatorsActive = watched.size();
             getContext().watchWith(request.evaluator(), new EvaluatorGone(request.evaluator()));
             names.put(request.evaluator(), request.evaluatorId());
             listener.tell(new RunEvent.Note("evaluator " + request.evaluatorId() + " joined at iteration "
@@ -252,11 +291,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private Behavior<Command> onResult(MemberResult result) {
         if (result.iteration() != run.nextIteration() || result.member() < 0 || result.member() >= members.size()) {
-            stale++;
+            tally.stale++;
             return this;
         }
         if (accepted[result.member()]) {
-            duplicates++;
+            tally.duplicates++;
             return this;
         }
         accepted[result.member()] = true;
@@ -268,11 +307,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private Behavior<Command> onReduced(Reduced reduced) {
         Update update = reduced.update();
+        var before = run.lastCheckpoint();
         run.commit(update);
+        double seconds = (System.nanoTime() - iterationStart) / 1e9;
+        metrics.iterationDone(update, seconds, run.replica().lastStepNorm(),
+                PopulationReducer.failedCount(update.rewards()));
+        recordCheckpoint(before);
         if (config.evalEvery() > 0 && run.nextIteration() % config.evalEvery() == 0) {
             evaluateHeldOut();
         }
-        double seconds = (System.nanoTime() - iterationStart) / 1e9;
         double[] rewards = update.rewards();
         double max = Double.NEGATIVE_INFINITY;
         for (double r : rewards) {
@@ -281,8 +324,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             }
         }
         listener.tell(new RunEvent.IterationDone(update.iteration(), config.iterations(), finiteMean(rewards), max,
-                PopulationReducer.failedCount(rewards), rewards.length / Math.max(seconds, 1e-9), duplicates, stale,
-                reissued));
+                PopulationReducer.failedCount(rewards), rewards.length / Math.max(seconds, 1e-9), tally.duplicates, tally.stale,
+                tally.reissued));
         return startIterationOrFinish();
     }
 
@@ -298,6 +341,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 bestIteration = run.nextIteration();
                 run.checkpointTo(config.dir().resolve("best"));
             }
+            metrics.heldOut(s.accuracy(), s.meanReward(), bestAccuracy);
             RunEvent.HeldOut event = new RunEvent.HeldOut(run.nextIteration(), heldOut.dataset(), s.accuracy(),
                     s.meanReward(), bestAccuracy, bestIteration);
             heldOutHistory.add(event);
@@ -307,15 +351,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
     }
 
+    /** Feeds the checkpoint metrics if the last step wrote one (the checkpoint record changed). */
+    private void recordCheckpoint(java.util.Optional<EsRun.CheckpointWrite> before) {
+        run.lastCheckpoint().filter(c -> before.isEmpty() || c != before.get()).ifPresent(metrics::checkpoint);
+    }
+
     private Behavior<Command> onEvaluatorGone(EvaluatorGone gone) {
         watched.remove(gone.evaluator());
+        tally.evaluatorsActive = watched.size();
         idle.remove(gone.evaluator());
-        long before = reissued;
+        long before = tally.reissued;
         if (inFlight != null) {
             reissue(e -> e.getValue().evaluator().equals(gone.evaluator()));
         }
         listener.tell(new RunEvent.Note("evaluator " + names.remove(gone.evaluator()) + " left; "
-                + (reissued - before) + " member(s) issued again (" + watched.size() + " active)"));
+                + (tally.reissued - before) + " member(s) issued again (" + watched.size() + " active)"));
         return this;
     }
 
@@ -335,7 +385,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             if (which.test(e)) {
                 it.remove();
                 pending.addFirst(e.getKey());
-                reissued++;
+                tally.reissued++;
                 any = true;
             }
         }
@@ -347,8 +397,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> finish() {
+        finished = true; // the meters stay, so that the final values are scraped
         try {
+            var before = run.lastCheckpoint();
             Path checkpoint = run.checkpoint();
+            recordCheckpoint(before);
             Path exported = config.dir().resolve("export");
             HfExport.write(exported, Replicas.modelDir(config), run.replica().master(),
                     DType.parseWorking(config.model().dtype()));

@@ -11,6 +11,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.metrics.NodeMetrics;
 import dev.esactors.actors.run.RunState;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.torch.DeviceSpec;
@@ -31,12 +32,36 @@ public final class EsNode {
 
     /** Runs the configured role; returns the final event (RunFinished, RunFailed, or NodeStopped on an evaluator node). */
     public static RunEvent run(RunConfig config, Consumer<RunEvent> events) {
+        try (NodeMetrics metrics = NodeMetrics.start(config.metrics(), config.id(), nodeName(config))) {
+            metrics.endpoint().ifPresent(uri -> events.accept(new RunEvent.Note("metrics at " + uri)));
+            RunEvent result = run(config, events, metrics);
+            if (metrics.endpoint().isPresent() && !config.metrics().linger().isZero()) {
+                try {
+                    Thread.sleep(config.metrics().linger().toMillis()); // the final values, for the last scrape
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return result;
+        }
+    }
+
+    /** The node label of this JVM's metrics: the cluster address as configured, or the host name. */
+    private static String nodeName(RunConfig config) {
+        if (!config.cluster().standalone()) {
+            return config.cluster().host() + ":" + config.cluster().port();
+        }
+        String host = System.getenv("HOSTNAME");
+        return host == null || host.isBlank() ? "local" : host;
+    }
+
+    private static RunEvent run(RunConfig config, Consumer<RunEvent> events, NodeMetrics metrics) {
         // Standalone: the run is opened here, before any actor starts, so that its errors surface at once. In a
         // cluster the coordinator is a sharded entity that opens the run on whichever coordinator node hosts it.
         EsRun run = config.cluster().standalone()
                 ? RunState.open(config, message -> events.accept(new RunEvent.Note(message))) : null;
         CompletableFuture<RunEvent> done = new CompletableFuture<>();
-        ActorSystem<Void> system = ActorSystem.create(guardian(config, run, events, done), "es-actors", akkaConfig(config));
+        ActorSystem<Void> system = ActorSystem.create(guardian(config, run, events, done, metrics), "es-actors", akkaConfig(config));
         system.getWhenTerminated().whenComplete((d, e) ->
                 done.complete(new RunEvent.RunFailed("the actor system stopped before the run finished")));
         try {
@@ -48,13 +73,13 @@ public final class EsNode {
     }
 
     private static Behavior<Void> guardian(RunConfig config, EsRun run, Consumer<RunEvent> events,
-                                           CompletableFuture<RunEvent> done) {
+                                           CompletableFuture<RunEvent> done, NodeMetrics metrics) {
         return Behaviors.setup(context -> {
             ActorRef<RunEvent> listener = context.spawn(listener(events, done), "listener");
             if (run != null) {
-                context.spawn(Coordinator.create(config, run, listener), "coordinator", Coordinator.BLOCKING);
+                context.spawn(Coordinator.create(config, run, listener, metrics.registry()), "coordinator", Coordinator.BLOCKING);
             } else {
-                Coordinator.initSharding(context.getSystem(), config, listener);
+                Coordinator.initSharding(context.getSystem(), config, listener, metrics.registry());
             }
             boolean coordinatorNode = config.cluster().role().equals("coordinator");
             boolean evaluates = !config.cluster().role().equals("coordinator");
@@ -65,7 +90,7 @@ public final class EsNode {
             for (int i = 0; i < evaluators; i++) {
                 DeviceSpec device = config.model().device().equals("cuda") ? DeviceSpec.parse("cuda:" + i) : DeviceSpec.CPU;
                 ActorRef<Evaluator.Command> evaluator = context.spawn(
-                        Evaluator.create(config, node + "/evaluator-" + i, device), "evaluator-" + i,
+                        Evaluator.create(config, node + "/evaluator-" + i, device, metrics.registry()), "evaluator-" + i,
                         Props.empty().withDispatcherFromConfig("es-actors.blocking-dispatcher"));
                 if (run == null) {
                     context.watch(evaluator); // an evaluator node lives as long as its evaluators

@@ -9,12 +9,14 @@ import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.receptionist.Receptionist;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.metrics.EvaluatorMetrics;
 import dev.esactors.actors.run.Replicas;
 import dev.esactors.actors.run.TaskEvaluation;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.Member;
 import dev.esactors.core.es.Update;
 import dev.esactors.core.torch.DeviceSpec;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import java.util.List;
 
@@ -77,24 +79,30 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     private final DeviceSpec device;
     private final EsModel model;
     private final TaskEvaluation evaluation;
+    private final EvaluatorMetrics metrics;
     private ActorRef<Coordinator.Command> coordinator;
     private long applied;
 
-    private Evaluator(ActorContext<Command> context, RunConfig config, String id, DeviceSpec device) {
+    private Evaluator(ActorContext<Command> context, RunConfig config, String id, DeviceSpec device,
+                      MeterRegistry registry) {
         super(context);
         this.config = config;
         this.id = id;
         this.device = device;
         this.model = Replicas.create(config, device);
         this.evaluation = new TaskEvaluation(config, model.decoder(), Replicas.modelDir(config));
+        this.metrics = new EvaluatorMetrics(registry, id, device);
         ActorRef<Receptionist.Listing> adapter = context.messageAdapter(Receptionist.Listing.class, CoordinatorListing::new);
         context.getSystem().receptionist().tell(Receptionist.subscribe(Coordinator.key(config.id()), adapter));
         context.getLog().info("evaluator {} ready on {}", id, device);
     }
 
-    /** An evaluator named {@code id} on {@code device}; run it on {@link Coordinator#BLOCKING}. */
-    public static Behavior<Command> create(RunConfig config, String id, DeviceSpec device) {
-        return Behaviors.setup(context -> new Evaluator(context, config, id, device));
+    /**
+     * An evaluator named {@code id} on {@code device}, with its meters on {@code registry}; run it on
+     * {@link Coordinator#BLOCKING}.
+     */
+    public static Behavior<Command> create(RunConfig config, String id, DeviceSpec device, MeterRegistry registry) {
+        return Behaviors.setup(context -> new Evaluator(context, config, id, device, registry));
     }
 
     @Override
@@ -137,17 +145,24 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
             requestWork(); // out of step: the coordinator answers with the missing updates
             return this;
         }
-        double reward;
+        double reward = Double.NaN;
+        long tokens = 0;
+        long start = System.nanoTime();
         model.replica().perturb(new Member(work.member(), work.seed(), work.sign()));
+        long perturbed = System.nanoTime();
+        long decoded = perturbed;
         try {
-            reward = evaluation.evaluate(work.iteration());
+            TaskEvaluation.Scored scored = evaluation.score(work.iteration());
+            reward = scored.meanReward();
+            tokens = scored.tokens();
         } catch (RuntimeException e) {
             getContext().getLog().warn("evaluator {}: member {} of iteration {} failed: {}", id, work.member(),
                     work.iteration(), e.toString());
-            reward = Double.NaN;
         } finally {
+            decoded = System.nanoTime();
             model.replica().restore();
         }
+        metrics.member(perturbed - start + System.nanoTime() - decoded, decoded - perturbed, tokens);
         coordinator.tell(new Coordinator.MemberResult(work.iteration(), work.member(), reward, id));
         requestWork();
         return this;

@@ -1,5 +1,6 @@
 package dev.esactors.actors;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
@@ -51,11 +52,11 @@ class FaultToleranceTest {
         EsModel model = Replicas.create(config, DeviceSpec.CPU);
         EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config.checkpointEvery(),
                 config.checkpointKeep(), s -> { });
-        return KIT.spawn(Coordinator.create(config, run, listener), "coordinator-" + config.id(), Coordinator.BLOCKING);
+        return KIT.spawn(Coordinator.create(config, run, listener, new SimpleMeterRegistry()), "coordinator-" + config.id(), Coordinator.BLOCKING);
     }
 
     private static ActorRef<Evaluator.Command> evaluator(RunConfig config, String name) {
-        return KIT.spawn(Evaluator.create(config, name, DeviceSpec.CPU), name + "-" + config.id(),
+        return KIT.spawn(Evaluator.create(config, name, DeviceSpec.CPU, new SimpleMeterRegistry()), name + "-" + config.id(),
                 Props.empty().withDispatcherFromConfig("es-actors.blocking-dispatcher"));
     }
 

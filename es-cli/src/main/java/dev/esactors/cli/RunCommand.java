@@ -57,6 +57,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--seed-nodes", split = ",", description = "override cluster.seed-nodes, e.g. akka://es-actors@127.0.0.1:2551")
     List<String> seedNodes;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override any run-file key, e.g. "
+            + "--set metrics.port=9400 (the value is HOCON: numbers, strings, durations, lists)")
+    List<String> sets;
+
     @Spec
     CommandSpec spec;
 
@@ -109,6 +113,17 @@ final class RunCommand implements Callable<Integer> {
     /** Command-line overrides; without an explicit run.dir a fresh, timestamped one is used. */
     private Config overrides() {
         Config o = ConfigFactory.empty();
+        for (String set : sets == null ? List.<String>of() : sets) {
+            int eq = set.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--set needs KEY=VALUE, got '" + set + "'");
+            }
+            try {
+                o = ConfigFactory.parseString(set.substring(0, eq).trim() + " = " + set.substring(eq + 1)).withFallback(o);
+            } catch (com.typesafe.config.ConfigException e) {
+                throw new IllegalArgumentException("--set " + set + ": " + e.getMessage(), e);
+            }
+        }
         if (iterations != null) {
             o = o.withValue("run.iterations", ConfigValueFactory.fromAnyRef(iterations));
         }

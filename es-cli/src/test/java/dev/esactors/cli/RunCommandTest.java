@@ -43,6 +43,22 @@ class RunCommandTest {
     }
 
     @Test
+    void aBusyMetricsPortIsAClearErrorAndSetOverridesAnyKey(@TempDir Path dir) throws IOException {
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Cli.Result r = Cli.run("run", "--run-dir", dir.resolve("run").toString(), "--iterations", "1",
+                    "--set", "metrics.port=" + busy.getLocalPort());
+            assertEquals(2, r.code(), r.out() + r.err());
+            assertTrue(r.err().contains("metrics: cannot listen on 127.0.0.1:" + busy.getLocalPort()), r.err());
+        }
+        Cli.Result bad = Cli.run("run", "--set", "metrics.port");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--set needs KEY=VALUE"), bad.err());
+        Cli.Result unknown = Cli.run("run", "--set", "metrics.prot=1");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("unknown key 'metrics.prot'"), unknown.err());
+    }
+
+    @Test
     void badConfigsExitNonZeroNamingTheKey(@TempDir Path dir) throws IOException {
         Path unknown = Files.writeString(dir.resolve("u.conf"), "es { sigmaa = 0.1 }");
         Cli.Result r = Cli.run("run", "--config", unknown.toString());

@@ -25,11 +25,12 @@ import java.util.Map;
  * @param evalDatasets   datasets scored with the base and the final model at the end
  * @param evalBatch      prompts per batch in that evaluation
  * @param evalEvery      iterations between held-out evaluations during the run (0: only at the end)
+ * @param metrics        the node's Prometheus endpoint
  * @param hocon          the whole configuration as HOCON text (saved in the run directory for --resume)
  */
 public record RunConfig(String id, Path dir, int iterations, Duration memberDeadline, Model model, TaskSpec task,
                         EsConfig es, int checkpointEvery, int checkpointKeep, int localEvaluators, Cluster cluster,
-                        List<Path> evalDatasets, int evalBatch, int evalEvery, String hocon) {
+                        List<Path> evalDatasets, int evalBatch, int evalEvery, Metrics metrics, String hocon) {
 
     /**
      * @param path   the model directory, or null for the embedded stories260K
@@ -69,6 +70,15 @@ public record RunConfig(String id, Path dir, int iterations, Duration memberDead
         public boolean standalone() {
             return role.equals("standalone");
         }
+    }
+
+    /**
+     * @param enabled whether this node serves /metrics and /healthz
+     * @param host    bind address
+     * @param port    port (0: any free port, printed at start)
+     * @param linger  how long the endpoint stays up after the run ends, so that the last values get scraped
+     */
+    public record Metrics(boolean enabled, String host, int port, Duration linger) {
     }
 
     /** What defines the run's results besides the ES config (part of the config hash checkpoints carry). */

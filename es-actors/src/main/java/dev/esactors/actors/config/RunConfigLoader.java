@@ -90,9 +90,10 @@ public final class RunConfigLoader {
             if (evalEvery > 0 && evalDatasets.isEmpty()) {
                 throw new IllegalArgumentException(where + "eval.every needs eval.datasets (the held-out items)");
             }
+            RunConfig.Metrics metrics = metrics(where, c);
             String hocon = user.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
             return new RunConfig(id, dir, iterations, deadline, model, task, es, every, keep, local, cluster,
-                    evalDatasets, evalBatch, evalEvery, hocon);
+                    evalDatasets, evalBatch, evalEvery, metrics, hocon);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
@@ -173,6 +174,19 @@ public final class RunConfigLoader {
         return check(where, "es.population / es.sigma / es.alpha / es.antithetic",
                 () -> new EsConfig(population, sigma, alpha, shaping, antithetic, noise, filter, update, seed,
                         control.equals("shuffled-rewards")));
+    }
+
+    private static RunConfig.Metrics metrics(String where, Config c) {
+        int port = get(where, "metrics.port", () -> c.getInt("metrics.port"));
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(where + "metrics.port must be in [0, 65535], got " + port);
+        }
+        Duration linger = get(where, "metrics.linger", () -> c.getDuration("metrics.linger"));
+        if (linger.isNegative()) {
+            throw new IllegalArgumentException(where + "metrics.linger must be >= 0, got " + linger);
+        }
+        return new RunConfig.Metrics(get(where, "metrics.enabled", () -> c.getBoolean("metrics.enabled")),
+                get(where, "metrics.host", () -> c.getString("metrics.host")), port, linger);
     }
 
     private static RunConfig.Cluster cluster(String where, Config c) {

@@ -76,6 +76,20 @@ public final class TaskEvaluation {
 
     /** The mean reward of the model as it stands, on iteration {@code t}'s batch. */
     public double evaluate(long t) {
+        return score(t).meanReward();
+    }
+
+    /**
+     * A member's fitness and what it cost.
+     *
+     * @param meanReward mean reward over the batch
+     * @param tokens     tokens generated (up to each sequence's end-of-sequence token)
+     */
+    public record Scored(double meanReward, long tokens) {
+    }
+
+    /** {@link #evaluate} with the number of tokens generated. */
+    public Scored score(long t) {
         List<Integer> indexes = batch(t);
         List<int[]> batchPrompts = new ArrayList<>(indexes.size());
         for (int i : indexes) {
@@ -83,10 +97,12 @@ public final class TaskEvaluation {
         }
         List<Completion> completions = generator.generate(batchPrompts, maxNewTokens, eos, SamplingConfig.GREEDY);
         double sum = 0;
+        long tokens = 0;
         for (int k = 0; k < completions.size(); k++) {
-            String text = tokenizer.decode(completions.get(k).tokens());
-            sum += Rewards.safeScore(task, items.get(indexes.get(k)), text).reward();
+            int[] generated = completions.get(k).tokens();
+            tokens += generated.length;
+            sum += Rewards.safeScore(task, items.get(indexes.get(k)), tokenizer.decode(generated)).reward();
         }
-        return sum / completions.size();
+        return new Scored(sum / completions.size(), tokens);
     }
 }

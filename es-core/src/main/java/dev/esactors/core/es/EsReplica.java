@@ -38,6 +38,7 @@ public final class EsReplica {
     private final Tensor sumBuffer;
     private final AdamState adam;
     private boolean perturbed;
+    private double lastStepNorm = Double.NaN;
 
     /**
      * @param master  fp32 master weights by name, in layout order (taken over: updates write into them)
@@ -155,6 +156,7 @@ public final class EsReplica {
         if (adam != null) {
             adam.step++;
         }
+        double squaredNorm = 0;
         try (PointerScope scope = new PointerScope()) {
             for (int i = 0; i < names.size(); i++) {
                 if (!selected[i]) {
@@ -167,6 +169,7 @@ public final class EsReplica {
                     noise.fill(eps, seeds[k], i);
                     sum.add_(eps, new Scalar(coefficients[k] * signs[k]));
                 }
+                squaredNorm += sum.mul(sum).sum().item_double();
                 double decay = update.alpha() * config.update().weightDecay();
                 if (decay != 0) {
                     m.mul_(new Scalar(1 - decay));
@@ -179,6 +182,15 @@ public final class EsReplica {
                 working.get(i).copy_(m);
             }
         }
+        lastStepNorm = update.alpha() / n * Math.sqrt(squaredNorm);
+    }
+
+    /**
+     * The L2 norm of the last applied ES step, alpha / N x sum_n c_n eps_n over the selected tensors (before Adam,
+     * when Adam is used); NaN before the first update. For monitoring.
+     */
+    public double lastStepNorm() {
+        return lastStepNorm;
     }
 
     /** Replaces the master (and refreshes the working copy) with {@code weights}, e.g. from a checkpoint. */

@@ -2,6 +2,8 @@ package dev.esactors.core.es;
 
 import dev.esactors.core.io.Sha256;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -22,6 +24,17 @@ public final class EsRun implements AutoCloseable {
     private final String configHash;
     private final Consumer<String> log;
     private long nextIteration;
+    private CheckpointWrite lastCheckpoint;
+
+    /**
+     * A checkpoint written by this run, for monitoring.
+     *
+     * @param dir     its directory
+     * @param seconds time to write it (weights, optimizer state, hash, rename)
+     * @param bytes   bytes on disk
+     */
+    public record CheckpointWrite(Path dir, double seconds, long bytes) {
+    }
 
     /**
      * Opens (or resumes) the run in {@code runDir}.
@@ -85,18 +98,38 @@ public final class EsRun implements AutoCloseable {
         replica.apply(update);
         nextIteration = update.iteration() + 1;
         if (checkpointEvery > 0 && nextIteration % checkpointEvery == 0) {
-            checkpoints.save(nextIteration, configHash, replica);
+            checkpoint();
         }
     }
 
     /** Writes a checkpoint of the current state now. */
     public Path checkpoint() {
-        return checkpoints.save(nextIteration, configHash, replica);
+        return timed(checkpoints);
     }
 
     /** Writes a checkpoint of the current state under {@code root} (e.g. the best weights so far), keeping one. */
     public Path checkpointTo(Path root) {
-        return new CheckpointStore(root, 1).save(nextIteration, configHash, replica);
+        return timed(new CheckpointStore(root, 1));
+    }
+
+    /** The last checkpoint this process wrote, if any. */
+    public Optional<CheckpointWrite> lastCheckpoint() {
+        return Optional.ofNullable(lastCheckpoint);
+    }
+
+    private Path timed(CheckpointStore store) {
+        long start = System.nanoTime();
+        Path dir = store.save(nextIteration, configHash, replica);
+        lastCheckpoint = new CheckpointWrite(dir, (System.nanoTime() - start) / 1e9, sizeOf(dir));
+        return dir;
+    }
+
+    private static long sizeOf(Path dir) {
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        } catch (IOException e) {
+            return -1; // only a monitoring figure: the checkpoint itself is already safely written
+        }
     }
 
     private void resume() {

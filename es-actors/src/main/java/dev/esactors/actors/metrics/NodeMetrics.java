@@ -1,0 +1,126 @@
+package dev.esactors.actors.metrics;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.esactors.actors.config.RunConfig;
+import dev.esactors.core.torch.DeviceMemory;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+
+/**
+ * One JVM's metrics: a Prometheus registry whose every series carries the run id and the node, the JVM and
+ * process metrics, and (when enabled) an HTTP endpoint serving {@code /metrics} for Prometheus and
+ * {@code /healthz} for probes. The Coordinator and the Evaluators of this node register their meters on it.
+ */
+public final class NodeMetrics implements AutoCloseable {
+
+    private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final PrometheusMeterRegistry registry;
+    private final JvmGcMetrics gc;
+    private final HttpServer server;
+
+    private NodeMetrics(PrometheusMeterRegistry registry, JvmGcMetrics gc, HttpServer server) {
+        this.registry = registry;
+        this.gc = gc;
+        this.server = server;
+    }
+
+    /**
+     * Creates the registry and starts the endpoint if {@code config} enables it.
+     *
+     * @throws IllegalArgumentException if the endpoint cannot bind (port in use, unknown host), naming the address
+     */
+    public static NodeMetrics start(RunConfig.Metrics config, String runId, String node) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().commonTags(Tags.of("run", runId, "node", node));
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        // LibTorch's tensors live outside the Java heap: the resident set is the figure that says how full a node is.
+        Gauge.builder("es_process_resident_memory_bytes", DeviceMemory::residentBytes)
+                .description("resident set size of this process (Java heap, LibTorch tensors, native libraries)")
+                .baseUnit("bytes").register(registry);
+        HttpServer server = config.enabled() ? serve(registry, config.host(), config.port()) : null;
+        return new NodeMetrics(registry, gc, server);
+    }
+
+    private static HttpServer serve(PrometheusMeterRegistry registry, String host, int port) {
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(host, port), 0);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("metrics: cannot listen on " + host + ":" + port + " (" + e
+                    + "); set metrics.port to a free port, 0 for any, or metrics.enabled = false", e);
+        }
+        server.createContext("/metrics", exchange -> respond(exchange, 200, CONTENT_TYPE, registry.scrape()));
+        server.createContext("/healthz", exchange -> respond(exchange, 200, "text/plain", "ok\n"));
+        server.createContext("/", exchange -> respond(exchange, 404, "text/plain", "see /metrics\n"));
+        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "es-metrics-http");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.start();
+        return server;
+    }
+
+    private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The current exposition text (what {@code /metrics} serves). */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** The endpoint's {@code /metrics} address, when it is running. */
+    public Optional<URI> endpoint() {
+        if (server == null) {
+            return Optional.empty();
+        }
+        InetSocketAddress address = server.getAddress();
+        String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString();
+        return Optional.of(URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                + address.getPort() + "/metrics"));
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop(0);
+        }
+        gc.close();
+        registry.close();
+    }
+}
