@@ -152,6 +152,7 @@ public final class EsNode {
                         "akka.actor.provider", "cluster",
                         "akka.remote.artery.canonical.hostname", cluster.host(),
                         "akka.remote.artery.canonical.port", cluster.port(),
+                        "akka.remote.artery.bind.hostname", cluster.bindHost().isEmpty() ? cluster.host() : cluster.bindHost(),
                         "akka.cluster.roles", java.util.List.of(cluster.role())))
                 .withValue("akka.cluster.seed-nodes", ConfigValueFactory.fromIterable(cluster.seedNodes()))
                 .withFallback(base);

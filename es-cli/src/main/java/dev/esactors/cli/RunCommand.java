@@ -111,7 +111,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Command-line overrides; without an explicit run.dir a fresh, timestamped one is used. */
-    private Config overrides() {
+    Config overrides() {
         Config o = ConfigFactory.empty();
         for (String set : sets == null ? List.<String>of() : sets) {
             int eq = set.indexOf('=');

@@ -45,7 +45,7 @@ class MonitoringTest {
 
     private static final String RUN_ID = "monitoring-test";
     private static final int ITERATIONS = 10;
-    private static final Path DASHBOARD = Path.of("k8s/monitoring/grafana-dashboard.json");
+    private static final Path DASHBOARD = Path.of("k8s/es-actors/dashboards/es-actors.json");
     private static final Path SCRAPE_CONFIG = Path.of("k8s/monitoring/prometheus-local.yml");
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -58,11 +58,12 @@ public record RunConfig(String id, Path dir, int iterations, Duration memberDead
 
     /**
      * @param role      standalone, coordinator or evaluator
-     * @param host      bind host
-     * @param port      bind port (0: any)
+     * @param host      this node's address as other nodes reach it (Akka's canonical hostname)
+     * @param port      port (0: any)
      * @param seedNodes seed node addresses
+     * @param bindHost  the interface to listen on, when it differs from host (e.g. 0.0.0.0 in a pod); empty: host
      */
-    public record Cluster(String role, String host, int port, List<String> seedNodes) {
+    public record Cluster(String role, String host, int port, List<String> seedNodes, String bindHost) {
         public Cluster {
             seedNodes = List.copyOf(seedNodes);
         }

@@ -200,7 +200,8 @@ public final class RunConfigLoader {
             throw new IllegalArgumentException(where + "cluster.port must be in [0, 65535], got " + port);
         }
         return new RunConfig.Cluster(role, get(where, "cluster.host", () -> c.getString("cluster.host")), port,
-                get(where, "cluster.seed-nodes", () -> c.getStringList("cluster.seed-nodes")));
+                get(where, "cluster.seed-nodes", () -> c.getStringList("cluster.seed-nodes")),
+                get(where, "cluster.bind-host", () -> c.getString("cluster.bind-host")));
     }
 
     /** Reads a key, turning the library's type errors into one line that names the key. */
