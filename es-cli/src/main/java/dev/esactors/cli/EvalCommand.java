@@ -99,6 +99,12 @@ final class EvalCommand implements Callable<Integer> {
             printer.printf(Locale.ROOT, "%-48s %6d %8.1f%% %12.4f %7.1f%% %10.0f%n", s.model(), s.items(),
                     100 * s.accuracy(), s.meanReward(), 100 * s.formatRate(), s.tokensPerSecond());
         }
+        for (Evaluation.Summary s : rows) {
+            if (s.overContext() > 0) {
+                printer.printf("note: %s: %d of %d prompts do not fit the model's context with --max-new-tokens; "
+                        + "they scored as empty completions%n", s.model(), s.overContext(), s.items());
+            }
+        }
         printer.println("per-item results: " + out);
         printer.flush();
         return 0;

@@ -146,6 +146,16 @@ class MonitoringTest {
         for (String name : queried) {
             assertTrue(exported.contains(name), "the dashboard queries '" + name + "', which no node exports");
         }
+        // and every es_ metric the operations guide lists is exported too
+        Matcher documented = Pattern.compile("`(es_[a-z_]+)`").matcher(Files.readString(Path.of("docs/operations.md")));
+        int listed = 0;
+        while (documented.find()) {
+            String name = documented.group(1);
+            assertTrue(exported.contains(name) || exported.contains(name + "_count"),
+                    "docs/operations.md lists '" + name + "', which no node exports");
+            listed++;
+        }
+        assertTrue(listed >= 20, "the metrics table was found, " + listed + " names");
         // the run variable is filled from a metric that exists too
         String runQuery = dashboard.at("/templating/list/1/definition").asText();
         assertTrue(runQuery.contains("es_iteration"), runQuery);

@@ -33,9 +33,10 @@ public final class Evaluation {
      * @param meanReward     mean reward
      * @param formatRate     share of completions in the expected format
      * @param tokensPerSecond generated tokens per second
+     * @param overContext    items whose prompt does not fit the model's context (scored as empty completions)
      */
     public record Summary(String model, int items, double accuracy, double meanReward, double formatRate,
-                          double tokensPerSecond) {
+                          double tokensPerSecond, int overContext) {
     }
 
     private Evaluation() {
@@ -52,14 +53,31 @@ public final class Evaluation {
         HashSet<Integer> eos = new HashSet<>(decoder.config().eosTokenIds());
         int right = 0;
         int formatted = 0;
+        int overContext = 0;
         double reward = 0;
         long tokens = 0;
         long start = System.nanoTime();
         for (int from = 0; from < items.size(); from += batch) {
-            List<TaskItem> chunk = items.subList(from, Math.min(items.size(), from + batch));
+            List<TaskItem> chunk = new ArrayList<>();
             List<int[]> prompts = new ArrayList<>();
-            for (TaskItem item : chunk) {
-                prompts.add(tokenizer.encode(template.render(system, task.userPrompt(item), task.assistantPrefix(item))));
+            for (TaskItem item : items.subList(from, Math.min(items.size(), from + batch))) {
+                int[] prompt = tokenizer.encode(template.render(system, task.userPrompt(item), task.assistantPrefix(item)));
+                if (prompt.length + maxNewTokens > decoder.config().maxPositions()) {
+                    // The model cannot answer it: it scores as an empty answer would, and the evaluation goes on.
+                    Score empty = Rewards.safeScore(task, item, "");
+                    Score score = new Score(empty.reward(), false, false, "", "prompt of " + prompt.length
+                            + " tokens + " + maxNewTokens + " new exceeds the model's context of "
+                            + decoder.config().maxPositions() + "; scored as an empty completion");
+                    reward += score.reward();
+                    overContext++;
+                    sink.accept(new ItemResult(name, item.id(), "", score));
+                } else {
+                    chunk.add(item);
+                    prompts.add(prompt);
+                }
+            }
+            if (chunk.isEmpty()) {
+                continue;
             }
             List<Completion> completions = generator.generate(prompts, maxNewTokens, eos, SamplingConfig.GREEDY);
             for (int k = 0; k < chunk.size(); k++) {
@@ -74,6 +92,7 @@ public final class Evaluation {
         }
         double seconds = Math.max((System.nanoTime() - start) / 1e9, 1e-9);
         int n = items.size();
-        return new Summary(name, n, (double) right / n, reward / n, (double) formatted / n, tokens / seconds);
+        return new Summary(name, n, (double) right / n, reward / n, (double) formatted / n, tokens / seconds,
+                overContext);
     }
 }
