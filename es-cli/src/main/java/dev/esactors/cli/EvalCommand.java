@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
         description = "Greedy accuracy of models on a task (several --model give a side-by-side table).")
 final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--model", paramLabel = "DIR", description = "model directory; repeat to compare (default: embedded)")
+    @Option(names = "--model", paramLabel = "DIR", description = "model directory, or 'embedded' (stories260K); repeat to compare (default: embedded)")
     List<Path> models = new ArrayList<>();
 
     @Option(names = "--task", required = true, description = "task name (see: es-actors tasks)")
@@ -81,15 +81,17 @@ final class EvalCommand implements Callable<Integer> {
         }
         ChatTemplate chat = ChatTemplate.parse(template);
         Torch.load();
-        List<Path> dirs = models.isEmpty() ? List.of(EmbeddedModel.directory()) : models;
+        List<Path> dirs = models.isEmpty() ? List.of(Path.of("embedded")) : models;
         PrintWriter printer = spec.commandLine().getOut();
         List<Evaluation.Summary> rows = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         try (BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-            for (Path dir : dirs) {
+            for (Path named : dirs) {
+                boolean embedded = named.toString().equals("embedded");
+                Path dir = embedded ? EmbeddedModel.directory() : named;
                 Decoder decoder = ModelLoader.load(dir, DeviceSpec.CPU, DType.F32);
                 try (HfTokenizer tokenizer = HfTokenizer.load(dir)) {
-                    rows.add(Evaluation.run(dir.toString(), decoder, tokenizer, t, items, chat, "", batch, maxNewTokens,
+                    rows.add(Evaluation.run(embedded ? "embedded (stories260K)" : dir.toString(), decoder, tokenizer, t, items, chat, "", batch, maxNewTokens,
                             r -> write(writer, json, r)));
                 }
             }

@@ -11,6 +11,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +98,16 @@ class ClusterRunTest {
         return m.group(1);
     }
 
+    private static final Pattern METRICS = Pattern.compile("metrics at (http://\\S+)");
+
+    /** es_evaluator_members_total of a node's (only) evaluator, from its /metrics endpoint. */
+    private static double membersDone(URI metrics) throws IOException, InterruptedException {
+        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(metrics).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("(?m)^es_evaluator_members_total\\{.*} (\\S+)$").matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
     private static int count(String text, String part) {
         return text.split(Pattern.quote(part), -1).length - 1;
     }
@@ -117,9 +131,16 @@ class ClusterRunTest {
                     "--role", "evaluator", "--port", "0", "--seed-nodes", seed));
         }
         await(coordinatorLog, text -> text.contains("iteration   1/4") && count(text, " joined at iteration") == 3, 180);
-        // Each iteration keeps all three evaluators busy for seconds. Once they have caught up with the first
-        // update and taken members of the second iteration, SIGKILL one while it holds a member.
-        Thread.sleep(700);
+        // Each iteration keeps all three evaluators busy for seconds (4 members each). Once the victim has finished
+        // a member of the second iteration (its metrics say so), it has asked for and taken the next one: SIGKILL
+        // it then, while it holds a member. (A fixed sleep missed that moment on a loaded machine.)
+        URI metrics = URI.create(METRICS.matcher(await(root.resolve("evaluator-1.log"),
+                text -> METRICS.matcher(text).find(), 60)).results().findFirst().orElseThrow().group(1));
+        double before = membersDone(metrics);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (membersDone(metrics) == before && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
         evaluators.get(1).destroyForcibly();
         assertTrue(evaluators.get(1).waitFor(30, TimeUnit.SECONDS));
         String output = await(coordinatorLog, text -> text.contains("master sha256"), 240);

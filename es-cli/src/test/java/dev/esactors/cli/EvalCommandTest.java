@@ -47,7 +47,7 @@ class EvalCommandTest {
             Cli.Result r = Cli.run("eval", "--task", c[0], "--data", c[1], "--limit", "3", "--max-new-tokens", "8",
                     "--out", out.toString());
             assertEquals(0, r.code(), c[0] + ": " + r.out() + r.err());
-            assertTrue(r.out().lines().anyMatch(l -> l.startsWith("embedded") || l.contains("stories260K")),
+            assertTrue(r.out().lines().anyMatch(l -> l.startsWith("embedded (stories260K)")),
                     c[0] + ": a row for the model\n" + r.out());
             List<String> items = Files.readAllLines(out);
             assertEquals(3, items.size(), c[0]);
