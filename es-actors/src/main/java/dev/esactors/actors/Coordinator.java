@@ -21,12 +21,12 @@ import dev.esactors.actors.config.RunConfig;
 import dev.esactors.actors.metrics.CoordinatorMetrics;
 import dev.esactors.actors.run.Evaluation;
 import dev.esactors.actors.run.FinalEvaluation;
-import dev.esactors.actors.run.HeldOutEvaluation;
+import dev.esactors.actors.run.EvalDatasets;
+import dev.esactors.actors.run.EvalRound;
 import dev.esactors.actors.run.Replicas;
 import dev.esactors.actors.run.RunReport;
 import dev.esactors.actors.run.RunState;
 import dev.esactors.core.es.EsRun;
-import dev.esactors.core.model.ConfigJson;
 import dev.esactors.core.es.HfExport;
 import dev.esactors.core.es.Member;
 import dev.esactors.core.es.PopulationReducer;
@@ -81,6 +81,20 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
      */
     public record MemberResult(long iteration, int member, double reward, String evaluatorId)
             implements Command, CborSerializable {
+    }
+
+    /**
+     * The result of one chunk of an evaluation round.
+     *
+     * @param iteration   the weights it was scored with (updates applied)
+     * @param dataset     index into eval.datasets
+     * @param chunk       chunk index
+     * @param tally       the chunk's sums (empty if it failed)
+     * @param error       why it failed, or empty
+     * @param evaluatorId who scored it
+     */
+    public record EvalResult(long iteration, int dataset, int chunk, Evaluation.Tally tally, String error,
+                             String evaluatorId) implements Command, CborSerializable {
     }
 
     /** Starts the sharded coordinator entity, or keeps it alive: coordinator nodes send it every few seconds. */
@@ -149,7 +163,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private long iterationStart;
     private final Tally tally = new Tally();
     private final CoordinatorMetrics metrics;
-    private HeldOutEvaluation heldOut;
+    private EvalDatasets evalData;
+    private EvalRound round;
+    private final Map<EvalRound.Chunk, Assignment> evalInFlight = new HashMap<>();
+    private List<Evaluation.Summary> baseSummaries;
+    private List<FinalEvaluation.Row> finalRows;
+    private long heldOutAt = -1;
     private final List<RunEvent.HeldOut> heldOutHistory = new java.util.ArrayList<>();
     private double bestAccuracy = -1;
     private boolean finished;
@@ -214,6 +233,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return newReceiveBuilder()
                 .onMessage(RequestWork.class, this::onRequestWork)
                 .onMessage(MemberResult.class, this::onResult)
+                .onMessage(EvalResult.class, this::onEvalResult)
                 .onMessage(Reduced.class, this::onReduced)
                 .onMessage(EvaluatorGone.class, this::onEvaluatorGone)
                 .onMessage(CheckDeadlines.class, m -> onCheckDeadlines())
@@ -230,6 +250,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private Behavior<Command> startIterationOrFinish() {
         long t = run.nextIteration();
+        EvalRound due = dueEvaluation(t);
+        if (due != null) {
+            // The weights stay at t until the round is done: evaluators at t take its chunks as they take members.
+            round = due;
+            serveParked();
+            return this;
+        }
         if (t >= config.iterations()) {
             return finish();
         }
@@ -242,10 +269,36 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         accepted = new boolean[members.size()];
         reducer = getContext().spawn(Reducer.create(run.config(), t, members, getContext().getSelf()), "reducer-" + t);
         iterationStart = System.nanoTime();
+        serveParked();
+        return this;
+    }
+
+    /** The evaluation round due before iteration {@code t}, if any: base at 0, held-out every K, final at the end. */
+    private EvalRound dueEvaluation(long t) {
+        if (config.evalDatasets().isEmpty()) {
+            return null;
+        }
+        if (evalData == null) {
+            evalData = new EvalDatasets(config);
+            baseSummaries = RunState.readBaseEvaluation(config);
+        }
+        List<Integer> all = java.util.stream.IntStream.range(0, evalData.count()).boxed().toList();
+        if (t == 0 && baseSummaries == null) {
+            return new EvalRound(EvalRound.Purpose.BASE, t, all, evalData);
+        }
+        if (config.evalEvery() > 0 && t > 0 && t % config.evalEvery() == 0 && heldOutAt != t) {
+            return new EvalRound(EvalRound.Purpose.HELD_OUT, t, List.of(0), evalData);
+        }
+        if (t >= config.iterations() && finalRows == null) {
+            return new EvalRound(EvalRound.Purpose.FINAL, t, all, evalData);
+        }
+        return null;
+    }
+
+    private void serveParked() {
         List<RequestWork> waiting = List.copyOf(idle.values());
         idle.clear();
         waiting.forEach(this::serve);
-        return this;
     }
 
     private Behavior<Command> onRequestWork(RequestWork request) {
@@ -279,7 +332,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             request.evaluator().tell(new Evaluator.CatchUp(updates.subList((int) request.applied(), (int) t)));
             return;
         }
-        Integer member = pending.poll();
+        if (round != null) {
+            EvalRound.Chunk chunk = round.poll();
+            if (chunk == null) {
+                idle.put(request.evaluator(), request);
+                return;
+            }
+            evalInFlight.put(chunk, new Assignment(request.evaluator(), System.nanoTime() + deadline.toNanos()));
+            request.evaluator().tell(new Evaluator.EvalWork(t, chunk.dataset(), chunk.index()));
+            return;
+        }
+        Integer member = pending == null ? null : pending.poll();
         if (member == null) {
             idle.put(request.evaluator(), request);
             return;
@@ -313,9 +376,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         metrics.iterationDone(update, seconds, run.replica().lastStepNorm(),
                 PopulationReducer.failedCount(update.rewards()));
         recordCheckpoint(before);
-        if (config.evalEvery() > 0 && run.nextIteration() % config.evalEvery() == 0) {
-            evaluateHeldOut();
-        }
         double[] rewards = update.rewards();
         double max = Double.NEGATIVE_INFINITY;
         for (double r : rewards) {
@@ -329,26 +389,64 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return startIterationOrFinish();
     }
 
-    /** Scores the current master on the held-out set, and keeps it in best/ when it is the best so far. */
-    private void evaluateHeldOut() {
-        try {
-            if (heldOut == null) {
-                heldOut = new HeldOutEvaluation(config, ConfigJson.read(Replicas.modelDir(config)));
-            }
-            Evaluation.Summary s = heldOut.score(run.replica().master());
-            if (s.accuracy() > bestAccuracy) {
-                bestAccuracy = s.accuracy();
-                bestIteration = run.nextIteration();
-                run.checkpointTo(config.dir().resolve("best"));
-            }
-            metrics.heldOut(s.accuracy(), s.meanReward(), bestAccuracy);
-            RunEvent.HeldOut event = new RunEvent.HeldOut(run.nextIteration(), heldOut.dataset(), s.accuracy(),
-                    s.meanReward(), bestAccuracy, bestIteration);
-            heldOutHistory.add(event);
-            listener.tell(event);
-        } catch (RuntimeException e) {
-            listener.tell(new RunEvent.Note("held-out evaluation at iteration " + run.nextIteration() + " failed: " + e));
+    private Behavior<Command> onEvalResult(EvalResult result) {
+        EvalRound.Chunk chunk = new EvalRound.Chunk(result.dataset(), result.chunk());
+        if (round == null || result.iteration() != round.iteration()) {
+            tally.stale++;
+            return this;
         }
+        if (!result.error().isEmpty()) {
+            // A chunk that cannot be scored (bad data, a throwing reward) would fail the same way anywhere.
+            listener.tell(new RunEvent.Note("evaluation chunk " + result.chunk() + " of " + evalData.path(result.dataset())
+                    + " failed on " + result.evaluatorId() + ": " + result.error() + "; its items are left out"));
+        }
+        if (!round.accept(chunk, result.tally(), result.evaluatorId())) {
+            tally.duplicates++;
+            return this;
+        }
+        evalInFlight.remove(chunk);
+        return round.complete() ? completeRound() : this;
+    }
+
+    private Behavior<Command> completeRound() {
+        EvalRound done = round;
+        round = null;
+        evalInFlight.clear();
+        listener.tell(new RunEvent.Note(String.format(java.util.Locale.ROOT,
+                "evaluated %s weights (iteration %d): %d chunk(s) of %d item(s) scored by %d evaluator(s) in %.1f s",
+                done.purpose().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), done.iteration(),
+                done.chunks(), config.evalBatch(), done.scorers(), done.seconds())));
+        switch (done.purpose()) {
+            case BASE -> {
+                baseSummaries = done.datasets().stream().map(d -> done.summary(d, "base")).toList();
+                RunState.writeBaseEvaluation(config, baseSummaries);
+            }
+            case HELD_OUT -> heldOut(done.summary(0, "iteration"));
+            case FINAL -> {
+                List<Evaluation.Summary> base = baseSummaries != null ? baseSummaries
+                        : FinalEvaluation.baseLocally(config); // a run resumed from before base rounds existed
+                finalRows = new java.util.ArrayList<>();
+                for (int d : done.datasets()) {
+                    finalRows.add(new FinalEvaluation.Row(evalData.path(d), base.get(d), done.summary(d, "ES")));
+                }
+            }
+        }
+        return startIterationOrFinish();
+    }
+
+    /** Records a held-out score, and keeps the weights in best/ when they are the best so far. */
+    private void heldOut(Evaluation.Summary s) {
+        heldOutAt = run.nextIteration();
+        if (s.accuracy() > bestAccuracy) {
+            bestAccuracy = s.accuracy();
+            bestIteration = run.nextIteration();
+            run.checkpointTo(config.dir().resolve("best"));
+        }
+        metrics.heldOut(s.accuracy(), s.meanReward(), bestAccuracy);
+        RunEvent.HeldOut event = new RunEvent.HeldOut(run.nextIteration(), evalData.path(0), s.accuracy(),
+                s.meanReward(), bestAccuracy, bestIteration);
+        heldOutHistory.add(event);
+        listener.tell(event);
     }
 
     /** Feeds the checkpoint metrics if the last step wrote one (the checkpoint record changed). */
@@ -361,38 +459,43 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         tally.evaluatorsActive = watched.size();
         idle.remove(gone.evaluator());
         long before = tally.reissued;
-        if (inFlight != null) {
-            reissue(e -> e.getValue().evaluator().equals(gone.evaluator()));
-        }
+        reissue(a -> a.evaluator().equals(gone.evaluator()));
         listener.tell(new RunEvent.Note("evaluator " + names.remove(gone.evaluator()) + " left; "
                 + (tally.reissued - before) + " member(s) issued again (" + watched.size() + " active)"));
         return this;
     }
 
     private Behavior<Command> onCheckDeadlines() {
-        if (inFlight != null) {
-            long now = System.nanoTime();
-            reissue(e -> e.getValue().deadline() < now);
-        }
+        long now = System.nanoTime();
+        reissue(a -> a.deadline() < now);
         return this;
     }
 
-    /** Puts the matching in-flight members back at the head of the queue and serves parked evaluators. */
-    private void reissue(java.util.function.Predicate<Map.Entry<Integer, Assignment>> which) {
+    /** Puts the matching in-flight members and evaluation chunks back at the head of their queues. */
+    private void reissue(java.util.function.Predicate<Assignment> which) {
         boolean any = false;
-        for (Iterator<Map.Entry<Integer, Assignment>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Integer, Assignment> e = it.next();
-            if (which.test(e)) {
+        if (inFlight != null) {
+            for (Iterator<Map.Entry<Integer, Assignment>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<Integer, Assignment> e = it.next();
+                if (which.test(e.getValue())) {
+                    it.remove();
+                    pending.addFirst(e.getKey());
+                    tally.reissued++;
+                    any = true;
+                }
+            }
+        }
+        for (Iterator<Map.Entry<EvalRound.Chunk, Assignment>> it = evalInFlight.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<EvalRound.Chunk, Assignment> e = it.next();
+            if (which.test(e.getValue())) {
                 it.remove();
-                pending.addFirst(e.getKey());
+                round.requeue(e.getKey());
                 tally.reissued++;
                 any = true;
             }
         }
         if (any) {
-            List<RequestWork> waiting = List.copyOf(idle.values());
-            idle.clear();
-            waiting.forEach(this::serve);
+            serveParked();
         }
     }
 
@@ -405,7 +508,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             Path exported = config.dir().resolve("export");
             HfExport.write(exported, Replicas.modelDir(config), run.replica().master(),
                     DType.parseWorking(config.model().dtype()));
-            List<FinalEvaluation.Row> evaluation = FinalEvaluation.compare(config, run.replica().master());
+            List<FinalEvaluation.Row> evaluation = finalRows == null ? List.of() : finalRows;
             Path report = RunReport.write(config, run.updates(), evaluation, heldOutHistory, config.dir());
             getContext().getLog().info("run {} finished at iteration {}; checkpoint {}", config.id(),
                     run.nextIteration(), checkpoint);
@@ -420,11 +523,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return Behaviors.stopped();
     }
 
-    /** Closes the journal and the held-out evaluator; safe to call twice. */
+    /** Closes the journal and the evaluation datasets' tokenizer; safe to call twice. */
     private void release() {
-        if (heldOut != null) {
-            heldOut.close();
-            heldOut = null;
+        if (evalData != null) {
+            evalData.close();
         }
         run.close();
     }

@@ -10,6 +10,8 @@ import akka.actor.typed.receptionist.Receptionist;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import dev.esactors.actors.config.RunConfig;
 import dev.esactors.actors.metrics.EvaluatorMetrics;
+import dev.esactors.actors.run.EvalDatasets;
+import dev.esactors.actors.run.Evaluation;
 import dev.esactors.actors.run.Replicas;
 import dev.esactors.actors.run.TaskEvaluation;
 import dev.esactors.core.es.EsModel;
@@ -66,6 +68,17 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         }
     }
 
+    /**
+     * Score chunk {@code chunk} of evaluation dataset {@code dataset} with the unperturbed weights after
+     * {@code iteration} updates.
+     *
+     * @param iteration the weights' iteration
+     * @param dataset   index into eval.datasets
+     * @param chunk     chunk index
+     */
+    public record EvalWork(long iteration, int dataset, int chunk) implements Command, CborSerializable {
+    }
+
     /** The run is over. */
     public enum Finished implements Command, CborSerializable {
         INSTANCE
@@ -80,6 +93,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     private final EsModel model;
     private final TaskEvaluation evaluation;
     private final EvaluatorMetrics metrics;
+    private final EvalDatasets evalData;
     private ActorRef<Coordinator.Command> coordinator;
     private long applied;
 
@@ -92,6 +106,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         this.model = Replicas.create(config, device);
         this.evaluation = new TaskEvaluation(config, model.decoder(), Replicas.modelDir(config));
         this.metrics = new EvaluatorMetrics(registry, id, device);
+        this.evalData = new EvalDatasets(config);
         ActorRef<Receptionist.Listing> adapter = context.messageAdapter(Receptionist.Listing.class, CoordinatorListing::new);
         context.getSystem().receptionist().tell(Receptionist.subscribe(Coordinator.key(config.id()), adapter));
         context.getLog().info("evaluator {} ready on {}", id, device);
@@ -111,8 +126,12 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
                 .onMessage(CoordinatorListing.class, this::onListing)
                 .onMessage(CatchUp.class, this::onCatchUp)
                 .onMessage(Work.class, this::onWork)
+                .onMessage(EvalWork.class, this::onEvalWork)
                 .onMessage(Refused.class, this::onRefused)
-                .onMessage(Finished.class, f -> Behaviors.stopped())
+                .onMessage(Finished.class, f -> {
+                    evalData.close();
+                    return Behaviors.stopped();
+                })
                 .build();
     }
 
@@ -164,6 +183,27 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         }
         metrics.member(perturbed - start + System.nanoTime() - decoded, decoded - perturbed, tokens);
         coordinator.tell(new Coordinator.MemberResult(work.iteration(), work.member(), reward, id));
+        requestWork();
+        return this;
+    }
+
+    private Behavior<Command> onEvalWork(EvalWork work) {
+        if (work.iteration() != applied) {
+            requestWork();
+            return this;
+        }
+        long start = System.nanoTime();
+        Evaluation.Tally tally = Evaluation.Tally.EMPTY;
+        String error = "";
+        try {
+            tally = evalData.score(model.decoder(), work.dataset(), work.chunk());
+        } catch (RuntimeException e) {
+            error = e.toString();
+            getContext().getLog().warn("evaluator {}: evaluation chunk {} of dataset {} failed: {}", id, work.chunk(),
+                    work.dataset(), error);
+        }
+        metrics.evaluationChunk(System.nanoTime() - start, tally.items(), tally.tokens());
+        coordinator.tell(new Coordinator.EvalResult(work.iteration(), work.dataset(), work.chunk(), tally, error, id));
         requestWork();
         return this;
     }

@@ -42,6 +42,34 @@ public final class Evaluation {
     private Evaluation() {
     }
 
+    /**
+     * Sums of per-item outcomes over some items: what one chunk of an evaluation sends back from an evaluator,
+     * and what chunks add up to.
+     *
+     * @param items       items scored
+     * @param right       items answered right
+     * @param formatted   completions in the expected format
+     * @param reward      sum of rewards
+     * @param tokens      tokens generated
+     * @param overContext items whose prompt did not fit the context
+     */
+    public record Tally(int items, int right, int formatted, double reward, long tokens, int overContext) {
+
+        public static final Tally EMPTY = new Tally(0, 0, 0, 0, 0, 0);
+
+        public Tally plus(Tally o) {
+            return new Tally(items + o.items, right + o.right, formatted + o.formatted, reward + o.reward,
+                    tokens + o.tokens, overContext + o.overContext);
+        }
+
+        /** The summary of these items, generated in {@code seconds}. */
+        public Summary summary(String model, double seconds) {
+            double n = Math.max(items, 1);
+            return new Summary(model, items, right / n, reward / n, formatted / n, tokens / Math.max(seconds, 1e-9),
+                    overContext);
+        }
+    }
+
     /** Evaluates {@code decoder} on {@code items}; each item's result goes to {@code sink}. */
     public static Summary run(String name, Decoder decoder, HfTokenizer tokenizer, Task<TaskItem> task,
                               List<TaskItem> items, ChatTemplate template, String system, int batch, int maxNewTokens,
@@ -49,50 +77,67 @@ public final class Evaluation {
         if (items.isEmpty()) {
             throw new IllegalArgumentException("nothing to evaluate: no items");
         }
-        BatchGenerator generator = new BatchGenerator(decoder);
-        HashSet<Integer> eos = new HashSet<>(decoder.config().eosTokenIds());
+        long start = System.nanoTime();
+        Tally tally = score(name, decoder, tokenizer, task, items, template, system, batch, maxNewTokens, sink);
+        return tally.summary(name, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Decodes {@code items} greedily in batches of {@code batch} and scores them; each item's result goes to
+     * {@code sink}. The total is the in-order sum of the batches' tallies, so an evaluation spread over evaluators
+     * one batch each ({@link #scoreBatch}) adds up to exactly the same numbers.
+     */
+    public static Tally score(String name, Decoder decoder, HfTokenizer tokenizer, Task<TaskItem> task,
+                              List<TaskItem> items, ChatTemplate template, String system, int batch, int maxNewTokens,
+                              Consumer<ItemResult> sink) {
+        Tally total = Tally.EMPTY;
+        for (int from = 0; from < items.size(); from += batch) {
+            total = total.plus(scoreBatch(name, decoder, tokenizer, task,
+                    items.subList(from, Math.min(items.size(), from + batch)), template, system, maxNewTokens, sink));
+        }
+        return total;
+    }
+
+    /** Decodes {@code items} as one greedy batch and scores them. */
+    public static Tally scoreBatch(String name, Decoder decoder, HfTokenizer tokenizer, Task<TaskItem> task,
+                                   List<TaskItem> items, ChatTemplate template, String system, int maxNewTokens,
+                                   Consumer<ItemResult> sink) {
         int right = 0;
         int formatted = 0;
         int overContext = 0;
         double reward = 0;
         long tokens = 0;
-        long start = System.nanoTime();
-        for (int from = 0; from < items.size(); from += batch) {
-            List<TaskItem> chunk = new ArrayList<>();
-            List<int[]> prompts = new ArrayList<>();
-            for (TaskItem item : items.subList(from, Math.min(items.size(), from + batch))) {
-                int[] prompt = tokenizer.encode(template.render(system, task.userPrompt(item), task.assistantPrefix(item)));
-                if (prompt.length + maxNewTokens > decoder.config().maxPositions()) {
-                    // The model cannot answer it: it scores as an empty answer would, and the evaluation goes on.
-                    Score empty = Rewards.safeScore(task, item, "");
-                    Score score = new Score(empty.reward(), false, false, "", "prompt of " + prompt.length
-                            + " tokens + " + maxNewTokens + " new exceeds the model's context of "
-                            + decoder.config().maxPositions() + "; scored as an empty completion");
-                    reward += score.reward();
-                    overContext++;
-                    sink.accept(new ItemResult(name, item.id(), "", score));
-                } else {
-                    chunk.add(item);
-                    prompts.add(prompt);
-                }
+        List<TaskItem> fitting = new ArrayList<>();
+        List<int[]> prompts = new ArrayList<>();
+        for (TaskItem item : items) {
+            int[] prompt = tokenizer.encode(template.render(system, task.userPrompt(item), task.assistantPrefix(item)));
+            if (prompt.length + maxNewTokens > decoder.config().maxPositions()) {
+                // The model cannot answer it: it scores as an empty answer would, and the evaluation goes on.
+                Score empty = Rewards.safeScore(task, item, "");
+                Score score = new Score(empty.reward(), false, false, "", "prompt of " + prompt.length
+                        + " tokens + " + maxNewTokens + " new exceeds the model's context of "
+                        + decoder.config().maxPositions() + "; scored as an empty completion");
+                reward += score.reward();
+                overContext++;
+                sink.accept(new ItemResult(name, item.id(), "", score));
+            } else {
+                fitting.add(item);
+                prompts.add(prompt);
             }
-            if (chunk.isEmpty()) {
-                continue;
-            }
-            List<Completion> completions = generator.generate(prompts, maxNewTokens, eos, SamplingConfig.GREEDY);
-            for (int k = 0; k < chunk.size(); k++) {
+        }
+        if (!fitting.isEmpty()) {
+            List<Completion> completions = new BatchGenerator(decoder).generate(prompts, maxNewTokens,
+                    new HashSet<>(decoder.config().eosTokenIds()), SamplingConfig.GREEDY);
+            for (int k = 0; k < fitting.size(); k++) {
                 String text = tokenizer.decode(completions.get(k).tokens());
-                Score score = Rewards.safeScore(task, chunk.get(k), text);
+                Score score = Rewards.safeScore(task, fitting.get(k), text);
                 tokens += completions.get(k).tokens().length;
                 right += score.answerOk() ? 1 : 0;
                 formatted += score.formatOk() ? 1 : 0;
                 reward += score.reward();
-                sink.accept(new ItemResult(name, chunk.get(k).id(), text, score));
+                sink.accept(new ItemResult(name, fitting.get(k).id(), text, score));
             }
         }
-        double seconds = Math.max((System.nanoTime() - start) / 1e9, 1e-9);
-        int n = items.size();
-        return new Summary(name, n, (double) right / n, reward / n, (double) formatted / n, tokens / seconds,
-                overContext);
+        return new Tally(items.size(), right, formatted, reward, tokens, overContext);
     }
 }

@@ -10,14 +10,15 @@ import dev.esactors.rewards.ChatTemplate;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
 import dev.esactors.rewards.Tasks;
-import org.bytedeco.pytorch.Tensor;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
-/** The "base vs ES" table at the end of a run: each evaluation dataset scored with both models. */
+/**
+ * The "base vs ES" table at the end of a run: each evaluation dataset scored with both models. The scores come
+ * from evaluation rounds spread over the evaluators (the Coordinator's base and final rounds).
+ */
 public final class FinalEvaluation {
 
     /** One dataset's row: the base model's and the fine-tuned model's summaries. */
@@ -27,28 +28,19 @@ public final class FinalEvaluation {
     private FinalEvaluation() {
     }
 
-    /** Scores the run's eval datasets with the base model and with {@code master} (the final fp32 weights). */
-    public static List<Row> compare(RunConfig config, Map<String, Tensor> master) {
-        List<Row> rows = new ArrayList<>();
-        if (config.evalDatasets().isEmpty()) {
-            return rows;
-        }
+    /** The base model's summaries on the run's eval datasets, scored here (for runs without a saved base round). */
+    public static List<Evaluation.Summary> baseLocally(RunConfig config) {
+        List<Evaluation.Summary> out = new ArrayList<>();
         Task<TaskItem> task = Tasks.createForOwnItems(config.task().name(), config.task().options());
         Path modelDir = Replicas.modelDir(config);
-        DType working = DType.parseWorking(config.model().dtype());
-        Decoder base = ModelLoader.load(modelDir, DeviceSpec.CPU, working);
-        Decoder tuned = Replicas.decoderOver(config, base.config(), master);
-        ChatTemplate template = ChatTemplate.parse(config.task().template());
+        Decoder base = ModelLoader.load(modelDir, DeviceSpec.CPU, DType.parseWorking(config.model().dtype()));
         try (HfTokenizer tokenizer = HfTokenizer.load(modelDir)) {
             for (Path dataset : config.evalDatasets()) {
-                List<TaskItem> items = task.load(dataset);
-                rows.add(new Row(dataset,
-                        Evaluation.run("base", base, tokenizer, task, items, template, config.task().system(),
-                                config.evalBatch(), config.task().maxNewTokens(), r -> { }),
-                        Evaluation.run("ES", tuned, tokenizer, task, items, template, config.task().system(),
-                                config.evalBatch(), config.task().maxNewTokens(), r -> { })));
+                out.add(Evaluation.run("base", base, tokenizer, task, task.load(dataset),
+                        ChatTemplate.parse(config.task().template()), config.task().system(), config.evalBatch(),
+                        config.task().maxNewTokens(), r -> { }));
             }
         }
-        return rows;
+        return out;
     }
 }

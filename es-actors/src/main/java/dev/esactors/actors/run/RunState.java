@@ -6,10 +6,18 @@ import dev.esactors.core.es.EsRun;
 import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.core.torch.DeviceSpec;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /** Opens a run's durable state for its coordinator: the run directory, its saved config, and the resumed EsRun. */
@@ -19,6 +27,8 @@ public final class RunState {
     }
 
     /** Creates or resumes the run in {@code config.dir()}; resume messages go to {@code notes}. */
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     public static EsRun open(RunConfig config, Consumer<String> notes) {
         try {
             Files.createDirectories(config.dir());
@@ -29,6 +39,57 @@ public final class RunState {
         EsModel model = Replicas.create(config, coordinatorDevice(config));
         return new EsRun(model.replica(), config.dir(), config.identity(), config.checkpointEvery(),
                 config.checkpointKeep(), notes);
+    }
+
+    private static final String BASE_EVALUATION = "eval-base.json";
+
+    /**
+     * The base model's summaries on eval.datasets, saved when the run measured them before its first update
+     * (a resumed run cannot measure them on its evaluators any more); null if not saved. A file from another set
+     * of datasets is ignored.
+     */
+    public static List<Evaluation.Summary> readBaseEvaluation(RunConfig config) {
+        Path file = config.dir().resolve(BASE_EVALUATION);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            JsonNode root = JSON.readTree(file.toFile());
+            if (!root.path("datasets").toString().equals(JSON.valueToTree(datasetNames(config)).toString())) {
+                return null;
+            }
+            List<Evaluation.Summary> out = new ArrayList<>();
+            for (JsonNode n : root.path("summaries")) {
+                out.add(new Evaluation.Summary(n.path("model").asText(), n.path("items").asInt(),
+                        n.path("accuracy").asDouble(), n.path("meanReward").asDouble(), n.path("formatRate").asDouble(),
+                        n.path("tokensPerSecond").asDouble(), n.path("overContext").asInt()));
+            }
+            return out.size() == config.evalDatasets().size() ? out : null;
+        } catch (IOException | RuntimeException e) {
+            return null; // unreadable: measured again (locally) at the end
+        }
+    }
+
+    /** Saves the base model's summaries (see {@link #readBaseEvaluation}). */
+    public static void writeBaseEvaluation(RunConfig config, List<Evaluation.Summary> summaries) {
+        ObjectNode root = JSON.createObjectNode();
+        root.set("datasets", JSON.valueToTree(datasetNames(config)));
+        ArrayNode list = root.putArray("summaries");
+        for (Evaluation.Summary s : summaries) {
+            list.addObject().put("model", s.model()).put("items", s.items()).put("accuracy", s.accuracy())
+                    .put("meanReward", s.meanReward()).put("formatRate", s.formatRate())
+                    .put("tokensPerSecond", s.tokensPerSecond()).put("overContext", s.overContext());
+        }
+        try {
+            AtomicFiles.write(config.dir().resolve(BASE_EVALUATION), JSON.writerWithDefaultPrettyPrinter()
+                    .writeValueAsBytes(root));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> datasetNames(RunConfig config) {
+        return config.evalDatasets().stream().map(p -> p.toAbsolutePath().normalize().toString()).toList();
     }
 
     /** The coordinator applies updates on the run's device type, so its noise matches the evaluators'. */
