@@ -59,6 +59,20 @@ class RunCommandTest {
     }
 
     @Test
+    void aRunRefusesToEvaluateOnItsTrainingItems(@TempDir Path dir) throws IOException {
+        Path eval = Files.writeString(dir.resolve("eval.jsonl"), """
+                {"id": "fresh", "prompt": "A purple whale"}
+                {"id": "leak", "prompt": "Once upon a time"}
+                """);
+        Cli.Result r = Cli.run("run", "--run-dir", dir.resolve("run").toString(), "--set",
+                "eval.datasets=[\"" + eval + "\"]");
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("shares 1 item(s) with the training items") && r.err().contains("e.g. leak"),
+                r.err());
+        assertTrue(!Files.exists(dir.resolve("run")), "nothing was started");
+    }
+
+    @Test
     void badConfigsExitNonZeroNamingTheKey(@TempDir Path dir) throws IOException {
         Path unknown = Files.writeString(dir.resolve("u.conf"), "es { sigmaa = 0.1 }");
         Cli.Result r = Cli.run("run", "--config", unknown.toString());

@@ -30,6 +30,7 @@ public final class RunState {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static EsRun open(RunConfig config, Consumer<String> notes) {
+        TrainTestSplit.check(config);
         try {
             Files.createDirectories(config.dir());
         } catch (IOException e) {

@@ -1,0 +1,50 @@
+package dev.esactors.actors.run;
+
+import dev.esactors.actors.config.RunConfig;
+import dev.esactors.rewards.Task;
+import dev.esactors.rewards.TaskItem;
+import dev.esactors.rewards.Tasks;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** A run never trains on its evaluation items: checked by prompt text before the run starts. */
+public final class TrainTestSplit {
+
+    private TrainTestSplit() {
+    }
+
+    /**
+     * @throws IllegalArgumentException if a prompt of {@code eval.datasets} is also a training prompt, naming the
+     *                                  dataset, the count and an example
+     */
+    public static void check(RunConfig config) {
+        if (config.evalDatasets().isEmpty()) {
+            return;
+        }
+        Task<TaskItem> task = Tasks.createForOwnItems(config.task().name(), config.task().options());
+        List<TaskItem> training = config.task().dataset() == null ? task.builtIn() : task.load(config.task().dataset());
+        Set<String> prompts = new HashSet<>();
+        for (TaskItem item : training) {
+            prompts.add(task.userPrompt(item));
+        }
+        for (Path dataset : config.evalDatasets()) {
+            int shared = 0;
+            String example = null;
+            for (TaskItem item : task.load(dataset)) {
+                if (prompts.contains(task.userPrompt(item))) {
+                    shared++;
+                    example = example == null ? item.id() : example;
+                }
+            }
+            if (shared > 0) {
+                throw new IllegalArgumentException("eval.datasets: " + dataset + " shares " + shared + " item(s) with "
+                        + "the training items (" + (config.task().dataset() == null ? "the task's built-in items"
+                        : config.task().dataset()) + "), e.g. " + example
+                        + ": a run never trains on its evaluation items (use the task's test split)");
+            }
+        }
+    }
+}
