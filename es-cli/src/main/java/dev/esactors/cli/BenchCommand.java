@@ -8,6 +8,7 @@ import dev.esactors.core.model.ModelConfig;
 import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.model.RopeConfig;
 import dev.esactors.core.model.SamplingConfig;
+import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceSpec;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -31,11 +32,16 @@ import java.util.concurrent.Callable;
  * prints figures and asserts nothing.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure decode throughput (tokens/s) and the share of the machine's fp32 matmul rate it reaches.")
+        description = "Measure decode throughput (tokens/s), the share of the machine's fp32 matmul rate it reaches, "
+                + "and (--es) the cost of an ES iteration against plain decoding.")
 final class BenchCommand implements Callable<Integer> {
 
     /** A Llama of about 20M parameters (dim 512, 6 layers, GQA 8/4, vocabulary 8192, tied embeddings). */
     static final ModelConfig LLAMA_20M = new ModelConfig(Architecture.LLAMA, 512, 1408, 6, 8, 4, 64, 8192, 2048,
+            1e-5, RopeConfig.plain(10000), true, false, false, false, 1, List.of(2), -1, 0.02);
+
+    /** A Llama of about 100M parameters (dim 768, 12 layers, GQA 12/4, vocabulary 32000, tied embeddings). */
+    static final ModelConfig LLAMA_100M = new ModelConfig(Architecture.LLAMA, 768, 2048, 12, 12, 4, 64, 32000, 2048,
             1e-5, RopeConfig.plain(10000), true, false, false, false, 1, List.of(2), -1, 0.02);
 
     @Mixin
@@ -53,6 +59,22 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "3", description = "timed runs per point; the best is kept (default: ${DEFAULT-VALUE})")
     int repeats;
 
+    @Option(names = "--es", description = "also time one ES iteration per model against plain decoding of the same "
+            + "rollouts (overhead ratio, perturb/restore and update shares, noise GB/s, peak memory)")
+    boolean es;
+
+    @Option(names = "--es-population", defaultValue = "8", description = "N for --es (default: ${DEFAULT-VALUE})")
+    int esPopulation;
+
+    @Option(names = "--es-batch", defaultValue = "32", description = "prompts per member for --es (default: ${DEFAULT-VALUE})")
+    int esBatch;
+
+    @Option(names = "--es-new-tokens", defaultValue = "64", description = "T for --es (default: ${DEFAULT-VALUE})")
+    int esNewTokens;
+
+    @Option(names = "--large", description = "include a random ~100M-parameter Llama (slow on CPU)")
+    boolean large;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -69,12 +91,13 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("fp32 matmul 1024x1024: %.1f GFLOP/s%n", matmulFlops / 1e9);
         out.flush();
 
-        List<String> names = List.of(runtime.model == null ? "stories260K (embedded)" : runtime.model.toString(),
-                "random Llama 20M");
+        List<String> names = new ArrayList<>(List.of(runtime.model == null ? "stories260K (embedded)"
+                : runtime.model.toString(), "random Llama 20M"));
+        if (large) {
+            names.add("random Llama 100M");
+        }
         for (String name : names) {
-            Decoder decoder = name.startsWith("random")
-                    ? ModelLoader.random(LLAMA_20M, 42, device, runtime.workingDType())
-                    : runtime.loadModel();
+            Decoder decoder = load(name, runtime.workingDType());
             ModelConfig c = decoder.config();
             out.printf("%n%s: %,d parameters%n", name, c.parameterCount());
             out.printf("%6s %14s %12s %14s%n", "batch", "tokens/s", "ms/step", "matmul share");
@@ -87,12 +110,31 @@ final class BenchCommand implements Callable<Integer> {
                 out.flush();
             }
         }
+        if (es) {
+            out.printf("%nOne ES iteration: N=%d members x B=%d prompts x T=%d new tokens (prompt %d), one replica; "
+                    + "overhead = ES iteration / N plain decodes at batch B%n", esPopulation, esBatch, esNewTokens,
+                    promptTokens);
+            EsIterationBench.header(out);
+            EsIterationBench bench = new EsIterationBench(esPopulation, esBatch, promptTokens, esNewTokens);
+            for (String name : names) {
+                bench.run(out, name, load(name, DType.F32), runtime.workingDType());
+            }
+        }
         return 0;
+    }
+
+    private Decoder load(String name, DType dtype) {
+        DeviceSpec device = runtime.deviceSpec();
+        return switch (name) {
+            case "random Llama 20M" -> ModelLoader.random(LLAMA_20M, 42, device, dtype);
+            case "random Llama 100M" -> ModelLoader.random(LLAMA_100M, 42, device, dtype);
+            default -> ModelLoader.load(runtime.modelDir(), device, dtype);
+        };
     }
 
     /** Best wall time of {@code repeats} greedy generations of exactly {@code newTokens} tokens per sequence. */
     private double timeDecode(Decoder decoder, int batch) {
-        List<int[]> prompts = prompts(decoder.config(), batch);
+        List<int[]> prompts = randomPrompts(decoder.config().vocabSize(), batch, promptTokens);
         BatchGenerator generator = new BatchGenerator(decoder);
         generator.generate(prompts, Math.min(newTokens, 4), Set.of(), SamplingConfig.GREEDY); // warm-up
         double best = Double.MAX_VALUE;
@@ -107,13 +149,14 @@ final class BenchCommand implements Callable<Integer> {
         return best;
     }
 
-    private List<int[]> prompts(ModelConfig config, int batch) {
+    /** {@code batch} seeded random prompts of {@code length} ordinary token ids (not 0-2: pad, BOS, EOS). */
+    static List<int[]> randomPrompts(int vocabulary, int batch, int length) {
         SplittableRandom random = new SplittableRandom(7);
         List<int[]> prompts = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
-            int[] p = new int[promptTokens];
+            int[] p = new int[length];
             for (int i = 0; i < p.length; i++) {
-                p[i] = 3 + random.nextInt(config.vocabSize() - 3);
+                p[i] = 3 + random.nextInt(vocabulary - 3);
             }
             prompts.add(p);
         }

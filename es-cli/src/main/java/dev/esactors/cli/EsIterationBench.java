@@ -1,0 +1,89 @@
+package dev.esactors.cli;
+
+import dev.esactors.core.es.EsConfig;
+import dev.esactors.core.es.EsModel;
+import dev.esactors.core.es.Member;
+import dev.esactors.core.es.PopulationReducer;
+import dev.esactors.core.es.Update;
+import dev.esactors.core.model.BatchGenerator;
+import dev.esactors.core.model.Decoder;
+import dev.esactors.core.model.SamplingConfig;
+import dev.esactors.core.torch.DType;
+import dev.esactors.core.torch.DeviceMemory;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One ES iteration on one replica, timed piece by piece, against plain decoding of the same rollouts: N members x
+ * B prompts x T new tokens, each member perturbed, decoded, restored, then the update applied. The overhead ratio
+ * is (ES iteration) / (N unperturbed decodes at batch B). Prints figures; asserts nothing.
+ */
+final class EsIterationBench {
+
+    private final int population;
+    private final int batch;
+    private final int promptTokens;
+    private final int newTokens;
+
+    EsIterationBench(int population, int batch, int promptTokens, int newTokens) {
+        this.population = population;
+        this.batch = batch;
+        this.promptTokens = promptTokens;
+        this.newTokens = newTokens;
+    }
+
+    static void header(PrintWriter out) {
+        out.printf("%-24s %12s %10s %10s %9s %11s %11s %9s %12s %10s%n", "model", "parameters", "decode s",
+                "ES iter s", "overhead", "pert+rest", "update %", "noise GB/s", "peak RSS MB", "RSS/fp32");
+    }
+
+    /** Times one iteration of {@code fp32} (an F32 model, taken over as the master) and prints one row. */
+    void run(PrintWriter out, String name, Decoder fp32, DType working) {
+        EsConfig config = EsConfig.paper(1).withPopulation(population, 1e-3, 5e-4);
+        EsModel model = EsModel.create(config, fp32, working);
+        List<int[]> prompts = BenchCommand.randomPrompts(model.decoder().config().vocabSize(), batch, promptTokens);
+        BatchGenerator generator = new BatchGenerator(model.decoder());
+        generator.generate(prompts, Math.min(4, newTokens), Set.of(), SamplingConfig.GREEDY); // warm-up
+
+        long decodeNanos = 0;
+        for (int n = 0; n < population; n++) {
+            long start = System.nanoTime();
+            generator.generate(prompts, newTokens, Set.of(), SamplingConfig.GREEDY);
+            decodeNanos += System.nanoTime() - start;
+        }
+
+        List<Member> members = config.schedule().members(0, population, false);
+        double[] rewards = new double[population];
+        long perturbNanos = 0;
+        long restoreNanos = 0;
+        long esStart = System.nanoTime();
+        for (int n = 0; n < population; n++) {
+            long start = System.nanoTime();
+            model.replica().perturb(members.get(n));
+            perturbNanos += System.nanoTime() - start;
+            // any number that differs between members does as a fitness here: the first generated token id
+            rewards[n] = generator.generate(prompts, newTokens, Set.of(), SamplingConfig.GREEDY).get(0).tokens()[0];
+            start = System.nanoTime();
+            model.replica().restore();
+            restoreNanos += System.nanoTime() - start;
+        }
+        long updateStart = System.nanoTime();
+        Update update = PopulationReducer.reduce(config, 0, members, rewards);
+        model.replica().apply(update);
+        long end = System.nanoTime();
+
+        long parameters = model.decoder().config().parameterCount();
+        double esSeconds = (end - esStart) / 1e9;
+        double decodeSeconds = decodeNanos / 1e9;
+        // a perturbation regenerates every tensor's noise once (4 bytes per parameter) and adds it to the master
+        double noiseGbPerSecond = 4.0 * parameters * population / (perturbNanos / 1e9) / 1e9;
+        long peak = DeviceMemory.peakResidentBytes();
+        out.printf("%-24s %,12d %10.2f %10.2f %9.3f %10.1f%% %10.1f%% %9.2f %12.0f %10.1f%n", name, parameters,
+                decodeSeconds, esSeconds, esSeconds / decodeSeconds, 100.0 * (perturbNanos + restoreNanos) / (end - esStart),
+                100.0 * (end - updateStart) / (end - esStart), noiseGbPerSecond, peak / 1e6,
+                peak / (4.0 * parameters));
+        out.flush();
+    }
+}

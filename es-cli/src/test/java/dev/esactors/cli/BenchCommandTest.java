@@ -1,0 +1,21 @@
+package dev.esactors.cli;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A smoke test: the bench runs and prints its tables. Its figures are read by people, never asserted. */
+class BenchCommandTest {
+
+    @Test
+    void benchRunsAndPrintsDecodeAndEsTables() {
+        Cli.Result r = Cli.run("bench", "--batch-sizes", "2", "--new-tokens", "4", "--repeats", "1", "--threads", "1",
+                "--es", "--es-population", "2", "--es-batch", "2", "--es-new-tokens", "4");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("fp32 matmul 1024x1024:"), r.out());
+        assertTrue(r.out().contains("One ES iteration: N=2 members x B=2 prompts x T=4 new tokens"), r.out());
+        long esRows = r.out().lines().filter(l -> l.matches("(stories260K|random Llama 20M).*\\d+\\.\\d+\\s*$")).count();
+        assertEquals(2, esRows, r.out());
+    }
+}
