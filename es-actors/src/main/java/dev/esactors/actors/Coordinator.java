@@ -231,10 +231,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(RequestWork.class, this::onRequestWork)
-                .onMessage(MemberResult.class, this::onResult)
+                .onMessage(RequestWork.class, m -> timed(false, () -> onRequestWork(m)))
+                .onMessage(MemberResult.class, m -> timed(false, () -> onResult(m)))
                 .onMessage(EvalResult.class, this::onEvalResult)
-                .onMessage(Reduced.class, this::onReduced)
+                .onMessage(Reduced.class, m -> timed(true, () -> onReduced(m)))
                 .onMessage(EvaluatorGone.class, this::onEvaluatorGone)
                 .onMessage(CheckDeadlines.class, m -> onCheckDeadlines())
                 .onMessage(Wake.class, m -> this)
@@ -246,6 +246,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                     return this;
                 })
                 .build();
+    }
+
+    /** Runs a handler and adds its time to the coordinator's busy meters (messages, or committing updates). */
+    private Behavior<Command> timed(boolean update, java.util.function.Supplier<Behavior<Command>> handler) {
+        long start = System.nanoTime();
+        try {
+            return handler.get();
+        } finally {
+            metrics.busy(update, System.nanoTime() - start);
+        }
     }
 
     private Behavior<Command> startIterationOrFinish() {

@@ -1,5 +1,6 @@
 package dev.esactors.cli;
 
+import dev.esactors.actors.CoordinationBench;
 import dev.esactors.core.model.Architecture;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Completion;
@@ -75,13 +76,35 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--large", description = "include a random ~100M-parameter Llama (slow on CPU)")
     boolean large;
 
+    @Option(names = "--coordination", description = "only the coordination bench: a real Coordinator with simulated "
+            + "evaluators (no model), N = evaluators members per iteration; coordinator time per member result and "
+            + "bytes on the wire per member")
+    boolean coordination;
+
+    @Option(names = "--coordination-evaluators", split = ",", defaultValue = "16,256,1024",
+            description = "(default: ${DEFAULT-VALUE})")
+    List<Integer> simulatedEvaluators;
+
+    @Option(names = "--coordination-iterations", defaultValue = "3", description = "(default: ${DEFAULT-VALUE})")
+    int coordinationIterations;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         runtime.applyThreads();
         PrintWriter out = spec.commandLine().getOut();
+        if (coordination) {
+            out.printf("Coordination: a Coordinator over the embedded model's master and simulated evaluators "
+                    + "(member time log-normal, median 50 ms), N = evaluators, %d iterations%n", coordinationIterations);
+            CoordinationBench.header(out);
+            for (int e : simulatedEvaluators) {
+                CoordinationBench.run(out, java.nio.file.Files.createTempDirectory("es-coordination"), e,
+                        coordinationIterations, java.time.Duration.ofMillis(50));
+            }
+            return 0;
+        }
         DeviceSpec device = runtime.deviceSpec();
         out.printf("device %s, dtype %s, %d LibTorch threads (OMP_NUM_THREADS=%s, OPENBLAS_NUM_THREADS=%s), "
                         + "%d new tokens after a %d-token prompt, best of %d%n",

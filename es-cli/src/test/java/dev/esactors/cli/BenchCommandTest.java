@@ -18,4 +18,11 @@ class BenchCommandTest {
         long esRows = r.out().lines().filter(l -> l.matches("(stories260K|random Llama 20M).*\\d+\\.\\d+\\s*$")).count();
         assertEquals(2, esRows, r.out());
     }
+
+    @Test
+    void coordinationBenchRunsAndPrints() {
+        Cli.Result r = Cli.run("bench", "--coordination", "--coordination-evaluators", "4", "--coordination-iterations", "2");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+4\\s+4\\s+2\\s+.*")), r.out());
+    }
 }

@@ -38,6 +38,8 @@ public final class CoordinatorMetrics implements AutoCloseable {
     private final Tallies tallies; // held here because function counters only keep weak references
     private final Timer iterationSeconds;
     private final Timer checkpointSeconds;
+    private final Timer messageSeconds;
+    private final Timer updateSeconds;
     private final Counter membersEvaluated;
     private final Counter membersFailed;
     private volatile double iteration;
@@ -96,6 +98,11 @@ public final class CoordinatorMetrics implements AutoCloseable {
                 .register(registry));
         checkpointSeconds = track(Timer.builder("es_checkpoint_duration").description("time to write a checkpoint")
                 .register(registry));
+        messageSeconds = track(Timer.builder("es_coordinator_busy").tag("work", "messages")
+                .description("coordinator time handling work requests and member results").register(registry));
+        updateSeconds = track(Timer.builder("es_coordinator_busy").tag("work", "updates")
+                .description("coordinator time committing updates (journal, master update, checkpoints)")
+                .register(registry));
     }
 
     private void gauge(MeterRegistry registry, String name, String description, ToDoubleFunction<CoordinatorMetrics> f) {
@@ -113,6 +120,11 @@ public final class CoordinatorMetrics implements AutoCloseable {
         membersFailed.increment(failed);
         iterationSeconds.record(Duration.ofNanos((long) (seconds * 1e9)));
         iteration = update.iteration() + 1;
+    }
+
+    /** Records coordinator time spent in a handler: committing an update, or handling a message. */
+    public void busy(boolean update, long nanos) {
+        (update ? updateSeconds : messageSeconds).record(Duration.ofNanos(nanos));
     }
 
     /** Records a checkpoint write. */

@@ -1,0 +1,79 @@
+package dev.esactors.actors;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.Behaviors;
+import com.typesafe.config.ConfigFactory;
+import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.config.RunConfigLoader;
+import dev.esactors.actors.run.RunState;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Coordination at scale without models: a real Coordinator (over the embedded model's master, so updates cost what
+ * they cost) and E {@link SimulatedEvaluator}s in one actor system, N = E members per iteration. Prints the
+ * coordinator's busy time per member result and the bytes its protocol puts on the wire per member.
+ */
+public final class CoordinationBench {
+
+    private CoordinationBench() {
+    }
+
+    public static void header(PrintWriter out) {
+        out.printf("%10s %8s %10s %10s %14s %14s %12s %14s %14s%n", "evaluators", "N", "iterations", "wall s",
+                "coord ms/result", "update ms/memb", "bytes/member", "catch-up B/eval", "all B/member");
+    }
+
+    /** Runs {@code iterations} iterations with {@code evaluators} simulated evaluators and prints one row. */
+    public static void run(PrintWriter out, Path dir, int evaluators, int iterations, Duration median) {
+        RunConfig config = RunConfigLoader.parse(ConfigFactory.parseMap(Map.of(
+                "run.id", "coordination-" + evaluators, "run.dir", dir.toString(), "run.iterations", iterations,
+                "es.population", evaluators, "checkpoint.every", 0, "metrics.enabled", false)), "coordination bench");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        SimulatedEvaluator.Wire wire = new SimulatedEvaluator.Wire();
+        CompletableFuture<RunEvent> done = new CompletableFuture<>();
+        var run = RunState.open(config, note -> { });
+        long start = System.nanoTime();
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.<Void>setup(context -> {
+            var listener = context.spawn(Behaviors.<RunEvent>receiveMessage(e -> {
+                if (e instanceof RunEvent.RunFinished || e instanceof RunEvent.RunFailed) {
+                    done.complete(e);
+                }
+                return Behaviors.same();
+            }), "listener");
+            context.spawn(Coordinator.create(config, run, listener, registry), "coordinator", Coordinator.BLOCKING);
+            for (int i = 0; i < evaluators; i++) {
+                context.spawn(SimulatedEvaluator.create(config.id(), "sim-" + i, 1000L + i, median, wire), "sim-" + i);
+            }
+            return Behaviors.empty();
+        }), "coordination-bench", ConfigFactory.parseResources(EsNode.class, "/es-actors-akka.conf")
+                .withFallback(ConfigFactory.parseMap(Map.of("akka.actor.provider", "local")))
+                .withFallback(ConfigFactory.defaultReference(EsNode.class.getClassLoader())));
+        try {
+            RunEvent last = done.get(30, TimeUnit.MINUTES);
+            if (!(last instanceof RunEvent.RunFinished)) {
+                throw new IllegalStateException("the simulated run failed: " + last);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("coordination bench with " + evaluators + " evaluators: " + e, e);
+        } finally {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().join();
+        }
+        double wall = (System.nanoTime() - start) / 1e9;
+        long members = (long) evaluators * iterations;
+        double messages = registry.get("es_coordinator_busy").tag("work", "messages").timer().totalTime(TimeUnit.MILLISECONDS);
+        double updates = registry.get("es_coordinator_busy").tag("work", "updates").timer().totalTime(TimeUnit.MILLISECONDS);
+        double catchUps = Math.max(1, wire.catchUps.sum());
+        out.printf("%10d %8d %10d %10.1f %14.3f %14.3f %12.0f %14.0f %14.0f%n", evaluators, evaluators, iterations,
+                wall, (messages + updates) / members, updates / members, (double) wire.workBytes.sum() / members,
+                wire.catchUpBytes.sum() / catchUps, (double) (wire.workBytes.sum() + wire.catchUpBytes.sum()) / members);
+        out.flush();
+    }
+}

@@ -1,0 +1,127 @@
+package dev.esactors.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.actor.typed.receptionist.Receptionist;
+import akka.serialization.Serialization;
+import akka.serialization.SerializationExtension;
+
+import java.time.Duration;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * An evaluator without a model, for measuring coordination at scale: it speaks the Evaluator protocol to the
+ * Coordinator, but a member's "evaluation" is a wait drawn from a seeded log-normal distribution and its reward a
+ * seeded random number. It counts the serialized bytes of every protocol message it receives and sends (as
+ * jackson-cbor would put them on the wire between nodes).
+ */
+public final class SimulatedEvaluator extends AbstractBehavior<Object> {
+
+    /** Bytes of serialized protocol messages, summed over all simulated evaluators. */
+    public static final class Wire {
+        public final LongAdder workBytes = new LongAdder();
+        public final LongAdder catchUpBytes = new LongAdder();
+        public final LongAdder catchUps = new LongAdder();
+        public final LongAdder members = new LongAdder();
+    }
+
+    // Its own messages besides the Evaluator protocol (which is sealed to the real Evaluator's messages).
+    private record Done(Evaluator.Work work) {
+    }
+
+    private record Listing(Receptionist.Listing listing) {
+    }
+
+    private final String runId;
+    private final String id;
+    private final SplittableRandom random;
+    private final Duration median;
+    private final Wire wire;
+    private final Serialization serialization;
+    private final TimerScheduler<Object> timers;
+    private ActorRef<Coordinator.Command> coordinator;
+    private long applied;
+
+    private SimulatedEvaluator(ActorContext<Object> context, TimerScheduler<Object> timers,
+                               String runId, String id, long seed, Duration median, Wire wire) {
+        super(context);
+        this.timers = timers;
+        this.runId = runId;
+        this.id = id;
+        this.random = new SplittableRandom(seed);
+        this.median = median;
+        this.wire = wire;
+        this.serialization = SerializationExtension.get(context.getSystem());
+        ActorRef<Receptionist.Listing> adapter = context.messageAdapter(Receptionist.Listing.class, Listing::new);
+        context.getSystem().receptionist().tell(Receptionist.subscribe(Coordinator.key(runId), adapter));
+    }
+
+    /** A simulated evaluator of run {@code runId}; member times are log-normal around {@code median}. */
+    public static Behavior<Object> create(String runId, String id, long seed, Duration median, Wire wire) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+                new SimulatedEvaluator(context, timers, runId, id, seed, median, wire)));
+    }
+
+    @Override
+    public Receive<Object> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Listing.class, this::onListing)
+                .onMessage(Evaluator.CatchUp.class, this::onCatchUp)
+                .onMessage(Evaluator.Work.class, this::onWork)
+                .onMessage(Done.class, this::onDone)
+                .onMessage(Evaluator.Refused.class, r -> Behaviors.stopped())
+                .onMessage(Evaluator.Finished.class, f -> Behaviors.stopped())
+                .build();
+    }
+
+    private Behavior<Object> onListing(Listing message) {
+        var found = message.listing().getServiceInstances(Coordinator.key(runId));
+        if (!found.isEmpty() && coordinator == null) {
+            coordinator = found.iterator().next();
+            requestWork();
+        }
+        return this;
+    }
+
+    private Behavior<Object> onCatchUp(Evaluator.CatchUp catchUp) {
+        wire.catchUpBytes.add(bytes(catchUp));
+        wire.catchUps.increment();
+        applied += catchUp.updates().size();
+        requestWork();
+        return this;
+    }
+
+    private Behavior<Object> onWork(Evaluator.Work work) {
+        wire.workBytes.add(bytes(work));
+        long nanos = (long) (median.toNanos() * Math.exp(0.5 * random.nextGaussian()));
+        timers.startSingleTimer(new Done(work), Duration.ofNanos(nanos));
+        return this;
+    }
+
+    private Behavior<Object> onDone(Done done) {
+        Coordinator.MemberResult result = new Coordinator.MemberResult(done.work().iteration(), done.work().member(),
+                random.nextDouble(), id);
+        wire.workBytes.add(bytes(result));
+        wire.members.increment();
+        coordinator.tell(result);
+        requestWork();
+        return this;
+    }
+
+    private void requestWork() {
+        Coordinator.RequestWork request = new Coordinator.RequestWork(getContext().getSelf().narrow(), id, "cpu",
+                applied);
+        wire.workBytes.add(bytes(request));
+        coordinator.tell(request);
+    }
+
+    private int bytes(Object message) {
+        return serialization.serialize(message).get().length;
+    }
+}
