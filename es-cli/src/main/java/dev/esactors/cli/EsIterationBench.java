@@ -47,42 +47,45 @@ final class EsIterationBench {
         BatchGenerator generator = new BatchGenerator(model.decoder());
         generator.generate(prompts, Math.min(4, newTokens), Set.of(), SamplingConfig.GREEDY); // warm-up
 
+        // Plain decodes and members alternate, so that both see the same (shared, noisy) machine.
+        List<Member> members = config.schedule().members(0, population, false);
+        double[] rewards = new double[population];
         long decodeNanos = 0;
+        long memberNanos = 0;
+        long perturbNanos = 0;
+        long restoreNanos = 0;
         for (int n = 0; n < population; n++) {
             long start = System.nanoTime();
             generator.generate(prompts, newTokens, Set.of(), SamplingConfig.GREEDY);
             decodeNanos += System.nanoTime() - start;
-        }
 
-        List<Member> members = config.schedule().members(0, population, false);
-        double[] rewards = new double[population];
-        long perturbNanos = 0;
-        long restoreNanos = 0;
-        long esStart = System.nanoTime();
-        for (int n = 0; n < population; n++) {
-            long start = System.nanoTime();
+            start = System.nanoTime();
             model.replica().perturb(members.get(n));
-            perturbNanos += System.nanoTime() - start;
+            long perturbed = System.nanoTime();
             // any number that differs between members does as a fitness here: the first generated token id
             rewards[n] = generator.generate(prompts, newTokens, Set.of(), SamplingConfig.GREEDY).get(0).tokens()[0];
-            start = System.nanoTime();
+            long decoded = System.nanoTime();
             model.replica().restore();
-            restoreNanos += System.nanoTime() - start;
+            long end = System.nanoTime();
+            perturbNanos += perturbed - start;
+            restoreNanos += end - decoded;
+            memberNanos += end - start;
         }
         long updateStart = System.nanoTime();
         Update update = PopulationReducer.reduce(config, 0, members, rewards);
         model.replica().apply(update);
-        long end = System.nanoTime();
+        long updateNanos = System.nanoTime() - updateStart;
+        long esNanos = memberNanos + updateNanos;
 
         long parameters = model.decoder().config().parameterCount();
-        double esSeconds = (end - esStart) / 1e9;
+        double esSeconds = esNanos / 1e9;
         double decodeSeconds = decodeNanos / 1e9;
         // a perturbation regenerates every tensor's noise once (4 bytes per parameter) and adds it to the master
         double noiseGbPerSecond = 4.0 * parameters * population / (perturbNanos / 1e9) / 1e9;
         long peak = DeviceMemory.peakResidentBytes();
         out.printf("%-24s %,12d %10.2f %10.2f %9.3f %10.1f%% %10.1f%% %9.2f %12.0f %10.1f%n", name, parameters,
-                decodeSeconds, esSeconds, esSeconds / decodeSeconds, 100.0 * (perturbNanos + restoreNanos) / (end - esStart),
-                100.0 * (end - updateStart) / (end - esStart), noiseGbPerSecond, peak / 1e6,
+                decodeSeconds, esSeconds, esSeconds / decodeSeconds, 100.0 * (perturbNanos + restoreNanos) / esNanos,
+                100.0 * updateNanos / esNanos, noiseGbPerSecond, peak / 1e6,
                 peak / (4.0 * parameters));
         out.flush();
     }
