@@ -68,12 +68,18 @@ public final class CoordinationBench {
         }
         double wall = (System.nanoTime() - start) / 1e9;
         long members = (long) evaluators * iterations;
-        double messages = registry.get("es_coordinator_busy").tag("work", "messages").timer().totalTime(TimeUnit.MILLISECONDS);
-        double updates = registry.get("es_coordinator_busy").tag("work", "updates").timer().totalTime(TimeUnit.MILLISECONDS);
+        double messages = busyMillis(registry, "messages");
+        double updates = busyMillis(registry, "updates");
         double catchUps = Math.max(1, wire.catchUps.sum());
+        long work = wire.workBytes.sum();
+        long catchUp = wire.catchUpBytes.sum();
         out.printf("%10d %8d %10d %10.1f %14.3f %14.3f %12.0f %14.0f %14.0f%n", evaluators, evaluators, iterations,
-                wall, (messages + updates) / members, updates / members, (double) wire.workBytes.sum() / members,
-                wire.catchUpBytes.sum() / catchUps, (double) (wire.workBytes.sum() + wire.catchUpBytes.sum()) / members);
+                wall, (messages + updates) / members, updates / members, (double) work / members, catchUp / catchUps,
+                (double) (work + catchUp) / members);
         out.flush();
+    }
+
+    private static double busyMillis(SimpleMeterRegistry registry, String work) {
+        return registry.get("es_coordinator_busy").tag("work", work).timer().totalTime(TimeUnit.MILLISECONDS);
     }
 }

@@ -394,8 +394,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             }
         }
         listener.tell(new RunEvent.IterationDone(update.iteration(), config.iterations(), finiteMean(rewards), max,
-                PopulationReducer.failedCount(rewards), rewards.length / Math.max(seconds, 1e-9), tally.duplicates, tally.stale,
-                tally.reissued));
+                PopulationReducer.failedCount(rewards), rewards.length / Math.max(seconds, 1e-9), tally.duplicates,
+                tally.stale, tally.reissued));
         return startIterationOrFinish();
     }
 
@@ -405,14 +405,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             tally.stale++;
             return this;
         }
-        if (!result.error().isEmpty()) {
-            // A chunk that cannot be scored (bad data, a throwing reward) would fail the same way anywhere.
-            listener.tell(new RunEvent.Note("evaluation chunk " + result.chunk() + " of " + evalData.path(result.dataset())
-                    + " failed on " + result.evaluatorId() + ": " + result.error() + "; its items are left out"));
-        }
         if (!round.accept(chunk, result.tally(), result.evaluatorId())) {
             tally.duplicates++;
             return this;
+        }
+        if (!result.error().isEmpty()) {
+            // A chunk that cannot be scored (bad data, a throwing reward) would fail the same way anywhere.
+            listener.tell(new RunEvent.Note("evaluation chunk " + result.chunk() + " of "
+                    + evalData.path(result.dataset()) + " failed on " + result.evaluatorId() + ": " + result.error() + "; its items are left out"));
         }
         evalInFlight.remove(chunk);
         return round.complete() ? completeRound() : this;
