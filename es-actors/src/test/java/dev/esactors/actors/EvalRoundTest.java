@@ -1,0 +1,65 @@
+package dev.esactors.actors;
+
+import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.run.EvalDatasets;
+import dev.esactors.actors.run.EvalRound;
+import dev.esactors.actors.run.Evaluation;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The bookkeeping of an evaluation round: chunking, re-issue, duplicates, and in-order sums. */
+class EvalRoundTest {
+
+    @Test
+    void chunksAreHandedOutOnceReissuedWhenLostAndSummedInOrder(@TempDir Path dir) throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            lines.append("{\"id\": \"x").append(i).append("\", \"prompt\": \"A purple whale ").append(i).append("\"}\n");
+        }
+        Path data = Files.writeString(dir.resolve("eval.jsonl"), lines);
+        RunConfig config = TestRuns.small(dir.resolve("run"), 1, Map.of("eval.datasets", List.of(data.toString()),
+                "eval.batch", 4));
+        EvalDatasets datasets = new EvalDatasets(config);
+        assertEquals(3, datasets.chunks(0), "10 items in chunks of 4");
+        EvalRound round = new EvalRound(EvalRound.Purpose.HELD_OUT, 5, List.of(0), datasets);
+
+        EvalRound.Chunk a = round.poll();
+        EvalRound.Chunk b = round.poll();
+        EvalRound.Chunk c = round.poll();
+        assertEquals(List.of(0, 1, 2), List.of(a.index(), b.index(), c.index()));
+        assertNull(round.poll(), "every chunk is out");
+        round.requeue(b); // its evaluator was lost
+        assertEquals(b, round.poll());
+
+        assertTrue(round.accept(c, new Evaluation.Tally(2, 1, 2, 0.1, 20, 0), "e1"));
+        assertFalse(round.accept(c, new Evaluation.Tally(2, 0, 0, 0, 0, 0), "e2"), "a duplicate is refused");
+        round.requeue(c);
+        assertNull(round.poll(), "an answered chunk is never issued again");
+        assertTrue(round.accept(a, new Evaluation.Tally(4, 2, 4, 0.2, 40, 0), "e2"));
+        assertFalse(round.complete());
+        assertTrue(round.accept(b, new Evaluation.Tally(4, 1, 3, 0.3, 40, 1), "e1"));
+        assertTrue(round.complete());
+        assertEquals(2, round.scorers());
+
+        Evaluation.Summary s = round.summary(0, "iteration");
+        assertEquals(10, s.items());
+        assertEquals(0.4, s.accuracy(), 1e-12);
+        // chunk order (0.2 + 0.3) + 0.1 = 0.6; arrival order (0.1 + 0.2) + 0.3 = 0.6000000000000001
+        assertEquals(((0.2 + 0.3) + 0.1) / 10, s.meanReward(), 0, "summed in chunk order, not arrival order");
+        assertTrue(((0.1 + 0.2) + 0.3) / 10 != s.meanReward());
+        assertEquals(0.9, s.formatRate(), 1e-12);
+        assertEquals(1, s.overContext());
+        datasets.close();
+    }
+}
