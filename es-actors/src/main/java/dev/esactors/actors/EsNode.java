@@ -62,8 +62,14 @@ public final class EsNode {
                 ? RunState.open(config, message -> events.accept(new RunEvent.Note(message))) : null;
         CompletableFuture<RunEvent> done = new CompletableFuture<>();
         ActorSystem<Void> system = ActorSystem.create(guardian(config, run, events, done, metrics), "es-actors", akkaConfig(config));
-        system.getWhenTerminated().whenComplete((d, e) ->
-                done.complete(new RunEvent.RunFailed("the actor system stopped before the run finished")));
+        system.getWhenTerminated().whenComplete((d, e) -> {
+            // e.g. the split brain resolver downed this node: say so, unless the run had already ended
+            RunEvent failed = new RunEvent.RunFailed("the actor system stopped before the run finished (this node "
+                    + "was removed from the cluster, or shut down)");
+            if (done.complete(failed)) {
+                events.accept(failed);
+            }
+        });
         try {
             return done.join();
         } finally {
@@ -112,6 +118,10 @@ public final class EsNode {
                             })
                             .build();
                 }).narrow();
+            }
+            if (!config.cluster().coordinatorWait().isZero()) {
+                context.spawn(CoordinatorWatch.create(config.cluster().coordinatorWait(),
+                        reason -> listener.tell(new RunEvent.RunFailed(reason))), "coordinator-watch");
             }
             // An evaluator node ends when all its evaluators have stopped (the run finished, or they were refused).
             int[] alive = {evaluators};

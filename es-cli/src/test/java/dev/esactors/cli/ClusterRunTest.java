@@ -189,6 +189,31 @@ class ClusterRunTest {
     }
 
     @Test
+    void evaluatorNodesExitWhenTheirCoordinatorIsGoneForGood() throws Exception {
+        int port = freePort();
+        String seed = "akka://es-actors@127.0.0.1:" + port;
+        Path coordinatorLog = root.resolve("lonely-coordinator.log");
+        Process coordinator = start(coordinatorLog, "run", "--config", config.toString(), "--role", "coordinator",
+                "--port", String.valueOf(port), "--seed-nodes", seed, "--run-dir", root.resolve("lonely").toString());
+        List<Process> evaluators = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            evaluators.add(start(root.resolve("lonely-evaluator-" + i + ".log"), "run", "--config", config.toString(),
+                    "--role", "evaluator", "--port", "0", "--seed-nodes", seed, "--set", "cluster.coordinator-wait=3s"));
+        }
+        await(coordinatorLog, text -> count(text, " joined at iteration") == 2, 180);
+        coordinator.destroyForcibly();
+        // The two evaluator nodes are the majority: the split brain resolver downs the coordinator, and 3 s later
+        // each node exits with 1, so that a supervisor restarts it into a replacement coordinator's cluster.
+        for (int i = 0; i < 2; i++) {
+            Path log = root.resolve("lonely-evaluator-" + i + ".log");
+            assertTrue(evaluators.get(i).waitFor(120, TimeUnit.SECONDS), Files.readString(log));
+            assertEquals(1, evaluators.get(i).exitValue(), Files.readString(log));
+            assertTrue(Files.readString(log).contains("no coordinator node in the cluster for 3 s"),
+                    Files.readString(log));
+        }
+    }
+
+    @Test
     void aCoordinatorKilledMidRunAndResumedReachesTheSameHash() throws Exception {
         Path dir = root.resolve("crashed");
         Path first = root.resolve("first.log");

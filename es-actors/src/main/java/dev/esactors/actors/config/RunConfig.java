@@ -62,8 +62,11 @@ public record RunConfig(String id, Path dir, int iterations, Duration memberDead
      * @param port      port (0: any)
      * @param seedNodes seed node addresses
      * @param bindHost  the interface to listen on, when it differs from host (e.g. 0.0.0.0 in a pod); empty: host
+     * @param coordinatorWait how long an evaluator node waits after the last coordinator node left before it
+     *                        exits (so that it is restarted into the replacement's cluster); zero: forever
      */
-    public record Cluster(String role, String host, int port, List<String> seedNodes, String bindHost) {
+    public record Cluster(String role, String host, int port, List<String> seedNodes, String bindHost,
+                          Duration coordinatorWait) {
         public Cluster {
             seedNodes = List.copyOf(seedNodes);
         }

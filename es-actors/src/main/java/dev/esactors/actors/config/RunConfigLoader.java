@@ -201,7 +201,8 @@ public final class RunConfigLoader {
         }
         return new RunConfig.Cluster(role, get(where, "cluster.host", () -> c.getString("cluster.host")), port,
                 get(where, "cluster.seed-nodes", () -> c.getStringList("cluster.seed-nodes")),
-                get(where, "cluster.bind-host", () -> c.getString("cluster.bind-host")));
+                get(where, "cluster.bind-host", () -> c.getString("cluster.bind-host")),
+                get(where, "cluster.coordinator-wait", () -> c.getDuration("cluster.coordinator-wait")));
     }
 
     /** Reads a key, turning the library's type errors into one line that names the key. */
