@@ -108,6 +108,28 @@ class ClusterRunTest {
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
+    /**
+     * A coordinator JVM on a free port (log {@code <prefix>coordinator.log}, run directory {@code runDir}) and
+     * {@code evaluators} evaluator JVMs joining it (logs {@code <prefix>evaluator-<i>.log}, given {@code extra}
+     * arguments); the coordinator first.
+     */
+    private List<Process> startCluster(String prefix, String runDir, int evaluators, String... extra)
+            throws IOException {
+        int port = freePort();
+        String seed = "akka://es-actors@127.0.0.1:" + port;
+        List<Process> nodes = new ArrayList<>();
+        nodes.add(start(root.resolve(prefix + "coordinator.log"), "run", "--config", config.toString(), "--role",
+                "coordinator", "--port", String.valueOf(port), "--seed-nodes", seed, "--run-dir",
+                root.resolve(runDir).toString()));
+        for (int i = 0; i < evaluators; i++) {
+            List<String> args = new ArrayList<>(List.of("run", "--config", config.toString(), "--role", "evaluator",
+                    "--port", "0", "--seed-nodes", seed));
+            args.addAll(List.of(extra));
+            nodes.add(start(root.resolve(prefix + "evaluator-" + i + ".log"), args.toArray(String[]::new)));
+        }
+        return nodes;
+    }
+
     private static int count(String text, String part) {
         return text.split(Pattern.quote(part), -1).length - 1;
     }
@@ -120,16 +142,10 @@ class ClusterRunTest {
 
     @Test
     void anEvaluatorJvmKilledMidIterationLosesNoWork() throws Exception {
-        int port = freePort();
-        String seed = "akka://es-actors@127.0.0.1:" + port;
         Path coordinatorLog = root.resolve("coordinator.log");
-        Process coordinator = start(coordinatorLog, "run", "--config", config.toString(), "--role", "coordinator",
-                "--port", String.valueOf(port), "--seed-nodes", seed, "--run-dir", root.resolve("cluster").toString());
-        List<Process> evaluators = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            evaluators.add(start(root.resolve("evaluator-" + i + ".log"), "run", "--config", config.toString(),
-                    "--role", "evaluator", "--port", "0", "--seed-nodes", seed));
-        }
+        List<Process> nodes = startCluster("", "cluster", 3);
+        Process coordinator = nodes.get(0);
+        List<Process> evaluators = nodes.subList(1, nodes.size());
         await(coordinatorLog, text -> text.contains("iteration   1/4") && count(text, " joined at iteration") == 3, 180);
         // Each iteration keeps all three evaluators busy for seconds (4 members each). Once the victim has finished
         // a member of the second iteration (its metrics say so), it has asked for and taken the next one: SIGKILL
@@ -190,16 +206,10 @@ class ClusterRunTest {
 
     @Test
     void evaluatorNodesExitWhenTheirCoordinatorIsGoneForGood() throws Exception {
-        int port = freePort();
-        String seed = "akka://es-actors@127.0.0.1:" + port;
         Path coordinatorLog = root.resolve("lonely-coordinator.log");
-        Process coordinator = start(coordinatorLog, "run", "--config", config.toString(), "--role", "coordinator",
-                "--port", String.valueOf(port), "--seed-nodes", seed, "--run-dir", root.resolve("lonely").toString());
-        List<Process> evaluators = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            evaluators.add(start(root.resolve("lonely-evaluator-" + i + ".log"), "run", "--config", config.toString(),
-                    "--role", "evaluator", "--port", "0", "--seed-nodes", seed, "--set", "cluster.coordinator-wait=3s"));
-        }
+        List<Process> nodes = startCluster("lonely-", "lonely", 2, "--set", "cluster.coordinator-wait=3s");
+        Process coordinator = nodes.get(0);
+        List<Process> evaluators = nodes.subList(1, nodes.size());
         await(coordinatorLog, text -> count(text, " joined at iteration") == 2, 180);
         coordinator.destroyForcibly();
         // The two evaluator nodes are the majority: the split brain resolver downs the coordinator, and 3 s later
