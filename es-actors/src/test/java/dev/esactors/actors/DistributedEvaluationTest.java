@@ -69,6 +69,10 @@ class DistributedEvaluationTest {
         assertEquals(base.meanReward(), row.base().meanReward(), "bit for bit: the same batches, summed in order");
         assertEquals(tuned.accuracy(), row.tuned().accuracy());
         assertEquals(tuned.meanReward(), row.tuned().meanReward());
+        // the fallback for runs without a saved base round gives the same numbers
+        Evaluation.Summary fallback = FinalEvaluation.baseLocally(config).get(0);
+        assertEquals(row.base().accuracy(), fallback.accuracy());
+        assertEquals(row.base().meanReward(), fallback.meanReward());
     }
 
     private static Evaluation.Summary local(RunConfig config, Task<TaskItem> task, List<TaskItem> items, String name,

@@ -3,13 +3,8 @@ package dev.esactors.actors.run;
 import dev.esactors.actors.config.RunConfig;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.ModelLoader;
-import dev.esactors.core.tokenizer.HfTokenizer;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceSpec;
-import dev.esactors.rewards.ChatTemplate;
-import dev.esactors.rewards.Task;
-import dev.esactors.rewards.TaskItem;
-import dev.esactors.rewards.Tasks;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,17 +23,22 @@ public final class FinalEvaluation {
     private FinalEvaluation() {
     }
 
-    /** The base model's summaries on the run's eval datasets, scored here (for runs without a saved base round). */
+    /**
+     * The base model's summaries on the run's eval datasets, scored here chunk by chunk as an evaluation round
+     * would (for runs without a saved base round).
+     */
     public static List<Evaluation.Summary> baseLocally(RunConfig config) {
+        Decoder base = ModelLoader.load(Replicas.modelDir(config), DeviceSpec.CPU,
+                DType.parseWorking(config.model().dtype()));
         List<Evaluation.Summary> out = new ArrayList<>();
-        Task<TaskItem> task = Tasks.createForOwnItems(config.task().name(), config.task().options());
-        Path modelDir = Replicas.modelDir(config);
-        Decoder base = ModelLoader.load(modelDir, DeviceSpec.CPU, DType.parseWorking(config.model().dtype()));
-        try (HfTokenizer tokenizer = HfTokenizer.load(modelDir)) {
-            for (Path dataset : config.evalDatasets()) {
-                out.add(Evaluation.run("base", base, tokenizer, task, task.load(dataset),
-                        ChatTemplate.parse(config.task().template()), config.task().system(), config.evalBatch(),
-                        config.task().maxNewTokens(), r -> { }));
+        try (EvalDatasets data = new EvalDatasets(config)) {
+            for (int d = 0; d < data.count(); d++) {
+                long start = System.nanoTime();
+                Evaluation.Tally total = Evaluation.Tally.EMPTY;
+                for (int k = 0; k < data.chunks(d); k++) {
+                    total = total.plus(data.score(base, d, k));
+                }
+                out.add(total.summary("base", (System.nanoTime() - start) / 1e9));
             }
         }
         return out;

@@ -40,7 +40,7 @@ public final class TaskEvaluation {
     public TaskEvaluation(RunConfig config, Decoder decoder, Path modelDir) {
         Task<TaskItem> t = Tasks.createForOwnItems(config.task().name(), config.task().options());
         this.task = t;
-        List<TaskItem> loaded = new ArrayList<>(config.task().dataset() == null ? t.builtIn() : t.load(config.task().dataset()));
+        List<TaskItem> loaded = new ArrayList<>(trainingItems(config, t));
         if (loaded.isEmpty()) {
             throw new IllegalArgumentException("task '" + t.name() + "' has no built-in items: set task.dataset");
         }
@@ -62,6 +62,11 @@ public final class TaskEvaluation {
         this.batch = Math.min(config.task().batch(), items.size());
         this.maxNewTokens = config.task().maxNewTokens();
         this.eos = new HashSet<>(decoder.config().eosTokenIds());
+    }
+
+    /** The run's training items: task.dataset, or the task's built-in (or generated) items. */
+    static List<TaskItem> trainingItems(RunConfig config, Task<TaskItem> task) {
+        return config.task().dataset() == null ? task.builtIn() : task.load(config.task().dataset());
     }
 
     /** Indexes of iteration {@code t}'s prompts: consecutive windows over the shuffled items, wrapping around. */

@@ -7,7 +7,6 @@ import dev.esactors.rewards.Tasks;
 
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 
 /** A run never trains on its evaluation items: checked by prompt text before the run starts. */
@@ -25,9 +24,8 @@ public final class TrainTestSplit {
             return;
         }
         Task<TaskItem> task = Tasks.createForOwnItems(config.task().name(), config.task().options());
-        List<TaskItem> training = config.task().dataset() == null ? task.builtIn() : task.load(config.task().dataset());
         Set<String> prompts = new HashSet<>();
-        for (TaskItem item : training) {
+        for (TaskItem item : TaskEvaluation.trainingItems(config, task)) {
             prompts.add(task.userPrompt(item));
         }
         for (Path dataset : config.evalDatasets()) {
