@@ -72,15 +72,38 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     /**
-     * A member's reward.
+     * The rewards of a work group.
      *
-     * @param iteration   the iteration it was evaluated for
-     * @param member      member index
-     * @param reward      raw reward (NaN if the evaluation failed)
-     * @param evaluatorId who evaluated it
+     * @param iteration the iteration it was evaluated for
+     * @param first     the group's first member
+     * @param rewards   raw rewards of members first, first + 1, ... (NaN where an evaluation failed)
      */
-    public record MemberResult(long iteration, int member, double reward, String evaluatorId)
-            implements Command, CborSerializable {
+    public record MemberResults(long iteration, int first, double[] rewards) implements Command, CborSerializable {
+        public MemberResults {
+            rewards = rewards.clone();
+        }
+
+        @Override
+        public double[] rewards() {
+            return rewards.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof MemberResults r && iteration == r.iteration && first == r.first
+                    && java.util.Arrays.equals(rewards, r.rewards);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(iteration, first, java.util.Arrays.hashCode(rewards));
+        }
+
+        @Override
+        public String toString() {
+            return "MemberResults[iteration=" + iteration + ", first=" + first + ", rewards="
+                    + java.util.Arrays.toString(rewards) + "]";
+        }
     }
 
     /**
@@ -156,6 +179,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final Map<ActorRef<Evaluator.Command>, RequestWork> idle = new LinkedHashMap<>();
     private String runDevice;
     private List<Member> members;
+    private int groupSize;
     private Deque<Integer> pending;
     private Map<Integer, Assignment> inFlight;
     private boolean[] accepted;
@@ -232,7 +256,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(RequestWork.class, m -> timed(false, () -> onRequestWork(m)))
-                .onMessage(MemberResult.class, m -> timed(false, () -> onResult(m)))
+                .onMessage(MemberResults.class, m -> timed(false, () -> onResult(m)))
                 .onMessage(EvalResult.class, this::onEvalResult)
                 .onMessage(Reduced.class, m -> timed(true, () -> onReduced(m)))
                 .onMessage(EvaluatorGone.class, this::onEvaluatorGone)
@@ -271,12 +295,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             return finish();
         }
         members = run.config().schedule().members(t, run.config().populationSize(), run.config().antithetic());
+        // Work goes out in fixed groups of members (one member each at full rank): a group is one batched pass.
+        groupSize = run.config().perturbation().membersPerPass();
+        int groups = (members.size() + groupSize - 1) / groupSize;
         pending = new ArrayDeque<>();
-        for (int n = 0; n < members.size(); n++) {
-            pending.add(n);
+        for (int g = 0; g < groups; g++) {
+            pending.add(g);
         }
         inFlight = new HashMap<>();
-        accepted = new boolean[members.size()];
+        accepted = new boolean[groups];
         reducer = getContext().spawn(Reducer.create(run.config(), t, members, getContext().getSelf()), "reducer-" + t);
         iterationStart = System.nanoTime();
         serveParked();
@@ -352,29 +379,35 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             request.evaluator().tell(new Evaluator.EvalWork(t, chunk.dataset(), chunk.index()));
             return;
         }
-        Integer member = pending == null ? null : pending.poll();
-        if (member == null) {
+        Integer group = pending == null ? null : pending.poll();
+        if (group == null) {
             idle.put(request.evaluator(), request);
             return;
         }
-        Member m = members.get(member);
-        inFlight.put(member, new Assignment(request.evaluator(), System.nanoTime() + deadline.toNanos()));
-        request.evaluator().tell(new Evaluator.Work(t, member, m.seed(), m.sign()));
+        inFlight.put(group, new Assignment(request.evaluator(), System.nanoTime() + deadline.toNanos()));
+        int first = group * groupSize;
+        request.evaluator().tell(new Evaluator.Work(t, first, Math.min(groupSize, members.size() - first)));
     }
 
-    private Behavior<Command> onResult(MemberResult result) {
-        if (result.iteration() != run.nextIteration() || result.member() < 0 || result.member() >= members.size()) {
+    private Behavior<Command> onResult(MemberResults result) {
+        int first = result.first();
+        int group = groupSize == 0 ? -1 : first / groupSize;
+        if (result.iteration() != run.nextIteration() || first < 0 || first >= members.size()
+                || first % groupSize != 0 || result.rewards().length != Math.min(groupSize, members.size() - first)) {
             tally.stale++;
             return this;
         }
-        if (accepted[result.member()]) {
+        if (accepted[group]) {
             tally.duplicates++;
             return this;
         }
-        accepted[result.member()] = true;
-        inFlight.remove(result.member());
-        pending.remove(result.member()); // it may have been queued again after a missed deadline
-        reducer.tell(new Reducer.Result(result.member(), result.reward()));
+        accepted[group] = true;
+        inFlight.remove(group);
+        pending.remove(group); // it may have been queued again after a missed deadline
+        double[] rewards = result.rewards();
+        for (int k = 0; k < rewards.length; k++) {
+            reducer.tell(new Reducer.Result(first + k, rewards[k]));
+        }
         return this;
     }
 

@@ -14,8 +14,11 @@ import dev.esactors.actors.run.EvalDatasets;
 import dev.esactors.actors.run.Evaluation;
 import dev.esactors.actors.run.Replicas;
 import dev.esactors.actors.run.TaskEvaluation;
+import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.EsModel;
+import dev.esactors.core.es.LowRankPass;
 import dev.esactors.core.es.Member;
+import dev.esactors.core.es.Perturbation;
 import dev.esactors.core.es.Update;
 import dev.esactors.core.torch.DeviceSpec;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,14 +37,15 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     }
 
     /**
-     * Evaluate member {@code member} of {@code iteration}: noise sign x eps(seed).
+     * Evaluate members {@code first} .. {@code first + count - 1} of {@code iteration}. Their seeds and signs are a
+     * pure function of the run's seed schedule, so they need not travel. Full-rank runs hand out one member at a
+     * time; low-rank runs a group of es.members-per-pass, decoded in one batch.
      *
      * @param iteration the iteration
-     * @param member    member index
-     * @param seed      noise seed
-     * @param sign      +1 or -1 (antithetic)
+     * @param first     the first member's index
+     * @param count     members in the group
      */
-    public record Work(long iteration, int member, long seed, int sign) implements Command, CborSerializable {
+    public record Work(long iteration, int first, int count) implements Command, CborSerializable {
     }
 
     /**
@@ -164,27 +168,73 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
             requestWork(); // out of step: the coordinator answers with the missing updates
             return this;
         }
+        EsConfig es = config.es();
+        List<Member> group = es.schedule().members(work.iteration(), es.populationSize(), es.antithetic())
+                .subList(work.first(), work.first() + work.count());
+        double[] rewards = new double[group.size()];
+        java.util.Arrays.fill(rewards, Double.NaN);
+        if (es.perturbation() instanceof Perturbation.LowRank) {
+            evaluateTogether(work.iteration(), group, rewards);
+        } else {
+            for (int k = 0; k < group.size(); k++) {
+                rewards[k] = evaluateAlone(work.iteration(), group.get(k));
+            }
+        }
+        coordinator.tell(new Coordinator.MemberResults(work.iteration(), work.first(), rewards));
+        requestWork();
+        return this;
+    }
+
+    /** Full rank: perturbs the replica's weights, decodes, restores exactly. */
+    private double evaluateAlone(long iteration, Member member) {
         double reward = Double.NaN;
         long tokens = 0;
         long start = System.nanoTime();
-        model.replica().perturb(new Member(work.member(), work.seed(), work.sign()));
+        model.replica().perturb(member);
         long perturbed = System.nanoTime();
         long decoded = perturbed;
         try {
-            TaskEvaluation.Scored scored = evaluation.score(work.iteration());
+            TaskEvaluation.Scored scored = evaluation.score(iteration);
             reward = scored.meanReward();
             tokens = scored.tokens();
         } catch (RuntimeException e) {
-            getContext().getLog().warn("evaluator {}: member {} of iteration {} failed: {}", id, work.member(),
-                    work.iteration(), e.toString());
+            failed(iteration, List.of(member), e);
         } finally {
             decoded = System.nanoTime();
             model.replica().restore();
         }
         metrics.member(perturbed - start + System.nanoTime() - decoded, decoded - perturbed, tokens);
-        coordinator.tell(new Coordinator.MemberResult(work.iteration(), work.member(), reward, id));
-        requestWork();
-        return this;
+        return reward;
+    }
+
+    /** Low rank: the group's perturbations ride along in one batched decode; the weights never change. */
+    private void evaluateTogether(long iteration, List<Member> group, double[] rewards) {
+        long start = System.nanoTime();
+        long perturbed = start;
+        long tokens = 0;
+        try (LowRankPass pass = model.replica().lowRankPass(group)) {
+            perturbed = System.nanoTime();
+            model.decoder().setDelta(pass);
+            List<TaskEvaluation.Scored> scored = evaluation.scoreMembers(iteration, group.size());
+            for (int k = 0; k < rewards.length; k++) {
+                rewards[k] = scored.get(k).meanReward();
+                tokens += scored.get(k).tokens();
+            }
+        } catch (RuntimeException e) {
+            failed(iteration, group, e);
+        } finally {
+            model.decoder().setDelta(null);
+        }
+        long decode = System.nanoTime() - perturbed;
+        for (int k = 0; k < rewards.length; k++) {
+            // The pass's cost is shared evenly: members per second stay comparable with full rank.
+            metrics.member((perturbed - start) / rewards.length, decode / rewards.length, tokens / rewards.length);
+        }
+    }
+
+    private void failed(long iteration, List<Member> members, RuntimeException e) {
+        getContext().getLog().warn("evaluator {}: member(s) {}..{} of iteration {} failed: {}", id,
+                members.get(0).index(), members.get(members.size() - 1).index(), iteration, e.toString());
     }
 
     private Behavior<Command> onEvalWork(EvalWork work) {

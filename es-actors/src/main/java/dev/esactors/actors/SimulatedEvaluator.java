@@ -105,10 +105,14 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     }
 
     private Behavior<Object> onDone(Done done) {
-        Coordinator.MemberResult result = new Coordinator.MemberResult(done.work().iteration(), done.work().member(),
-                random.nextDouble(), id);
+        double[] rewards = new double[done.work().count()];
+        for (int k = 0; k < rewards.length; k++) {
+            rewards[k] = random.nextDouble();
+        }
+        Coordinator.MemberResults result = new Coordinator.MemberResults(done.work().iteration(), done.work().first(),
+                rewards);
         wire.workBytes.add(bytes(result));
-        wire.members.increment();
+        wire.members.add(rewards.length);
         coordinator.tell(result);
         requestWork();
         return this;

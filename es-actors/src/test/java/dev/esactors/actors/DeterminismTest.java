@@ -35,7 +35,11 @@ class DeterminismTest {
     }
 
     private static RunEvent.RunFinished runActors(String name, int evaluators) {
-        RunConfig config = TestRuns.small(root.resolve(name), evaluators, Map.of());
+        return runActors(name, evaluators, Map.of());
+    }
+
+    private static RunEvent.RunFinished runActors(String name, int evaluators, Map<String, Object> extra) {
+        RunConfig config = TestRuns.small(root.resolve(name), evaluators, extra);
         List<RunEvent> events = new ArrayList<>();
         RunEvent last = EsNode.run(config, events::add);
         assertInstanceOf(RunEvent.RunFinished.class, last, events.toString());
@@ -54,5 +58,16 @@ class DeterminismTest {
         assertEquals(loopHash, finished.masterHash());
         assertTrue(finished.report().toFile().isFile(), "the run report is written");
         assertTrue(finished.exported().resolve("model.safetensors").toFile().isFile(), "the model is exported");
+    }
+
+    @Test
+    void lowRankRunsGiveTheSameWeightsWhateverTheNumberOfEvaluators() {
+        // Six members in passes of four: groups of 4 and 2, so the last group is short.
+        Map<String, Object> lowRank = Map.of("es.perturbation", "low-rank", "es.rank", 2, "es.members-per-pass", 4);
+        String one = runActors("low-rank-one", 1, lowRank).masterHash();
+        String three = runActors("low-rank-three", 3, lowRank).masterHash();
+        assertEquals(one, three);
+        assertNotEquals(baseHash, one, "low-rank updates moved the weights");
+        assertNotEquals(loopHash, one, "low-rank noise is another run than full-rank noise");
     }
 }

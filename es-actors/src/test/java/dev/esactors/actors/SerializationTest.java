@@ -43,8 +43,8 @@ class SerializationTest {
     void coordinatorMessagesRoundTrip() {
         TestProbe<Evaluator.Command> evaluator = KIT.createTestProbe();
         roundTrips(new Coordinator.RequestWork(evaluator.getRef(), "node/evaluator-0", "cpu", 12));
-        roundTrips(new Coordinator.MemberResult(12, 5, 0.75, "node/evaluator-0"));
-        roundTrips(new Coordinator.MemberResult(12, 6, Double.NaN, "node/evaluator-1"));
+        roundTrips(new Coordinator.MemberResults(12, 5, new double[] {0.75}));
+        roundTrips(new Coordinator.MemberResults(12, 8, new double[] {Double.NaN, 0.5, -1e-300, 3}));
         roundTrips(new Coordinator.EvalResult(50, 1, 7, new dev.esactors.actors.run.Evaluation.Tally(64, 20, 63,
                 27.25, 1280, 1), "", "node/evaluator-0"));
         roundTrips(new Coordinator.EvalResult(50, 0, 0, dev.esactors.actors.run.Evaluation.Tally.EMPTY,
@@ -53,7 +53,8 @@ class SerializationTest {
 
     @Test
     void evaluatorMessagesRoundTrip() {
-        roundTrips(new Evaluator.Work(3, 7, Long.MAX_VALUE - 5, -1));
+        roundTrips(new Evaluator.Work(3, 7, 1));
+        roundTrips(new Evaluator.Work(3, 16, 8));
         roundTrips(new Evaluator.EvalWork(50, 1, 7));
         Update update = new Update(4, new long[] {1, 2, 3}, new int[] {1, -1, 1}, new double[] {0.5, -1e-300, Math.PI},
                 new double[] {Double.NaN, 2, 1.0 / 3}, 5e-4, 1e-3);

@@ -10,6 +10,7 @@ import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.FitnessShaping;
 import dev.esactors.core.es.NoiseMode;
 import dev.esactors.core.es.ParameterFilter;
+import dev.esactors.core.es.Perturbation;
 import dev.esactors.core.es.UpdateRule;
 import dev.esactors.core.torch.DType;
 import dev.esactors.rewards.ChatTemplate;
@@ -171,9 +172,18 @@ public final class RunConfigLoader {
         if (!control.equals("none") && !control.equals("shuffled-rewards")) {
             throw new IllegalArgumentException(where + "es.control must be none or shuffled-rewards, got '" + control + "'");
         }
-        return check(where, "es.population / es.sigma / es.alpha / es.antithetic",
+        String mode = get(where, "es.perturbation", () -> c.getString("es.perturbation")).toLowerCase(Locale.ROOT);
+        int rank = get(where, "es.rank", () -> c.getInt("es.rank"));
+        int perPass = get(where, "es.members-per-pass", () -> c.getInt("es.members-per-pass"));
+        Perturbation perturbation = switch (mode) {
+            case "full-rank" -> Perturbation.FULL;
+            case "low-rank" -> check(where, "es.rank / es.members-per-pass", () -> new Perturbation.LowRank(rank, perPass));
+            default -> throw new IllegalArgumentException(where + "es.perturbation must be full-rank or low-rank, got '"
+                    + mode + "'");
+        };
+        return check(where, "es.population / es.sigma / es.alpha / es.antithetic / es.noise",
                 () -> new EsConfig(population, sigma, alpha, shaping, antithetic, noise, filter, update, seed,
-                        control.equals("shuffled-rewards")));
+                        control.equals("shuffled-rewards"), perturbation));
     }
 
     private static RunConfig.Metrics metrics(String where, Config c) {

@@ -95,19 +95,33 @@ public final class TaskEvaluation {
 
     /** {@link #evaluate} with the number of tokens generated. */
     public Scored score(long t) {
+        return scoreMembers(t, 1).get(0);
+    }
+
+    /**
+     * Iteration {@code t}'s batch, decoded once for each of {@code members} models in one batch of members x batch
+     * rows (member-major, as a {@link dev.esactors.core.model.WeightDelta} expects), scored per member.
+     */
+    public List<Scored> scoreMembers(long t, int members) {
         List<Integer> indexes = batch(t);
-        List<int[]> batchPrompts = new ArrayList<>(indexes.size());
-        for (int i : indexes) {
-            batchPrompts.add(prompts.get(i));
+        List<int[]> batchPrompts = new ArrayList<>(indexes.size() * members);
+        for (int m = 0; m < members; m++) {
+            for (int i : indexes) {
+                batchPrompts.add(prompts.get(i));
+            }
         }
         List<Completion> completions = generator.generate(batchPrompts, maxNewTokens, eos, SamplingConfig.GREEDY);
-        double sum = 0;
-        long tokens = 0;
-        for (int k = 0; k < completions.size(); k++) {
-            int[] generated = completions.get(k).tokens();
-            tokens += generated.length;
-            sum += Rewards.safeScore(task, items.get(indexes.get(k)), tokenizer.decode(generated)).reward();
+        List<Scored> out = new ArrayList<>(members);
+        for (int m = 0; m < members; m++) {
+            double sum = 0;
+            long tokens = 0;
+            for (int k = 0; k < indexes.size(); k++) {
+                int[] generated = completions.get(m * indexes.size() + k).tokens();
+                tokens += generated.length;
+                sum += Rewards.safeScore(task, items.get(indexes.get(k)), tokenizer.decode(generated)).reward();
+            }
+            out.add(new Scored(sum / indexes.size(), tokens));
         }
-        return new Scored(sum / completions.size(), tokens);
+        return out;
     }
 }

@@ -17,12 +17,14 @@ import dev.esactors.core.io.Sha256;
  * @param runSeed        the seed of the seed schedule
  * @param shuffledControl a sanity ablation: rewards are shuffled across the population (seeded per iteration)
  *                       before shaping, so updates carry no signal; if such a run "improves", the gain is noise
+ * @param perturbation   full rank (the paper's) or low rank (EGGROLL, several members per forward pass)
  */
 public record EsConfig(int populationSize, double sigma, double alpha, FitnessShaping shaping, boolean antithetic,
                        NoiseMode noiseMode, ParameterFilter parameters, UpdateRule update, long runSeed,
-                       boolean shuffledControl) {
+                       boolean shuffledControl, Perturbation perturbation) {
 
     public EsConfig {
+        java.util.Objects.requireNonNull(perturbation, "perturbation");
         if (populationSize < 1) {
             throw new IllegalArgumentException("population size must be >= 1, got " + populationSize);
         }
@@ -35,6 +37,19 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
         if (!(alpha > 0) || Double.isInfinite(alpha)) {
             throw new IllegalArgumentException("alpha must be > 0, got " + alpha);
         }
+        if (perturbation instanceof Perturbation.LowRank && noiseMode == NoiseMode.SHARED_SEED) {
+            throw new IllegalArgumentException("low-rank perturbations need per-tensor noise (shared-seed noise "
+                    + "would give same-shaped matrices the same factors)");
+        }
+    }
+
+    /** The config of {@link #EsConfig(int, double, double, FitnessShaping, boolean, NoiseMode, ParameterFilter,
+     * UpdateRule, long, boolean, Perturbation)} with the paper's full-rank perturbation. */
+    public EsConfig(int populationSize, double sigma, double alpha, FitnessShaping shaping, boolean antithetic,
+                    NoiseMode noiseMode, ParameterFilter parameters, UpdateRule update, long runSeed,
+                    boolean shuffledControl) {
+        this(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
+                shuffledControl, Perturbation.FULL);
     }
 
     /** The paper's defaults with the given run seed. */
@@ -44,24 +59,29 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
     }
 
     public EsConfig withPopulation(int n, double newSigma, double newAlpha) {
-        return new EsConfig(n, newSigma, newAlpha, shaping, antithetic, noiseMode, parameters, update, runSeed, shuffledControl);
+        return new EsConfig(n, newSigma, newAlpha, shaping, antithetic, noiseMode, parameters, update, runSeed, shuffledControl, perturbation);
     }
 
     public EsConfig withShaping(FitnessShaping s, boolean mirrored) {
-        return new EsConfig(populationSize, sigma, alpha, s, mirrored, noiseMode, parameters, update, runSeed, shuffledControl);
+        return new EsConfig(populationSize, sigma, alpha, s, mirrored, noiseMode, parameters, update, runSeed, shuffledControl, perturbation);
     }
 
     public EsConfig withNoise(NoiseMode mode, ParameterFilter filter) {
-        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, mode, filter, update, runSeed, shuffledControl);
+        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, mode, filter, update, runSeed, shuffledControl, perturbation);
     }
 
     public EsConfig withShuffledControl(boolean control) {
         return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
-                control);
+                control, perturbation);
     }
 
     public EsConfig withUpdate(UpdateRule rule) {
-        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, rule, runSeed, shuffledControl);
+        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, rule, runSeed, shuffledControl, perturbation);
+    }
+
+    public EsConfig withPerturbation(Perturbation p) {
+        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
+                shuffledControl, p);
     }
 
     public SeedSchedule schedule() {
@@ -73,7 +93,14 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
      * that could produce different weights never share a hash.
      */
     public String hash() {
-        return Sha256.of("es-config-v1|" + this);
+        // Spelled out as the record printed itself before perturbations were configurable, so that full-rank runs
+        // started by earlier versions still resume; the low-rank settings are appended.
+        String legacy = "EsConfig[populationSize=" + populationSize + ", sigma=" + sigma + ", alpha=" + alpha
+                + ", shaping=" + shaping + ", antithetic=" + antithetic + ", noiseMode=" + noiseMode + ", parameters="
+                + parameters + ", update=" + update + ", runSeed=" + runSeed + ", shuffledControl=" + shuffledControl
+                + "]";
+        return Sha256.of("es-config-v1|" + legacy
+                + (perturbation instanceof Perturbation.FullRank ? "" : "|" + perturbation));
     }
 
 }

@@ -34,6 +34,7 @@ public final class EsReplica {
     private final List<Tensor> master;
     private final boolean[] selected;
     private final NoiseSource noise;
+    private final LowRankNoise lowRank; // null in full-rank mode
     private final Tensor noiseBuffer; // flat float32, as large as the largest selected tensor
     private final Tensor sumBuffer;
     private final AdamState adam;
@@ -70,13 +71,17 @@ public final class EsReplica {
                         + "the master must be a separate copy");
             }
             selected[i] = config.parameters().selects(names.get(i), TensorData.shape(m));
+        }
+        this.noise = new NoiseSource(config.noiseMode());
+        this.lowRank = config.perturbation() instanceof Perturbation.LowRank l ? new LowRankNoise(noise, l.rank()) : null;
+        for (int i = 0; i < names.size(); i++) {
             if (selected[i]) {
-                largest = Math.max(largest, m.numel());
+                long numel = this.master.get(i).numel();
+                largest = Math.max(largest, lowRank == null ? numel : Math.max(numel, lowRank.size(shape(i))));
             }
         }
         TensorOptions f32 = new TensorOptions(ScalarType.Float).device(
                 new org.bytedeco.pytorch.DeviceOptional(this.master.get(0).device()));
-        this.noise = new NoiseSource(config.noiseMode());
         this.noiseBuffer = torch.empty(new long[] {largest}, f32, null);
         this.sumBuffer = torch.empty(new long[] {largest}, f32, null);
         this.adam = config.update() instanceof UpdateRule.Adam ? new AdamState(this.master, selected) : null;
@@ -111,22 +116,110 @@ public final class EsReplica {
         return selected[names.indexOf(name)];
     }
 
-    /** Writes master + sigma x sign x eps(member seed) into every selected working tensor. */
+    /**
+     * Writes master + sigma x sign x eps(member seed) into every selected working tensor. In low-rank mode eps of a
+     * matrix is A B^T / sqrt(r), written out in full: one member at a time, as the single-process loop needs.
+     */
     public void perturb(Member member) {
         if (perturbed) {
             throw new IllegalStateException("replica is already perturbed; restore it first");
         }
         try (PointerScope scope = new PointerScope()) {
-            Scalar scale = new Scalar(config.sigma() * member.sign());
+            double scale = config.sigma() * member.sign();
             for (int i = 0; i < names.size(); i++) {
-                if (selected[i]) {
+                if (!selected[i]) {
+                    continue;
+                }
+                if (lowRank != null && shape(i).length == 2) {
+                    Tensor sum = view(sumBuffer, master.get(i)).copy_(master.get(i));
+                    addLowRank(sum, i, member.seed(), scale * lowRank.scale());
+                    working.get(i).copy_(sum);
+                } else {
                     Tensor eps = noise.fill(view(noiseBuffer, master.get(i)), member.seed(), i);
                     // eps <- master + sigma * sign * eps, in fp32; then cast once into the working dtype
-                    working.get(i).copy_(eps.mul_(scale).add_(master.get(i)));
+                    working.get(i).copy_(eps.mul_(new Scalar(scale)).add_(master.get(i)));
                 }
             }
         }
         perturbed = true;
+    }
+
+    /**
+     * The low-rank perturbations of {@code members}, stacked for one batched forward pass (see {@link LowRankPass});
+     * the weights are not touched. Low-rank mode only. The caller closes the pass.
+     */
+    public LowRankPass lowRankPass(List<Member> members) {
+        if (lowRank == null) {
+            throw new IllegalStateException("a full-rank replica perturbs one member at a time; "
+                    + "batched passes need low-rank perturbations");
+        }
+        if (perturbed) {
+            throw new IllegalStateException("replica is perturbed; restore it first");
+        }
+        int m = members.size();
+        long r = lowRank.rank();
+        LowRankPass pass = new LowRankPass(m);
+        TensorOptions f32 = new TensorOptions(ScalarType.Float).device(
+                new org.bytedeco.pytorch.DeviceOptional(master.get(0).device()));
+        for (int i = 0; i < names.size(); i++) {
+            if (!selected[i]) {
+                continue;
+            }
+            long[] shape = shape(i);
+            ScalarType dtype = working.get(i).scalar_type();
+            if (shape.length == 2) {
+                Tensor a = torch.empty(new long[] {m, shape[0], r}, f32, null);
+                Tensor b = torch.empty(new long[] {m, shape[1], r}, f32, null);
+                try (PointerScope scope = new PointerScope()) {
+                    for (int k = 0; k < m; k++) {
+                        Member member = members.get(k);
+                        Tensor[] f = lowRank.factors(noiseBuffer, shape, member.seed(), i);
+                        a.select(0, k).copy_(f[0]).mul_(new Scalar(config.sigma() * member.sign() * lowRank.scale()));
+                        b.select(0, k).copy_(f[1]);
+                    }
+                }
+                pass.matrix(names.get(i), inDtype(a, dtype), inDtype(b, dtype));
+            } else {
+                long n = master.get(i).numel();
+                Tensor v = torch.empty(new long[] {m, 1, n}, f32, null);
+                try (PointerScope scope = new PointerScope()) {
+                    for (int k = 0; k < m; k++) {
+                        Member member = members.get(k);
+                        Tensor eps = lowRank.vector(noiseBuffer, n, member.seed(), i);
+                        v.select(0, k).copy_(eps.view(1, n)).mul_(new Scalar(config.sigma() * member.sign()));
+                    }
+                }
+                pass.vector(names.get(i), inDtype(v, dtype));
+            }
+        }
+        return pass;
+    }
+
+    /** {@code t} in {@code dtype}: itself, or a converted copy (and {@code t} freed). */
+    private static Tensor inDtype(Tensor t, ScalarType dtype) {
+        if (t.scalar_type() == dtype) {
+            return t;
+        }
+        Tensor converted = t.to(dtype);
+        t.close();
+        return converted;
+    }
+
+    /**
+     * Adds scale x sum_j A[:, j] B[:, j]^T (the member's low-rank factors of matrix i) to {@code target}, one
+     * rank-one term at a time with element-wise ops, so that every replica computes the same bits whatever its
+     * thread count.
+     */
+    private void addLowRank(Tensor target, int i, long seed, double scale) {
+        Tensor[] f = lowRank.factors(noiseBuffer, shape(i), seed, i);
+        Scalar s = new Scalar(scale);
+        for (int j = 0; j < lowRank.rank(); j++) {
+            target.addcmul_(f[0].narrow(1, j, 1), f[1].narrow(1, j, 1).t(), s);
+        }
+    }
+
+    private long[] shape(int i) {
+        return TensorData.shape(master.get(i));
     }
 
     /** Restores the working weights from the master: bit-exact, whatever the working dtype. */
@@ -165,9 +258,14 @@ public final class EsReplica {
                 Tensor m = master.get(i);
                 Tensor sum = view(sumBuffer, m).zero_();
                 Tensor eps = view(noiseBuffer, m);
+                boolean factored = lowRank != null && m.dim() == 2;
                 for (int k = 0; k < n; k++) {
-                    noise.fill(eps, seeds[k], i);
-                    sum.add_(eps, new Scalar(coefficients[k] * signs[k]));
+                    if (factored) {
+                        addLowRank(sum, i, seeds[k], coefficients[k] * signs[k] * lowRank.scale());
+                    } else {
+                        noise.fill(eps, seeds[k], i);
+                        sum.add_(eps, new Scalar(coefficients[k] * signs[k]));
+                    }
                 }
                 squaredNorm += sum.mul(sum).sum().item_double();
                 double decay = update.alpha() * config.update().weightDecay();

@@ -24,11 +24,17 @@ import java.util.Map;
  */
 public final class Decoder {
 
+    /** A projection's weight (out, in) and optional bias (out), with their names (how a delta finds them). */
+    private record Linear(String name, Tensor weight, String biasName, TensorOptional bias) {
+    }
+
+    /** An RMSNorm weight and its name. */
+    private record Norm(String name, Tensor weight) {
+    }
+
     /** Per-layer parameters, looked up once by their Hugging Face names. */
-    private record Layer(Tensor inputNorm, Tensor q, TensorOptional qBias, Tensor k, TensorOptional kBias, Tensor v,
-                         TensorOptional vBias, Tensor o, TensorOptional oBias, Tensor postNorm, Tensor gate,
-                         TensorOptional gateBias, Tensor up, TensorOptional upBias, Tensor down,
-                         TensorOptional downBias) {
+    private record Layer(Norm inputNorm, Linear q, Linear k, Linear v, Linear o, Norm postNorm, Linear gate,
+                         Linear up, Linear down) {
     }
 
     private final ModelConfig config;
@@ -37,10 +43,11 @@ public final class Decoder {
     private final DType dtype;
     private final Tensor embed;
     private final List<Layer> layers;
-    private final Tensor finalNorm;
-    private final Tensor lmHead;
+    private final Norm finalNorm;
+    private final Linear lmHead;
     private final RotaryEmbedding rope;
     private final long[] normShape;
+    private WeightDelta delta;
 
     /**
      * Wraps {@code parameters} (every tensor of {@link ParameterLayout#of}, all on one device and in one floating
@@ -62,21 +69,17 @@ public final class Decoder {
         }
         List<Layer> list = new ArrayList<>();
         for (int i = 0; i < config.numLayers(); i++) {
-            list.add(new Layer(
-                    layer(i, "input_layernorm.weight"),
-                    layer(i, "self_attn.q_proj.weight"), bias(i, "self_attn.q_proj.bias"),
-                    layer(i, "self_attn.k_proj.weight"), bias(i, "self_attn.k_proj.bias"),
-                    layer(i, "self_attn.v_proj.weight"), bias(i, "self_attn.v_proj.bias"),
-                    layer(i, "self_attn.o_proj.weight"), bias(i, "self_attn.o_proj.bias"),
-                    layer(i, "post_attention_layernorm.weight"),
-                    layer(i, "mlp.gate_proj.weight"), bias(i, "mlp.gate_proj.bias"),
-                    layer(i, "mlp.up_proj.weight"), bias(i, "mlp.up_proj.bias"),
-                    layer(i, "mlp.down_proj.weight"), bias(i, "mlp.down_proj.bias")));
+            list.add(new Layer(norm(ParameterLayout.layer(i, "input_layernorm.weight")),
+                    projection(i, "self_attn.q_proj"), projection(i, "self_attn.k_proj"),
+                    projection(i, "self_attn.v_proj"), projection(i, "self_attn.o_proj"),
+                    norm(ParameterLayout.layer(i, "post_attention_layernorm.weight")),
+                    projection(i, "mlp.gate_proj"), projection(i, "mlp.up_proj"), projection(i, "mlp.down_proj")));
         }
         this.layers = List.copyOf(list);
-        this.finalNorm = require(ParameterLayout.FINAL_NORM);
+        this.finalNorm = norm(ParameterLayout.FINAL_NORM);
         // Tied embeddings: the output head is the input embedding matrix itself (one tensor, one update).
-        this.lmHead = config.tieWordEmbeddings() ? embed : require(ParameterLayout.LM_HEAD);
+        String head = config.tieWordEmbeddings() ? ParameterLayout.EMBED : ParameterLayout.LM_HEAD;
+        this.lmHead = new Linear(head, require(head), "", new TensorOptional());
         this.rope = new RotaryEmbedding(config, device, dtype.scalarType());
         this.normShape = new long[] {config.hiddenSize()};
     }
@@ -98,6 +101,14 @@ public final class Decoder {
         return dtype;
     }
 
+    /**
+     * Makes every following forward pass add {@code d}'s per-member changes to the weights (null: none), so that
+     * one batch evaluates several perturbed models while the parameters stay as they are. Set it, decode, clear it.
+     */
+    public void setDelta(WeightDelta d) {
+        this.delta = d;
+    }
+
     /** A cache for {@code batch} sequences of up to {@code capacity} positions, on this model's device and dtype. */
     public KvCache newCache(int batch, int capacity) {
         return new KvCache(config, batch, capacity, device, dtype.scalarType());
@@ -112,7 +123,11 @@ public final class Decoder {
         long b = ids.size(0);
         long t = ids.size(1);
         Tensor[] cosSin = rope.at(positions, maxPosition);
-        Tensor x = torch.embedding(embed, ids); // (B, T, D)
+        if (delta != null && b % delta.members() != 0) {
+            throw new IllegalArgumentException("a batch of " + b + " rows cannot be shared by " + delta.members()
+                    + " members");
+        }
+        Tensor x = embedding(ids); // (B, T, D)
         TensorOptional attnMask = new TensorOptional(mask);
         for (int l = 0; l < layers.size(); l++) {
             Layer layer = layers.get(l);
@@ -152,15 +167,15 @@ public final class Decoder {
 
     /** Output logits (B, T, V) of final-normed hidden states (B, T, D). */
     public Tensor logits(Tensor hidden) {
-        return torch.linear(hidden, lmHead);
+        return linear(hidden, lmHead);
     }
 
     private Tensor attention(int index, Layer layer, Tensor h, Tensor[] cosSin, TensorOptional mask, KvCache cache,
                              long b, long t) {
         long hd = config.headDim();
-        Tensor q = torch.linear(h, layer.q(), layer.qBias()).view(b, t, config.numHeads(), hd).transpose(1, 2);
-        Tensor k = torch.linear(h, layer.k(), layer.kBias()).view(b, t, config.numKvHeads(), hd).transpose(1, 2);
-        Tensor v = torch.linear(h, layer.v(), layer.vBias()).view(b, t, config.numKvHeads(), hd).transpose(1, 2);
+        Tensor q = linear(h, layer.q()).view(b, t, config.numHeads(), hd).transpose(1, 2);
+        Tensor k = linear(h, layer.k()).view(b, t, config.numKvHeads(), hd).transpose(1, 2);
+        Tensor v = linear(h, layer.v()).view(b, t, config.numKvHeads(), hd).transpose(1, 2);
         // q (B, nHeads, T, hd); k, v (B, nKvHeads, T, hd)
         q = RotaryEmbedding.apply(q, cosSin[0], cosSin[1]);
         k = RotaryEmbedding.apply(k, cosSin[0], cosSin[1]);
@@ -168,17 +183,53 @@ public final class Decoder {
         Tensor out = torch.scaled_dot_product_attention(q, kv[0], kv[1], mask, 0.0, false, new DoubleOptional(),
                 config.numKvHeads() != config.numHeads()); // (B, nHeads, T, hd)
         out = out.transpose(1, 2).reshape(b, t, (long) config.numHeads() * hd); // (B, T, nHeads * hd)
-        return torch.linear(out, layer.o(), layer.oBias());
+        return linear(out, layer.o());
     }
 
     private Tensor mlp(Layer layer, Tensor h) {
-        Tensor gate = torch.silu(torch.linear(h, layer.gate(), layer.gateBias())); // (B, T, F)
-        Tensor up = torch.linear(h, layer.up(), layer.upBias());
-        return torch.linear(gate.mul(up), layer.down(), layer.downBias()); // (B, T, D)
+        Tensor gate = torch.silu(linear(h, layer.gate())); // (B, T, F)
+        Tensor up = linear(h, layer.up());
+        return linear(gate.mul(up), layer.down()); // (B, T, D)
     }
 
-    private Tensor rmsNorm(Tensor x, Tensor weight) {
-        return torch.rms_norm(x, normShape, new TensorOptional(weight), new DoubleOptional(config.rmsNormEps()));
+    /** x W^T + b, plus the delta's per-member additions to W and b when one is set. */
+    private Tensor linear(Tensor x, Linear p) {
+        Tensor y = torch.linear(x, p.weight(), p.bias());
+        if (delta == null) {
+            return y;
+        }
+        int m = delta.members();
+        long out = p.weight().size(0);
+        Tensor low = delta.linear(p.name(), x.reshape(m, -1, x.size(-1)));
+        Tensor bias = p.bias().has_value() ? delta.vector(p.biasName()) : null;
+        if (low == null && bias == null) {
+            return y;
+        }
+        Tensor perMember = y.reshape(m, -1, out); // (M, R, out)
+        if (low != null) {
+            perMember = perMember.add(low);
+        }
+        if (bias != null) {
+            perMember = perMember.add(bias);
+        }
+        return perMember.view(y.sizes());
+    }
+
+    private Tensor embedding(Tensor ids) {
+        Tensor x = torch.embedding(embed, ids);
+        Tensor low = delta == null ? null : delta.embedding(ParameterLayout.EMBED, ids.reshape(delta.members(), -1));
+        return low == null ? x : x.reshape(low.sizes()).add(low).view(x.sizes());
+    }
+
+    private Tensor rmsNorm(Tensor x, Norm norm) {
+        Tensor change = delta == null ? null : delta.vector(norm.name());
+        if (change == null) {
+            return torch.rms_norm(x, normShape, new TensorOptional(norm.weight()),
+                    new DoubleOptional(config.rmsNormEps()));
+        }
+        // Each member's rows are scaled by its own weight: (M, R, D) x (M, 1, D).
+        Tensor normed = torch.rms_norm(x, normShape, new TensorOptional(), new DoubleOptional(config.rmsNormEps()));
+        return normed.reshape(delta.members(), -1, normShape[0]).mul(change.add(norm.weight())).view(x.sizes());
     }
 
     private Tensor require(String name) {
@@ -189,12 +240,14 @@ public final class Decoder {
         return t;
     }
 
-    private Tensor layer(int i, String suffix) {
-        return require(ParameterLayout.layer(i, suffix));
+    private Norm norm(String name) {
+        return new Norm(name, require(name));
     }
 
-    private TensorOptional bias(int i, String suffix) {
-        Tensor t = parameters.get(ParameterLayout.layer(i, suffix));
-        return t == null ? new TensorOptional() : new TensorOptional(t);
+    private Linear projection(int i, String prefix) {
+        String weight = ParameterLayout.layer(i, prefix + ".weight");
+        String bias = ParameterLayout.layer(i, prefix + ".bias");
+        Tensor b = parameters.get(bias);
+        return new Linear(weight, require(weight), bias, b == null ? new TensorOptional() : new TensorOptional(b));
     }
 }

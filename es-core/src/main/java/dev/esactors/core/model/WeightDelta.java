@@ -1,0 +1,30 @@
+package dev.esactors.core.model;
+
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Per-member changes to the weights, applied inside the forward pass instead of written into the parameters:
+ * how several ES population members share one batched forward pass (EGGROLL's low-rank perturbations). The
+ * batch's rows belong to {@link #members()} members in member-major order: with R = rows / M, member m owns rows
+ * [m R, (m + 1) R). The parameters themselves never change.
+ */
+public interface WeightDelta {
+
+    /** M, the number of members whose rows share the batch. */
+    int members();
+
+    /**
+     * The addition to x W^T for matrix {@code name}: x is (M, R, in), the result (M, R, out); null when
+     * {@code name} is not perturbed.
+     */
+    Tensor linear(String name, Tensor x);
+
+    /**
+     * The addition to the embedding rows of {@code ids} (M, R) for embedding matrix {@code name}: (M, R, D); null
+     * when it is not perturbed.
+     */
+    Tensor embedding(String name, Tensor ids);
+
+    /** The addition (M, 1, n) to vector {@code name} (a norm weight or a bias); null when it is not perturbed. */
+    Tensor vector(String name);
+}
