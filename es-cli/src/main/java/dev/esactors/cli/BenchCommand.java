@@ -73,6 +73,27 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--es-new-tokens", defaultValue = "64", description = "T for --es (default: ${DEFAULT-VALUE})")
     int esNewTokens;
 
+    @Option(names = "--low-rank", description = "only the low-rank bench: member evaluations per second of full-rank "
+            + "ES (one member per decode) against low-rank ES (P members per batched decode), and each mode's update")
+    boolean lowRank;
+
+    @Option(names = "--low-rank-members-per-pass", split = ",", defaultValue = "8,32",
+            description = "P values for --low-rank (default: ${DEFAULT-VALUE})")
+    List<Integer> membersPerPass;
+
+    @Option(names = "--low-rank-population", defaultValue = "32", description = "N for --low-rank (default: ${DEFAULT-VALUE})")
+    int lowRankPopulation;
+
+    @Option(names = "--low-rank-batch", defaultValue = "4", description = "prompts per member for --low-rank "
+            + "(default: ${DEFAULT-VALUE})")
+    int lowRankBatch;
+
+    @Option(names = "--low-rank-new-tokens", defaultValue = "32", description = "T for --low-rank (default: ${DEFAULT-VALUE})")
+    int lowRankNewTokens;
+
+    @Option(names = "--rank", defaultValue = "1", description = "r for --low-rank (default: ${DEFAULT-VALUE})")
+    int rank;
+
     @Option(names = "--large", description = "include a random ~100M-parameter Llama (slow on CPU)")
     boolean large;
 
@@ -105,6 +126,24 @@ final class BenchCommand implements Callable<Integer> {
             }
             return 0;
         }
+        List<String> names = new ArrayList<>(List.of(runtime.model == null ? "stories260K (embedded)"
+                : runtime.model.toString(), "random Llama 20M"));
+        if (large) {
+            names.add("random Llama 100M");
+        }
+        if (lowRank) {
+            out.printf("Low-rank ES: N=%d members x B=%d prompts x T=%d new tokens (prompt %d), rank %d, %d LibTorch "
+                            + "threads; full rank decodes one member at a time, low rank P members per pass%n",
+                    lowRankPopulation, lowRankBatch, lowRankNewTokens, promptTokens, rank, torch.get_num_threads());
+            LowRankBench.header(out);
+            LowRankBench bench = new LowRankBench(lowRankPopulation, lowRankBatch, promptTokens, lowRankNewTokens, rank);
+            for (String name : names) {
+                for (int p : membersPerPass) {
+                    bench.run(out, name, load(name, DType.F32), load(name, DType.F32), runtime.workingDType(), p);
+                }
+            }
+            return 0;
+        }
         DeviceSpec device = runtime.deviceSpec();
         out.printf("device %s, dtype %s, %d LibTorch threads (OMP_NUM_THREADS=%s, OPENBLAS_NUM_THREADS=%s), "
                         + "%d new tokens after a %d-token prompt, best of %d%n",
@@ -114,11 +153,6 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("fp32 matmul 1024x1024: %.1f GFLOP/s%n", matmulFlops / 1e9);
         out.flush();
 
-        List<String> names = new ArrayList<>(List.of(runtime.model == null ? "stories260K (embedded)"
-                : runtime.model.toString(), "random Llama 20M"));
-        if (large) {
-            names.add("random Llama 100M");
-        }
         for (String name : names) {
             Decoder decoder = load(name, runtime.workingDType());
             ModelConfig c = decoder.config();

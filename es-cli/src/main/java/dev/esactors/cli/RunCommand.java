@@ -146,7 +146,7 @@ final class RunCommand implements Callable<Integer> {
             o = o.withValue("run.dir", ConfigValueFactory.fromAnyRef(resume.toString()));
         } else if (runDir != null) {
             o = o.withValue("run.dir", ConfigValueFactory.fromAnyRef(runDir.toString()));
-        } else if (!fileSetsRunDir()) {
+        } else if (!fileSetsRunDir() && !o.hasPath("run.dir")) { // --set run.dir=... is explicit too
             String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             o = o.withValue("run.dir", ConfigValueFactory.fromAnyRef("runs/run-" + stamp));
         }

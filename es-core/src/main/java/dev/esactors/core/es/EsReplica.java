@@ -1,6 +1,7 @@
 package dev.esactors.core.es;
 
 import dev.esactors.core.io.Sha256;
+import dev.esactors.core.model.ParameterLayout;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.TensorData;
 import org.bytedeco.javacpp.BytePointer;
@@ -168,17 +169,25 @@ public final class EsReplica {
             long[] shape = shape(i);
             ScalarType dtype = working.get(i).scalar_type();
             if (shape.length == 2) {
-                Tensor a = torch.empty(new long[] {m, shape[0], r}, f32, null);
+                Tensor aT = torch.empty(new long[] {m, r, shape[0]}, f32, null);
                 Tensor b = torch.empty(new long[] {m, shape[1], r}, f32, null);
                 try (PointerScope scope = new PointerScope()) {
                     for (int k = 0; k < m; k++) {
                         Member member = members.get(k);
                         Tensor[] f = lowRank.factors(noiseBuffer, shape, member.seed(), i);
-                        a.select(0, k).copy_(f[0]).mul_(new Scalar(config.sigma() * member.sign() * lowRank.scale()));
+                        aT.select(0, k).copy_(f[0].t()).mul_(new Scalar(config.sigma() * member.sign() * lowRank.scale()));
                         b.select(0, k).copy_(f[1]);
                     }
                 }
-                pass.matrix(names.get(i), inDtype(a, dtype), inDtype(b, dtype));
+                pass.matrix(names.get(i), inDtype(aT, dtype), inDtype(b, dtype));
+                if (names.get(i).equals(ParameterLayout.EMBED)) {
+                    // Token lookups want A's rows: (M x vocab, r), and each member's offset into them.
+                    Tensor rows = pass.matrices(names.get(i))[0].transpose(1, 2).reshape(m * shape[0], r).clone();
+                    Tensor offsets = torch.arange(new Scalar(0L), new Scalar(m * shape[0]), new Scalar(shape[0]),
+                            new TensorOptions(ScalarType.Long).device(new org.bytedeco.pytorch.DeviceOptional(
+                                    master.get(i).device()))).view(m, 1).clone();
+                    pass.embedding(names.get(i), rows, offsets);
+                }
             } else {
                 long n = master.get(i).numel();
                 Tensor v = torch.empty(new long[] {m, 1, n}, f32, null);

@@ -1,10 +1,7 @@
 package dev.esactors.core.es;
 
 import dev.esactors.core.model.WeightDelta;
-import org.bytedeco.pytorch.DeviceOptional;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.ArrayList;
@@ -14,7 +11,7 @@ import java.util.Map;
 
 /**
  * The low-rank perturbations of several members, stacked for one batched forward pass: per matrix the scaled
- * factors sigma x sign / sqrt(r) x A (M, out, r) and B (M, in, r), per vector sigma x sign x eps (M, 1, n), in the
+ * factors sigma x sign / sqrt(r) x A^T (M, r, out) and B (M, in, r), per vector sigma x sign x eps (M, 1, n), in the
  * working dtype. A linear layer adds (x B) A^T per member with two batched matmuls; the weights never change.
  * Close it after the pass to free its tensors.
  */
@@ -24,16 +21,31 @@ public final class LowRankPass implements WeightDelta, AutoCloseable {
     private final Map<String, Tensor[]> matrices = new HashMap<>();
     private final Map<String, Tensor> vectors = new HashMap<>();
     private final List<Tensor> owned = new ArrayList<>();
+    private String embedding;
+    private Tensor embeddingRows; // (M x vocab, r): member m's rows of A start at m x vocab
+    private Tensor rowOffsets; // (M, 1): m x vocab
 
     LowRankPass(int members) {
         this.members = members;
     }
 
-    /** Keeps matrix {@code name}'s stacked factors: a (M, out, r), already scaled, and b (M, in, r). */
-    void matrix(String name, Tensor a, Tensor b) {
-        matrices.put(name, new Tensor[] {a, b});
-        owned.add(a);
+    /** Keeps matrix {@code name}'s stacked factors: aT (M, r, out), already scaled, and b (M, in, r). */
+    void matrix(String name, Tensor aT, Tensor b) {
+        matrices.put(name, new Tensor[] {aT, b});
+        owned.add(aT);
         owned.add(b);
+    }
+
+    /**
+     * Marks matrix {@code name} (already kept) as the token embedding: {@code rows} is its A laid out for lookups
+     * (M x vocab, r) and {@code offsets} (M, 1) holds m x vocab.
+     */
+    void embedding(String name, Tensor rows, Tensor offsets) {
+        this.embedding = name;
+        this.embeddingRows = rows;
+        this.rowOffsets = offsets;
+        owned.add(rows);
+        owned.add(offsets);
     }
 
     /** Keeps vector {@code name}'s stacked, scaled noise (M, 1, n). */
@@ -42,30 +54,29 @@ public final class LowRankPass implements WeightDelta, AutoCloseable {
         owned.add(noise);
     }
 
+    /** Matrix {@code name}'s factors {aT, b}, or null. */
+    Tensor[] matrices(String name) {
+        return matrices.get(name);
+    }
+
     @Override
     public int members() {
         return members;
     }
 
     @Override
-    public Tensor linear(String name, Tensor x) {
+    public Tensor linear(String name, Tensor x, Tensor y) {
         Tensor[] f = matrices.get(name);
-        return f == null ? null : torch.bmm(torch.bmm(x, f[1]), f[0].transpose(1, 2));
+        return f == null ? y : torch.baddbmm(y, torch.bmm(x, f[1]), f[0]);
     }
 
     @Override
     public Tensor embedding(String name, Tensor ids) {
-        Tensor[] f = matrices.get(name);
-        if (f == null) {
+        if (!name.equals(embedding)) {
             return null;
         }
-        long vocab = f[0].size(1);
-        long rank = f[0].size(2);
-        // Member m's rows of A sit at m x vocab in the flattened stack: one lookup serves every member.
-        Tensor offsets = torch.arange(new Scalar(0L), new Scalar((long) members * vocab), new Scalar(vocab),
-                new TensorOptions(torch.ScalarType.Long).device(new DeviceOptional(ids.device()))).view(members, 1);
-        Tensor rows = torch.embedding(f[0].view(members * vocab, rank), ids.add(offsets)); // (M, R, r)
-        return torch.bmm(rows, f[1].transpose(1, 2));
+        Tensor rows = torch.embedding(embeddingRows, ids.add(rowOffsets)); // (M, R, r): one lookup for every member
+        return torch.bmm(rows, matrices.get(name)[1].transpose(1, 2));
     }
 
     @Override
@@ -79,5 +90,6 @@ public final class LowRankPass implements WeightDelta, AutoCloseable {
         owned.clear();
         matrices.clear();
         vectors.clear();
+        embedding = null;
     }
 }

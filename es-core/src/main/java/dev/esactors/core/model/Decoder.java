@@ -199,16 +199,8 @@ public final class Decoder {
             return y;
         }
         int m = delta.members();
-        long out = p.weight().size(0);
-        Tensor low = delta.linear(p.name(), x.reshape(m, -1, x.size(-1)));
+        Tensor perMember = delta.linear(p.name(), x.reshape(m, -1, x.size(-1)), y.view(m, -1, y.size(-1)));
         Tensor bias = p.bias().has_value() ? delta.vector(p.biasName()) : null;
-        if (low == null && bias == null) {
-            return y;
-        }
-        Tensor perMember = y.reshape(m, -1, out); // (M, R, out)
-        if (low != null) {
-            perMember = perMember.add(low);
-        }
         if (bias != null) {
             perMember = perMember.add(bias);
         }

@@ -14,10 +14,10 @@ public interface WeightDelta {
     int members();
 
     /**
-     * The addition to x W^T for matrix {@code name}: x is (M, R, in), the result (M, R, out); null when
-     * {@code name} is not perturbed.
+     * y plus the change to x W^T of matrix {@code name}'s perturbations: x is (M, R, in), y = x W^T (M, R, out);
+     * y itself when {@code name} is not perturbed.
      */
-    Tensor linear(String name, Tensor x);
+    Tensor linear(String name, Tensor x, Tensor y);
 
     /**
      * The addition to the embedding rows of {@code ids} (M, R) for embedding matrix {@code name}: (M, R, D); null
