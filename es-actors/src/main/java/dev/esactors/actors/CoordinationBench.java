@@ -30,11 +30,19 @@ public final class CoordinationBench {
                 "coord ms/result", "update ms/memb", "bytes/member", "catch-up B/eval", "all B/member");
     }
 
-    /** Runs {@code iterations} iterations with {@code evaluators} simulated evaluators and prints one row. */
-    public static void run(PrintWriter out, Path dir, int evaluators, int iterations, Duration median) {
+    /**
+     * Runs {@code iterations} iterations with {@code evaluators} simulated evaluators and prints one row. With
+     * {@code membersPerPass} > 0 the run uses low-rank perturbations and hands out groups of that many members
+     * (N = evaluators x members per pass); with 0, full rank, N = evaluators.
+     */
+    public static void run(PrintWriter out, Path dir, int evaluators, int membersPerPass, int iterations,
+                           Duration median) {
+        int population = evaluators * Math.max(1, membersPerPass);
         RunConfig config = RunConfigLoader.parse(ConfigFactory.parseMap(Map.of(
                 "run.id", "coordination-" + evaluators, "run.dir", dir.toString(), "run.iterations", iterations,
-                "es.population", evaluators, "checkpoint.every", 0, "metrics.enabled", false)), "coordination bench");
+                "es.population", population, "checkpoint.every", 0, "metrics.enabled", false,
+                "es.perturbation", membersPerPass > 0 ? "low-rank" : "full-rank",
+                "es.members-per-pass", Math.max(1, membersPerPass))), "coordination bench");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SimulatedEvaluator.Wire wire = new SimulatedEvaluator.Wire();
         CompletableFuture<RunEvent> done = new CompletableFuture<>();
@@ -67,13 +75,13 @@ public final class CoordinationBench {
             system.getWhenTerminated().toCompletableFuture().join();
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        long members = (long) evaluators * iterations;
+        long members = (long) population * iterations;
         double messages = busyMillis(registry, "messages");
         double updates = busyMillis(registry, "updates");
         double catchUps = Math.max(1, wire.catchUps.sum());
         long work = wire.workBytes.sum();
         long catchUp = wire.catchUpBytes.sum();
-        out.printf("%10d %8d %10d %10.1f %14.3f %14.3f %12.0f %14.0f %14.0f%n", evaluators, evaluators, iterations,
+        out.printf("%10d %8d %10d %10.1f %14.3f %14.3f %12.0f %14.0f %14.0f%n", evaluators, population, iterations,
                 wall, (messages + updates) / members, updates / members, (double) work / members, catchUp / catchUps,
                 (double) (work + catchUp) / members);
         out.flush();

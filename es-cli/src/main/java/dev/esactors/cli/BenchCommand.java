@@ -106,6 +106,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "(default: ${DEFAULT-VALUE})")
     List<Integer> simulatedEvaluators;
 
+    @Option(names = "--coordination-members-per-pass", split = ",", defaultValue = "0,8",
+            description = "0: full rank, one member per work item (N = evaluators); P > 0: low rank, groups of P "
+                    + "members (N = evaluators x P) (default: ${DEFAULT-VALUE})")
+    List<Integer> coordinationPerPass;
+
     @Option(names = "--coordination-iterations", defaultValue = "3", description = "(default: ${DEFAULT-VALUE})")
     int coordinationIterations;
 
@@ -120,9 +125,11 @@ final class BenchCommand implements Callable<Integer> {
             out.printf("Coordination: a Coordinator over the embedded model's master and simulated evaluators "
                     + "(member time log-normal, median 50 ms), N = evaluators, %d iterations%n", coordinationIterations);
             CoordinationBench.header(out);
-            for (int e : simulatedEvaluators) {
-                CoordinationBench.run(out, java.nio.file.Files.createTempDirectory("es-coordination"), e,
-                        coordinationIterations, java.time.Duration.ofMillis(50));
+            for (int p : coordinationPerPass) {
+                for (int e : simulatedEvaluators) {
+                    CoordinationBench.run(out, java.nio.file.Files.createTempDirectory("es-coordination"), e, p,
+                            coordinationIterations, java.time.Duration.ofMillis(50));
+                }
             }
             return 0;
         }

@@ -74,13 +74,15 @@ public final class EsReplica {
             selected[i] = config.parameters().selects(names.get(i), TensorData.shape(m));
         }
         this.noise = new NoiseSource(config.noiseMode());
-        this.lowRank = config.perturbation() instanceof Perturbation.LowRank l ? new LowRankNoise(noise, l.rank()) : null;
+        List<long[]> shapes = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
+            shapes.add(shape(i));
             if (selected[i]) {
-                long numel = this.master.get(i).numel();
-                largest = Math.max(largest, lowRank == null ? numel : Math.max(numel, lowRank.size(shape(i))));
+                largest = Math.max(largest, this.master.get(i).numel());
             }
         }
+        this.lowRank = config.perturbation() instanceof Perturbation.LowRank l
+                ? new LowRankNoise(noise, l.rank(), shapes, selected, this.master.get(0).device()) : null;
         TensorOptions f32 = new TensorOptions(ScalarType.Float).device(
                 new org.bytedeco.pytorch.DeviceOptional(this.master.get(0).device()));
         this.noiseBuffer = torch.empty(new long[] {largest}, f32, null);
@@ -127,13 +129,19 @@ public final class EsReplica {
         }
         try (PointerScope scope = new PointerScope()) {
             double scale = config.sigma() * member.sign();
+            Tensor stream = lowRank == null ? null : lowRank.streams(List.of(member)).select(0, 0);
             for (int i = 0; i < names.size(); i++) {
                 if (!selected[i]) {
                     continue;
                 }
-                if (lowRank != null && shape(i).length == 2) {
+                if (lowRank != null) {
                     Tensor sum = view(sumBuffer, master.get(i)).copy_(master.get(i));
-                    addLowRank(sum, i, member.seed(), scale * lowRank.scale());
+                    if (lowRank.isMatrix(i)) {
+                        Tensor[] f = lowRank.factors(stream, i);
+                        sum.addmm_(f[0], f[1].t(), new Scalar(1.0), new Scalar(scale * lowRank.scale()));
+                    } else {
+                        sum.add_(lowRank.vector(stream, i).view(sum.sizes()), new Scalar(scale));
+                    }
                     working.get(i).copy_(sum);
                 } else {
                     Tensor eps = noise.fill(view(noiseBuffer, master.get(i)), member.seed(), i);
@@ -158,73 +166,106 @@ public final class EsReplica {
             throw new IllegalStateException("replica is perturbed; restore it first");
         }
         int m = members.size();
-        long r = lowRank.rank();
         LowRankPass pass = new LowRankPass(m);
-        TensorOptions f32 = new TensorOptions(ScalarType.Float).device(
-                new org.bytedeco.pytorch.DeviceOptional(master.get(0).device()));
-        for (int i = 0; i < names.size(); i++) {
-            if (!selected[i]) {
-                continue;
+        try (PointerScope scope = new PointerScope()) {
+            Tensor streams = lowRank.streams(members);
+            double[] matrixScale = new double[m];
+            double[] vectorScale = new double[m];
+            for (int k = 0; k < m; k++) {
+                vectorScale[k] = config.sigma() * members.get(k).sign();
+                matrixScale[k] = vectorScale[k] * lowRank.scale();
             }
-            long[] shape = shape(i);
-            ScalarType dtype = working.get(i).scalar_type();
-            if (shape.length == 2) {
-                Tensor aT = torch.empty(new long[] {m, r, shape[0]}, f32, null);
-                Tensor b = torch.empty(new long[] {m, shape[1], r}, f32, null);
-                try (PointerScope scope = new PointerScope()) {
-                    for (int k = 0; k < m; k++) {
-                        Member member = members.get(k);
-                        Tensor[] f = lowRank.factors(noiseBuffer, shape, member.seed(), i);
-                        aT.select(0, k).copy_(f[0].t()).mul_(new Scalar(config.sigma() * member.sign() * lowRank.scale()));
-                        b.select(0, k).copy_(f[1]);
+            Tensor matrixScales = lowRank.tensor(matrixScale);
+            Tensor vectorScales = lowRank.tensor(vectorScale);
+            for (int i = 0; i < names.size(); i++) {
+                if (!selected[i]) {
+                    continue;
+                }
+                ScalarType dtype = working.get(i).scalar_type();
+                if (lowRank.isMatrix(i)) {
+                    Tensor[] f = lowRank.stackedFactors(streams, i, matrixScales);
+                    Tensor aT = keep(scope, inDtype(f[0], dtype));
+                    Tensor b = keep(scope, inDtype(f[1], dtype));
+                    pass.matrix(names.get(i), aT, b);
+                    if (names.get(i).equals(ParameterLayout.EMBED)) {
+                        // Token lookups want A's rows: (M x vocab, r), and each member's offset into them.
+                        long vocab = shape(i)[0];
+                        Tensor rows = keep(scope, aT.transpose(1, 2).reshape(m * vocab, lowRank.rank()).contiguous());
+                        Tensor offsets = keep(scope, torch.arange(new Scalar(0L), new Scalar(m * vocab),
+                                new Scalar(vocab), new TensorOptions(ScalarType.Long).device(
+                                        new org.bytedeco.pytorch.DeviceOptional(master.get(i).device())))
+                                .view(m, 1).contiguous());
+                        pass.embedding(names.get(i), rows, offsets);
                     }
+                } else {
+                    pass.vector(names.get(i), keep(scope, inDtype(lowRank.stackedVector(streams, i, vectorScales),
+                            dtype)));
                 }
-                pass.matrix(names.get(i), inDtype(aT, dtype), inDtype(b, dtype));
-                if (names.get(i).equals(ParameterLayout.EMBED)) {
-                    // Token lookups want A's rows: (M x vocab, r), and each member's offset into them.
-                    Tensor rows = pass.matrices(names.get(i))[0].transpose(1, 2).reshape(m * shape[0], r).clone();
-                    Tensor offsets = torch.arange(new Scalar(0L), new Scalar(m * shape[0]), new Scalar(shape[0]),
-                            new TensorOptions(ScalarType.Long).device(new org.bytedeco.pytorch.DeviceOptional(
-                                    master.get(i).device()))).view(m, 1).clone();
-                    pass.embedding(names.get(i), rows, offsets);
-                }
-            } else {
-                long n = master.get(i).numel();
-                Tensor v = torch.empty(new long[] {m, 1, n}, f32, null);
-                try (PointerScope scope = new PointerScope()) {
-                    for (int k = 0; k < m; k++) {
-                        Member member = members.get(k);
-                        Tensor eps = lowRank.vector(noiseBuffer, n, member.seed(), i);
-                        v.select(0, k).copy_(eps.view(1, n)).mul_(new Scalar(config.sigma() * member.sign()));
-                    }
-                }
-                pass.vector(names.get(i), inDtype(v, dtype));
             }
         }
         return pass;
     }
 
-    /** {@code t} in {@code dtype}: itself, or a converted copy (and {@code t} freed). */
+    /** {@code t} in {@code dtype} (a converted copy, or {@code t} itself). */
     private static Tensor inDtype(Tensor t, ScalarType dtype) {
-        if (t.scalar_type() == dtype) {
-            return t;
+        return t.scalar_type() == dtype ? t : t.to(dtype);
+    }
+
+    /** Takes {@code t} out of {@code scope}, so that it outlives it (its new owner closes it). */
+    private static Tensor keep(PointerScope scope, Tensor t) {
+        t.retainReference(); // detaching releases the scope's reference: hold one of our own first
+        scope.detach(t);
+        return t;
+    }
+
+    /** sum_n c_n sign_n eps_n of full-rank tensor i, member by member in order (in the sum buffer). */
+    private Tensor fullRankSum(int i, long[] seeds, int[] signs, double[] coefficients) {
+        Tensor m = master.get(i);
+        Tensor sum = view(sumBuffer, m).zero_();
+        Tensor eps = view(noiseBuffer, m);
+        for (int k = 0; k < seeds.length; k++) {
+            noise.fill(eps, seeds[k], i);
+            sum.add_(eps, new Scalar(coefficients[k] * signs[k]));
         }
-        Tensor converted = t.to(dtype);
-        t.close();
-        return converted;
+        return sum;
     }
 
     /**
-     * Adds scale x sum_j A[:, j] B[:, j]^T (the member's low-rank factors of matrix i) to {@code target}, one
-     * rank-one term at a time with element-wise ops, so that every replica computes the same bits whatever its
-     * thread count.
+     * sum_n c_n sign_n eps_n of every selected tensor in low-rank mode (null for the others): the members' streams
+     * are drawn chunk by chunk and each tensor's chunk sum is one matrix product added in chunk order.
      */
-    private void addLowRank(Tensor target, int i, long seed, double scale) {
-        Tensor[] f = lowRank.factors(noiseBuffer, shape(i), seed, i);
-        Scalar s = new Scalar(scale);
-        for (int j = 0; j < lowRank.rank(); j++) {
-            target.addcmul_(f[0].narrow(1, j, 1), f[1].narrow(1, j, 1).t(), s);
+    private List<Tensor> lowRankSums(Update update) {
+        long[] seeds = update.seeds();
+        int[] signs = update.signs();
+        double[] coefficients = update.coefficients();
+        List<Member> members = new ArrayList<>();
+        for (int k = 0; k < seeds.length; k++) {
+            members.add(new Member(k, seeds[k], signs[k]));
         }
+        List<Tensor> sums = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            sums.add(selected[i] ? torch.zeros_like(master.get(i)) : null);
+        }
+        for (List<Member> chunk : LowRankNoise.chunks(members)) {
+            Tensor streams = lowRank.streams(chunk);
+            double[] matrix = new double[chunk.size()];
+            double[] vector = new double[chunk.size()];
+            for (int k = 0; k < chunk.size(); k++) {
+                Member member = chunk.get(k);
+                vector[k] = coefficients[member.index()] * member.sign();
+                matrix[k] = vector[k] * lowRank.scale();
+            }
+            Tensor matrixCoefficients = lowRank.tensor(matrix);
+            Tensor vectorCoefficients = lowRank.tensor(vector);
+            for (int i = 0; i < names.size(); i++) {
+                if (selected[i]) {
+                    lowRank.accumulate(sums.get(i), streams, i,
+                            lowRank.isMatrix(i) ? matrixCoefficients : vectorCoefficients);
+                }
+            }
+            streams.close();
+        }
+        return sums;
     }
 
     private long[] shape(int i) {
@@ -260,22 +301,13 @@ public final class EsReplica {
         }
         double squaredNorm = 0;
         try (PointerScope scope = new PointerScope()) {
+            List<Tensor> lowRankSums = lowRank == null ? null : lowRankSums(update);
             for (int i = 0; i < names.size(); i++) {
                 if (!selected[i]) {
                     continue;
                 }
                 Tensor m = master.get(i);
-                Tensor sum = view(sumBuffer, m).zero_();
-                Tensor eps = view(noiseBuffer, m);
-                boolean factored = lowRank != null && m.dim() == 2;
-                for (int k = 0; k < n; k++) {
-                    if (factored) {
-                        addLowRank(sum, i, seeds[k], coefficients[k] * signs[k] * lowRank.scale());
-                    } else {
-                        noise.fill(eps, seeds[k], i);
-                        sum.add_(eps, new Scalar(coefficients[k] * signs[k]));
-                    }
-                }
+                Tensor sum = lowRankSums != null ? lowRankSums.get(i) : fullRankSum(i, seeds, signs, coefficients);
                 squaredNorm += sum.mul(sum).sum().item_double();
                 double decay = update.alpha() * config.update().weightDecay();
                 if (decay != 0) {

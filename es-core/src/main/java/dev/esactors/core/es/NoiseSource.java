@@ -25,6 +25,11 @@ final class NoiseSource {
         return torch.randn_out(buffer, buffer.sizes(), new GeneratorOptional(generator));
     }
 
+    /** Overwrites {@code buffer} (contiguous float32) with the stream of N(0,1) drawn from {@code seed} itself. */
+    Tensor fillStream(Tensor buffer, long seed) {
+        return torch.randn_out(buffer, buffer.sizes(), new GeneratorOptional(generator(buffer.device(), seed)));
+    }
+
     private static Generator generator(Device device, long seed) {
         if (device.is_cuda()) {
             Generator g = torch_cuda.make_generator_cuda(device.index());
