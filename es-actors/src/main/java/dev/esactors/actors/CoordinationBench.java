@@ -26,8 +26,8 @@ public final class CoordinationBench {
     }
 
     public static void header(PrintWriter out) {
-        out.printf("%10s %8s %10s %10s %14s %14s %12s %14s %14s%n", "evaluators", "N", "iterations", "wall s",
-                "coord ms/result", "update ms/memb", "bytes/member", "catch-up B/eval", "all B/member");
+        out.printf("%10s %6s %7s %5s %8s %15s %14s %12s %14s %14s%n", "evaluators", "nodes", "N", "P", "wall s",
+                "coord ms/result", "update ms/memb", "work B/memb", "catch-up B/mb", "all B/member");
     }
 
     /**
@@ -35,8 +35,8 @@ public final class CoordinationBench {
      * {@code membersPerPass} > 0 the run uses low-rank perturbations and hands out groups of that many members
      * (N = evaluators x members per pass); with 0, full rank, N = evaluators.
      */
-    public static void run(PrintWriter out, Path dir, int evaluators, int membersPerPass, int iterations,
-                           Duration median) {
+    public static void run(PrintWriter out, Path dir, int evaluators, int perNode, int membersPerPass,
+                           int iterations, Duration median) {
         int population = evaluators * Math.max(1, membersPerPass);
         RunConfig config = RunConfigLoader.parse(ConfigFactory.parseMap(Map.of(
                 "run.id", "coordination-" + evaluators, "run.dir", dir.toString(), "run.iterations", iterations,
@@ -56,8 +56,13 @@ public final class CoordinationBench {
                 return Behaviors.same();
             }), "listener");
             context.spawn(Coordinator.create(config, run, listener, registry), "coordinator", Coordinator.BLOCKING);
+            NodeUpdates.Log node = null;
             for (int i = 0; i < evaluators; i++) {
-                context.spawn(SimulatedEvaluator.create(config.id(), "sim-" + i, 1000L + i, median, wire), "sim-" + i);
+                if (i % perNode == 0) {
+                    node = new NodeUpdates.Log(); // the next simulated node
+                }
+                context.spawn(SimulatedEvaluator.create(config.id(), "sim-" + i, 1000L + i, median, wire, node),
+                        "sim-" + i);
             }
             return Behaviors.empty();
         }), "coordination-bench", ConfigFactory.parseResources(EsNode.class, "/es-actors-akka.conf")
@@ -78,12 +83,12 @@ public final class CoordinationBench {
         long members = (long) population * iterations;
         double messages = busyMillis(registry, "messages");
         double updates = busyMillis(registry, "updates");
-        double catchUps = Math.max(1, wire.catchUps.sum());
         long work = wire.workBytes.sum();
         long catchUp = wire.catchUpBytes.sum();
-        out.printf("%10d %8d %10d %10.1f %14.3f %14.3f %12.0f %14.0f %14.0f%n", evaluators, population, iterations,
-                wall, (messages + updates) / members, updates / members, (double) work / members, catchUp / catchUps,
-                (double) (work + catchUp) / members);
+        int nodes = (evaluators + perNode - 1) / perNode;
+        out.printf("%10d %6d %7d %5d %8.1f %15.3f %14.3f %12.1f %14.1f %14.1f%n", evaluators, nodes, population,
+                Math.max(1, membersPerPass), wall, (messages + updates) / members, updates / members,
+                (double) work / members, (double) catchUp / members, (double) (work + catchUp) / members);
         out.flush();
     }
 

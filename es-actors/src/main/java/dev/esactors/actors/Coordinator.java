@@ -17,6 +17,7 @@ import akka.cluster.sharding.typed.ShardingEnvelope;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.esactors.actors.config.RunConfig;
 import dev.esactors.actors.metrics.CoordinatorMetrics;
 import dev.esactors.actors.run.Evaluation;
@@ -66,9 +67,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
      * @param evaluatorId a readable name (node and index)
      * @param deviceType  cpu or cuda: a run never mixes them
      * @param applied     updates the evaluator's replica has applied
+     * @param known       updates the evaluator's node has (shared by its evaluators, {@link NodeUpdates})
      */
     public record RequestWork(ActorRef<Evaluator.Command> evaluator, String evaluatorId, String deviceType,
-                              long applied) implements Command, CborSerializable {
+                              long applied, long known) implements Command, CborSerializable {
     }
 
     /**
@@ -78,7 +80,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
      * @param first     the group's first member
      * @param rewards   raw rewards of members first, first + 1, ... (NaN where an evaluation failed)
      */
-    public record MemberResults(long iteration, int first, double[] rewards) implements Command, CborSerializable {
+    public record MemberResults(@JsonProperty("i") long iteration, @JsonProperty("f") int first,
+                                @JsonProperty("r") double[] rewards) implements Command, CborSerializable {
         public MemberResults {
             rewards = rewards.clone();
         }
@@ -177,6 +180,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final Set<ActorRef<Evaluator.Command>> watched = new HashSet<>();
     private final Map<ActorRef<Evaluator.Command>, String> names = new HashMap<>();
     private final Map<ActorRef<Evaluator.Command>, RequestWork> idle = new LinkedHashMap<>();
+    private final List<RewardCode> codes = new java.util.ArrayList<>();
     private String runDevice;
     private List<Member> members;
     private int groupSize;
@@ -364,9 +368,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                     + request.applied() + " updates but the run is at " + t + ": it belongs to another run state"));
             return;
         }
-        if (request.applied() < t) {
-            List<Update> updates = run.updates();
-            request.evaluator().tell(new Evaluator.CatchUp(updates.subList((int) request.applied(), (int) t)));
+        if (request.applied() < t && request.known() < t) {
+            // Only what the node lacks: its other evaluators find the rest in the node's shared log.
+            long from = Math.max(request.applied(), Math.min(request.known(), t));
+            request.evaluator().tell(new Evaluator.CatchUp(from, rewardCodes(from, t)));
             return;
         }
         if (round != null) {
@@ -387,6 +392,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         inFlight.put(group, new Assignment(request.evaluator(), System.nanoTime() + deadline.toNanos()));
         int first = group * groupSize;
         request.evaluator().tell(new Evaluator.Work(t, first, Math.min(groupSize, members.size() - first)));
+    }
+
+    /** The compact updates from..t-1, encoded once each. */
+    private List<RewardCode> rewardCodes(long from, long t) {
+        List<Update> updates = run.updates();
+        while (codes.size() < t) {
+            codes.add(RewardCode.of(updates.get(codes.size()).rewards()));
+        }
+        return codes.subList((int) from, (int) t);
     }
 
     private Behavior<Command> onResult(MemberResults result) {

@@ -8,6 +8,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.receptionist.Receptionist;
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.esactors.actors.config.RunConfig;
 import dev.esactors.actors.metrics.EvaluatorMetrics;
 import dev.esactors.actors.run.EvalDatasets;
@@ -45,19 +46,21 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
      * @param first     the first member's index
      * @param count     members in the group
      */
-    public record Work(long iteration, int first, int count) implements Command, CborSerializable {
+    public record Work(@JsonProperty("i") long iteration, @JsonProperty("f") int first, @JsonProperty("c") int count)
+            implements Command, CborSerializable {
     }
 
     /**
-     * Updates to apply, in order, before asking again.
+     * Updates the evaluator's node lacks, as raw rewards (see {@link RewardCode}): the evaluator rebuilds them,
+     * shares them with the node's other evaluators ({@link NodeUpdates}), applies them and asks again.
      *
-     * @param updates consecutive updates starting at the evaluator's applied count
+     * @param from    the iteration of the first
+     * @param rewards consecutive iterations' rewards
      */
-    public record CatchUp(List<Update> updates) implements Command, CborSerializable {
-        // One-field records need an explicit creator: Jackson 2.11 would otherwise read them as delegating.
-        @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
+    public record CatchUp(@JsonProperty("f") long from, @JsonProperty("r") List<RewardCode> rewards)
+            implements Command, CborSerializable {
         public CatchUp {
-            updates = List.copyOf(updates);
+            rewards = List.copyOf(rewards);
         }
     }
 
@@ -98,6 +101,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     private final TaskEvaluation evaluation;
     private final EvaluatorMetrics metrics;
     private final EvalDatasets evalData;
+    private final NodeUpdates.Log nodeUpdates;
     private ActorRef<Coordinator.Command> coordinator;
     private long applied;
 
@@ -111,6 +115,9 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         this.evaluation = new TaskEvaluation(config, model.decoder(), Replicas.modelDir(config));
         this.metrics = new EvaluatorMetrics(registry, id, device);
         this.evalData = new EvalDatasets(config);
+        // Keyed by everything that determines the updates, so that two runs in one JVM never share a log.
+        this.nodeUpdates = NodeUpdates.get(context.getSystem()).log(config.id() + "|" + config.dir().toAbsolutePath()
+                + "|" + config.es().hash() + "|" + config.identity());
         ActorRef<Receptionist.Listing> adapter = context.messageAdapter(Receptionist.Listing.class, CoordinatorListing::new);
         context.getSystem().receptionist().tell(Receptionist.subscribe(Coordinator.key(config.id()), adapter));
         context.getLog().info("evaluator {} ready on {}", id, device);
@@ -153,17 +160,26 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     }
 
     private Behavior<Command> onCatchUp(CatchUp catchUp) {
-        for (Update u : catchUp.updates()) {
-            if (u.iteration() == applied) {
-                model.replica().apply(u);
-                applied++;
-            }
+        List<Update> updates = new java.util.ArrayList<>();
+        for (int k = 0; k < catchUp.rewards().size(); k++) {
+            updates.add(catchUp.rewards().get(k).update(config.es(), catchUp.from() + k));
         }
+        nodeUpdates.add(catchUp.from(), updates);
+        catchUpLocally(Long.MAX_VALUE);
         requestWork();
         return this;
     }
 
+    /** Applies the updates this node already has, up to iteration {@code until}. */
+    private void catchUpLocally(long until) {
+        while (applied < Math.min(until, nodeUpdates.known())) {
+            model.replica().apply(nodeUpdates.get(applied));
+            applied++;
+        }
+    }
+
     private Behavior<Command> onWork(Work work) {
+        catchUpLocally(work.iteration()); // another evaluator of this node may have fetched the updates
         if (work.iteration() != applied) {
             requestWork(); // out of step: the coordinator answers with the missing updates
             return this;
@@ -238,6 +254,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     }
 
     private Behavior<Command> onEvalWork(EvalWork work) {
+        catchUpLocally(work.iteration());
         if (work.iteration() != applied) {
             requestWork();
             return this;
@@ -265,7 +282,8 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
 
     private void requestWork() {
         if (coordinator != null) {
-            coordinator.tell(new Coordinator.RequestWork(getContext().getSelf(), id, device.type(), applied));
+            coordinator.tell(new Coordinator.RequestWork(getContext().getSelf(), id, device.type(), applied,
+                    nodeUpdates.known()));
         }
     }
 }

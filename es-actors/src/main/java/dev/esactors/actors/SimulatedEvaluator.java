@@ -18,8 +18,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * An evaluator without a model, for measuring coordination at scale: it speaks the Evaluator protocol to the
  * Coordinator, but a member's "evaluation" is a wait drawn from a seeded log-normal distribution and its reward a
- * seeded random number. It counts the serialized bytes of every protocol message it receives and sends (as
- * jackson-cbor would put them on the wire between nodes).
+ * seeded share of right answers in a batch (an outcome reward). It counts the serialized bytes of every protocol
+ * message it receives and sends (as jackson-cbor would put them on the wire between nodes); evaluators of one
+ * simulated node share that node's update log, as real ones do.
  */
 public final class SimulatedEvaluator extends AbstractBehavior<Object> {
 
@@ -38,6 +39,14 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     private record Listing(Receptionist.Listing listing) {
     }
 
+    /** Prompts per member behind a simulated reward. */
+    private static final int BATCH = 16;
+
+    /** Prompts per member behind a simulated reward (the bench prints it). */
+    public static int batch() {
+        return BATCH;
+    }
+
     private final String runId;
     private final String id;
     private final SplittableRandom random;
@@ -45,12 +54,14 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     private final Wire wire;
     private final Serialization serialization;
     private final TimerScheduler<Object> timers;
+    private final NodeUpdates.Log node;
     private ActorRef<Coordinator.Command> coordinator;
     private long applied;
 
     private SimulatedEvaluator(ActorContext<Object> context, TimerScheduler<Object> timers,
-                               String runId, String id, long seed, Duration median, Wire wire) {
+                               String runId, String id, long seed, Duration median, Wire wire, NodeUpdates.Log node) {
         super(context);
+        this.node = node;
         this.timers = timers;
         this.runId = runId;
         this.id = id;
@@ -62,10 +73,14 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
         context.getSystem().receptionist().tell(Receptionist.subscribe(Coordinator.key(runId), adapter));
     }
 
-    /** A simulated evaluator of run {@code runId}; member times are log-normal around {@code median}. */
-    public static Behavior<Object> create(String runId, String id, long seed, Duration median, Wire wire) {
+    /**
+     * A simulated evaluator of run {@code runId} on a simulated node whose evaluators share {@code node}; member
+     * times are log-normal around {@code median}.
+     */
+    public static Behavior<Object> create(String runId, String id, long seed, Duration median, Wire wire,
+                                          NodeUpdates.Log node) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new SimulatedEvaluator(context, timers, runId, id, seed, median, wire)));
+                new SimulatedEvaluator(context, timers, runId, id, seed, median, wire, node)));
     }
 
     @Override
@@ -92,13 +107,16 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     private Behavior<Object> onCatchUp(Evaluator.CatchUp catchUp) {
         wire.catchUpBytes.add(bytes(catchUp));
         wire.catchUps.increment();
-        applied += catchUp.updates().size();
+        // No model to update: the node only needs to know that it has them (placeholders stand in for updates).
+        node.add(catchUp.from(), java.util.Collections.nCopies(catchUp.rewards().size(), null));
+        applied = node.known();
         requestWork();
         return this;
     }
 
     private Behavior<Object> onWork(Evaluator.Work work) {
         wire.workBytes.add(bytes(work));
+        applied = Math.max(applied, Math.min(work.iteration(), node.known()));
         long nanos = (long) (median.toNanos() * Math.exp(0.5 * random.nextGaussian()));
         timers.startSingleTimer(new Done(work), Duration.ofNanos(nanos));
         return this;
@@ -107,7 +125,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     private Behavior<Object> onDone(Done done) {
         double[] rewards = new double[done.work().count()];
         for (int k = 0; k < rewards.length; k++) {
-            rewards[k] = random.nextDouble();
+            rewards[k] = outcomeReward();
         }
         Coordinator.MemberResults result = new Coordinator.MemberResults(done.work().iteration(), done.work().first(),
                 rewards);
@@ -118,9 +136,18 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
         return this;
     }
 
+    /** Like the tasks' outcome rewards: the share of right answers in a batch of {@value #BATCH} prompts. */
+    private double outcomeReward() {
+        int right = 0;
+        for (int b = 0; b < BATCH; b++) {
+            right += random.nextDouble() < 0.3 ? 1 : 0;
+        }
+        return (double) right / BATCH;
+    }
+
     private void requestWork() {
         Coordinator.RequestWork request = new Coordinator.RequestWork(getContext().getSelf().narrow(), id, "cpu",
-                applied);
+                applied, node.known());
         wire.workBytes.add(bytes(request));
         coordinator.tell(request);
     }

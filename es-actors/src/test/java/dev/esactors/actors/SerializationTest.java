@@ -42,7 +42,7 @@ class SerializationTest {
     @Test
     void coordinatorMessagesRoundTrip() {
         TestProbe<Evaluator.Command> evaluator = KIT.createTestProbe();
-        roundTrips(new Coordinator.RequestWork(evaluator.getRef(), "node/evaluator-0", "cpu", 12));
+        roundTrips(new Coordinator.RequestWork(evaluator.getRef(), "node/evaluator-0", "cpu", 12, 14));
         roundTrips(new Coordinator.MemberResults(12, 5, new double[] {0.75}));
         roundTrips(new Coordinator.MemberResults(12, 8, new double[] {Double.NaN, 0.5, -1e-300, 3}));
         roundTrips(new Coordinator.EvalResult(50, 1, 7, new dev.esactors.actors.run.Evaluation.Tally(64, 20, 63,
@@ -56,11 +56,34 @@ class SerializationTest {
         roundTrips(new Evaluator.Work(3, 7, 1));
         roundTrips(new Evaluator.Work(3, 16, 8));
         roundTrips(new Evaluator.EvalWork(50, 1, 7));
-        Update update = new Update(4, new long[] {1, 2, 3}, new int[] {1, -1, 1}, new double[] {0.5, -1e-300, Math.PI},
-                new double[] {Double.NaN, 2, 1.0 / 3}, 5e-4, 1e-3);
-        roundTrips(new Evaluator.CatchUp(List.of(update, update)));
-        roundTrips(new Evaluator.CatchUp(List.of()));
+        double[] many = new double[300];
+        for (int n = 0; n < many.length; n++) {
+            many[n] = Math.sin(n);
+        }
+        roundTrips(new Evaluator.CatchUp(4, List.of(RewardCode.of(new double[] {Double.NaN, 2, 1.0 / 3, 2, -1e-300}),
+                RewardCode.of(many))));
+        roundTrips(new Evaluator.CatchUp(0, List.of()));
         roundTrips(new Evaluator.Refused("device type cuda, run uses cpu"));
         roundTrips(Evaluator.Finished.INSTANCE);
+    }
+
+    /** The catch-up carries raw rewards only; the evaluator's rebuilt update must be the coordinator's, bit for bit. */
+    @Test
+    void rewardCodesRebuildTheCoordinatorsUpdate() {
+        dev.esactors.core.es.EsConfig config = dev.esactors.core.es.EsConfig.paper(9).withPopulation(300, 0.01, 0.005)
+                .withShaping(dev.esactors.core.es.FitnessShaping.ZSCORE, true).withShuffledControl(true);
+        java.util.Random random = new java.util.Random(3);
+        for (boolean discrete : new boolean[] {true, false}) {
+            double[] rewards = new double[300];
+            for (int n = 0; n < rewards.length; n++) {
+                rewards[n] = discrete ? random.nextInt(17) / 16.0 : random.nextGaussian();
+            }
+            rewards[7] = Double.NaN; // a failed member
+            Update original = dev.esactors.core.es.PopulationReducer.reduce(config, 12,
+                    config.schedule().members(12, 300, true), rewards);
+            RewardCode code = RewardCode.of(original.rewards());
+            assertEquals(original, code.update(config, 12));
+            assertEquals(discrete, code.codes().length == 300, "discrete rewards travel as a table and codes");
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.esactors.cli;
 
 import dev.esactors.actors.CoordinationBench;
+import dev.esactors.actors.SimulatedEvaluator;
 import dev.esactors.core.model.Architecture;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Completion;
@@ -111,6 +112,10 @@ final class BenchCommand implements Callable<Integer> {
                     + "members (N = evaluators x P) (default: ${DEFAULT-VALUE})")
     List<Integer> coordinationPerPass;
 
+    @Option(names = "--coordination-per-node", split = ",", defaultValue = "1,8",
+            description = "simulated evaluators per node, which share one catch-up (default: ${DEFAULT-VALUE})")
+    List<Integer> coordinationPerNode;
+
     @Option(names = "--coordination-iterations", defaultValue = "3", description = "(default: ${DEFAULT-VALUE})")
     int coordinationIterations;
 
@@ -123,12 +128,17 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (coordination) {
             out.printf("Coordination: a Coordinator over the embedded model's master and simulated evaluators "
-                    + "(member time log-normal, median 50 ms), N = evaluators, %d iterations%n", coordinationIterations);
+                    + "(member time log-normal, median 50 ms; reward: share of right answers among %d prompts); "
+                    + "P = 1: full rank, N = evaluators; P > 1: low rank, groups of P members, N = evaluators x P; "
+                    + "%d iterations; bytes per member: serialized protocol messages (jackson-cbor), catch-ups once "
+                    + "per node%n", SimulatedEvaluator.batch(), coordinationIterations);
             CoordinationBench.header(out);
             for (int p : coordinationPerPass) {
-                for (int e : simulatedEvaluators) {
-                    CoordinationBench.run(out, java.nio.file.Files.createTempDirectory("es-coordination"), e, p,
-                            coordinationIterations, java.time.Duration.ofMillis(50));
+                for (int perNode : coordinationPerNode) {
+                    for (int e : simulatedEvaluators) {
+                        CoordinationBench.run(out, java.nio.file.Files.createTempDirectory("es-coordination"), e,
+                                perNode, p, coordinationIterations, java.time.Duration.ofMillis(50));
+                    }
                 }
             }
             return 0;

@@ -1,0 +1,62 @@
+package dev.esactors.actors;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Extension;
+import akka.actor.typed.ExtensionId;
+import dev.esactors.core.es.Update;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The updates this node has received, per run, shared by all its evaluators: the first evaluator of a node to
+ * fall behind fetches the missing updates, the others find them here, so one catch-up per node (not per
+ * evaluator) crosses the network. Updates are kept in iteration order from 0, like the journal.
+ */
+public final class NodeUpdates implements Extension {
+
+    /** One run's updates on this node. */
+    public static final class Log {
+        private final List<Update> updates = new ArrayList<>();
+
+        /** How many consecutive updates (from iteration 0) the node has. */
+        public synchronized long known() {
+            return updates.size();
+        }
+
+        /** Adds updates {@code from}, {@code from + 1}, ... as far as they continue what the node has. */
+        public synchronized void add(long from, List<Update> more) {
+            for (int k = 0; k < more.size(); k++) {
+                if (from + k == updates.size()) {
+                    updates.add(more.get(k));
+                }
+            }
+        }
+
+        /** Update {@code iteration}, which the node must have. */
+        public synchronized Update get(long iteration) {
+            return updates.get((int) iteration);
+        }
+    }
+
+    private static final ExtensionId<NodeUpdates> ID = new ExtensionId<>() {
+        @Override
+        public NodeUpdates createExtension(ActorSystem<?> system) {
+            return new NodeUpdates();
+        }
+    };
+
+    private final Map<String, Log> runs = new ConcurrentHashMap<>();
+
+    /** This node's shared updates. */
+    public static NodeUpdates get(ActorSystem<?> system) {
+        return system.registerExtension(ID);
+    }
+
+    /** The log of run {@code runId} on this node. */
+    public Log log(String runId) {
+        return runs.computeIfAbsent(runId, id -> new Log());
+    }
+}

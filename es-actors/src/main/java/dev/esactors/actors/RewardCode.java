@@ -1,0 +1,89 @@
+package dev.esactors.actors;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.esactors.core.es.EsConfig;
+import dev.esactors.core.es.PopulationReducer;
+import dev.esactors.core.es.Update;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One iteration's update as it crosses the network: only the raw rewards, since the seeds and signs are a pure
+ * function of the seed schedule and the coefficients a pure function of the rewards (the receiver shapes them with
+ * the coordinator's own code, {@link PopulationReducer}). Outcome rewards take few distinct values (a mean over a
+ * batch of right-or-wrong answers), so they travel as a table of the distinct values and one byte per member;
+ * more than 256 distinct values travel as they are.
+ *
+ * @param values the distinct rewards (codes non-empty), or every member's reward (codes empty)
+ * @param codes  member n's reward is values[codes[n] & 0xff]
+ */
+public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") byte[] codes) {
+
+    @JsonCreator
+    public RewardCode {
+        values = values.clone();
+        codes = codes.clone();
+    }
+
+    /** The compact form of {@code rewards}. */
+    public static RewardCode of(double[] rewards) {
+        Map<Long, Integer> index = new LinkedHashMap<>();
+        byte[] codes = new byte[rewards.length];
+        for (int n = 0; n < rewards.length; n++) {
+            Integer code = index.computeIfAbsent(Double.doubleToLongBits(rewards[n]), bits -> index.size());
+            if (code > 255) {
+                return new RewardCode(rewards, new byte[0]);
+            }
+            codes[n] = (byte) (int) code;
+        }
+        double[] values = index.keySet().stream().mapToDouble(Double::longBitsToDouble).toArray();
+        return new RewardCode(values, codes);
+    }
+
+    /** Every member's raw reward, in member order. */
+    public double[] rewards() {
+        if (codes.length == 0) {
+            return values.clone();
+        }
+        double[] out = new double[codes.length];
+        for (int n = 0; n < codes.length; n++) {
+            out[n] = values[codes[n] & 0xff];
+        }
+        return out;
+    }
+
+    /** Iteration {@code t}'s update, as the coordinator's reducer made it from these rewards. */
+    public Update update(EsConfig config, long t) {
+        return PopulationReducer.reduce(config, t,
+                config.schedule().members(t, config.populationSize(), config.antithetic()), rewards());
+    }
+
+    @Override
+    public double[] values() {
+        return values.clone();
+    }
+
+    @Override
+    public byte[] codes() {
+        return codes.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RewardCode r && Arrays.equals(values, r.values) && Arrays.equals(codes, r.codes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(values) * 31 + Arrays.hashCode(codes);
+    }
+
+    @Override
+    public String toString() {
+        return "RewardCode[" + (codes.length == 0 ? values.length + " raw" : values.length + " distinct of "
+                + codes.length) + "]";
+    }
+}
