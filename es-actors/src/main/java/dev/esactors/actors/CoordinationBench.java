@@ -61,8 +61,8 @@ public final class CoordinationBench {
                 if (i % perNode == 0) {
                     node = new NodeUpdates.Log(); // the next simulated node
                 }
-                context.spawn(SimulatedEvaluator.create(config.id(), "sim-" + i, 1000L + i, median, wire, node),
-                        "sim-" + i);
+                context.spawn(SimulatedEvaluator.create(config.id(), "sim-" + i, 1000L + i, median, wire, node,
+                        "node-" + i / perNode), "sim-" + i);
             }
             return Behaviors.empty();
         }), "coordination-bench", ConfigFactory.parseResources(EsNode.class, "/es-actors-akka.conf")

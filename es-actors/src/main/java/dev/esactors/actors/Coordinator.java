@@ -68,9 +68,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
      * @param deviceType  cpu or cuda: a run never mixes them
      * @param applied     updates the evaluator's replica has applied
      * @param known       updates the evaluator's node has (shared by its evaluators, {@link NodeUpdates})
+     * @param node        the evaluator's node (its evaluators share one catch-up)
      */
     public record RequestWork(ActorRef<Evaluator.Command> evaluator, String evaluatorId, String deviceType,
-                              long applied, long known) implements Command, CborSerializable {
+                              long applied, long known, String node) implements Command, CborSerializable {
+
+        RequestWork knowing(long more) {
+            return new RequestWork(evaluator, evaluatorId, deviceType, applied, Math.max(known, more), node);
+        }
     }
 
     /**
@@ -181,6 +186,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final Map<ActorRef<Evaluator.Command>, String> names = new HashMap<>();
     private final Map<ActorRef<Evaluator.Command>, RequestWork> idle = new LinkedHashMap<>();
     private final List<RewardCode> codes = new java.util.ArrayList<>();
+    /** Per node, the evaluator fetching the updates up to an iteration for all of that node's evaluators. */
+    private final Map<String, Fetch> fetching = new HashMap<>();
+    /** Per node, requests waiting for the node's fetcher to bring the updates. */
+    private final Map<String, List<RequestWork>> waitingForNode = new HashMap<>();
+
+    private record Fetch(ActorRef<Evaluator.Command> evaluator, long until) {
+    }
     private String runDevice;
     private List<Member> members;
     private int groupSize;
@@ -368,9 +380,18 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                     + request.applied() + " updates but the run is at " + t + ": it belongs to another run state"));
             return;
         }
-        if (request.applied() < t && request.known() < t) {
-            // Only what the node lacks: its other evaluators find the rest in the node's shared log.
-            long from = Math.max(request.applied(), Math.min(request.known(), t));
+        if (request.known() >= t) {
+            releaseWaiting(request.node(), request.known()); // its node has the updates now
+        } else if (request.applied() < t) {
+            Fetch fetch = fetching.get(request.node());
+            if (fetch != null && fetch.until() >= t && !fetch.evaluator().equals(request.evaluator())) {
+                // Another evaluator of this node is bringing the updates: serve this one once the node has them.
+                waitingForNode.computeIfAbsent(request.node(), n -> new java.util.ArrayList<>()).add(request);
+                return;
+            }
+            // Only what the node lacks: its other evaluators find them in the node's shared log.
+            fetching.put(request.node(), new Fetch(request.evaluator(), t));
+            long from = Math.min(request.known(), t);
             request.evaluator().tell(new Evaluator.CatchUp(from, rewardCodes(from, t)));
             return;
         }
@@ -392,6 +413,18 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         inFlight.put(group, new Assignment(request.evaluator(), System.nanoTime() + deadline.toNanos()));
         int first = group * groupSize;
         request.evaluator().tell(new Evaluator.Work(t, first, Math.min(groupSize, members.size() - first)));
+    }
+
+    /** Serves the requests that waited for {@code node}'s updates, which it now has up to {@code known}. */
+    private void releaseWaiting(String node, long known) {
+        List<RequestWork> waiting = waitingForNode.remove(node);
+        Fetch fetch = fetching.get(node);
+        if (fetch != null && fetch.until() <= known) {
+            fetching.remove(node);
+        }
+        if (waiting != null) {
+            waiting.forEach(w -> serve(w.knowing(known)));
+        }
     }
 
     /** The compact updates from..t-1, encoded once each. */
@@ -512,6 +545,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onEvaluatorGone(EvaluatorGone gone) {
+        // A node's fetcher that left brings nothing: its node's waiting requests ask again (one fetches anew).
+        List<String> stranded = fetching.entrySet().stream().filter(e -> e.getValue().evaluator().equals(gone.evaluator()))
+                .map(Map.Entry::getKey).toList();
+        for (String node : stranded) {
+            fetching.remove(node);
+            List<RequestWork> waiting = waitingForNode.remove(node);
+            if (waiting != null) {
+                waiting.stream().filter(w -> !w.evaluator().equals(gone.evaluator())).forEach(this::serve);
+            }
+        }
+        waitingForNode.values().forEach(list -> list.removeIf(w -> w.evaluator().equals(gone.evaluator())));
         watched.remove(gone.evaluator());
         tally.evaluatorsActive = watched.size();
         idle.remove(gone.evaluator());

@@ -102,6 +102,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     private final EvaluatorMetrics metrics;
     private final EvalDatasets evalData;
     private final NodeUpdates.Log nodeUpdates;
+    private final String node;
     private ActorRef<Coordinator.Command> coordinator;
     private long applied;
 
@@ -115,6 +116,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         this.evaluation = new TaskEvaluation(config, model.decoder(), Replicas.modelDir(config));
         this.metrics = new EvaluatorMetrics(registry, id, device);
         this.evalData = new EvalDatasets(config);
+        this.node = context.getSystem().address().toString();
         // Keyed by everything that determines the updates, so that two runs in one JVM never share a log.
         this.nodeUpdates = NodeUpdates.get(context.getSystem()).log(config.id() + "|" + config.dir().toAbsolutePath()
                 + "|" + config.es().hash() + "|" + config.identity());
@@ -283,7 +285,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     private void requestWork() {
         if (coordinator != null) {
             coordinator.tell(new Coordinator.RequestWork(getContext().getSelf(), id, device.type(), applied,
-                    nodeUpdates.known()));
+                    nodeUpdates.known(), node));
         }
     }
 }

@@ -55,13 +55,16 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     private final Serialization serialization;
     private final TimerScheduler<Object> timers;
     private final NodeUpdates.Log node;
+    private final String nodeName;
     private ActorRef<Coordinator.Command> coordinator;
     private long applied;
 
     private SimulatedEvaluator(ActorContext<Object> context, TimerScheduler<Object> timers,
-                               String runId, String id, long seed, Duration median, Wire wire, NodeUpdates.Log node) {
+                               String runId, String id, long seed, Duration median, Wire wire, NodeUpdates.Log node,
+                               String nodeName) {
         super(context);
         this.node = node;
+        this.nodeName = nodeName;
         this.timers = timers;
         this.runId = runId;
         this.id = id;
@@ -78,9 +81,9 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
      * times are log-normal around {@code median}.
      */
     public static Behavior<Object> create(String runId, String id, long seed, Duration median, Wire wire,
-                                          NodeUpdates.Log node) {
+                                          NodeUpdates.Log node, String nodeName) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new SimulatedEvaluator(context, timers, runId, id, seed, median, wire, node)));
+                new SimulatedEvaluator(context, timers, runId, id, seed, median, wire, node, nodeName)));
     }
 
     @Override
@@ -147,7 +150,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
 
     private void requestWork() {
         Coordinator.RequestWork request = new Coordinator.RequestWork(getContext().getSelf().narrow(), id, "cpu",
-                applied, node.known());
+                applied, node.known(), nodeName);
         wire.workBytes.add(bytes(request));
         coordinator.tell(request);
     }

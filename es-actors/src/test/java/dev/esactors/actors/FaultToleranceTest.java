@@ -64,7 +64,7 @@ class FaultToleranceTest {
     private static Behavior<Evaluator.Command> hoarder(ActorRef<Coordinator.Command> coordinator,
                                                        ActorRef<Evaluator.Work> received) {
         return Behaviors.setup(context -> {
-            coordinator.tell(new Coordinator.RequestWork(context.getSelf(), "hoarder", "cpu", 0, 0));
+            coordinator.tell(new Coordinator.RequestWork(context.getSelf(), "hoarder", "cpu", 0, 0, "test-node"));
             return Behaviors.receive(Evaluator.Command.class)
                     .onMessage(Evaluator.Work.class, w -> {
                         received.tell(w);
@@ -133,7 +133,7 @@ class FaultToleranceTest {
         TestProbe<RunEvent> events = KIT.createTestProbe();
         ActorRef<Coordinator.Command> coordinator = coordinator(config, events.getRef());
         TestProbe<Evaluator.Command> gpu = KIT.createTestProbe();
-        coordinator.tell(new Coordinator.RequestWork(gpu.getRef(), "gpu-node", "cuda", 0, 0));
+        coordinator.tell(new Coordinator.RequestWork(gpu.getRef(), "gpu-node", "cuda", 0, 0, "gpu-node"));
         Evaluator.Refused refused = gpu.expectMessageClass(Evaluator.Refused.class, Duration.ofSeconds(30));
         assertTrue(refused.reason().contains("never mixes"), refused.reason());
         KIT.stop(coordinator);
