@@ -23,6 +23,18 @@ class BenchCommandTest {
     void coordinationBenchRunsAndPrints() {
         Cli.Result r = Cli.run("bench", "--coordination", "--coordination-evaluators", "4", "--coordination-iterations", "2");
         assertEquals(0, r.code(), r.out() + r.err());
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+4\\s+4\\s+2\\s+.*")), r.out());
+        // evaluators, nodes, N, P: full rank one node per evaluator, and low rank (groups of 8) on one node
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+4\\s+4\\s+4\\s+1\\s+.*")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+4\\s+1\\s+32\\s+8\\s+.*")), r.out());
+    }
+
+    @Test
+    void lowRankBenchRunsAndPrints() {
+        Cli.Result r = Cli.run("bench", "--low-rank", "--low-rank-members-per-pass", "2", "--low-rank-population", "2",
+                "--low-rank-batch", "2", "--low-rank-new-tokens", "3", "--threads", "1");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("Low-rank ES: N=2 members x B=2 prompts x T=3 new tokens"), r.out());
+        long rows = r.out().lines().filter(l -> l.matches("(stories260K|random Llama 20M).*\\d+\\.\\d+x.*")).count();
+        assertEquals(2, rows, r.out());
     }
 }
