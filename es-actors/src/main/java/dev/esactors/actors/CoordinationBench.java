@@ -62,7 +62,7 @@ public final class CoordinationBench {
                     node = new NodeUpdates.Log(); // the next simulated node
                 }
                 context.spawn(SimulatedEvaluator.create(config.id(), "sim-" + i, 1000L + i, median, wire, node,
-                        "node-" + i / perNode), "sim-" + i);
+                        "node-" + i / perNode, Coordinator.fingerprint(config)), "sim-" + i);
             }
             return Behaviors.empty();
         }), "coordination-bench", ConfigFactory.parseResources(EsNode.class, "/es-actors-akka.conf")

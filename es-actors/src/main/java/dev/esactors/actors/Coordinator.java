@@ -69,13 +69,23 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
      * @param applied     updates the evaluator's replica has applied
      * @param known       updates the evaluator's node has (shared by its evaluators, {@link NodeUpdates})
      * @param node        the evaluator's node (its evaluators share one catch-up)
+     * @param fingerprint {@link #fingerprint} of the evaluator's run config: seeds, batches and updates are derived
+     *                    from it on both sides, so a coordinator refuses evaluators of another config
      */
     public record RequestWork(ActorRef<Evaluator.Command> evaluator, String evaluatorId, String deviceType,
-                              long applied, long known, String node) implements Command, CborSerializable {
+                              long applied, long known, String node, long fingerprint)
+            implements Command, CborSerializable {
 
         RequestWork knowing(long more) {
-            return new RequestWork(evaluator, evaluatorId, deviceType, applied, Math.max(known, more), node);
+            return new RequestWork(evaluator, evaluatorId, deviceType, applied, Math.max(known, more), node,
+                    fingerprint);
         }
+    }
+
+    /** 64 bits of the hash of what makes a run's results: the ES config, the task and the model. */
+    public static long fingerprint(RunConfig config) {
+        return java.nio.ByteBuffer.wrap(java.util.HexFormat.of().parseHex(
+                dev.esactors.core.io.Sha256.of(config.es().hash() + "|" + config.identity()).substring(0, 16))).getLong();
     }
 
     /**
@@ -361,6 +371,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                     + " (CPU and CUDA noise differ, so a run never mixes them)"));
             return this;
         }
+        if (request.fingerprint() != fingerprint(config)) {
+            request.evaluator().tell(new Evaluator.Refused("evaluator " + request.evaluatorId() + " runs another "
+                    + "configuration of run " + config.id() + " (its es, task or model settings differ from the "
+                    + "coordinator's): start every node with the same run file"));
+            return this;
+        }
         if (watched.add(request.evaluator())) {
             tally.evaluatorsActive = watched.size();
             getContext().watchWith(request.evaluator(), new EvaluatorGone(request.evaluator()));
@@ -438,12 +454,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private Behavior<Command> onResult(MemberResults result) {
         int first = result.first();
-        int group = groupSize == 0 ? -1 : first / groupSize;
-        if (result.iteration() != run.nextIteration() || first < 0 || first >= members.size()
+        if (members == null || result.iteration() != run.nextIteration() || first < 0 || first >= members.size()
                 || first % groupSize != 0 || result.rewards().length != Math.min(groupSize, members.size() - first)) {
             tally.stale++;
             return this;
         }
+        int group = first / groupSize;
         if (accepted[group]) {
             tally.duplicates++;
             return this;
@@ -546,8 +562,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private Behavior<Command> onEvaluatorGone(EvaluatorGone gone) {
         // A node's fetcher that left brings nothing: its node's waiting requests ask again (one fetches anew).
-        List<String> stranded = fetching.entrySet().stream().filter(e -> e.getValue().evaluator().equals(gone.evaluator()))
-                .map(Map.Entry::getKey).toList();
+        List<String> stranded = fetching.entrySet().stream()
+                .filter(e -> e.getValue().evaluator().equals(gone.evaluator())).map(Map.Entry::getKey).toList();
         for (String node : stranded) {
             fetching.remove(node);
             List<RequestWork> waiting = waitingForNode.remove(node);

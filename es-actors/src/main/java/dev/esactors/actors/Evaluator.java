@@ -103,6 +103,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     private final EvalDatasets evalData;
     private final NodeUpdates.Log nodeUpdates;
     private final String node;
+    private final long fingerprint;
     private ActorRef<Coordinator.Command> coordinator;
     private long applied;
 
@@ -117,6 +118,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         this.metrics = new EvaluatorMetrics(registry, id, device);
         this.evalData = new EvalDatasets(config);
         this.node = context.getSystem().address().toString();
+        this.fingerprint = Coordinator.fingerprint(config);
         // Keyed by everything that determines the updates, so that two runs in one JVM never share a log.
         this.nodeUpdates = NodeUpdates.get(context.getSystem()).log(config.id() + "|" + config.dir().toAbsolutePath()
                 + "|" + config.es().hash() + "|" + config.identity());
@@ -285,7 +287,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     private void requestWork() {
         if (coordinator != null) {
             coordinator.tell(new Coordinator.RequestWork(getContext().getSelf(), id, device.type(), applied,
-                    nodeUpdates.known(), node));
+                    nodeUpdates.known(), node, fingerprint));
         }
     }
 }

@@ -56,13 +56,15 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     private final TimerScheduler<Object> timers;
     private final NodeUpdates.Log node;
     private final String nodeName;
+    private final long fingerprint;
     private ActorRef<Coordinator.Command> coordinator;
     private long applied;
 
     private SimulatedEvaluator(ActorContext<Object> context, TimerScheduler<Object> timers,
                                String runId, String id, long seed, Duration median, Wire wire, NodeUpdates.Log node,
-                               String nodeName) {
+                               String nodeName, long fingerprint) {
         super(context);
+        this.fingerprint = fingerprint;
         this.node = node;
         this.nodeName = nodeName;
         this.timers = timers;
@@ -77,13 +79,13 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     }
 
     /**
-     * A simulated evaluator of run {@code runId} on a simulated node whose evaluators share {@code node}; member
-     * times are log-normal around {@code median}.
+     * A simulated evaluator of run {@code runId} (config {@code fingerprint}) on a simulated node whose evaluators
+     * share {@code node}; member times are log-normal around {@code median}.
      */
     public static Behavior<Object> create(String runId, String id, long seed, Duration median, Wire wire,
-                                          NodeUpdates.Log node, String nodeName) {
+                                          NodeUpdates.Log node, String nodeName, long fingerprint) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new SimulatedEvaluator(context, timers, runId, id, seed, median, wire, node, nodeName)));
+                new SimulatedEvaluator(context, timers, runId, id, seed, median, wire, node, nodeName, fingerprint)));
     }
 
     @Override
@@ -150,7 +152,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
 
     private void requestWork() {
         Coordinator.RequestWork request = new Coordinator.RequestWork(getContext().getSelf().narrow(), id, "cpu",
-                applied, node.known(), nodeName);
+                applied, node.known(), nodeName, fingerprint);
         wire.workBytes.add(bytes(request));
         coordinator.tell(request);
     }

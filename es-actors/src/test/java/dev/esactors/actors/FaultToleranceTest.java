@@ -62,9 +62,10 @@ class FaultToleranceTest {
 
     /** Asks for work once, keeps what it gets, never answers: a hung node. */
     private static Behavior<Evaluator.Command> hoarder(ActorRef<Coordinator.Command> coordinator,
-                                                       ActorRef<Evaluator.Work> received) {
+                                                       ActorRef<Evaluator.Work> received, long fingerprint) {
         return Behaviors.setup(context -> {
-            coordinator.tell(new Coordinator.RequestWork(context.getSelf(), "hoarder", "cpu", 0, 0, "test-node"));
+            coordinator.tell(new Coordinator.RequestWork(context.getSelf(), "hoarder", "cpu", 0, 0, "test-node",
+                    fingerprint));
             return Behaviors.receive(Evaluator.Command.class)
                     .onMessage(Evaluator.Work.class, w -> {
                         received.tell(w);
@@ -95,7 +96,8 @@ class FaultToleranceTest {
         TestProbe<RunEvent> events = KIT.createTestProbe();
         ActorRef<Coordinator.Command> coordinator = coordinator(config, events.getRef());
         TestProbe<Evaluator.Work> taken = KIT.createTestProbe();
-        ActorRef<Evaluator.Command> hung = KIT.spawn(hoarder(coordinator, taken.getRef()), "hoarder");
+        ActorRef<Evaluator.Command> hung = KIT.spawn(hoarder(coordinator, taken.getRef(), Coordinator.fingerprint(config)),
+                "hoarder");
         Evaluator.Work work = taken.receiveMessage(Duration.ofSeconds(30));
         assertEquals(0, work.iteration());
         evaluator(config, "worker");
@@ -133,9 +135,18 @@ class FaultToleranceTest {
         TestProbe<RunEvent> events = KIT.createTestProbe();
         ActorRef<Coordinator.Command> coordinator = coordinator(config, events.getRef());
         TestProbe<Evaluator.Command> gpu = KIT.createTestProbe();
-        coordinator.tell(new Coordinator.RequestWork(gpu.getRef(), "gpu-node", "cuda", 0, 0, "gpu-node"));
+        coordinator.tell(new Coordinator.RequestWork(gpu.getRef(), "gpu-node", "cuda", 0, 0, "gpu-node",
+                Coordinator.fingerprint(config)));
         Evaluator.Refused refused = gpu.expectMessageClass(Evaluator.Refused.class, Duration.ofSeconds(30));
         assertTrue(refused.reason().contains("never mixes"), refused.reason());
+
+        // Same device, another population size: its seeds, batches and updates would not be the run's.
+        RunConfig other = TestRuns.small(root.resolve("device"), 1, Map.of("es.population", 8));
+        TestProbe<Evaluator.Command> stranger = KIT.createTestProbe();
+        coordinator.tell(new Coordinator.RequestWork(stranger.getRef(), "stranger", "cpu", 0, 0, "other-node",
+                Coordinator.fingerprint(other)));
+        refused = stranger.expectMessageClass(Evaluator.Refused.class, Duration.ofSeconds(30));
+        assertTrue(refused.reason().contains("another configuration"), refused.reason());
         KIT.stop(coordinator);
     }
 }
