@@ -200,6 +200,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final Map<String, Fetch> fetching = new HashMap<>();
     /** Per node, requests waiting for the node's fetcher to bring the updates. */
     private final Map<String, List<RequestWork>> waitingForNode = new HashMap<>();
+    private final long fingerprint;
 
     private record Fetch(ActorRef<Evaluator.Command> evaluator, long until) {
     }
@@ -261,6 +262,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         this.metrics = new CoordinatorMetrics(registry, run.nextIteration(), config.iterations(), tally);
         this.deadline = config.memberDeadline();
         this.runDevice = config.model().device();
+        this.fingerprint = fingerprint(config);
         context.getSystem().receptionist().tell(Receptionist.register(key(config.id()), context.getSelf()));
         timers.startTimerWithFixedDelay(CheckDeadlines.INSTANCE, Duration.ofMillis(
                 Math.max(50, Math.min(1000, deadline.toMillis() / 4))));
@@ -371,7 +373,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                     + " (CPU and CUDA noise differ, so a run never mixes them)"));
             return this;
         }
-        if (request.fingerprint() != fingerprint(config)) {
+        if (request.fingerprint() != fingerprint) {
             request.evaluator().tell(new Evaluator.Refused("evaluator " + request.evaluatorId() + " runs another "
                     + "configuration of run " + config.id() + " (its es, task or model settings differ from the "
                     + "coordinator's): start every node with the same run file"));
@@ -454,8 +456,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private Behavior<Command> onResult(MemberResults result) {
         int first = result.first();
+        double[] rewards = result.rewards();
         if (members == null || result.iteration() != run.nextIteration() || first < 0 || first >= members.size()
-                || first % groupSize != 0 || result.rewards().length != Math.min(groupSize, members.size() - first)) {
+                || first % groupSize != 0 || rewards.length != Math.min(groupSize, members.size() - first)) {
             tally.stale++;
             return this;
         }
@@ -467,7 +470,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         accepted[group] = true;
         inFlight.remove(group);
         pending.remove(group); // it may have been queued again after a missed deadline
-        double[] rewards = result.rewards();
         for (int k = 0; k < rewards.length; k++) {
             reducer.tell(new Reducer.Result(first + k, rewards[k]));
         }

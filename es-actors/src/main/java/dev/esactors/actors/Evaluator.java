@@ -121,7 +121,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         this.fingerprint = Coordinator.fingerprint(config);
         // Keyed by everything that determines the updates, so that two runs in one JVM never share a log.
         this.nodeUpdates = NodeUpdates.get(context.getSystem()).log(config.id() + "|" + config.dir().toAbsolutePath()
-                + "|" + config.es().hash() + "|" + config.identity());
+                + "|" + fingerprint);
         ActorRef<Receptionist.Listing> adapter = context.messageAdapter(Receptionist.Listing.class, CoordinatorListing::new);
         context.getSystem().receptionist().tell(Receptionist.subscribe(Coordinator.key(config.id()), adapter));
         context.getLog().info("evaluator {} ready on {}", id, device);

@@ -28,8 +28,6 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     public static final class Wire {
         public final LongAdder workBytes = new LongAdder();
         public final LongAdder catchUpBytes = new LongAdder();
-        public final LongAdder catchUps = new LongAdder();
-        public final LongAdder members = new LongAdder();
     }
 
     // Its own messages besides the Evaluator protocol (which is sealed to the real Evaluator's messages).
@@ -111,7 +109,6 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
 
     private Behavior<Object> onCatchUp(Evaluator.CatchUp catchUp) {
         wire.catchUpBytes.add(bytes(catchUp));
-        wire.catchUps.increment();
         // No model to update: the node only needs to know that it has them (placeholders stand in for updates).
         node.add(catchUp.from(), java.util.Collections.nCopies(catchUp.rewards().size(), null));
         applied = node.known();
@@ -135,7 +132,6 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
         Coordinator.MemberResults result = new Coordinator.MemberResults(done.work().iteration(), done.work().first(),
                 rewards);
         wire.workBytes.add(bytes(result));
-        wire.members.add(rewards.length);
         coordinator.tell(result);
         requestWork();
         return this;

@@ -169,21 +169,18 @@ public final class EsReplica {
         LowRankPass pass = new LowRankPass(m);
         try (PointerScope scope = new PointerScope()) {
             Tensor streams = lowRank.streams(members);
-            double[] matrixScale = new double[m];
-            double[] vectorScale = new double[m];
+            double[] sigmas = new double[m];
             for (int k = 0; k < m; k++) {
-                vectorScale[k] = config.sigma() * members.get(k).sign();
-                matrixScale[k] = vectorScale[k] * lowRank.scale();
+                sigmas[k] = config.sigma() * members.get(k).sign();
             }
-            Tensor matrixScales = lowRank.tensor(matrixScale);
-            Tensor vectorScales = lowRank.tensor(vectorScale);
+            Tensor[] scales = lowRank.scales(sigmas);
             for (int i = 0; i < names.size(); i++) {
                 if (!selected[i]) {
                     continue;
                 }
                 ScalarType dtype = working.get(i).scalar_type();
                 if (lowRank.isMatrix(i)) {
-                    Tensor[] f = lowRank.stackedFactors(streams, i, matrixScales);
+                    Tensor[] f = lowRank.stackedFactors(streams, i, scales[0]);
                     Tensor aT = keep(scope, inDtype(f[0], dtype));
                     Tensor b = keep(scope, inDtype(f[1], dtype));
                     pass.matrix(names.get(i), aT, b);
@@ -198,7 +195,7 @@ public final class EsReplica {
                         pass.embedding(names.get(i), rows, offsets);
                     }
                 } else {
-                    pass.vector(names.get(i), keep(scope, inDtype(lowRank.stackedVector(streams, i, vectorScales),
+                    pass.vector(names.get(i), keep(scope, inDtype(lowRank.stackedVector(streams, i, scales[1]),
                             dtype)));
                 }
             }
@@ -248,19 +245,14 @@ public final class EsReplica {
         }
         for (List<Member> chunk : LowRankNoise.chunks(members)) {
             Tensor streams = lowRank.streams(chunk);
-            double[] matrix = new double[chunk.size()];
-            double[] vector = new double[chunk.size()];
+            double[] signed = new double[chunk.size()];
             for (int k = 0; k < chunk.size(); k++) {
-                Member member = chunk.get(k);
-                vector[k] = coefficients[member.index()] * member.sign();
-                matrix[k] = vector[k] * lowRank.scale();
+                signed[k] = coefficients[chunk.get(k).index()] * chunk.get(k).sign();
             }
-            Tensor matrixCoefficients = lowRank.tensor(matrix);
-            Tensor vectorCoefficients = lowRank.tensor(vector);
+            Tensor[] scaled = lowRank.scales(signed);
             for (int i = 0; i < names.size(); i++) {
                 if (selected[i]) {
-                    lowRank.accumulate(sums.get(i), streams, i,
-                            lowRank.isMatrix(i) ? matrixCoefficients : vectorCoefficients);
+                    lowRank.accumulate(sums.get(i), streams, i, lowRank.isMatrix(i) ? scaled[0] : scaled[1]);
                 }
             }
             streams.close();

@@ -1,5 +1,6 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.torch.TensorData;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.DeviceOptional;
@@ -60,13 +61,8 @@ final class LowRankNoise {
         return scale;
     }
 
-    /** Floats of a member's stream. */
-    long length() {
-        return length;
-    }
-
     private long size(long[] shape) {
-        return shape.length == 2 ? (shape[0] + shape[1]) * rank : shape.length == 0 ? 1 : product(shape);
+        return shape.length == 2 ? (shape[0] + shape[1]) * rank : product(shape);
     }
 
     /** The members' streams, row k for member k: a new (members, length) tensor the caller owns. */
@@ -143,13 +139,19 @@ final class LowRankNoise {
         }
     }
 
-    /** A float32 tensor of {@code values} on the noise's device. */
-    Tensor tensor(double[] values) {
-        float[] f = new float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            f[i] = (float) values[i];
+    /**
+     * Per-member factors as float32 tensors on the noise's device: {matrices: {@code perMember} / sqrt(r) (the
+     * scale of A B^T / sqrt(r)), vectors: {@code perMember}}.
+     */
+    Tensor[] scales(double[] perMember) {
+        float[] matrix = new float[perMember.length];
+        float[] vector = new float[perMember.length];
+        for (int k = 0; k < perMember.length; k++) {
+            vector[k] = (float) perMember[k];
+            matrix[k] = (float) (perMember[k] * scale);
         }
-        return dev.esactors.core.torch.TensorData.floats(f, values.length).to(device, ScalarType.Float);
+        return new Tensor[] {TensorData.floats(matrix, matrix.length).to(device, ScalarType.Float),
+                TensorData.floats(vector, vector.length).to(device, ScalarType.Float)};
     }
 
     private static long product(long[] shape) {

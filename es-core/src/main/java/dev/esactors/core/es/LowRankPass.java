@@ -54,11 +54,6 @@ public final class LowRankPass implements WeightDelta, AutoCloseable {
         owned.add(noise);
     }
 
-    /** Matrix {@code name}'s factors {aT, b}, or null. */
-    Tensor[] matrices(String name) {
-        return matrices.get(name);
-    }
-
     @Override
     public int members() {
         return members;
