@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -57,6 +58,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--prompt-tokens", defaultValue = "16", description = "prompt length (default: ${DEFAULT-VALUE})")
     int promptTokens;
+
+    @Option(names = "--shared-prefix-tokens", defaultValue = "0", description = "K > 0: the prompts of each batch "
+            + "also share their first K tokens, decoded with the shared prefix run once per batch and with every row "
+            + "prefilling its whole prompt, interleaved (default: ${DEFAULT-VALUE})")
+    int sharedPrefixTokens;
 
     @Option(names = "--repeats", defaultValue = "3", description = "timed runs per point; the best is kept (default: ${DEFAULT-VALUE})")
     int repeats;
@@ -183,6 +189,18 @@ final class BenchCommand implements Callable<Integer> {
                         100 * flops / matmulFlops);
                 out.flush();
             }
+            if (sharedPrefixTokens > 0) {
+                out.printf("prompts sharing their first %d of %d tokens: ms per batch (prefill and %d new tokens)%n",
+                        sharedPrefixTokens, promptTokens, newTokens);
+                out.printf("%6s %14s %14s %10s %16s%n", "batch", "whole prompts", "shared prefix", "speed-up",
+                        "rows differing");
+                for (int batch : batchSizes) {
+                    double[] seconds = timeSharedPrefix(decoder, batch);
+                    out.printf("%6d %14.1f %14.1f %9.2fx %16.0f%n", batch, 1000 * seconds[0], 1000 * seconds[1],
+                            seconds[0] / seconds[1], seconds[2]);
+                    out.flush();
+                }
+            }
         }
         if (es) {
             out.printf("%nOne ES iteration: N=%d members x B=%d prompts x T=%d new tokens (prompt %d), one replica; "
@@ -221,6 +239,40 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return best;
+    }
+
+    /**
+     * Best wall times of generating {@code newTokens} after {@code batch} prompts whose first
+     * {@code sharedPrefixTokens} tokens are the same: {every row prefills its whole prompt, the prefix runs once},
+     * alternating the two so that the machine's drift hits both alike; and how many rows decode differently (the
+     * two agree to rounding, so only a near-tie between two tokens can tell them apart).
+     */
+    private double[] timeSharedPrefix(Decoder decoder, int batch) {
+        if (sharedPrefixTokens >= promptTokens) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--shared-prefix-tokens ("
+                    + sharedPrefixTokens + ") must be below --prompt-tokens (" + promptTokens + ")");
+        }
+        List<int[]> prompts = randomPrompts(decoder.config().vocabSize(), batch, promptTokens);
+        for (int[] p : prompts) {
+            System.arraycopy(prompts.get(0), 0, p, 0, sharedPrefixTokens);
+        }
+        BatchGenerator[] generators = {new BatchGenerator(decoder, false), new BatchGenerator(decoder, true)};
+        double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
+        List<List<Completion>> outputs = new ArrayList<>(List.of(List.of(), List.of()));
+        for (int r = 0; r <= repeats; r++) { // the first round warms up
+            for (int g = 0; g < 2; g++) {
+                long start = System.nanoTime();
+                outputs.set(g, generators[g].generate(prompts, newTokens, Set.of(), SamplingConfig.GREEDY));
+                if (r > 0) {
+                    best[g] = Math.min(best[g], (System.nanoTime() - start) / 1e9);
+                }
+            }
+        }
+        int differing = 0;
+        for (int b = 0; b < batch; b++) {
+            differing += Arrays.equals(outputs.get(0).get(b).tokens(), outputs.get(1).get(b).tokens()) ? 0 : 1;
+        }
+        return new double[] {best[0], best[1], differing};
     }
 
     /** {@code batch} seeded random prompts of {@code length} ordinary token ids (not 0-2: pad, BOS, EOS). */

@@ -92,7 +92,7 @@ class MonitoringTest {
         startSeconds = System.currentTimeMillis() / 1000 - 5;
         run = Cli.run("run", "--config", config.toString(), "--run-dir", runDir.toString(),
                 "--iterations", String.valueOf(ITERATIONS), "--set", "metrics.port=" + metricsPort,
-                "--set", "metrics.linger=3s");
+                "--set", "metrics.linger=6s");
         endSeconds = System.currentTimeMillis() / 1000 + 5;
         scraper.interrupt();
         scraper.join();

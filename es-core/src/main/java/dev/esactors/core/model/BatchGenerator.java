@@ -17,16 +17,31 @@ import java.util.Set;
  * Batched generation with a KV cache. Prompts of different lengths are left-padded into one batch: each
  * sequence's positions start at 0 on its first real token and attention never sees its padding, so a
  * sequence decodes to the same tokens alone or in any batch. Each sequence stops at its own end-of-sequence
- * token or after {@code maxNewTokens}.
+ * token or after {@code maxNewTokens}. A prefix that every prompt shares (an instruction before each puzzle, say)
+ * is run once per row group and its keys and values copied into every row; the padding then sits between that
+ * prefix and the rest of each prompt.
  */
 public final class BatchGenerator {
 
     private static final float MASKED = Float.NEGATIVE_INFINITY;
 
+    /**
+     * The shortest common prompt prefix worth a pass of its own: below it, the extra forward's fixed cost (about
+     * as many LibTorch calls as a decode step) outweighs the rows it saves on small batches.
+     */
+    public static final int MIN_SHARED_PREFIX = 8;
+
     private final Decoder decoder;
+    private final boolean sharePrefix;
 
     public BatchGenerator(Decoder decoder) {
+        this(decoder, true);
+    }
+
+    /** {@code sharePrefix} false: every row prefills its whole prompt (what a shared prefix is measured against). */
+    public BatchGenerator(Decoder decoder, boolean sharePrefix) {
         this.decoder = decoder;
+        this.sharePrefix = sharePrefix;
     }
 
     /** Generates up to {@code maxNewTokens} tokens after each prompt (each at least one token long). */
@@ -59,6 +74,9 @@ public final class BatchGenerator {
             throw new IllegalArgumentException("prompt (" + promptWidth + ") + max new tokens (" + maxNewTokens
                     + ") exceeds max_position_embeddings " + config.maxPositions());
         }
+        int groups = decoder.rowGroups();
+        int shared = sharePrefix ? sharedPrefix(prompts, groups) : 0;
+        int width = promptWidth - shared; // the prefill's columns after the shared prefix
         int[] pad = new int[batch];
         for (int b = 0; b < batch; b++) {
             pad[b] = promptWidth - prompts.get(b).length;
@@ -72,14 +90,17 @@ public final class BatchGenerator {
         Device cpu = new Device(torch.DeviceType.CPU);
         try (PointerScope generation = new PointerScope()) {
             KvCache cache = decoder.newCache(batch, capacity);
-            Tensor keyMask = keyMask(pad, capacity); // (B, 1, 1, capacity)
+            Tensor keyMask = keyMask(pad, shared, capacity); // (B, 1, 1, capacity)
             Tensor logits = torch.empty(new long[] {batch, config.vocabSize()}, new TensorOptions(ScalarType.Float), null);
             try (PointerScope prefill = new PointerScope()) {
+                if (shared > 0) {
+                    prefillShared(prompts.get(0), shared, groups, cache);
+                }
                 Tensor hidden = decoder.forward(
-                        toDevice(promptIds(prompts, pad, promptWidth, config), batch, promptWidth),
-                        toDevice(promptPositions(pad, promptWidth), batch, promptWidth),
-                        promptWidth - 1, prefillMask(pad, promptWidth), cache);
-                logits.copy_(decoder.logits(hidden.narrow(1, promptWidth - 1, 1)).squeeze(1).to(cpu, ScalarType.Float));
+                        toDevice(promptIds(prompts, pad, shared, width, config), batch, width),
+                        toDevice(promptPositions(pad, shared, width), batch, width),
+                        promptWidth - 1, prefillMask(pad, shared, width), cache);
+                logits.copy_(decoder.logits(hidden.narrow(1, width - 1, 1)).squeeze(1).to(cpu, ScalarType.Float));
             }
             for (int step = 0; step < maxNewTokens; step++) {
                 try (PointerScope scope = new PointerScope()) {
@@ -121,52 +142,104 @@ public final class BatchGenerator {
         return TensorData.longs(values, batch, width).to(decoder.device(), ScalarType.Long);
     }
 
-    private static long[] promptIds(List<int[]> prompts, int[] pad, int width, ModelConfig config) {
+    /**
+     * The length of the prefix every prompt starts with, if sharing it pays: its keys and values are then computed
+     * once per row group ({@link Decoder#rowGroups}) instead of once per row (an instruction that precedes every
+     * puzzle, say). At least one token of each prompt is left to the per-row prefill, whose last position gives
+     * the first logits. 0: no sharing (single rows per group, or a prefix too short to be worth an extra pass).
+     */
+    public static int sharedPrefix(List<int[]> prompts, int groups) {
+        if (prompts.size() / groups < 2) {
+            return 0;
+        }
+        int[] first = prompts.get(0);
+        int common = first.length - 1;
+        for (int[] p : prompts) {
+            common = Math.min(common, p.length - 1);
+            int j = 0;
+            while (j < common && p[j] == first[j]) {
+                j++;
+            }
+            common = j;
+        }
+        return common >= MIN_SHARED_PREFIX ? common : 0;
+    }
+
+    /** Runs the shared prefix once per row group and copies its keys and values into every row of the group. */
+    private void prefillShared(int[] prompt, int shared, int groups, KvCache cache) {
+        long[] ids = new long[groups * shared];
+        long[] positions = new long[groups * shared];
+        for (int g = 0; g < groups; g++) {
+            for (int j = 0; j < shared; j++) {
+                ids[g * shared + j] = prompt[j];
+                positions[g * shared + j] = j;
+            }
+        }
+        float[] mask = new float[shared * shared];
+        for (int i = 0; i < shared; i++) {
+            for (int j = i + 1; j < shared; j++) {
+                mask[i * shared + j] = MASKED;
+            }
+        }
+        KvCache prefix = decoder.newCache(groups, shared);
+        decoder.forward(toDevice(ids, groups, shared), toDevice(positions, groups, shared), shared - 1,
+                TensorData.floats(mask, 1, 1, shared, shared).to(decoder.device(), decoder.dtype().scalarType()),
+                prefix);
+        cache.fillPrefix(prefix);
+    }
+
+    /** The prefill's token ids (B, width): each prompt after the shared prefix, left-padded to the width. */
+    private static long[] promptIds(List<int[]> prompts, int[] pad, int shared, int width, ModelConfig config) {
         // Padding slots hold any valid id: attention never reads them.
         long padId = config.padTokenId() >= 0 ? config.padTokenId() : 0;
         long[] ids = new long[prompts.size() * width];
         Arrays.fill(ids, padId);
         for (int b = 0; b < prompts.size(); b++) {
             int[] p = prompts.get(b);
-            for (int j = 0; j < p.length; j++) {
-                ids[b * width + pad[b] + j] = p[j];
+            for (int j = shared; j < p.length; j++) {
+                ids[b * width + pad[b] + j - shared] = p[j];
             }
         }
         return ids;
     }
 
-    private static long[] promptPositions(int[] pad, int width) {
+    private static long[] promptPositions(int[] pad, int shared, int width) {
         long[] positions = new long[pad.length * width];
         for (int b = 0; b < pad.length; b++) {
             for (int j = 0; j < width; j++) {
-                positions[b * width + j] = Math.max(0, j - pad[b]);
+                positions[b * width + j] = shared + Math.max(0, j - pad[b]);
             }
         }
         return positions;
     }
 
     /**
-     * The prefill mask (B, 1, T, T): causal, and blind to padding. A padding query may see itself, so that no
-     * softmax row is fully masked (which would turn into NaN and leak through the values).
+     * The prefill mask (B, 1, width, shared + width): causal, and blind to padding, which sits between the shared
+     * prefix and the rest of each prompt. A padding query sees only itself, so that no softmax row is fully
+     * masked (which would turn into NaN and leak through the values).
      */
-    private Tensor prefillMask(int[] pad, int width) {
-        float[] mask = new float[pad.length * width * width];
+    private Tensor prefillMask(int[] pad, int shared, int width) {
+        int slots = shared + width;
+        float[] mask = new float[pad.length * width * slots];
         for (int b = 0; b < pad.length; b++) {
             for (int i = 0; i < width; i++) {
-                for (int j = 0; j < width; j++) {
-                    boolean visible = j <= i && (j >= pad[b] || j == i);
-                    mask[(b * width + i) * width + j] = visible ? 0f : MASKED;
+                int query = shared + i;
+                boolean realQuery = i >= pad[b];
+                for (int key = 0; key < slots; key++) {
+                    boolean realKey = key < shared || key >= shared + pad[b];
+                    boolean visible = key == query || (key < query && realQuery && realKey);
+                    mask[(b * width + i) * slots + key] = visible ? 0f : MASKED;
                 }
             }
         }
-        return TensorData.floats(mask, pad.length, 1, width, width).to(decoder.device(), decoder.dtype().scalarType());
+        return TensorData.floats(mask, pad.length, 1, width, slots).to(decoder.device(), decoder.dtype().scalarType());
     }
 
-    /** For decode steps: every slot from a sequence's first real token on is visible. (B, 1, 1, capacity). */
-    private Tensor keyMask(int[] pad, int capacity) {
+    /** For decode steps: every slot but a sequence's padding (after the shared prefix) is visible. (B, 1, 1, capacity). */
+    private Tensor keyMask(int[] pad, int shared, int capacity) {
         float[] mask = new float[pad.length * capacity];
         for (int b = 0; b < pad.length; b++) {
-            for (int j = 0; j < pad[b]; j++) {
+            for (int j = shared; j < shared + pad[b]; j++) {
                 mask[b * capacity + j] = MASKED;
             }
         }

@@ -109,6 +109,14 @@ public final class Decoder {
         this.delta = d;
     }
 
+    /**
+     * How many groups of consecutive rows a forward pass runs with different weights: the delta's members when
+     * one is set, else 1. Rows of one group that start with the same tokens compute the same keys and values.
+     */
+    public int rowGroups() {
+        return delta == null ? 1 : delta.members();
+    }
+
     /** A cache for {@code batch} sequences of up to {@code capacity} positions, on this model's device and dtype. */
     public KvCache newCache(int batch, int capacity) {
         return new KvCache(config, batch, capacity, device, dtype.scalarType());

@@ -56,6 +56,34 @@ public final class KvCache {
         return new Tensor[] {keys[layer].narrow(2, 0, length + t), values[layer].narrow(2, 0, length + t)};
     }
 
+    /**
+     * Fills the first slots of this empty cache with {@code prefix}'s, row group by row group: the prefix cache
+     * holds G rows, this one G x R, and row g of the prefix goes to rows [g R, (g + 1) R).
+     */
+    void fillPrefix(KvCache prefix) {
+        if (length != 0 || prefix.length > capacity) {
+            throw new IllegalStateException("cannot fill " + prefix.length + " prefix slots into a cache holding "
+                    + length + " of " + capacity);
+        }
+        long groups = prefix.keys[0].size(0);
+        long rows = keys[0].size(0);
+        if (rows % groups != 0) {
+            throw new IllegalArgumentException(rows + " rows cannot be split into " + groups + " groups");
+        }
+        for (int l = 0; l < keys.length; l++) {
+            copyGrouped(prefix.keys[l].narrow(2, 0, prefix.length), keys[l], rows / groups);
+            copyGrouped(prefix.values[l].narrow(2, 0, prefix.length), values[l], rows / groups);
+        }
+        length = prefix.length;
+    }
+
+    private static void copyGrouped(Tensor from, Tensor to, long perGroup) {
+        long g = from.size(0);
+        long[] shape = {g, perGroup, from.size(1), from.size(2), from.size(3)};
+        // (G, nKv, L, hd) -> (G, R, nKv, L, hd) without copying, then written into the first L slots in one copy
+        to.narrow(2, 0, from.size(2)).view(shape).copy_(from.unsqueeze(1).expand(shape));
+    }
+
     /** Marks {@code t} more slots as filled, after every layer has appended them. */
     void advance(int t) {
         length += t;

@@ -47,14 +47,18 @@ class LowRankTest {
         EsConfig config = config(4, 2).withShaping(FitnessShaping.ZSCORE, true);
         EsModel m = model(config);
         List<Member> members = config.schedule().members(0, 4, true);
-        List<int[]> prompts = List.of(PROMPT, Arrays.copyOf(PROMPT, 5));
+        // Two prompts that share PROMPT as a prefix: a pass runs it once per member (the rows of a member share it).
+        int[] longer = {1, 403, 261, 378, 407, 297, 260, 312, 403, 261, 378};
+        List<int[]> prompts = List.of(longer, Arrays.copyOf(longer, 9));
         BatchGenerator generator = new BatchGenerator(m.decoder());
 
         List<Completion> alone = new ArrayList<>();
         List<float[]> aloneLogits = new ArrayList<>();
         for (Member member : members) {
             m.replica().perturb(member);
-            alone.addAll(generator.generate(prompts, 24, Set.of(), SamplingConfig.GREEDY));
+            for (int[] prompt : prompts) {
+                alone.addAll(generator.generate(List.of(prompt), 24, Set.of(), SamplingConfig.GREEDY));
+            }
             aloneLogits.add(TensorData.toFloats(m.decoder().sequenceLogits(PROMPT)));
             m.replica().restore();
         }
@@ -62,6 +66,7 @@ class LowRankTest {
 
         List<int[]> rows = new ArrayList<>();
         members.forEach(member -> rows.addAll(prompts));
+        assertEquals(PROMPT.length, BatchGenerator.sharedPrefix(rows, members.size()), "the pass shares PROMPT");
         List<Completion> together;
         try (LowRankPass pass = m.replica().lowRankPass(members)) {
             m.decoder().setDelta(pass);

@@ -17,6 +17,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** stories260K, loaded from its Hugging Face files, must decode exactly as llama2.c does. */
 class Stories260KGoldenTest {
@@ -78,6 +79,28 @@ class Stories260KGoldenTest {
             assertArrayEquals(alone.tokens(), batched.get(i).tokens(), "prompt " + i + " alone vs in the batch");
         }
         tokenizer.close();
+    }
+
+    @Test
+    void aSharedPromptPrefixIsRunOnceAndChangesNoSequencesTokens() {
+        HfTokenizer tokenizer = HfTokenizer.load(dir);
+        String instruction = "Once upon a time, there was a little girl named Lily. ";
+        List<int[]> prompts = new ArrayList<>();
+        for (String rest : List.of("She", "She liked to play in the park with her dog", "One day, a big")) {
+            prompts.add(tokenizer.encode(instruction + rest));
+        }
+        tokenizer.close();
+        int shared = BatchGenerator.sharedPrefix(prompts, 1);
+        // The batch does take the shared path (padding between the prefix and each prompt's rest) ...
+        assertTrue(shared >= BatchGenerator.MIN_SHARED_PREFIX, "shared prefix of " + shared + " tokens");
+        assertEquals(0, BatchGenerator.sharedPrefix(prompts, 3), "one row per group: nothing to share");
+        assertEquals(0, BatchGenerator.sharedPrefix(List.of(prompts.get(0)), 1), "a single prompt shares nothing");
+        // ... and every sequence decodes as it does alone (where its whole prompt is prefilled row by row).
+        List<Completion> batched = greedy(prompts, 96);
+        for (int i = 0; i < prompts.size(); i++) {
+            Completion alone = greedy(List.of(prompts.get(i)), 96).get(0);
+            assertArrayEquals(alone.tokens(), batched.get(i).tokens(), "prompt " + i + " alone vs in the batch");
+        }
     }
 
     @Test
