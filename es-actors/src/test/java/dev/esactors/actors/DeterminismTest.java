@@ -2,6 +2,8 @@ package dev.esactors.actors;
 
 import dev.esactors.actors.config.RunConfig;
 import dev.esactors.actors.run.Replicas;
+import dev.esactors.core.es.Update;
+import dev.esactors.core.es.UpdateJournal;
 import dev.esactors.core.torch.DeviceSpec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,6 +60,25 @@ class DeterminismTest {
         assertEquals(loopHash, finished.masterHash());
         assertTrue(finished.report().toFile().isFile(), "the run report is written");
         assertTrue(finished.exported().resolve("model.safetensors").toFile().isFile(), "the model is exported");
+    }
+
+    @Test
+    void aCosineScheduleStepsAlikeInTheLoopAndAcrossEvaluators() {
+        Map<String, Object> cosine = Map.of("es.alpha-schedule", "cosine", "es.alpha-final", 0.005);
+        RunConfig config = TestRuns.small(root.resolve("cosine-loop"), 1, cosine);
+        String loop = TestRuns.loopHash(config);
+        RunEvent.RunFinished three = runActors("cosine-three", 3, cosine);
+        assertEquals(loop, three.masterHash(), "evaluators rebuild each update with its iteration's alpha");
+        assertNotEquals(loopHash, loop, "a decaying alpha takes other steps");
+        try (UpdateJournal journal = UpdateJournal.open(root.resolve("cosine-three").resolve("journal.jsonl"))) {
+            List<Update> updates = journal.records();
+            for (Update u : updates) {
+                assertEquals(config.es().alphaAt(u.iteration()), u.alpha(), 0, "journalled alpha, iteration "
+                        + u.iteration());
+            }
+            assertEquals(0.02, updates.get(0).alpha(), 0);
+            assertTrue(updates.get(2).alpha() < updates.get(1).alpha(), "alpha falls");
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.esactors.actors;
 import com.typesafe.config.ConfigFactory;
 import dev.esactors.actors.config.RunConfig;
 import dev.esactors.actors.config.RunConfigLoader;
+import dev.esactors.core.es.AlphaSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,19 @@ class RunConfigTest {
     }
 
     @Test
+    void aCosineScheduleDecaysOverTheRunUnlessToldOtherwise() {
+        RunConfig c = RunConfigLoader.load(null, ConfigFactory.parseString(
+                "run.iterations = 40\nes { alpha = 0.01, alpha-schedule = cosine, alpha-final = 0.002 }"));
+        assertEquals(new AlphaSchedule.Cosine(0.002, 40), c.es().alphaSchedule());
+        assertEquals(0.01, c.es().alphaAt(0), 1e-15);
+        assertEquals(0.002, c.es().alphaAt(40), 1e-15);
+        RunConfig fixed = RunConfigLoader.load(null, ConfigFactory.parseString(
+                "run.iterations = 40\nes { alpha-schedule = cosine, alpha-decay-iterations = 10 }"));
+        assertEquals(new AlphaSchedule.Cosine(0, 10), fixed.es().alphaSchedule());
+        assertEquals(AlphaSchedule.CONSTANT, RunConfigLoader.load(null, ConfigFactory.empty()).es().alphaSchedule());
+    }
+
+    @Test
     void badConfigsNameTheKey() throws IOException {
         assertTrue(error("es { populaton = 30 }").contains("unknown key 'es.populaton'"));
         assertTrue(error("es.sigma = \"big\"").contains("es.sigma has the wrong type"));
@@ -49,6 +63,8 @@ class RunConfigTest {
         assertTrue(error("cluster.role = boss").contains("cluster.role"));
         assertTrue(error("es.shaping = best").contains("es.shaping"));
         assertTrue(error("task.template = gpt").contains("task.template"));
+        assertTrue(error("es.alpha-schedule = linear").contains("es.alpha-schedule must be constant or cosine"));
+        assertTrue(error("es { alpha-schedule = cosine, alpha-final = -1 }").contains("es.alpha-final"));
         assertTrue(error("es { sigma = 0.1 ").contains("run.conf"), "a syntax error names the file");
         String missing = assertThrows(IllegalArgumentException.class,
                 () -> RunConfigLoader.load(dir.resolve("absent.conf"), ConfigFactory.empty())).getMessage();

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every message that crosses nodes survives jackson-cbor, and Java serialization is never used for them. */
 class SerializationTest {
@@ -72,7 +73,8 @@ class SerializationTest {
     @Test
     void rewardCodesRebuildTheCoordinatorsUpdate() {
         dev.esactors.core.es.EsConfig config = dev.esactors.core.es.EsConfig.paper(9).withPopulation(300, 0.01, 0.005)
-                .withShaping(dev.esactors.core.es.FitnessShaping.ZSCORE, true).withShuffledControl(true);
+                .withShaping(dev.esactors.core.es.FitnessShaping.ZSCORE, true).withShuffledControl(true)
+                .withAlphaSchedule(new dev.esactors.core.es.AlphaSchedule.Cosine(0.001, 20));
         java.util.Random random = new java.util.Random(3);
         for (boolean discrete : new boolean[] {true, false}) {
             double[] rewards = new double[300];
@@ -83,6 +85,8 @@ class SerializationTest {
             Update original = dev.esactors.core.es.PopulationReducer.reduce(config, 12,
                     config.schedule().members(12, 300, true), rewards);
             RewardCode code = RewardCode.of(original.rewards());
+            assertEquals(config.alphaAt(12), original.alpha(), "the update carries its iteration's alpha");
+            assertTrue(original.alpha() < 0.005 && original.alpha() > 0.001, "alpha at 12 of a 20-iteration decay");
             assertEquals(original, code.update(config, 12));
             assertEquals(discrete, code.codes().length == 300, "discrete rewards travel as a table and codes");
         }

@@ -79,7 +79,8 @@ final class RunCommand implements Callable<Integer> {
         }
         out.printf("es-actors run '%s': task %s %s, population %d, sigma %s, alpha %s, %d iterations, %d local "
                         + "evaluator(s), role %s, run dir %s%n", run.id(), run.task().name(), run.task().options(),
-                run.es().populationSize(), run.es().sigma(), run.es().alpha(), run.iterations(), run.localEvaluators(),
+                run.es().populationSize(), run.es().sigma(), run.es().alphaDescription(), run.iterations(),
+                run.localEvaluators(),
                 run.cluster().role(), run.dir());
         out.flush();
         startNanos = System.nanoTime();

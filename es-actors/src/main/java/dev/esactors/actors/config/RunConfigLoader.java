@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import dev.esactors.core.es.AlphaSchedule;
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.FitnessShaping;
 import dev.esactors.core.es.NoiseMode;
@@ -181,9 +182,21 @@ public final class RunConfigLoader {
             default -> throw new IllegalArgumentException(where + "es.perturbation must be full-rank or low-rank, got '"
                     + mode + "'");
         };
+        String scheduleName = get(where, "es.alpha-schedule", () -> c.getString("es.alpha-schedule"))
+                .toLowerCase(Locale.ROOT);
+        double finalAlpha = get(where, "es.alpha-final", () -> c.getDouble("es.alpha-final"));
+        int decayIterations = get(where, "es.alpha-decay-iterations", () -> c.getInt("es.alpha-decay-iterations"));
+        int horizon = decayIterations > 0 ? decayIterations : get(where, "run.iterations", () -> c.getInt("run.iterations"));
+        AlphaSchedule schedule = switch (scheduleName) {
+            case "constant" -> AlphaSchedule.CONSTANT;
+            case "cosine" -> check(where, "es.alpha-final / es.alpha-decay-iterations",
+                    () -> new AlphaSchedule.Cosine(finalAlpha, horizon));
+            default -> throw new IllegalArgumentException(where + "es.alpha-schedule must be constant or cosine, got '"
+                    + scheduleName + "'");
+        };
         return check(where, "es.population / es.sigma / es.alpha / es.antithetic / es.noise",
                 () -> new EsConfig(population, sigma, alpha, shaping, antithetic, noise, filter, update, seed,
-                        control.equals("shuffled-rewards"), perturbation));
+                        control.equals("shuffled-rewards"), perturbation, schedule));
     }
 
     private static RunConfig.Metrics metrics(String where, Config c) {

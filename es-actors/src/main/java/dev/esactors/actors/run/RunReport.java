@@ -49,7 +49,7 @@ public final class RunReport {
                 + "</b> " + escape(config.task().options().toString()) + ", model <b>"
                 + escape(config.model().path() == null ? "stories260K (embedded)" : config.model().path().toString())
                 + "</b>, " + updates.size() + " iterations, population " + config.es().populationSize() + ", sigma "
-                + config.es().sigma() + ", alpha " + config.es().alpha() + ".</p>\n"
+                + config.es().sigma() + ", alpha " + escape(config.es().alphaDescription()) + ".</p>\n"
                 + svg(mean, max) + "\n" + evaluationTable(evaluation) + heldOutTable(heldOut) + "<table><tr><th>iteration</th><th>mean reward</th><th>max reward</th></tr>\n"
                 + rows(mean, max) + "</table>\n</body></html>\n";
         Path report = dir.resolve("report.html");

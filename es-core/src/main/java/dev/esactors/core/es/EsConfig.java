@@ -18,13 +18,15 @@ import dev.esactors.core.io.Sha256;
  * @param shuffledControl a sanity ablation: rewards are shuffled across the population (seeded per iteration)
  *                       before shaping, so updates carry no signal; if such a run "improves", the gain is noise
  * @param perturbation   full rank (the paper's) or low rank (EGGROLL, several members per forward pass)
+ * @param alphaSchedule  how alpha changes over the iterations (constant: the paper's)
  */
 public record EsConfig(int populationSize, double sigma, double alpha, FitnessShaping shaping, boolean antithetic,
                        NoiseMode noiseMode, ParameterFilter parameters, UpdateRule update, long runSeed,
-                       boolean shuffledControl, Perturbation perturbation) {
+                       boolean shuffledControl, Perturbation perturbation, AlphaSchedule alphaSchedule) {
 
     public EsConfig {
         java.util.Objects.requireNonNull(perturbation, "perturbation");
+        java.util.Objects.requireNonNull(alphaSchedule, "alphaSchedule");
         if (populationSize < 1) {
             throw new IllegalArgumentException("population size must be >= 1, got " + populationSize);
         }
@@ -43,8 +45,15 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
         }
     }
 
-    /** The config of {@link #EsConfig(int, double, double, FitnessShaping, boolean, NoiseMode, ParameterFilter,
-     * UpdateRule, long, boolean, Perturbation)} with the paper's full-rank perturbation. */
+    /** The config with a constant alpha (the paper's). */
+    public EsConfig(int populationSize, double sigma, double alpha, FitnessShaping shaping, boolean antithetic,
+                    NoiseMode noiseMode, ParameterFilter parameters, UpdateRule update, long runSeed,
+                    boolean shuffledControl, Perturbation perturbation) {
+        this(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
+                shuffledControl, perturbation, AlphaSchedule.CONSTANT);
+    }
+
+    /** The config with the paper's full-rank perturbation and constant alpha. */
     public EsConfig(int populationSize, double sigma, double alpha, FitnessShaping shaping, boolean antithetic,
                     NoiseMode noiseMode, ParameterFilter parameters, UpdateRule update, long runSeed,
                     boolean shuffledControl) {
@@ -59,29 +68,50 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
     }
 
     public EsConfig withPopulation(int n, double newSigma, double newAlpha) {
-        return new EsConfig(n, newSigma, newAlpha, shaping, antithetic, noiseMode, parameters, update, runSeed, shuffledControl, perturbation);
+        return new EsConfig(n, newSigma, newAlpha, shaping, antithetic, noiseMode, parameters, update, runSeed, shuffledControl, perturbation,
+                alphaSchedule);
     }
 
     public EsConfig withShaping(FitnessShaping s, boolean mirrored) {
-        return new EsConfig(populationSize, sigma, alpha, s, mirrored, noiseMode, parameters, update, runSeed, shuffledControl, perturbation);
+        return new EsConfig(populationSize, sigma, alpha, s, mirrored, noiseMode, parameters, update, runSeed, shuffledControl, perturbation,
+                alphaSchedule);
     }
 
     public EsConfig withNoise(NoiseMode mode, ParameterFilter filter) {
-        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, mode, filter, update, runSeed, shuffledControl, perturbation);
+        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, mode, filter, update, runSeed, shuffledControl, perturbation,
+                alphaSchedule);
     }
 
     public EsConfig withShuffledControl(boolean control) {
         return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
-                control, perturbation);
+                control, perturbation, alphaSchedule);
     }
 
     public EsConfig withUpdate(UpdateRule rule) {
-        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, rule, runSeed, shuffledControl, perturbation);
+        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, rule, runSeed, shuffledControl, perturbation,
+                alphaSchedule);
     }
 
     public EsConfig withPerturbation(Perturbation p) {
         return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
-                shuffledControl, p);
+                shuffledControl, p, alphaSchedule);
+    }
+
+    public EsConfig withAlphaSchedule(AlphaSchedule s) {
+        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
+                shuffledControl, perturbation, s);
+    }
+
+    /** The step size of {@code iteration}: alpha under the {@link #alphaSchedule}. */
+    public double alphaAt(long iteration) {
+        return alphaSchedule.at(alpha, iteration);
+    }
+
+    /** alpha as a run's summary states it: the value, and the decay when there is one. */
+    public String alphaDescription() {
+        return alphaSchedule instanceof AlphaSchedule.Cosine c
+                ? alpha + " (cosine to " + c.finalAlpha() + " over " + c.iterations() + " iterations)"
+                : String.valueOf(alpha);
     }
 
     public SeedSchedule schedule() {
@@ -94,13 +124,14 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
      */
     public String hash() {
         // Spelled out as the record printed itself before perturbations were configurable, so that full-rank runs
-        // started by earlier versions still resume; the low-rank settings are appended.
+        // started by earlier versions still resume; the low-rank settings and an alpha schedule are appended.
         String legacy = "EsConfig[populationSize=" + populationSize + ", sigma=" + sigma + ", alpha=" + alpha
                 + ", shaping=" + shaping + ", antithetic=" + antithetic + ", noiseMode=" + noiseMode + ", parameters="
                 + parameters + ", update=" + update + ", runSeed=" + runSeed + ", shuffledControl=" + shuffledControl
                 + "]";
         return Sha256.of("es-config-v1|" + legacy
-                + (perturbation instanceof Perturbation.FullRank ? "" : "|" + perturbation));
+                + (perturbation instanceof Perturbation.FullRank ? "" : "|" + perturbation)
+                + (alphaSchedule instanceof AlphaSchedule.Constant ? "" : "|" + alphaSchedule));
     }
 
 }

@@ -26,7 +26,7 @@ public final class PopulationReducer {
                 : config.shaping().apply(usable);
         long[] seeds = members.stream().mapToLong(Member::seed).toArray();
         int[] signs = members.stream().mapToInt(Member::sign).toArray();
-        return new Update(iteration, seeds, signs, coefficients, rewards, config.alpha(), config.sigma());
+        return new Update(iteration, seeds, signs, coefficients, rewards, config.alphaAt(iteration), config.sigma());
     }
 
     /** A seeded Fisher-Yates permutation of {@code values} (the control run's rewards). */
