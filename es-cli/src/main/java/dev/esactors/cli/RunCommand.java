@@ -65,8 +65,7 @@ final class RunCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private long startNanos;
-    private double firstMean = Double.NaN;
-    private double lastMean = Double.NaN;
+    private final List<Double> iterationMeans = new java.util.ArrayList<>();
 
     @Override
     public Integer call() {
@@ -168,8 +167,8 @@ final class RunCommand implements Callable<Integer> {
         } else if (event instanceof RunEvent.Note n) {
             out.println("note: " + n.message());
         } else if (event instanceof RunEvent.RunFinished f) {
-            String rewards = Double.isNaN(firstMean) ? "no new iterations (the run was already complete)"
-                    : String.format(Locale.ROOT, "mean reward %.3f -> %.3f", firstMean, lastMean);
+            String rewards = iterationMeans.isEmpty() ? "no new iterations (the run was already complete)"
+                    : rewardTrend(iterationMeans);
             out.printf(Locale.ROOT, "done: %d iterations in %s; %s%nmaster sha256 %s%nreport %s%nmodel  %s%n",
                     f.iterations(), clock((System.nanoTime() - startNanos) / 1e9), rewards, f.masterHash(), f.report(),
                     f.exported());
@@ -182,12 +181,22 @@ final class RunCommand implements Callable<Integer> {
         out.flush();
     }
 
+    /**
+     * The mean reward of the first and of the last k iterations (k = 10, or half of a shorter run): one iteration's
+     * batch is too small a sample to compare two of them.
+     */
+    static String rewardTrend(List<Double> means) {
+        int k = Math.max(1, Math.min(10, means.size() / 2));
+        double first = means.subList(0, k).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        double last = means.subList(means.size() - k, means.size()).stream().mapToDouble(Double::doubleValue)
+                .average().orElseThrow();
+        return String.format(Locale.ROOT, "mean reward %.3f -> %.3f (first and last %d iteration%s)", first, last, k,
+                k == 1 ? "" : "s");
+    }
+
     /** One progress line: iteration, bar, reward mean and max, evaluations per second, ETA, and any faults. */
     private void showIteration(PrintWriter out, RunEvent.IterationDone d) {
-        if (Double.isNaN(firstMean)) {
-            firstMean = d.meanReward();
-        }
-        lastMean = d.meanReward();
+        iterationMeans.add(d.meanReward());
         int done = (int) d.iteration() + 1;
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
         double eta = elapsed / done * (d.iterations() - done);

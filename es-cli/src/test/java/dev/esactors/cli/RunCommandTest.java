@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,6 +41,19 @@ class RunCommandTest {
                 resumed.out());
         assertTrue(resumed.out().contains("iteration   3/3"), resumed.out());
         assertEquals(3, Files.readAllLines(runDir.resolve("journal.jsonl")).size());
+    }
+
+    @Test
+    void theRewardSummaryComparesBlocksOfIterationsNotSingleBatches() {
+        List<Double> means = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            means.add(i < 10 ? 0.1 : i < 20 ? 9.0 : 0.5);
+        }
+        means.set(29, 5.5); // a lucky last batch moves the last block's mean, not the whole comparison
+        assertEquals("mean reward 0.100 -> 1.000 (first and last 10 iterations)", RunCommand.rewardTrend(means));
+        assertEquals("mean reward 0.200 -> 0.400 (first and last 2 iterations)",
+                RunCommand.rewardTrend(List.of(0.1, 0.3, 0.3, 0.5)));
+        assertEquals("mean reward 0.700 -> 0.700 (first and last 1 iteration)", RunCommand.rewardTrend(List.of(0.7)));
     }
 
     @Test
