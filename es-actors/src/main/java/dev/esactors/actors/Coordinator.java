@@ -20,6 +20,7 @@ import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.esactors.actors.config.RunConfig;
 import dev.esactors.actors.metrics.CoordinatorMetrics;
+import dev.esactors.actors.run.BestWeights;
 import dev.esactors.actors.run.Evaluation;
 import dev.esactors.actors.run.FinalEvaluation;
 import dev.esactors.actors.run.EvalDatasets;
@@ -27,6 +28,7 @@ import dev.esactors.actors.run.EvalRound;
 import dev.esactors.actors.run.Replicas;
 import dev.esactors.actors.run.RunReport;
 import dev.esactors.actors.run.RunState;
+import dev.esactors.core.es.Checkpoint;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.es.HfExport;
 import dev.esactors.core.es.Member;
@@ -34,6 +36,7 @@ import dev.esactors.core.es.PopulationReducer;
 import dev.esactors.core.es.Update;
 import dev.esactors.core.torch.DType;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.bytedeco.pytorch.Tensor;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,6 +48,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -221,9 +225,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private List<FinalEvaluation.Row> finalRows;
     private long heldOutAt = -1;
     private final List<RunEvent.HeldOut> heldOutHistory = new java.util.ArrayList<>();
-    private double bestAccuracy = -1;
+    private BestWeights best; // null until the first held-out round (or one saved before a restart)
     private boolean finished;
-    private long bestIteration = -1;
 
     /** The counts the metrics read at scrape time (from the HTTP thread, hence volatile; one writer). */
     private static final class Tally implements CoordinatorMetrics.Tallies {
@@ -346,13 +349,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (evalData == null) {
             evalData = new EvalDatasets(config);
             baseSummaries = RunState.readBaseEvaluation(config);
+            best = BestWeights.read(config, evalData.path(evalData.heldOut())).orElse(null);
         }
         List<Integer> all = java.util.stream.IntStream.range(0, evalData.count()).boxed().toList();
         if (t == 0 && baseSummaries == null) {
             return new EvalRound(EvalRound.Purpose.BASE, t, all, evalData);
         }
         if (config.evalEvery() > 0 && t > 0 && t % config.evalEvery() == 0 && heldOutAt != t) {
-            return new EvalRound(EvalRound.Purpose.HELD_OUT, t, List.of(0), evalData);
+            return new EvalRound(EvalRound.Purpose.HELD_OUT, t, List.of(evalData.heldOut()), evalData);
         }
         if (t >= config.iterations() && finalRows == null) {
             return new EvalRound(EvalRound.Purpose.FINAL, t, all, evalData);
@@ -529,7 +533,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 baseSummaries = done.datasets().stream().map(d -> done.summary(d, "base")).toList();
                 RunState.writeBaseEvaluation(config, baseSummaries);
             }
-            case HELD_OUT -> heldOut(done.summary(0, "iteration"));
+            case HELD_OUT -> heldOut(done.summary(evalData.heldOut(), "iteration"));
             case FINAL -> {
                 List<Evaluation.Summary> base = baseSummaries != null ? baseSummaries
                         : FinalEvaluation.baseLocally(config); // a run resumed from before base rounds existed
@@ -542,17 +546,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return startIterationOrFinish();
     }
 
-    /** Records a held-out score, and keeps the weights in best/ when they are the best so far. */
+    /**
+     * Records a held-out score, and keeps the weights in best/ when they are the best so far (accuracy, then mean
+     * reward; a restarted coordinator compares with the choice saved there).
+     */
     private void heldOut(Evaluation.Summary s) {
         heldOutAt = run.nextIteration();
-        if (s.accuracy() > bestAccuracy) {
-            bestAccuracy = s.accuracy();
-            bestIteration = run.nextIteration();
-            run.checkpointTo(config.dir().resolve("best"));
+        Path dataset = evalData.path(evalData.heldOut());
+        if (best == null || best.beatenBy(s.accuracy(), s.meanReward())) {
+            run.checkpointTo(BestWeights.dir(config));
+            best = new BestWeights(run.nextIteration(), dataset, s.accuracy(), s.meanReward());
+            best.save(config);
         }
-        metrics.heldOut(s.accuracy(), s.meanReward(), bestAccuracy);
-        RunEvent.HeldOut event = new RunEvent.HeldOut(run.nextIteration(), evalData.path(0), s.accuracy(),
-                s.meanReward(), bestAccuracy, bestIteration);
+        metrics.heldOut(s.accuracy(), s.meanReward(), best.accuracy());
+        RunEvent.HeldOut event = new RunEvent.HeldOut(run.nextIteration(), dataset, s.accuracy(),
+                s.meanReward(), best.accuracy(), best.iteration());
         heldOutHistory.add(event);
         listener.tell(event);
     }
@@ -624,10 +632,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             var before = run.lastCheckpoint();
             Path checkpoint = run.checkpoint();
             recordCheckpoint(before);
-            Path exported = config.dir().resolve("export");
-            HfExport.write(exported, Replicas.modelDir(config), run.replica().master(),
-                    DType.parseWorking(config.model().dtype()));
+            Map<String, Tensor> finalWeights = run.replica().master();
             List<FinalEvaluation.Row> evaluation = finalRows == null ? List.of() : finalRows;
+            if (config.finalWeights() == RunConfig.FinalWeights.BEST) {
+                Checkpoint chosen = chosenWeights();
+                if (chosen != null) {
+                    finalWeights = chosen.master();
+                    evaluation = scoreChosen(chosen, evaluation);
+                }
+            }
+            Path exported = config.dir().resolve("export");
+            HfExport.write(exported, Replicas.modelDir(config), finalWeights, DType.parseWorking(config.model().dtype()));
             Path report = RunReport.write(config, run.updates(), evaluation, heldOutHistory, config.dir());
             getContext().getLog().info("run {} finished at iteration {}; checkpoint {}", config.id(),
                     run.nextIteration(), checkpoint);
@@ -640,6 +655,47 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         watched.forEach(e -> e.tell(Evaluator.Finished.INSTANCE));
         release(); // explicitly: a run already complete at start-up stops before any PostStop handler exists
         return Behaviors.stopped();
+    }
+
+    /** The checkpoint in best/ for eval.final-weights = best, or null (with a note) when there is none to use. */
+    private Checkpoint chosenWeights() {
+        if (best == null) {
+            listener.tell(new RunEvent.Note("eval.final-weights = best, but no held-out evaluation ran (eval.every "
+                    + config.evalEvery() + ", " + config.iterations() + " iterations): the last weights are the result"));
+            return null;
+        }
+        Optional<Checkpoint> chosen = BestWeights.load(config, run.configHash(),
+                warning -> listener.tell(new RunEvent.Note(warning)));
+        if (chosen.isEmpty()) {
+            listener.tell(new RunEvent.Note("no intact checkpoint in " + BestWeights.dir(config)
+                    + ": the last weights are the result"));
+        }
+        return chosen.orElse(null);
+    }
+
+    /**
+     * The final table for the chosen weights, scored here chunk by chunk (the evaluators hold the last weights);
+     * the last weights' scores, from the final round, go to a note.
+     */
+    private List<FinalEvaluation.Row> scoreChosen(Checkpoint chosen, List<FinalEvaluation.Row> last) {
+        String label = "ES@" + chosen.iteration();
+        List<Evaluation.Summary> scores = FinalEvaluation.locally(config, chosen.master(), label);
+        List<Evaluation.Summary> base = last.size() == scores.size() ? last.stream().map(FinalEvaluation.Row::base).toList()
+                : baseSummaries != null ? baseSummaries : FinalEvaluation.baseLocally(config);
+        List<FinalEvaluation.Row> rows = new java.util.ArrayList<>();
+        StringBuilder lastScores = new StringBuilder();
+        for (int d = 0; d < scores.size(); d++) {
+            rows.add(new FinalEvaluation.Row(evalData.path(d), base.get(d), scores.get(d)));
+        }
+        for (int d = 0; d < last.size(); d++) {
+            lastScores.append(String.format(java.util.Locale.ROOT, "%s %s %.1f%%", d == 0 ? "" : ",",
+                    evalData.path(d).getFileName(), 100 * last.get(d).tuned().accuracy()));
+        }
+        listener.tell(new RunEvent.Note(String.format(java.util.Locale.ROOT,
+                "final weights: the best on %s (iteration %d of %d, accuracy %.1f%%), in export/; the last weights "
+                        + "scored%s", best.dataset().getFileName(), chosen.iteration(), run.nextIteration(),
+                100 * best.accuracy(), lastScores)));
+        return rows;
     }
 
     /** Closes the journal and the evaluation datasets' tokenizer; safe to call twice. */

@@ -1,6 +1,9 @@
 package dev.esactors.actors;
 
 import dev.esactors.actors.config.RunConfig;
+import dev.esactors.actors.run.Evaluation;
+import dev.esactors.actors.run.FinalEvaluation;
+import dev.esactors.core.io.Sha256;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,5 +45,60 @@ class HeldOutEvaluationTest {
         }
         assertEquals(1, ((RunEvent.RunFinished) last).evaluation().size(), "and the final table is still made");
         assertTrue(Files.readString(dir.resolve("run/report.html")).contains("Held-out accuracy during the run"));
+    }
+
+    @Test
+    void theWeightsChosenOnValidationAreScoredAndExported(@TempDir Path dir) throws IOException {
+        Path test = Files.writeString(dir.resolve("test.jsonl"), """
+                {"id": "t1", "prompt": "The dog ran to"}
+                {"id": "t2", "prompt": "Anna and the"}
+                """);
+        Path validation = Files.writeString(dir.resolve("validation.jsonl"), """
+                {"id": "v1", "prompt": "She went to"}
+                {"id": "v2", "prompt": "He looked at"}
+                {"id": "v3", "prompt": "They played in"}
+                {"id": "v4", "prompt": "The cat jumped on"}
+                """);
+        Map<String, Object> selection = Map.of("run.iterations", 6, "eval.every", 2,
+                "eval.datasets", List.of(test.toString()), "eval.validation", validation.toString(),
+                "eval.final-weights", "best");
+        RunConfig config = TestRuns.small(dir.resolve("run"), 2, selection);
+        List<RunEvent> events = new ArrayList<>();
+        RunEvent last = EsNode.run(config, events::add);
+        assertInstanceOf(RunEvent.RunFinished.class, last, events.toString());
+        List<RunEvent.HeldOut> heldOut = events.stream().filter(e -> e instanceof RunEvent.HeldOut)
+                .map(e -> (RunEvent.HeldOut) e).toList();
+        assertEquals(List.of(2L, 4L, 6L), heldOut.stream().map(RunEvent.HeldOut::iteration).toList());
+        heldOut.forEach(h -> assertEquals(validation, h.dataset(), "in-run evaluations score the validation set"));
+        long chosen = heldOut.get(2).bestIteration();
+
+        // The chosen row must be what the evaluators report for the weights after `chosen` updates: a run that
+        // stops there scores them in its final round.
+        RunConfig upTo = TestRuns.small(dir.resolve("up-to"), 2, Map.of("run.iterations", (int) chosen,
+                "eval.datasets", List.of(test.toString())));
+        RunEvent.RunFinished reference = assertInstanceOf(RunEvent.RunFinished.class, EsNode.run(upTo, e -> { }));
+        FinalEvaluation.Row row = ((RunEvent.RunFinished) last).evaluation().get(0);
+        Evaluation.Summary expected = reference.evaluation().get(0).tuned();
+        assertEquals("ES@" + chosen, row.tuned().model());
+        assertEquals(expected.accuracy(), row.tuned().accuracy());
+        assertEquals(expected.meanReward(), row.tuned().meanReward());
+        assertEquals(Sha256.of(reference.exported().resolve("model.safetensors")),
+                Sha256.of(((RunEvent.RunFinished) last).exported().resolve("model.safetensors")),
+                "export/ holds the chosen weights");
+        assertTrue(events.stream().anyMatch(e -> e instanceof RunEvent.Note n
+                && n.message().startsWith("final weights: the best on validation.jsonl (iteration " + chosen)), events.toString());
+
+        // Resumed for more iterations, the run keeps its choice unless a later evaluation beats it.
+        RunConfig longer = TestRuns.small(dir.resolve("run"), 2, Map.of("run.iterations", 8, "eval.every", 2,
+                "eval.datasets", List.of(test.toString()), "eval.validation", validation.toString(),
+                "eval.final-weights", "best"));
+        List<RunEvent> resumed = new ArrayList<>();
+        assertInstanceOf(RunEvent.RunFinished.class, EsNode.run(longer, resumed::add));
+        RunEvent.HeldOut at8 = resumed.stream().filter(e -> e instanceof RunEvent.HeldOut).map(e -> (RunEvent.HeldOut) e)
+                .reduce((a, b) -> b).orElseThrow();
+        RunEvent.HeldOut before = heldOut.get(2);
+        boolean beaten = at8.accuracy() > before.bestAccuracy() || (at8.accuracy() == before.bestAccuracy()
+                && at8.meanReward() > heldOut.stream().filter(h -> h.iteration() == chosen).findFirst().orElseThrow().meanReward());
+        assertEquals(beaten ? 8L : chosen, at8.bestIteration(), at8 + " after " + heldOut);
     }
 }

@@ -51,6 +51,25 @@ class RunConfigTest {
     }
 
     @Test
+    void finalWeightsAreChosenOnlyOnASeparateValidationDataset() throws IOException {
+        String d1 = Path.of("../data/sudoku/d1_4x4_test_sudoku.csv").toString();
+        String validation = Path.of("../data/sudoku/validation_4x4_1000.csv").toString();
+        String sudoku = "task.name = sudoku\neval.datasets = [\"" + d1 + "\"]\n";
+        RunConfig c = RunConfigLoader.load(null, ConfigFactory.parseString(sudoku + "eval { every = 5, validation = \""
+                + validation + "\", final-weights = best }"));
+        assertEquals(Path.of(validation), c.evalValidation());
+        assertEquals(RunConfig.FinalWeights.BEST, c.finalWeights());
+        assertEquals(RunConfig.FinalWeights.LAST, RunConfigLoader.load(null, ConfigFactory.empty()).finalWeights());
+        assertTrue(error(sudoku + "eval { every = 5, final-weights = best }")
+                .contains("eval.final-weights = best needs eval.validation"));
+        assertTrue(error(sudoku + "eval { every = 5, validation = \"" + d1 + "\" }").contains("is also in eval.datasets"));
+        assertTrue(error(sudoku + "eval.validation = \"" + validation + "\"").contains("eval.validation needs eval.every"));
+        assertTrue(error(sudoku + "eval { every = 5, validation = \"no/such.csv\" }")
+                .contains("eval.validation: 'no/such.csv' not found"));
+        assertTrue(error("eval.final-weights = first").contains("eval.final-weights must be last or best"));
+    }
+
+    @Test
     void badConfigsNameTheKey() throws IOException {
         assertTrue(error("es { populaton = 30 }").contains("unknown key 'es.populaton'"));
         assertTrue(error("es.sigma = \"big\"").contains("es.sigma has the wrong type"));

@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A smoke version of the sudoku4 reproduction: the preset runs end to end for two iterations and produces the
- * base-vs-ES table on the d1 test set and the fresh puzzles. The full run is a documented command (docs/results.md).
+ * base-vs-ES table on the d1 test set and the fresh puzzles, for the weights chosen on the validation puzzles. The full
+ * run is a documented command (docs/results.md).
  */
 class Sudoku4PresetTest {
 
@@ -22,7 +23,8 @@ class Sudoku4PresetTest {
     void presetRunsEndToEndAndPrintsTheBaseVsEsTable(@TempDir Path dir) throws IOException {
         // The preset itself, shrunk to a smoke test: two iterations of a small population.
         Path smoke = Files.writeString(dir.resolve("smoke.conf"), "include file(\""
-                + Path.of("configs/sudoku4.conf").toAbsolutePath() + "\")\nes.population = 4\ntask.batch = 8\n");
+                + Path.of("configs/sudoku4.conf").toAbsolutePath() + "\")\nes.population = 4\ntask.batch = 8\n"
+                + "eval { every = 2, final-weights = best }\n"); // and the weights chosen on its validation puzzles
         Cli.Result r = Cli.run("run", "--config", smoke.toString(), "--iterations", "2", "--run-dir",
                 dir.resolve("run").toString());
         assertEquals(0, r.code(), r.out() + r.err());
@@ -31,6 +33,10 @@ class Sudoku4PresetTest {
         Matcher test = Pattern.compile("d1_4x4_test_sudoku.csv\\s+500\\s+25\\.2%").matcher(r.out());
         assertTrue(test.find(), r.out());
         assertTrue(Pattern.compile("fresh_4x4_1000.csv\\s+1000\\s+").matcher(r.out()).find(), r.out());
+        // the weights chosen on the preset's validation puzzles (here the only candidate, iteration 2)
+        assertTrue(r.out().contains("held-out validation_4x4_1000.csv after 2 iterations"), r.out());
+        assertTrue(Pattern.compile("evaluation dataset\\s+items\\s+base\\s+ES@2").matcher(r.out()).find(), r.out());
+        assertTrue(r.out().contains("final weights: the best on validation_4x4_1000.csv (iteration 2 of 2"), r.out());
         String report = Files.readString(dir.resolve("run/report.html"));
         assertTrue(report.contains("Base vs ES") && report.contains("fresh_4x4_1000.csv"), "the table is in the report");
     }

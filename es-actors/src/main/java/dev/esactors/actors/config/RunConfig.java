@@ -25,12 +25,23 @@ import java.util.Map;
  * @param evalDatasets   datasets scored with the base and the final model at the end
  * @param evalBatch      prompts per batch in that evaluation
  * @param evalEvery      iterations between held-out evaluations during the run (0: only at the end)
+ * @param evalValidation the dataset those evaluations score and best/ is chosen on, or null: the first of
+ *                       {@code evalDatasets}
+ * @param finalWeights   which weights the final table scores and export/ holds
  * @param metrics        the node's Prometheus endpoint
  * @param hocon          the whole configuration as HOCON text (saved in the run directory for --resume)
  */
 public record RunConfig(String id, Path dir, int iterations, Duration memberDeadline, Model model, TaskSpec task,
                         EsConfig es, int checkpointEvery, int checkpointKeep, int localEvaluators, Cluster cluster,
-                        List<Path> evalDatasets, int evalBatch, int evalEvery, Metrics metrics, String hocon) {
+                        List<Path> evalDatasets, int evalBatch, int evalEvery, Path evalValidation,
+                        FinalWeights finalWeights, Metrics metrics, String hocon) {
+
+    /** The weights a run ends with: its last iterate, or the one that scored best on the validation dataset. */
+    public enum FinalWeights {
+        LAST,
+        /** chosen on eval.validation, never on a dataset of the final table (that would bias its scores) */
+        BEST
+    }
 
     /**
      * @param path   the model directory, or null for the embedded stories260K

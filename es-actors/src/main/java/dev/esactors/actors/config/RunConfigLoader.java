@@ -92,10 +92,12 @@ public final class RunConfigLoader {
             if (evalEvery > 0 && evalDatasets.isEmpty()) {
                 throw new IllegalArgumentException(where + "eval.every needs eval.datasets (the held-out items)");
             }
+            Path validation = validation(where, c, evalDatasets, evalEvery);
+            RunConfig.FinalWeights finalWeights = finalWeights(where, c, validation);
             RunConfig.Metrics metrics = metrics(where, c);
             String hocon = user.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
             return new RunConfig(id, dir, iterations, deadline, model, task, es, every, keep, local, cluster,
-                    evalDatasets, evalBatch, evalEvery, metrics, hocon);
+                    evalDatasets, evalBatch, evalEvery, validation, finalWeights, metrics, hocon);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
@@ -197,6 +199,47 @@ public final class RunConfigLoader {
         return check(where, "es.population / es.sigma / es.alpha / es.antithetic / es.noise",
                 () -> new EsConfig(population, sigma, alpha, shaping, antithetic, noise, filter, update, seed,
                         control.equals("shuffled-rewards"), perturbation, schedule));
+    }
+
+    /** eval.validation: null when empty; otherwise an existing file, scored every eval.every, and not a table dataset. */
+    private static Path validation(String where, Config c, java.util.List<Path> datasets, int every) {
+        String name = get(where, "eval.validation", () -> c.getString("eval.validation"));
+        if (name.isEmpty()) {
+            return null;
+        }
+        Path file = Paths.get(name);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(where + "eval.validation: '" + name + "' not found");
+        }
+        if (datasets.isEmpty() || every == 0) {
+            throw new IllegalArgumentException(where + "eval.validation needs eval.every > 0 and eval.datasets: it is "
+                    + "what the in-run evaluations score, next to the datasets the final table reports");
+        }
+        Path normalized = file.toAbsolutePath().normalize();
+        for (Path d : datasets) {
+            if (d.toAbsolutePath().normalize().equals(normalized)) {
+                throw new IllegalArgumentException(where + "eval.validation '" + name + "' is also in eval.datasets: "
+                        + "weights chosen on a dataset make its reported score optimistic; give a separate one");
+            }
+        }
+        return file;
+    }
+
+    /** eval.final-weights: last, or best (which needs eval.validation, so that no reported dataset chooses). */
+    private static RunConfig.FinalWeights finalWeights(String where, Config c, Path validation) {
+        String name = get(where, "eval.final-weights", () -> c.getString("eval.final-weights"));
+        return switch (name) {
+            case "last" -> RunConfig.FinalWeights.LAST;
+            case "best" -> {
+                if (validation == null) {
+                    throw new IllegalArgumentException(where + "eval.final-weights = best needs eval.validation (the "
+                            + "weights are chosen on it; choosing on a dataset of the final table would bias its scores)");
+                }
+                yield RunConfig.FinalWeights.BEST;
+            }
+            default -> throw new IllegalArgumentException(where + "eval.final-weights must be last or best, got '"
+                    + name + "'");
+        };
     }
 
     private static RunConfig.Metrics metrics(String where, Config c) {

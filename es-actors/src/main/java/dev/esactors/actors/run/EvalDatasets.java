@@ -15,28 +15,40 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A run's evaluation datasets ({@code eval.datasets}) cut into chunks of {@code eval.batch} items: the unit of
+ * A run's evaluation datasets ({@code eval.datasets}, then {@code eval.validation} if set) cut into chunks of {@code eval.batch} items: the unit of
  * evaluation work, like a population member. Chunk k of dataset d is always the same items decoded as one batch,
  * so whichever replica scores it, the numbers are the same. Items and the tokenizer are loaded on first use.
  */
 public final class EvalDatasets implements AutoCloseable {
 
     private final RunConfig config;
+    private final List<Path> paths;
     private final Task<TaskItem> task;
     private final Map<Integer, List<TaskItem>> items = new HashMap<>();
     private HfTokenizer tokenizer;
 
     public EvalDatasets(RunConfig config) {
         this.config = config;
+        List<Path> all = new ArrayList<>(config.evalDatasets());
+        if (config.evalValidation() != null) {
+            all.add(config.evalValidation());
+        }
+        this.paths = List.copyOf(all);
         this.task = Tasks.createForOwnItems(config.task().name(), config.task().options());
     }
 
+    /** The datasets of the final table: eval.datasets, indices 0 to count - 1. */
     public int count() {
         return config.evalDatasets().size();
     }
 
+    /** The dataset the in-run evaluations score: eval.validation when set, else the first of eval.datasets. */
+    public int heldOut() {
+        return config.evalValidation() != null ? count() : 0;
+    }
+
     public Path path(int dataset) {
-        return config.evalDatasets().get(dataset);
+        return paths.get(dataset);
     }
 
     /** Chunks of {@code dataset} (the last one may be short). */

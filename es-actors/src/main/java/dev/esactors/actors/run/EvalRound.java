@@ -16,7 +16,7 @@ public final class EvalRound {
     public enum Purpose {
         /** the base model, before the first update: the left column of the final table */
         BASE,
-        /** every eval.every iterations, on the first dataset */
+        /** every eval.every iterations, on eval.validation (else the first of eval.datasets) */
         HELD_OUT,
         /** the final weights: the right column of the final table */
         FINAL

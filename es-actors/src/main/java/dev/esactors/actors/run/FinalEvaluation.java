@@ -4,11 +4,12 @@ import dev.esactors.actors.config.RunConfig;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.torch.DType;
-import dev.esactors.core.torch.DeviceSpec;
+import org.bytedeco.pytorch.Tensor;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The "base vs ES" table at the end of a run: each evaluation dataset scored with both models. The scores come
@@ -28,17 +29,33 @@ public final class FinalEvaluation {
      * would (for runs without a saved base round).
      */
     public static List<Evaluation.Summary> baseLocally(RunConfig config) {
-        Decoder base = ModelLoader.load(Replicas.modelDir(config), DeviceSpec.CPU,
+        return locally(config, Map.of(), "base");
+    }
+
+    /**
+     * The summaries of {@code weights} (fp32 by parameter name; the base model's for names it lacks) on the run's
+     * eval datasets, scored in this process on the run's device type chunk by chunk, as an evaluation round would:
+     * the same numbers the evaluators would report for these weights.
+     */
+    public static List<Evaluation.Summary> locally(RunConfig config, Map<String, Tensor> weights, String model) {
+        Decoder decoder = ModelLoader.load(Replicas.modelDir(config), RunState.coordinatorDevice(config),
                 DType.parseWorking(config.model().dtype()));
+        weights.forEach((name, w) -> {
+            Tensor p = decoder.parameters().get(name);
+            if (p == null) {
+                throw new IllegalArgumentException("weights hold '" + name + "', which the model does not have");
+            }
+            p.copy_(w);
+        });
         List<Evaluation.Summary> out = new ArrayList<>();
         try (EvalDatasets data = new EvalDatasets(config)) {
             for (int d = 0; d < data.count(); d++) {
                 long start = System.nanoTime();
                 Evaluation.Tally total = Evaluation.Tally.EMPTY;
                 for (int k = 0; k < data.chunks(d); k++) {
-                    total = total.plus(data.score(base, d, k));
+                    total = total.plus(data.score(decoder, d, k));
                 }
-                out.add(total.summary("base", (System.nanoTime() - start) / 1e9));
+                out.add(total.summary(model, (System.nanoTime() - start) / 1e9));
             }
         }
         return out;

@@ -63,7 +63,9 @@ public final class RunReport {
         if (rows.isEmpty()) {
             return lines;
         }
-        lines.add(String.format(Locale.ROOT, "%-44s %6s %10s %10s %8s", "evaluation dataset", "items", "base", "ES", "change"));
+        // "ES", or "ES@<iteration>" for weights chosen on the validation dataset (eval.final-weights = best)
+        lines.add(String.format(Locale.ROOT, "%-44s %6s %10s %10s %8s", "evaluation dataset", "items", "base",
+                rows.get(0).tuned().model(), "change"));
         for (FinalEvaluation.Row r : rows) {
             lines.add(String.format(Locale.ROOT, "%-44s %6d %9.1f%% %9.1f%% %+7.1f pts", r.dataset().getFileName(),
                     r.base().items(), 100 * r.base().accuracy(), 100 * r.tuned().accuracy(),
@@ -77,7 +79,8 @@ public final class RunReport {
             return "";
         }
         StringBuilder sb = new StringBuilder("<h2>Base vs ES (greedy accuracy)</h2>\n<table><tr><th>dataset</th>"
-                + "<th>items</th><th>base</th><th>ES</th><th>change</th><th>mean reward base</th><th>mean reward ES</th></tr>\n");
+                + "<th>items</th><th>base</th><th>" + escape(rows.get(0).tuned().model()) + "</th><th>change</th>"
+                + "<th>mean reward base</th><th>mean reward ES</th></tr>\n");
         for (FinalEvaluation.Row r : rows) {
             sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td>%.1f%%</td><td>%.1f%%</td><td>%+.1f pts</td>"
                             + "<td>%.4f</td><td>%.4f</td></tr>%n", escape(r.dataset().toString()), r.base().items(),
@@ -91,7 +94,8 @@ public final class RunReport {
         if (heldOut.isEmpty()) {
             return "";
         }
-        StringBuilder sb = new StringBuilder("<h2>Held-out accuracy during the run</h2>\n<table><tr><th>iteration</th>"
+        StringBuilder sb = new StringBuilder("<h2>Held-out accuracy during the run ("
+                + escape(heldOut.get(0).dataset().getFileName().toString()) + ")</h2>\n<table><tr><th>iteration</th>"
                 + "<th>accuracy</th><th>mean reward</th></tr>\n");
         for (var h : heldOut) {
             sb.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%.1f%%</td><td>%.4f</td></tr>%n", h.iteration(),

@@ -16,8 +16,8 @@ public final class TrainTestSplit {
     }
 
     /**
-     * @throws IllegalArgumentException if a prompt of {@code eval.datasets} is also a training prompt, naming the
-     *                                  dataset, the count and an example
+     * @throws IllegalArgumentException if a prompt of {@code eval.datasets} or {@code eval.validation} is also a
+     *                                  training prompt, naming the key, the dataset, the count and an example
      */
     public static void check(RunConfig config) {
         if (config.evalDatasets().isEmpty()) {
@@ -28,7 +28,12 @@ public final class TrainTestSplit {
         for (TaskItem item : TaskEvaluation.trainingItems(config, task)) {
             prompts.add(task.userPrompt(item));
         }
-        for (Path dataset : config.evalDatasets()) {
+        java.util.Map<Path, String> datasets = new java.util.LinkedHashMap<>();
+        config.evalDatasets().forEach(d -> datasets.put(d, "eval.datasets"));
+        if (config.evalValidation() != null) {
+            datasets.put(config.evalValidation(), "eval.validation");
+        }
+        for (Path dataset : datasets.keySet()) {
             int shared = 0;
             String example = null;
             for (TaskItem item : task.load(dataset)) {
@@ -38,7 +43,7 @@ public final class TrainTestSplit {
                 }
             }
             if (shared > 0) {
-                throw new IllegalArgumentException("eval.datasets: " + dataset + " shares " + shared + " item(s) with "
+                throw new IllegalArgumentException(datasets.get(dataset) + ": " + dataset + " shares " + shared + " item(s) with "
                         + "the training items (" + (config.task().dataset() == null ? "the task's built-in items"
                         : config.task().dataset()) + "), e.g. " + example
                         + ": a run never trains on its evaluation items (use the task's test split)");

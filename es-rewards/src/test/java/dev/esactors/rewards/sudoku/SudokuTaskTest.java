@@ -123,6 +123,27 @@ class SudokuTaskTest {
     }
 
     @Test
+    void theShippedEvaluationSetsAreDisjointFromEachOtherAndFromThePresetsTraining() {
+        Path shipped = Path.of("..", "data", "sudoku"); // the repository's data/, as the preset reads it
+        Path test = shipped.resolve("d1_4x4_test_sudoku.csv");
+        List<SudokuItem> training = new SudokuTask(SudokuTask.PromptStyle.COMPACT, 0.2, 4096, 8, test).builtIn();
+        java.util.Map<String, String> seenIn = new java.util.HashMap<>();
+        training.forEach(i -> seenIn.put(i.puzzle(), "training"));
+        for (String name : List.of("d1_4x4_test_sudoku.csv", "fresh_4x4_1000.csv", "validation_4x4_1000.csv")) {
+            List<SudokuItem> items = TASK.load(shipped.resolve(name));
+            assertEquals(name.startsWith("d1") ? 500 : 1000, items.size(), name);
+            for (SudokuItem item : items) {
+                String before = seenIn.putIfAbsent(item.puzzle(), name);
+                assertEquals(null, before, item.puzzle() + " of " + name + " is also in " + before);
+                assertEquals(8, item.puzzle().chars().filter(c -> c == '0').count(), name);
+                if (!name.startsWith("d1")) { // generated here: unique solutions (d1 has puzzles with several)
+                    assertEquals(1, SudokuGrid.countSolutions(SudokuGrid.parse(item.puzzle(), 4), 4, 2), item.puzzle());
+                }
+            }
+        }
+    }
+
+    @Test
     @Timeout(60) // a hang guard, not a speed assertion
     void hostileTextNeverThrowsOrHangs() {
         SudokuItem item = TASK.load(TestData.path("sudoku/d1_4x4_test_sudoku.csv")).get(3);
