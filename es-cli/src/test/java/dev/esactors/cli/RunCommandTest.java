@@ -84,6 +84,14 @@ class RunCommandTest {
         assertTrue(r.err().contains("shares 1 item(s) with the training items") && r.err().contains("e.g. leak"),
                 r.err());
         assertTrue(!Files.exists(dir.resolve("run")), "nothing was started");
+
+        // a validation dataset only chooses weights, but a leaked item would still make the choice optimistic
+        Path clean = Files.writeString(dir.resolve("clean.jsonl"), "{\"id\": \"fresh\", \"prompt\": \"A purple whale\"}\n");
+        Cli.Result leak = Cli.run("run", "--run-dir", dir.resolve("run").toString(), "--set",
+                "eval.datasets=[\"" + clean + "\"]", "--set", "eval.every=1", "--set", "eval.validation=\"" + eval + "\"");
+        assertEquals(2, leak.code(), leak.out() + leak.err());
+        assertTrue(leak.err().contains("eval.validation: " + eval + " shares 1 item(s)"), leak.err());
+        assertTrue(!Files.exists(dir.resolve("run")), "nothing was started");
     }
 
     @Test
