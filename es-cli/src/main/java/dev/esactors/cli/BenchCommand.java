@@ -64,6 +64,11 @@ final class BenchCommand implements Callable<Integer> {
             + "prefilling its whole prompt, interleaved (default: ${DEFAULT-VALUE})")
     int sharedPrefixTokens;
 
+    @Option(names = "--compare-decode-attention", description = "also time each batch size with decode-step "
+            + "attention as broadcast products (the CPU default for small batches) against LibTorch's "
+            + "scaled_dot_product_attention, alternating the two")
+    boolean compareDecodeAttention;
+
     @Option(names = "--repeats", defaultValue = "3", description = "timed runs per point; the best is kept (default: ${DEFAULT-VALUE})")
     int repeats;
 
@@ -201,6 +206,23 @@ final class BenchCommand implements Callable<Integer> {
                     out.flush();
                 }
             }
+            if (compareDecodeAttention) {
+                out.printf("decode-step attention: ms per batch (prefill and %d new tokens; shared prefix %d)%n",
+                        newTokens, sharedPrefixTokens);
+                out.printf("%6s %14s %14s %10s %16s%n", "batch", "sdpa", "broadcast", "speed-up", "rows differing");
+                for (int batch : batchSizes) {
+                    List<int[]> prompts = sharingPrompts(c.vocabSize(), batch);
+                    BatchGenerator generator = new BatchGenerator(decoder);
+                    double[] seconds = alternate(batch, flag -> {
+                        decoder.setBroadcastDecodeAttention(flag == 1);
+                        return generator.generate(prompts, newTokens, Set.of(), SamplingConfig.GREEDY);
+                    });
+                    decoder.setBroadcastDecodeAttention(true);
+                    out.printf("%6d %14.1f %14.1f %9.2fx %16.0f%n", batch, 1000 * seconds[0], 1000 * seconds[1],
+                            seconds[0] / seconds[1], seconds[2]);
+                    out.flush();
+                }
+            }
         }
         if (es) {
             out.printf("%nOne ES iteration: N=%d members x B=%d prompts x T=%d new tokens (prompt %d), one replica; "
@@ -248,21 +270,23 @@ final class BenchCommand implements Callable<Integer> {
      * two agree to rounding, so only a near-tie between two tokens can tell them apart).
      */
     private double[] timeSharedPrefix(Decoder decoder, int batch) {
-        if (sharedPrefixTokens >= promptTokens) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--shared-prefix-tokens ("
-                    + sharedPrefixTokens + ") must be below --prompt-tokens (" + promptTokens + ")");
-        }
-        List<int[]> prompts = randomPrompts(decoder.config().vocabSize(), batch, promptTokens);
-        for (int[] p : prompts) {
-            System.arraycopy(prompts.get(0), 0, p, 0, sharedPrefixTokens);
-        }
+        List<int[]> prompts = sharingPrompts(decoder.config().vocabSize(), batch);
         BatchGenerator[] generators = {new BatchGenerator(decoder, false), new BatchGenerator(decoder, true)};
+        return alternate(batch, g -> generators[g].generate(prompts, newTokens, Set.of(), SamplingConfig.GREEDY));
+    }
+
+    /**
+     * Best wall times of the generations {@code run(0)} and {@code run(1)} over {@code repeats} rounds after a
+     * warm-up round, alternating them so that the machine's drift hits both alike, and how many of the {@code batch}
+     * rows they decode differently.
+     */
+    private double[] alternate(int batch, java.util.function.IntFunction<List<Completion>> run) {
         double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
         List<List<Completion>> outputs = new ArrayList<>(List.of(List.of(), List.of()));
         for (int r = 0; r <= repeats; r++) { // the first round warms up
             for (int g = 0; g < 2; g++) {
                 long start = System.nanoTime();
-                outputs.set(g, generators[g].generate(prompts, newTokens, Set.of(), SamplingConfig.GREEDY));
+                outputs.set(g, run.apply(g));
                 if (r > 0) {
                     best[g] = Math.min(best[g], (System.nanoTime() - start) / 1e9);
                 }
@@ -273,6 +297,19 @@ final class BenchCommand implements Callable<Integer> {
             differing += Arrays.equals(outputs.get(0).get(b).tokens(), outputs.get(1).get(b).tokens()) ? 0 : 1;
         }
         return new double[] {best[0], best[1], differing};
+    }
+
+    /** {@link #randomPrompts} of {@code promptTokens} whose first {@code sharedPrefixTokens} are the same. */
+    private List<int[]> sharingPrompts(int vocabulary, int batch) {
+        if (sharedPrefixTokens > 0 && sharedPrefixTokens >= promptTokens) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--shared-prefix-tokens ("
+                    + sharedPrefixTokens + ") must be below --prompt-tokens (" + promptTokens + ")");
+        }
+        List<int[]> prompts = randomPrompts(vocabulary, batch, promptTokens);
+        for (int[] p : prompts) {
+            System.arraycopy(prompts.get(0), 0, p, 0, sharedPrefixTokens);
+        }
+        return prompts;
     }
 
     /** {@code batch} seeded random prompts of {@code length} ordinary token ids (not 0-2: pad, BOS, EOS). */

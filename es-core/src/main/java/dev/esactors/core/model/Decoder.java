@@ -4,6 +4,8 @@ import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.TensorData;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.DoubleOptional;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -37,6 +39,11 @@ public final class Decoder {
                          Linear up, Linear down) {
     }
 
+    /** Broadcast decode-step attention up to this many (B, heads, S, hd) elements (4 MB in float32). */
+    private static final long SMALL_DECODE_ELEMENTS = 1L << 20;
+    private static final long[] LAST = {-1};
+    private static final long[] SLOTS = {3};
+
     private final ModelConfig config;
     private final Map<String, Tensor> parameters;
     private final Device device;
@@ -48,6 +55,7 @@ public final class Decoder {
     private final RotaryEmbedding rope;
     private final long[] normShape;
     private WeightDelta delta;
+    private boolean broadcastDecodeAttention = true;
 
     /**
      * Wraps {@code parameters} (every tensor of {@link ParameterLayout#of}, all on one device and in one floating
@@ -107,6 +115,15 @@ public final class Decoder {
      */
     public void setDelta(WeightDelta d) {
         this.delta = d;
+    }
+
+    /**
+     * Whether single-position decode steps on the CPU may compute attention as broadcast products (the default:
+     * faster for small models, see {@code smallDecodeStep}); false sends every step to scaled_dot_product_attention.
+     * The two agree to rounding; benchmarks switch it to compare them.
+     */
+    public void setBroadcastDecodeAttention(boolean enabled) {
+        this.broadcastDecodeAttention = enabled;
     }
 
     /**
@@ -188,10 +205,40 @@ public final class Decoder {
         q = RotaryEmbedding.apply(q, cosSin[0], cosSin[1]);
         k = RotaryEmbedding.apply(k, cosSin[0], cosSin[1]);
         Tensor[] kv = cache.append(index, k, v); // each (B, nKvHeads, S, hd)
-        Tensor out = torch.scaled_dot_product_attention(q, kv[0], kv[1], mask, 0.0, false, new DoubleOptional(),
-                config.numKvHeads() != config.numHeads()); // (B, nHeads, T, hd)
+        Tensor out = t == 1 && smallDecodeStep(b, kv[0].size(2))
+                ? decodeStepAttention(q, kv[0], kv[1], mask.get())
+                : torch.scaled_dot_product_attention(q, kv[0], kv[1], mask, 0.0, false, new DoubleOptional(),
+                        config.numKvHeads() != config.numHeads()); // (B, nHeads, T, hd)
         out = out.transpose(1, 2).reshape(b, t, (long) config.numHeads() * hd); // (B, T, nHeads * hd)
         return linear(out, layer.o());
+    }
+
+    /**
+     * Whether one decode step's attention over {@code slots} cached positions is cheaper as broadcast products than
+     * through scaled_dot_product_attention: on the CPU, while the (B, heads, S, hd) product stays within a few MB.
+     * LibTorch's CPU kernel runs two tiny matrix products per row and head; on sudoku4-base's 32-row decode steps
+     * those calls cost more than the arithmetic (a batch decodes ~10% faster without them, docs/performance.md).
+     * Past ~1M elements the product's memory traffic costs more than the calls. GPUs keep their fused kernels.
+     */
+    private boolean smallDecodeStep(long b, long slots) {
+        return broadcastDecodeAttention && !device.is_cuda() && b * config.numHeads() * slots * config.headDim() <= SMALL_DECODE_ELEMENTS;
+    }
+
+    /**
+     * softmax(q k^T / sqrt(hd) + mask) v for a single query position, as broadcast products and sums: q (B, H, 1,
+     * hd), k and v (B, Hkv, S, hd), mask (B, 1, 1, S). The H query heads are split into Hkv groups of G, so grouped
+     * key/value heads need no repeat. Returns (B, H, 1, hd).
+     */
+    private static Tensor decodeStepAttention(Tensor q, Tensor k, Tensor v, Tensor mask) {
+        long b = q.size(0);
+        long kvHeads = k.size(1);
+        long group = q.size(1) / kvHeads;
+        long hd = q.size(3);
+        Tensor queries = q.mul(new Scalar(1.0 / Math.sqrt(hd))).reshape(b, kvHeads, group, 1, hd);
+        Tensor scores = queries.mul(k.unsqueeze(2)).sum(LAST, false, new ScalarTypeOptional()); // (B, Hkv, G, S)
+        Tensor weights = torch.softmax(scores.add_(mask.reshape(mask.size(0), 1, 1, -1)), -1);
+        Tensor out = weights.unsqueeze(-1).mul(v.unsqueeze(2)).sum(SLOTS, false, new ScalarTypeOptional());
+        return out.view(b, q.size(1), 1, hd); // (B, Hkv, G, hd) -> (B, H, 1, hd)
     }
 
     private Tensor mlp(Layer layer, Tensor h) {

@@ -66,8 +66,45 @@ class DecoderReferenceTest {
 
     @Test
     void cachedDecodingEqualsFullRecomputation() {
+        float[] full = TensorData.toFloats(decoder.sequenceLogits(SEQUENCE));
+        float[] stepwise = cachedLogits();
+        double worst = 0;
+        for (int i = 0; i < full.length; i++) {
+            worst = Math.max(worst, Math.abs(full[i] - stepwise[i]));
+        }
+        assertTrue(worst < TOLERANCE, "max |cached - recomputed| " + worst);
+    }
+
+    @Test
+    void broadcastDecodeAttentionAgreesWithTheFusedKernel() {
+        // Grouped heads (2 per key/value head) and, in the batch, padding masked out with -inf.
+        List<int[]> prompts = List.of(new int[] {1, 9, 27, 4, 4}, new int[] {1, 44}, new int[] {1, 3, 60});
+        BatchGenerator generator = new BatchGenerator(decoder);
+        float[] broadcast = cachedLogits();
+        List<Completion> broadcastTokens = generator.generate(prompts, 16, Set.of(), SamplingConfig.GREEDY);
+        decoder.setBroadcastDecodeAttention(false);
+        float[] fused;
+        List<Completion> fusedTokens;
+        try {
+            fused = cachedLogits();
+            fusedTokens = generator.generate(prompts, 16, Set.of(), SamplingConfig.GREEDY);
+        } finally {
+            decoder.setBroadcastDecodeAttention(true);
+        }
+        double worst = 0;
+        for (int i = 0; i < fused.length; i++) {
+            worst = Math.max(worst, Math.abs(fused[i] - broadcast[i]));
+        }
+        assertTrue(worst < 1e-5, "max |broadcast - sdpa| " + worst);
+        for (int b = 0; b < prompts.size(); b++) {
+            assertEquals(16, broadcastTokens.get(b).tokens().length);
+            assertArrayEquals(fusedTokens.get(b).tokens(), broadcastTokens.get(b).tokens(), "row " + b);
+        }
+    }
+
+    /** Logits at every position of SEQUENCE: a 4-token prefill, then one cached decode step per position. */
+    private static float[] cachedLogits() {
         int prompt = 4;
-        // Feed the sequence one position at a time through the KV cache...
         KvCache cache = decoder.newCache(1, SEQUENCE.length);
         float[] stepwise = new float[SEQUENCE.length * tiny.config.vocabSize()];
         Tensor prefill = decoder.logits(decoder.forward(
@@ -82,13 +119,7 @@ class DecoderReferenceTest {
                     TensorData.floats(new float[p + 1], 1, 1, 1, p + 1), cache)));
             System.arraycopy(step, 0, stepwise, p * step.length, step.length);
         }
-        // ...and compare with one pass over the whole sequence.
-        float[] full = TensorData.toFloats(decoder.sequenceLogits(SEQUENCE));
-        double worst = 0;
-        for (int i = 0; i < full.length; i++) {
-            worst = Math.max(worst, Math.abs(full[i] - stepwise[i]));
-        }
-        assertTrue(worst < TOLERANCE, "max |cached - recomputed| " + worst);
+        return stepwise;
     }
 
     @Test
