@@ -11,13 +11,17 @@ class BenchCommandTest {
     @Test
     void benchRunsAndPrintsDecodeAndEsTables() {
         Cli.Result r = Cli.run("bench", "--batch-sizes", "2", "--new-tokens", "4", "--repeats", "1", "--threads", "1",
-                "--es", "--es-population", "2", "--es-batch", "2", "--es-new-tokens", "4", "--shared-prefix-tokens", "10");
+                "--es", "--es-population", "2", "--es-batch", "2", "--es-new-tokens", "4", "--shared-prefix-tokens", "10",
+                "--compare-decode-attention");
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("fp32 matmul 1024x1024:"), r.out());
-        // batch, ms with whole prompts, ms with the shared prefix, speed-up, rows differing: one row per model
-        long sharedRows = r.out().lines()
+        // batch, ms one way, ms the other, speed-up, rows differing: one row per model in each comparison (shared
+        // prefix, decode-step attention)
+        long comparisonRows = r.out().lines()
                 .filter(l -> l.matches("\\s+2\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+x\\s+\\d+")).count();
-        assertEquals(2, sharedRows, r.out());
+        assertEquals(4, comparisonRows, r.out());
+        assertEquals(2, r.out().lines().filter(l -> l.startsWith("decode-step attention: ms per batch")).count(),
+                r.out());
         assertTrue(r.out().contains("One ES iteration: N=2 members x B=2 prompts x T=4 new tokens"), r.out());
         long esRows = r.out().lines().filter(l -> l.matches("(stories260K|random Llama 20M).*\\d+\\.\\d+\\s*$")).count();
         assertEquals(2, esRows, r.out());
