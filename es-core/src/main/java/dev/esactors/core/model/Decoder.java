@@ -217,11 +217,12 @@ public final class Decoder {
      * Whether one decode step's attention over {@code slots} cached positions is cheaper as broadcast products than
      * through scaled_dot_product_attention: on the CPU, while the (B, heads, S, hd) product stays within a few MB.
      * LibTorch's CPU kernel runs two tiny matrix products per row and head; on sudoku4-base's 32-row decode steps
-     * those calls cost more than the arithmetic (a batch decodes ~10% faster without them, docs/performance.md).
+     * those calls cost more than the arithmetic (a batch decodes 1.19x as fast without them, docs/performance.md).
      * Past ~1M elements the product's memory traffic costs more than the calls. GPUs keep their fused kernels.
      */
     private boolean smallDecodeStep(long b, long slots) {
-        return broadcastDecodeAttention && !device.is_cuda() && b * config.numHeads() * slots * config.headDim() <= SMALL_DECODE_ELEMENTS;
+        long elements = b * config.numHeads() * slots * config.headDim();
+        return broadcastDecodeAttention && !device.is_cuda() && elements <= SMALL_DECODE_ELEMENTS;
     }
 
     /**
