@@ -11,8 +11,8 @@ class BenchCommandTest {
     @Test
     void benchRunsAndPrintsDecodeAndEsTables() {
         Cli.Result r = Cli.run("bench", "--batch-sizes", "2", "--new-tokens", "4", "--repeats", "1", "--threads", "1",
-                "--es", "--es-population", "2", "--es-batch", "2", "--es-new-tokens", "4", "--shared-prefix-tokens", "10",
-                "--compare-decode-attention");
+                "--es", "--es-population", "2", "--es-batch", "2", "--es-new-tokens", "4",
+                "--shared-prefix-tokens", "10", "--compare-decode-attention");
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("fp32 matmul 1024x1024:"), r.out());
         // batch, ms one way, ms the other, speed-up, rows differing: one row per model in each comparison (shared

@@ -16,8 +16,9 @@ import java.util.Map;
 
 /**
  * A run's evaluation datasets ({@code eval.datasets}, then {@code eval.validation} if set) cut into chunks of
- * {@code eval.batch} items: the unit of evaluation work, like a population member. Chunk k of dataset d is always the same items decoded as one batch,
- * so whichever replica scores it, the numbers are the same. Items and the tokenizer are loaded on first use.
+ * {@code eval.batch} items: the unit of evaluation work, like a population member. Chunk k of dataset d is always
+ * the same items decoded as one batch, so whichever replica scores it, the numbers are the same. Items and the
+ * tokenizer are loaded on first use.
  */
 public final class EvalDatasets implements AutoCloseable {
 

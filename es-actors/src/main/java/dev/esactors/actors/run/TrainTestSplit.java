@@ -43,9 +43,9 @@ public final class TrainTestSplit {
                 }
             }
             if (shared > 0) {
-                throw new IllegalArgumentException(datasets.get(dataset) + ": " + dataset + " shares " + shared + " item(s) with "
-                        + "the training items (" + (config.task().dataset() == null ? "the task's built-in items"
-                        : config.task().dataset()) + "), e.g. " + example
+                throw new IllegalArgumentException(datasets.get(dataset) + ": " + dataset + " shares " + shared
+                        + " item(s) with the training items (" + (config.task().dataset() == null
+                        ? "the task's built-in items" : config.task().dataset()) + "), e.g. " + example
                         + ": a run never trains on its evaluation items (use the task's test split)");
             }
         }
