@@ -38,6 +38,16 @@ class RunConfigTest {
     }
 
     @Test
+    void taskOptionsEnterTheRunIdentityInSortedOrder() {
+        // The identity is hashed into every checkpoint; an order that changes between JVMs (Map.copyOf's) made
+        // a resumed sudoku4 run refuse its own checkpoints.
+        RunConfig c = RunConfigLoader.load(null, ConfigFactory.parseString(
+                "task { name = sudoku, options { prompt = compact, partial = 0.2, generate = 64, blanks = 8 } }"));
+        assertTrue(c.identity().contains("options={blanks=8, generate=64, partial=0.2, prompt=compact}"),
+                c.identity());
+    }
+
+    @Test
     void aCosineScheduleDecaysOverTheRunUnlessToldOtherwise() {
         RunConfig c = RunConfigLoader.load(null, ConfigFactory.parseString(
                 "run.iterations = 40\nes { alpha = 0.01, alpha-schedule = cosine, alpha-final = 0.002 }"));

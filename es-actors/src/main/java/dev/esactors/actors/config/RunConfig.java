@@ -4,8 +4,10 @@ import dev.esactors.core.es.EsConfig;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A whole run, as one HOCON file describes it: ES hyperparameters, model, task, checkpointing, evaluators and
@@ -63,7 +65,10 @@ public record RunConfig(String id, Path dir, int iterations, Duration memberDead
     public record TaskSpec(String name, Map<String, String> options, Path dataset, int batch, int maxNewTokens,
                            String template, String system) {
         public TaskSpec {
-            options = Map.copyOf(options);
+            // Sorted: the options are part of the run's identity string and so of its config hash, and Map.copyOf
+            // iterates in an order that changes from one JVM to the next (a resumed run would refuse its own
+            // checkpoints).
+            options = Collections.unmodifiableMap(new TreeMap<>(options));
         }
     }
 
