@@ -37,9 +37,14 @@ public final class RunState {
             throw new UncheckedIOException("cannot create the run directory " + config.dir(), e);
         }
         AtomicFiles.write(config.dir().resolve("run.conf"), config.hocon().getBytes(StandardCharsets.UTF_8));
-        EsModel model = Replicas.create(config, coordinatorDevice(config));
+        EsModel model = baseModel(config);
         return new EsRun(model.replica(), config.dir(), config.identity(), config.checkpointEvery(),
                 config.checkpointKeep(), notes);
+    }
+
+    /** The run's base weights as its coordinator holds them (fp32 master, on the coordinator's device). */
+    public static EsModel baseModel(RunConfig config) {
+        return Replicas.create(config, coordinatorDevice(config));
     }
 
     private static final String BASE_EVALUATION = "eval-base.json";

@@ -119,10 +119,26 @@ public final class CheckpointStore {
      * refused with an error, since resuming it would silently mix two runs.
      */
     public Optional<Checkpoint> latest(long maxIteration, String configHash, Consumer<String> warnings) {
+        return latest(maxIteration, configHash, warnings, true);
+    }
+
+    /**
+     * The newest intact checkpoint at or below {@code iteration} written under {@code configHash}, for reading a
+     * run's past: newer checkpoints are expected there and skipped silently; damaged ones, and those of another
+     * configuration (which a reader must not trust, but need not refuse), are skipped and reported.
+     */
+    public Optional<Checkpoint> atOrBelow(long iteration, String configHash, Consumer<String> warnings) {
+        return latest(iteration, configHash, warnings, false);
+    }
+
+    private Optional<Checkpoint> latest(long maxIteration, String configHash, Consumer<String> warnings,
+                                        boolean resuming) {
         for (long iteration : iterations()) {
             if (iteration > maxIteration) {
-                warnings.accept("checkpoint " + dir(iteration) + " is ahead of the journal (" + maxIteration
-                        + " records); skipped");
+                if (resuming) {
+                    warnings.accept("checkpoint " + dir(iteration) + " is ahead of the journal (" + maxIteration
+                            + " records); skipped");
+                }
                 continue;
             }
             Path dir = dir(iteration);
@@ -140,6 +156,11 @@ public final class CheckpointStore {
                 continue;
             }
             String hash = state.path("configHash").asText();
+            if (!hash.equals(configHash) && !resuming) {
+                warnings.accept("checkpoint " + dir + " was written with config hash " + hash + ", not "
+                        + configHash + "; not used");
+                continue;
+            }
             if (!hash.equals(configHash)) {
                 throw new IllegalStateException("checkpoint " + dir + " was written with config hash " + hash
                         + " but this run's config hashes to " + configHash + "; refusing to resume another run "

@@ -53,7 +53,7 @@ public final class EsRun implements AutoCloseable {
         this.log = log;
         this.checkpointEvery = checkpointEvery;
         EsConfig config = replica.config();
-        this.configHash = Sha256.of(config.hash() + "|" + runIdentity + "|" + replica.masterHash());
+        this.configHash = configHash(replica, runIdentity);
         RunManifest.check(runDir, configHash, config + " | " + runIdentity);
         this.journal = UpdateJournal.open(runDir.resolve("journal.jsonl"));
         this.checkpoints = new CheckpointStore(runDir.resolve("checkpoints"), keepCheckpoints);
@@ -63,6 +63,14 @@ public final class EsRun implements AutoCloseable {
             journal.close();
             throw e;
         }
+    }
+
+    /**
+     * The hash of ES config, run identity and base weights that a run's checkpoints are checked against, for
+     * {@code replica} still at its base weights.
+     */
+    public static String configHash(EsReplica replica, String runIdentity) {
+        return Sha256.of(replica.config().hash() + "|" + runIdentity + "|" + replica.masterHash());
     }
 
     /** The hash of ES config, run identity and base weights that checkpoints are checked against. */

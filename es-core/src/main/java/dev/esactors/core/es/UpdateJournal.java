@@ -47,37 +47,69 @@ public final class UpdateJournal implements AutoCloseable {
             Files.createDirectories(file.toAbsolutePath().getParent());
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-            byte[] bytes = Files.readAllBytes(file);
-            List<Update> records = new ArrayList<>();
-            String recovery = "";
-            int start = 0;
-            int line = 1;
-            while (start < bytes.length) {
-                int end = indexOf(bytes, (byte) '\n', start);
-                String text = new String(bytes, start, (end < 0 ? bytes.length : end) - start, StandardCharsets.UTF_8);
-                Update update = end < 0 ? null : parse(text, records.size());
-                if (update == null) {
-                    boolean last = end < 0 || end == bytes.length - 1;
-                    if (!last) {
-                        channel.close();
-                        throw new IllegalStateException(file + ": line " + line + " is corrupt (checksum or format) "
-                                + "and is not the last record; the journal cannot be trusted past it");
-                    }
-                    channel.truncate(start);
-                    channel.force(true);
-                    recovery = file + ": dropped a damaged last record at line " + line + " (" + (bytes.length - start)
-                            + " bytes, likely a crash mid-write); " + records.size() + " good records kept";
-                    break;
-                }
-                records.add(update);
-                start = end + 1;
-                line++;
+            Scan scan;
+            try {
+                scan = scan(file, Files.readAllBytes(file));
+            } catch (RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+            if (scan.damagedAt() >= 0) {
+                channel.truncate(scan.damagedAt());
+                channel.force(true);
             }
             channel.position(channel.size());
-            return new UpdateJournal(file, channel, records, recovery);
+            return new UpdateJournal(file, channel, scan.records(), scan.damage());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open update journal " + file, e);
         }
+    }
+
+    /**
+     * The good records of the journal at {@code file}, without opening it for writing: a damaged last record is
+     * left in the file and skipped (a running coordinator may be writing it); damage before it is an error.
+     */
+    public static List<Update> read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no update journal at " + file);
+        }
+        try {
+            return List.copyOf(scan(file, Files.readAllBytes(file)).records());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read update journal " + file, e);
+        }
+    }
+
+    /**
+     * A journal's good records; damagedAt is the byte offset of a damaged last record (-1 if none), damage says
+     * what was found there.
+     */
+    private record Scan(List<Update> records, long damagedAt, String damage) {
+    }
+
+    private static Scan scan(Path file, byte[] bytes) {
+        List<Update> records = new ArrayList<>();
+        int start = 0;
+        int line = 1;
+        while (start < bytes.length) {
+            int end = indexOf(bytes, (byte) '\n', start);
+            String text = new String(bytes, start, (end < 0 ? bytes.length : end) - start, StandardCharsets.UTF_8);
+            Update update = end < 0 ? null : parse(text, records.size());
+            if (update == null) {
+                boolean last = end < 0 || end == bytes.length - 1;
+                if (!last) {
+                    throw new IllegalStateException(file + ": line " + line + " is corrupt (checksum or format) "
+                            + "and is not the last record; the journal cannot be trusted past it");
+                }
+                return new Scan(records, start, file + ": dropped a damaged last record at line " + line + " ("
+                        + (bytes.length - start) + " bytes, likely a crash mid-write); " + records.size()
+                        + " good records kept");
+            }
+            records.add(update);
+            start = end + 1;
+            line++;
+        }
+        return new Scan(records, -1, "");
     }
 
     public Path file() {

@@ -107,6 +107,44 @@ class EsTrainerTest {
         }
     }
 
+    /** A replica at the base weights of a tiny model seeded {@code seed} (4: the runs' base). */
+    private static EsReplica baseReplica(long seed) {
+        return EsModel.create(CONFIG, ModelLoader.random(TINY, seed, DeviceSpec.CPU, DType.F32), DType.F32).replica();
+    }
+
+    @Test
+    void anyIterationIsRebuiltFromTheJournalWithoutTouchingTheRun() throws IOException {
+        byte[] journal = Files.readAllBytes(reference.resolve("journal.jsonl"));
+        EsReplica audit = baseReplica(4);
+        String configHash = EsRun.configHash(audit, "tiny-llama/lower-half");
+        JournalReplay.Result all = JournalReplay.replay(audit, configHash, reference, ITERATIONS, true, s -> { });
+        assertEquals(referenceHash, all.masterHash());
+        assertEquals(0, all.from());
+        assertEquals(reference.resolve("checkpoints/iter-00000006"), all.checked().orElseThrow());
+
+        JournalReplay.Result viaCheckpoint = JournalReplay.replay(baseReplica(4), configHash, reference, 5, false,
+                s -> { });
+        assertEquals(4, viaCheckpoint.from(), "starts at the checkpoint of iteration 4");
+        assertTrue(viaCheckpoint.checked().isEmpty(), "no checkpoint at 5 to compare with");
+        JournalReplay.Result fromBase = JournalReplay.replay(baseReplica(4), configHash, reference, 5, true, s -> { });
+        assertEquals(viaCheckpoint.masterHash(), fromBase.masterHash());
+        assertNotEquals(referenceHash, fromBase.masterHash());
+        assertTrue(java.util.Arrays.equals(journal, Files.readAllBytes(reference.resolve("journal.jsonl"))));
+
+        IllegalArgumentException beyond = assertThrows(IllegalArgumentException.class,
+                () -> JournalReplay.replay(baseReplica(4), configHash, reference, 7, false, s -> { }));
+        assertTrue(beyond.getMessage().contains("holds 6 updates"), beyond.getMessage());
+    }
+
+    @Test
+    void aReplayThatDisagreesWithTheCheckpointIsAnError() {
+        String configHash = EsRun.configHash(baseReplica(4), "tiny-llama/lower-half");
+        // Other base weights under the run's hash: what a replaced base model or changed noise code would give.
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> JournalReplay.replay(baseReplica(5), configHash, reference, ITERATIONS, true, s -> { }));
+        assertTrue(e.getMessage().contains("iter-00000006") && e.getMessage().contains("differ"), e.getMessage());
+    }
+
     @Test
     void truncatedLastJournalRecordIsDroppedAndRecomputed() throws IOException {
         Path dir = copyOf(reference, "torn-journal");
