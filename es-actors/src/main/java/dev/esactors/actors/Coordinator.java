@@ -1,5 +1,6 @@
 package dev.esactors.actors;
 
+import dev.esactors.train.RunEvent;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.DispatcherSelector;
@@ -18,16 +19,16 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.esactors.actors.config.RunConfig;
+import dev.esactors.train.config.RunConfig;
 import dev.esactors.actors.metrics.CoordinatorMetrics;
-import dev.esactors.actors.run.BestWeights;
-import dev.esactors.actors.run.Evaluation;
-import dev.esactors.actors.run.FinalEvaluation;
-import dev.esactors.actors.run.EvalDatasets;
-import dev.esactors.actors.run.EvalRound;
-import dev.esactors.actors.run.Replicas;
-import dev.esactors.actors.run.RunReport;
-import dev.esactors.actors.run.RunState;
+import dev.esactors.train.BestWeights;
+import dev.esactors.train.eval.Evaluation;
+import dev.esactors.train.eval.FinalEvaluation;
+import dev.esactors.train.eval.EvalDatasets;
+import dev.esactors.train.eval.EvalRound;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.RunReport;
+import dev.esactors.train.RunDirectory;
 import dev.esactors.core.es.Checkpoint;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.es.HfExport;
@@ -179,7 +180,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                                                                   ActorRef<RunEvent> listener, MeterRegistry registry) {
         return ClusterSharding.get(system).init(Entity.of(TYPE_KEY, entity -> Behaviors.setup(context -> {
             try {
-                return create(config, RunState.open(config, message -> listener.tell(new RunEvent.Note(message))),
+                return create(config, RunDirectory.open(config, message -> listener.tell(new RunEvent.Note(message))),
                         listener, registry);
             } catch (RuntimeException e) {
                 listener.tell(new RunEvent.RunFailed("cannot open run " + config.id() + ": " + e.getMessage()));
@@ -348,7 +349,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
         if (evalData == null) {
             evalData = new EvalDatasets(config);
-            baseSummaries = RunState.readBaseEvaluation(config);
+            baseSummaries = RunDirectory.readBaseEvaluation(config);
             best = BestWeights.read(config, evalData.path(evalData.heldOut())).orElse(null);
         }
         List<Integer> all = java.util.stream.IntStream.range(0, evalData.count()).boxed().toList();
@@ -531,7 +532,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         switch (done.purpose()) {
             case BASE -> {
                 baseSummaries = done.datasets().stream().map(d -> done.summary(d, "base")).toList();
-                RunState.writeBaseEvaluation(config, baseSummaries);
+                RunDirectory.writeBaseEvaluation(config, baseSummaries);
             }
             case HELD_OUT -> heldOut(done.summary(evalData.heldOut(), "iteration"));
             case FINAL -> {
@@ -642,7 +643,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 }
             }
             Path exported = config.dir().resolve("export");
-            HfExport.write(exported, Replicas.modelDir(config), finalWeights, DType.parseWorking(config.model().dtype()));
+            HfExport.write(exported, BaseModel.dir(config), finalWeights, DType.parseWorking(config.model().dtype()));
             Path report = RunReport.write(config, run.updates(), evaluation, heldOutHistory, config.dir());
             getContext().getLog().info("run {} finished at iteration {}; checkpoint {}", config.id(),
                     run.nextIteration(), checkpoint);

@@ -1,5 +1,6 @@
 package dev.esactors.actors;
 
+import dev.esactors.train.RunEvent;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -10,9 +11,9 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import dev.esactors.actors.config.RunConfig;
+import dev.esactors.train.config.RunConfig;
 import dev.esactors.actors.metrics.NodeMetrics;
-import dev.esactors.actors.run.RunState;
+import dev.esactors.train.RunDirectory;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.torch.DeviceSpec;
 
@@ -59,7 +60,7 @@ public final class EsNode {
         // Standalone: the run is opened here, before any actor starts, so that its errors surface at once. In a
         // cluster the coordinator is a sharded entity that opens the run on whichever coordinator node hosts it.
         EsRun run = config.cluster().standalone()
-                ? RunState.open(config, message -> events.accept(new RunEvent.Note(message))) : null;
+                ? RunDirectory.open(config, message -> events.accept(new RunEvent.Note(message))) : null;
         CompletableFuture<RunEvent> done = new CompletableFuture<>();
         ActorSystem<Void> system = ActorSystem.create(guardian(config, run, events, done, metrics), "es-actors", akkaConfig(config));
         system.getWhenTerminated().whenComplete((d, e) -> {

@@ -9,12 +9,12 @@ import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.receptionist.Receptionist;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.esactors.actors.config.RunConfig;
+import dev.esactors.train.config.RunConfig;
 import dev.esactors.actors.metrics.EvaluatorMetrics;
-import dev.esactors.actors.run.EvalDatasets;
-import dev.esactors.actors.run.Evaluation;
-import dev.esactors.actors.run.Replicas;
-import dev.esactors.actors.run.TaskEvaluation;
+import dev.esactors.train.eval.EvalDatasets;
+import dev.esactors.train.eval.Evaluation;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.TaskFitness;
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.LowRankPass;
@@ -98,7 +98,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     private final String id;
     private final DeviceSpec device;
     private final EsModel model;
-    private final TaskEvaluation evaluation;
+    private final TaskFitness evaluation;
     private final EvaluatorMetrics metrics;
     private final EvalDatasets evalData;
     private final NodeUpdates.Log nodeUpdates;
@@ -113,8 +113,8 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         this.config = config;
         this.id = id;
         this.device = device;
-        this.model = Replicas.create(config, device);
-        this.evaluation = new TaskEvaluation(config, model.decoder(), Replicas.modelDir(config));
+        this.model = BaseModel.load(config, device);
+        this.evaluation = new TaskFitness(config, model.decoder(), BaseModel.dir(config));
         this.metrics = new EvaluatorMetrics(registry, id, device);
         this.evalData = new EvalDatasets(config);
         this.node = context.getSystem().address().toString();
@@ -214,7 +214,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         long perturbed = System.nanoTime();
         long decoded = perturbed;
         try {
-            TaskEvaluation.Scored scored = evaluation.score(iteration);
+            TaskFitness.Scored scored = evaluation.score(iteration);
             reward = scored.meanReward();
             tokens = scored.tokens();
         } catch (RuntimeException e) {
@@ -235,7 +235,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         try (LowRankPass pass = model.replica().lowRankPass(group)) {
             perturbed = System.nanoTime();
             model.decoder().setDelta(pass);
-            List<TaskEvaluation.Scored> scored = evaluation.scoreMembers(iteration, group.size());
+            List<TaskFitness.Scored> scored = evaluation.scoreMembers(iteration, group.size());
             for (int k = 0; k < rewards.length; k++) {
                 rewards[k] = scored.get(k).meanReward();
                 tokens += scored.get(k).tokens();

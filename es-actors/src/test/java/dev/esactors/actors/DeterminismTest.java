@@ -1,7 +1,8 @@
 package dev.esactors.actors;
 
-import dev.esactors.actors.config.RunConfig;
-import dev.esactors.actors.run.Replicas;
+import dev.esactors.train.RunEvent;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.config.BaseModel;
 import dev.esactors.core.es.Update;
 import dev.esactors.core.es.UpdateJournal;
 import dev.esactors.core.torch.DeviceSpec;
@@ -31,7 +32,7 @@ class DeterminismTest {
     @BeforeAll
     static void singleProcessLoop() {
         RunConfig config = TestRuns.small(root.resolve("loop"), 1, Map.of());
-        baseHash = Replicas.create(config, DeviceSpec.CPU).replica().masterHash();
+        baseHash = BaseModel.load(config, DeviceSpec.CPU).replica().masterHash();
         loopHash = TestRuns.loopHash(config);
         assertNotEquals(baseHash, loopHash, "the loop moved the weights");
     }

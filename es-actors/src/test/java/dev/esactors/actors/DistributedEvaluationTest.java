@@ -1,8 +1,9 @@
 package dev.esactors.actors;
 
-import dev.esactors.actors.config.RunConfig;
-import dev.esactors.actors.run.Evaluation;
-import dev.esactors.actors.run.FinalEvaluation;
+import dev.esactors.train.RunEvent;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.eval.Evaluation;
+import dev.esactors.train.eval.FinalEvaluation;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.tokenizer.HfTokenizer;
@@ -11,7 +12,7 @@ import dev.esactors.core.torch.DeviceSpec;
 import dev.esactors.rewards.ChatTemplate;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
-import dev.esactors.rewards.Tasks;
+import dev.esactors.rewards.catalog.Tasks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,9 +1,9 @@
 package dev.esactors.actors;
 
-import dev.esactors.actors.config.RunConfig;
-import dev.esactors.actors.run.EvalDatasets;
-import dev.esactors.actors.run.EvalRound;
-import dev.esactors.actors.run.Evaluation;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.eval.EvalDatasets;
+import dev.esactors.train.eval.EvalRound;
+import dev.esactors.train.eval.Evaluation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

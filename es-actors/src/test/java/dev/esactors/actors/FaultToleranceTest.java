@@ -1,5 +1,6 @@
 package dev.esactors.actors;
 
+import dev.esactors.train.RunEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
@@ -8,8 +9,8 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.actors.config.RunConfig;
-import dev.esactors.actors.run.Replicas;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.config.BaseModel;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.torch.DeviceSpec;
@@ -49,7 +50,7 @@ class FaultToleranceTest {
     }
 
     private static ActorRef<Coordinator.Command> coordinator(RunConfig config, ActorRef<RunEvent> listener) {
-        EsModel model = Replicas.create(config, DeviceSpec.CPU);
+        EsModel model = BaseModel.load(config, DeviceSpec.CPU);
         EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config.checkpointEvery(),
                 config.checkpointKeep(), s -> { });
         return KIT.spawn(Coordinator.create(config, run, listener, new SimpleMeterRegistry()), "coordinator-" + config.id(), Coordinator.BLOCKING);

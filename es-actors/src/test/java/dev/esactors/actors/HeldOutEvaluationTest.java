@@ -1,8 +1,9 @@
 package dev.esactors.actors;
 
-import dev.esactors.actors.config.RunConfig;
-import dev.esactors.actors.run.Evaluation;
-import dev.esactors.actors.run.FinalEvaluation;
+import dev.esactors.train.RunEvent;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.eval.Evaluation;
+import dev.esactors.train.eval.FinalEvaluation;
 import dev.esactors.core.io.Sha256;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,8 +1,9 @@
 package dev.esactors.actors;
 
+import dev.esactors.train.RunEvent;
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.actors.config.RunConfig;
-import dev.esactors.actors.config.RunConfigLoader;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.config.RunConfigLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,10 +1,10 @@
 package dev.esactors.actors;
 
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.actors.config.RunConfig;
-import dev.esactors.actors.config.RunConfigLoader;
-import dev.esactors.actors.run.Replicas;
-import dev.esactors.actors.run.TaskEvaluation;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.config.RunConfigLoader;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.TaskFitness;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.EsTrainer;
 import dev.esactors.core.torch.DeviceSpec;
@@ -20,8 +20,8 @@ final class TestRuns {
 
     /** The master hash of the single-process ES loop on {@code config}: the reference the actors must reproduce. */
     static String loopHash(RunConfig config) {
-        EsModel model = Replicas.create(config, DeviceSpec.CPU);
-        TaskEvaluation evaluation = new TaskEvaluation(config, model.decoder(), Replicas.modelDir(config));
+        EsModel model = BaseModel.load(config, DeviceSpec.CPU);
+        TaskFitness evaluation = new TaskFitness(config, model.decoder(), BaseModel.dir(config));
         try (EsTrainer trainer = new EsTrainer(model.replica(), (t, m) -> evaluation.evaluate(t), config.dir(),
                 config.identity(), config.checkpointEvery(), config.checkpointKeep(), s -> { })) {
             trainer.runUntil(config.iterations());

@@ -1,7 +1,7 @@
 package dev.esactors.cli;
 
-import dev.esactors.actors.CoordinationBench;
-import dev.esactors.actors.SimulatedEvaluator;
+import dev.esactors.actors.bench.CoordinationBench;
+import dev.esactors.actors.bench.SimulatedEvaluator;
 import dev.esactors.core.model.Architecture;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Completion;

@@ -2,7 +2,7 @@ package dev.esactors.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.esactors.actors.run.Evaluation;
+import dev.esactors.train.eval.Evaluation;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.EmbeddedModel;
 import dev.esactors.core.model.ModelLoader;
@@ -13,7 +13,7 @@ import dev.esactors.core.torch.Torch;
 import dev.esactors.rewards.ChatTemplate;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
-import dev.esactors.rewards.Tasks;
+import dev.esactors.rewards.catalog.Tasks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,10 +1,10 @@
 package dev.esactors.cli;
 
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.actors.config.RunConfig;
-import dev.esactors.actors.config.RunConfigLoader;
-import dev.esactors.actors.run.Replicas;
-import dev.esactors.actors.run.RunState;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.config.RunConfigLoader;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.RunDirectory;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.es.HfExport;
@@ -57,12 +57,12 @@ final class ReplayCommand implements Callable<Integer> {
         }
         RunConfig config = RunConfigLoader.load(conf, ConfigFactory.empty());
         long target = iteration != null ? iteration : UpdateJournal.read(runDir.resolve("journal.jsonl")).size();
-        EsModel model = RunState.baseModel(config);
+        EsModel model = RunDirectory.baseModel(config);
         String configHash = EsRun.configHash(model.replica(), config.identity());
         JournalReplay.Result result = JournalReplay.replay(model.replica(), configHash, runDir, target, fromBase,
                 note -> stdout.println("note: " + note));
         Path exported = out != null ? out : runDir.resolve("replay").resolve(String.format("iter-%08d", target));
-        HfExport.write(exported, Replicas.modelDir(config), model.replica().master(),
+        HfExport.write(exported, BaseModel.dir(config), model.replica().master(),
                 DType.parseWorking(config.model().dtype()));
         stdout.printf("replayed updates %d..%d of %s (%s)%n", result.from(), result.iteration(), runDir,
                 result.from() == 0 ? "from the base weights" : "from checkpoint iteration " + result.from());

@@ -4,9 +4,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.esactors.actors.EsNode;
-import dev.esactors.actors.RunEvent;
-import dev.esactors.actors.config.RunConfig;
-import dev.esactors.actors.config.RunConfigLoader;
+import dev.esactors.train.RunEvent;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.config.RunConfigLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -172,7 +172,7 @@ final class RunCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "done: %d iterations in %s; %s%nmaster sha256 %s%nreport %s%nmodel  %s%n",
                     f.iterations(), clock((System.nanoTime() - startNanos) / 1e9), rewards, f.masterHash(), f.report(),
                     f.exported());
-            dev.esactors.actors.run.RunReport.evaluationLines(f.evaluation()).forEach(out::println);
+            dev.esactors.train.RunReport.evaluationLines(f.evaluation()).forEach(out::println);
         } else if (event instanceof RunEvent.RunFailed f) {
             out.println("run failed: " + f.reason());
         } else if (event instanceof RunEvent.NodeStopped s) {

@@ -7,7 +7,7 @@ import dev.esactors.rewards.Rewards;
 import dev.esactors.rewards.Score;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
-import dev.esactors.rewards.Tasks;
+import dev.esactors.rewards.catalog.Tasks;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,6 +1,6 @@
 package dev.esactors.cli;
 
-import dev.esactors.rewards.Tasks;
+import dev.esactors.rewards.catalog.Tasks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;

@@ -2,8 +2,8 @@ package dev.esactors.cli;
 
 import com.typesafe.config.ConfigFactory;
 import dev.esactors.actors.EsNode;
-import dev.esactors.actors.RunEvent;
-import dev.esactors.actors.config.RunConfigLoader;
+import dev.esactors.train.RunEvent;
+import dev.esactors.train.config.RunConfigLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

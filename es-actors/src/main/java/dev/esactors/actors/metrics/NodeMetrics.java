@@ -2,7 +2,7 @@ package dev.esactors.actors.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.esactors.actors.config.RunConfig;
+import dev.esactors.train.config.RunConfig;
 import dev.esactors.core.torch.DeviceMemory;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

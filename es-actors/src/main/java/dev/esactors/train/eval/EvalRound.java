@@ -1,4 +1,4 @@
-package dev.esactors.actors.run;
+package dev.esactors.train.eval;
 
 import java.util.ArrayDeque;
 import java.util.Deque;

@@ -1,5 +1,9 @@
-package dev.esactors.rewards;
+package dev.esactors.rewards.catalog;
 
+import dev.esactors.rewards.ChatTemplate;
+import dev.esactors.rewards.Rewards;
+import dev.esactors.rewards.Task;
+import dev.esactors.rewards.TaskItem;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

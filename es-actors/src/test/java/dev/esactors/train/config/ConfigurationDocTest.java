@@ -1,10 +1,9 @@
-package dev.esactors.actors;
+package dev.esactors.train.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
-import dev.esactors.actors.config.RunConfigLoader;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

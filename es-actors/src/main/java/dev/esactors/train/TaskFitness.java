@@ -1,6 +1,7 @@
-package dev.esactors.actors.run;
+package dev.esactors.train;
 
-import dev.esactors.actors.config.RunConfig;
+import dev.esactors.train.eval.TrainTestSplit;
+import dev.esactors.train.config.RunConfig;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Completion;
 import dev.esactors.core.model.Decoder;
@@ -10,7 +11,7 @@ import dev.esactors.rewards.ChatTemplate;
 import dev.esactors.rewards.Rewards;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
-import dev.esactors.rewards.Tasks;
+import dev.esactors.rewards.catalog.Tasks;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ import java.util.Set;
  * decoded greedily, each completion scored by the task's reward, averaged. The same code scores in the
  * single-process loop and in every Evaluator, which is why their weights agree bit for bit.
  */
-public final class TaskEvaluation {
+public final class TaskFitness {
 
     private final Task<TaskItem> task;
     private final List<TaskItem> items;
@@ -37,10 +38,10 @@ public final class TaskEvaluation {
     private final Set<Integer> eos;
 
     /** Prepares {@code decoder} (whose parameters ES perturbs in place) to be scored on the run's task. */
-    public TaskEvaluation(RunConfig config, Decoder decoder, Path modelDir) {
+    public TaskFitness(RunConfig config, Decoder decoder, Path modelDir) {
         Task<TaskItem> t = Tasks.createForOwnItems(config.task().name(), config.task().options());
         this.task = t;
-        List<TaskItem> loaded = new ArrayList<>(trainingItems(config, t));
+        List<TaskItem> loaded = new ArrayList<>(TrainTestSplit.trainingItems(config, t));
         if (loaded.isEmpty()) {
             throw new IllegalArgumentException("task '" + t.name() + "' has no built-in items: set task.dataset");
         }
@@ -62,11 +63,6 @@ public final class TaskEvaluation {
         this.batch = Math.min(config.task().batch(), items.size());
         this.maxNewTokens = config.task().maxNewTokens();
         this.eos = new HashSet<>(decoder.config().eosTokenIds());
-    }
-
-    /** The run's training items: task.dataset, or the task's built-in (or generated) items. */
-    static List<TaskItem> trainingItems(RunConfig config, Task<TaskItem> task) {
-        return config.task().dataset() == null ? task.builtIn() : task.load(config.task().dataset());
     }
 
     /** Indexes of iteration {@code t}'s prompts: consecutive windows over the shuffled items, wrapping around. */

@@ -1,4 +1,6 @@
-package dev.esactors.actors;
+package dev.esactors.train;
+
+import dev.esactors.train.eval.FinalEvaluation;
 
 import java.nio.file.Path;
 
@@ -33,7 +35,7 @@ public sealed interface RunEvent {
      * @param evaluation the base-vs-ES table on the eval datasets (empty when none are configured)
      */
     record RunFinished(long iterations, String masterHash, Path runDir, Path exported, Path report,
-                       java.util.List<dev.esactors.actors.run.FinalEvaluation.Row> evaluation) implements RunEvent {
+                       java.util.List<FinalEvaluation.Row> evaluation) implements RunEvent {
     }
 
     /**

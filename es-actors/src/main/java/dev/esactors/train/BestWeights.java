@@ -1,6 +1,6 @@
-package dev.esactors.actors.run;
+package dev.esactors.train;
 
-import dev.esactors.actors.config.RunConfig;
+import dev.esactors.train.config.RunConfig;
 import dev.esactors.core.es.Checkpoint;
 import dev.esactors.core.es.CheckpointStore;
 import dev.esactors.core.io.AtomicFiles;

@@ -1,5 +1,7 @@
-package dev.esactors.rewards;
+package dev.esactors.rewards.catalog;
 
+import dev.esactors.rewards.Task;
+import dev.esactors.rewards.TaskItem;
 import dev.esactors.rewards.arc.ArcTask;
 import dev.esactors.rewards.conciseness.ConcisenessTask;
 import dev.esactors.rewards.countdown.CountdownTask;

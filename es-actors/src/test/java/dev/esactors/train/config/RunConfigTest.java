@@ -1,8 +1,6 @@
-package dev.esactors.actors;
+package dev.esactors.train.config;
 
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.actors.config.RunConfig;
-import dev.esactors.actors.config.RunConfigLoader;
 import dev.esactors.core.es.AlphaSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

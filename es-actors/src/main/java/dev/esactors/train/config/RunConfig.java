@@ -1,4 +1,4 @@
-package dev.esactors.actors.config;
+package dev.esactors.train.config;
 
 import dev.esactors.core.es.EsConfig;
 

@@ -1,5 +1,8 @@
-package dev.esactors.actors;
+package dev.esactors.actors.bench;
 
+import dev.esactors.actors.Coordinator;
+import dev.esactors.actors.Evaluator;
+import dev.esactors.actors.NodeUpdates;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.AbstractBehavior;

@@ -1,4 +1,4 @@
-package dev.esactors.actors.config;
+package dev.esactors.train.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -15,7 +15,7 @@ import dev.esactors.core.es.Perturbation;
 import dev.esactors.core.es.UpdateRule;
 import dev.esactors.core.torch.DType;
 import dev.esactors.rewards.ChatTemplate;
-import dev.esactors.rewards.Tasks;
+import dev.esactors.rewards.catalog.Tasks;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,9 @@
-package dev.esactors.actors.run;
+package dev.esactors.train;
 
-import dev.esactors.actors.config.RunConfig;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.eval.Evaluation;
+import dev.esactors.train.eval.TrainTestSplit;
+import dev.esactors.train.config.RunConfig;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.io.AtomicFiles;
@@ -21,9 +24,9 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /** Opens a run's durable state for its coordinator: the run directory, its saved config, and the resumed EsRun. */
-public final class RunState {
+public final class RunDirectory {
 
-    private RunState() {
+    private RunDirectory() {
     }
 
     /** Creates or resumes the run in {@code config.dir()}; resume messages go to {@code notes}. */
@@ -44,7 +47,7 @@ public final class RunState {
 
     /** The run's base weights as its coordinator holds them (fp32 master, on the coordinator's device). */
     public static EsModel baseModel(RunConfig config) {
-        return Replicas.create(config, coordinatorDevice(config));
+        return BaseModel.load(config, BaseModel.coordinatorDevice(config));
     }
 
     private static final String BASE_EVALUATION = "eval-base.json";
@@ -96,10 +99,5 @@ public final class RunState {
 
     private static List<String> datasetNames(RunConfig config) {
         return config.evalDatasets().stream().map(p -> p.toAbsolutePath().normalize().toString()).toList();
-    }
-
-    /** The coordinator applies updates on the run's device type, so its noise matches the evaluators'. */
-    static DeviceSpec coordinatorDevice(RunConfig config) {
-        return config.model().device().equals("cuda") ? DeviceSpec.parse("cuda:0") : DeviceSpec.CPU;
     }
 }

@@ -1,6 +1,7 @@
-package dev.esactors.actors.run;
+package dev.esactors.train.eval;
 
-import dev.esactors.actors.config.RunConfig;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.config.RunConfig;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.torch.DType;
@@ -38,7 +39,7 @@ public final class FinalEvaluation {
      * the same numbers the evaluators would report for these weights.
      */
     public static List<Evaluation.Summary> locally(RunConfig config, Map<String, Tensor> weights, String model) {
-        Decoder decoder = ModelLoader.load(Replicas.modelDir(config), RunState.coordinatorDevice(config),
+        Decoder decoder = ModelLoader.load(BaseModel.dir(config), BaseModel.coordinatorDevice(config),
                 DType.parseWorking(config.model().dtype()));
         weights.forEach((name, w) -> {
             Tensor p = decoder.parameters().get(name);

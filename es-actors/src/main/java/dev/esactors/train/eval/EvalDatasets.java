@@ -1,12 +1,13 @@
-package dev.esactors.actors.run;
+package dev.esactors.train.eval;
 
-import dev.esactors.actors.config.RunConfig;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.config.RunConfig;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.tokenizer.HfTokenizer;
 import dev.esactors.rewards.ChatTemplate;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
-import dev.esactors.rewards.Tasks;
+import dev.esactors.rewards.catalog.Tasks;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ public final class EvalDatasets implements AutoCloseable {
             throw new IllegalArgumentException("no chunk " + chunk + " in " + path(dataset));
         }
         if (tokenizer == null) {
-            tokenizer = HfTokenizer.load(Replicas.modelDir(config));
+            tokenizer = HfTokenizer.load(BaseModel.dir(config));
         }
         return Evaluation.scoreBatch("eval", decoder, tokenizer, task,
                 all.subList(from, Math.min(all.size(), from + config.evalBatch())),

@@ -1,11 +1,15 @@
-package dev.esactors.actors;
+package dev.esactors.actors.bench;
 
+import dev.esactors.actors.Coordinator;
+import dev.esactors.actors.EsNode;
+import dev.esactors.actors.NodeUpdates;
+import dev.esactors.train.RunEvent;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.actors.config.RunConfig;
-import dev.esactors.actors.config.RunConfigLoader;
-import dev.esactors.actors.run.RunState;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.config.RunConfigLoader;
+import dev.esactors.train.RunDirectory;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.io.PrintWriter;
@@ -46,7 +50,7 @@ public final class CoordinationBench {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SimulatedEvaluator.Wire wire = new SimulatedEvaluator.Wire();
         CompletableFuture<RunEvent> done = new CompletableFuture<>();
-        var run = RunState.open(config, note -> { });
+        var run = RunDirectory.open(config, note -> { });
         long start = System.nanoTime();
         ActorSystem<Void> system = ActorSystem.create(Behaviors.<Void>setup(context -> {
             var listener = context.spawn(Behaviors.<RunEvent>receiveMessage(e -> {

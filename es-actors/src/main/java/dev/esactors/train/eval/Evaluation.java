@@ -1,4 +1,4 @@
-package dev.esactors.actors.run;
+package dev.esactors.train.eval;
 
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Completion;

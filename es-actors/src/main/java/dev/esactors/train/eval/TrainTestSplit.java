@@ -1,12 +1,13 @@
-package dev.esactors.actors.run;
+package dev.esactors.train.eval;
 
-import dev.esactors.actors.config.RunConfig;
+import dev.esactors.train.config.RunConfig;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
-import dev.esactors.rewards.Tasks;
+import dev.esactors.rewards.catalog.Tasks;
 
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /** A run never trains on its evaluation items: checked by prompt text before the run starts. */
@@ -25,7 +26,7 @@ public final class TrainTestSplit {
         }
         Task<TaskItem> task = Tasks.createForOwnItems(config.task().name(), config.task().options());
         Set<String> prompts = new HashSet<>();
-        for (TaskItem item : TaskEvaluation.trainingItems(config, task)) {
+        for (TaskItem item : trainingItems(config, task)) {
             prompts.add(task.userPrompt(item));
         }
         java.util.Map<Path, String> datasets = new java.util.LinkedHashMap<>();
@@ -49,5 +50,10 @@ public final class TrainTestSplit {
                         + ": a run never trains on its evaluation items (use the task's test split)");
             }
         }
+    }
+
+    /** The run's training items: task.dataset, or the task's built-in (or generated) items. */
+    public static List<TaskItem> trainingItems(RunConfig config, Task<TaskItem> task) {
+        return config.task().dataset() == null ? task.builtIn() : task.load(config.task().dataset());
     }
 }

@@ -1,0 +1,87 @@
+package dev.esactors.cli;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.EvaluationResult;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The house rules of docs/architecture.md, checked on the compiled main classes of every module (es-cli sees them
+ * all): a run is a library without actors, the CLI is a leaf, es-core knows no task and no actor, es-rewards no
+ * tensor, and no two packages need each other.
+ */
+class ArchitectureTest {
+
+    private static JavaClasses main;
+
+    @BeforeAll
+    static void importMainClasses() {
+        main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.esactors");
+    }
+
+    /** The rule for a run library in {@code trainPackage}: no Akka, nothing of the actors in {@code actorsPackage}. */
+    static ArchRule trainHasNoActors(String trainPackage, String actorsPackage) {
+        return noClasses().that().resideInAPackage(trainPackage + "..")
+                .should().dependOnClassesThat().resideInAnyPackage("akka..", actorsPackage + "..")
+                .because("a run is a library that one process can drive without an actor system");
+    }
+
+    @Test
+    void trainImportsNothingOfAkkaOrTheActors() {
+        assertTrue(main.containPackage("dev.esactors.train"), "the run library is imported");
+        trainHasNoActors("dev.esactors.train", "dev.esactors.actors").check(main);
+    }
+
+    @Test
+    void theRuleCatchesAForbiddenImport() {
+        // A class of a run library that reaches for Akka (test fixture below): the same rule must refuse it.
+        JavaClasses fixture = new ClassFileImporter().importClasses(ForbiddenTrainClass.class);
+        EvaluationResult result = trainHasNoActors("dev.esactors.cli", "dev.esactors.actors").evaluate(fixture);
+        assertTrue(result.hasViolation(), "the rule sees an Akka import");
+        assertFalse(trainHasNoActors("dev.esactors.cli", "dev.esactors.actors")
+                .evaluate(new ClassFileImporter().importClasses(ArchitectureTest.class)).hasViolation(),
+                "and passes a class without one");
+    }
+
+    @Test
+    void nothingOutsideTheCliImportsIt() {
+        noClasses().that().resideOutsideOfPackage("dev.esactors.cli..")
+                .should().dependOnClassesThat().resideInAPackage("dev.esactors.cli..")
+                .check(main);
+    }
+
+    @Test
+    void esCoreImportsNoTaskNoRunAndNoActor() {
+        noClasses().that().resideInAPackage("dev.esactors.core..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.esactors.rewards..", "dev.esactors.train..",
+                        "dev.esactors.actors..", "akka..")
+                .check(main);
+    }
+
+    @Test
+    void esRewardsImportsNoTensorCode() {
+        noClasses().that().resideInAPackage("dev.esactors.rewards..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.bytedeco..", "dev.esactors.core..",
+                        "dev.esactors.train..", "dev.esactors.actors..")
+                .check(main);
+    }
+
+    @Test
+    void noPackageCycles() {
+        slices().matching("dev.esactors.(**)").should().beFreeOfCycles().check(main);
+    }
+
+    /** A stand-in for a run-library class that imports Akka: what {@link #theRuleCatchesAForbiddenImport} refuses. */
+    static final class ForbiddenTrainClass {
+        akka.actor.typed.ActorRef<String> leaked;
+    }
+}
