@@ -33,7 +33,6 @@ import dev.esactors.core.es.Checkpoint;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.es.HfExport;
 import dev.esactors.core.es.Member;
-import dev.esactors.core.es.PopulationReducer;
 import dev.esactors.core.es.Update;
 import dev.esactors.core.torch.DType;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -487,7 +486,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         run.commit(update);
         double seconds = (System.nanoTime() - iterationStart) / 1e9;
         metrics.iterationDone(update, seconds, run.replica().lastStepNorm(),
-                PopulationReducer.failedCount(update.rewards()));
+                Update.failedCount(update.rewards()));
         recordCheckpoint(before);
         double[] rewards = update.rewards();
         double max = Double.NEGATIVE_INFINITY;
@@ -497,7 +496,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             }
         }
         listener.tell(new RunEvent.IterationDone(update.iteration(), config.iterations(), finiteMean(rewards), max,
-                PopulationReducer.failedCount(rewards), rewards.length / Math.max(seconds, 1e-9), tally.duplicates,
+                Update.failedCount(rewards), rewards.length / Math.max(seconds, 1e-9), tally.duplicates,
                 tally.stale, tally.reissued));
         return startIterationOrFinish();
     }

@@ -33,6 +33,10 @@ public final class EsNode {
 
     /** Runs the configured role; returns the final event (RunFinished, RunFailed, or NodeStopped on an evaluator node). */
     public static RunEvent run(RunConfig config, Consumer<RunEvent> events) {
+        if (config.cluster().standalone() && config.localEvaluators() == 0) {
+            throw new IllegalArgumentException("a standalone run without evaluators has no actors to start: run it "
+                    + "with LocalRun (es-actors run --evaluators 0)");
+        }
         try (NodeMetrics metrics = NodeMetrics.start(config.metrics(), config.id(), nodeName(config))) {
             metrics.endpoint().ifPresent(uri -> events.accept(new RunEvent.Note("metrics at " + uri)));
             RunEvent result = run(config, events, metrics);

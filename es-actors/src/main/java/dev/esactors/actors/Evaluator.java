@@ -17,9 +17,9 @@ import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.TaskFitness;
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.EsModel;
-import dev.esactors.core.es.LowRankPass;
 import dev.esactors.core.es.Member;
-import dev.esactors.core.es.Perturbation;
+import dev.esactors.core.es.MemberPerturbation;
+import dev.esactors.core.es.MemberScore;
 import dev.esactors.core.es.Update;
 import dev.esactors.core.torch.DeviceSpec;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -98,7 +98,8 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     private final String id;
     private final DeviceSpec device;
     private final EsModel model;
-    private final TaskFitness evaluation;
+    private final TaskFitness fitness;
+    private final MemberPerturbation perturbation;
     private final EvaluatorMetrics metrics;
     private final EvalDatasets evalData;
     private final NodeUpdates.Log nodeUpdates;
@@ -114,7 +115,8 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         this.id = id;
         this.device = device;
         this.model = BaseModel.load(config, device);
-        this.evaluation = new TaskFitness(config, model.decoder(), BaseModel.dir(config));
+        this.fitness = new TaskFitness(config, model.decoder(), BaseModel.dir(config));
+        this.perturbation = MemberPerturbation.of(model.replica());
         this.metrics = new EvaluatorMetrics(registry, id, device);
         this.evalData = new EvalDatasets(config);
         this.node = context.getSystem().address().toString();
@@ -191,70 +193,20 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         EsConfig es = config.es();
         List<Member> group = es.schedule().members(work.iteration(), es.populationSize(), es.antithetic())
                 .subList(work.first(), work.first() + work.count());
+        List<MemberScore> scores = perturbation.evaluate(work.iteration(), group, fitness);
         double[] rewards = new double[group.size()];
-        java.util.Arrays.fill(rewards, Double.NaN);
-        if (es.perturbation() instanceof Perturbation.LowRank) {
-            evaluateTogether(work.iteration(), group, rewards);
-        } else {
-            for (int k = 0; k < group.size(); k++) {
-                rewards[k] = evaluateAlone(work.iteration(), group.get(k));
+        for (int k = 0; k < rewards.length; k++) {
+            MemberScore score = scores.get(k);
+            rewards[k] = score.reward();
+            metrics.member(score.perturbNanos(), score.decodeNanos(), score.tokens());
+            if (!score.error().isEmpty()) {
+                getContext().getLog().warn("evaluator {}: member {} of iteration {} failed: {}", id,
+                        group.get(k).index(), work.iteration(), score.error());
             }
         }
         coordinator.tell(new Coordinator.MemberResults(work.iteration(), work.first(), rewards));
         requestWork();
         return this;
-    }
-
-    /** Full rank: perturbs the replica's weights, decodes, restores exactly. */
-    private double evaluateAlone(long iteration, Member member) {
-        double reward = Double.NaN;
-        long tokens = 0;
-        long start = System.nanoTime();
-        model.replica().perturb(member);
-        long perturbed = System.nanoTime();
-        long decoded = perturbed;
-        try {
-            TaskFitness.Scored scored = evaluation.score(iteration);
-            reward = scored.meanReward();
-            tokens = scored.tokens();
-        } catch (RuntimeException e) {
-            failed(iteration, List.of(member), e);
-        } finally {
-            decoded = System.nanoTime();
-            model.replica().restore();
-        }
-        metrics.member(perturbed - start + System.nanoTime() - decoded, decoded - perturbed, tokens);
-        return reward;
-    }
-
-    /** Low rank: the group's perturbations ride along in one batched decode; the weights never change. */
-    private void evaluateTogether(long iteration, List<Member> group, double[] rewards) {
-        long start = System.nanoTime();
-        long perturbed = start;
-        long tokens = 0;
-        try (LowRankPass pass = model.replica().lowRankPass(group)) {
-            perturbed = System.nanoTime();
-            model.decoder().setDelta(pass);
-            List<TaskFitness.Scored> scored = evaluation.scoreMembers(iteration, group.size());
-            for (int k = 0; k < rewards.length; k++) {
-                rewards[k] = scored.get(k).meanReward();
-                tokens += scored.get(k).tokens();
-            }
-        } catch (RuntimeException e) {
-            failed(iteration, group, e);
-        } finally {
-            model.decoder().setDelta(null);
-        }
-        long decode = System.nanoTime() - perturbed;
-        for (int k = 0; k < rewards.length; k++) {
-            // The pass's cost is shared evenly: members per second stay comparable with full rank.
-            metrics.member((perturbed - start) / rewards.length, decode / rewards.length, tokens / rewards.length);
-        }
-    }
-
-    private void failed(long iteration, List<Member> members, RuntimeException e) {
-        getContext().getLog().warn("evaluator {}: member(s) {}..{} of iteration {} failed: {}", id,
-                members.get(0).index(), members.get(members.size() - 1).index(), iteration, e.toString());
     }
 
     private Behavior<Command> onEvalWork(EvalWork work) {

@@ -5,7 +5,6 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.Member;
-import dev.esactors.core.es.PopulationReducer;
 import dev.esactors.core.es.Update;
 
 import java.util.Arrays;
@@ -56,7 +55,7 @@ public final class Reducer {
                     if (now < members.size()) {
                         return collecting(config, iteration, members, replyTo, rewards, received, now);
                     }
-                    Update update = PopulationReducer.reduce(config, iteration, members, rewards);
+                    Update update = Update.fromRewards(config, iteration, members, rewards);
                     replyTo.tell(new Coordinator.Reduced(update));
                     return Behaviors.stopped();
                 })

@@ -3,7 +3,6 @@ package dev.esactors.actors;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.esactors.core.es.EsConfig;
-import dev.esactors.core.es.PopulationReducer;
 import dev.esactors.core.es.Update;
 
 import java.util.Arrays;
@@ -13,7 +12,7 @@ import java.util.Map;
 /**
  * One iteration's update as it crosses the network: only the raw rewards, since the seeds and signs are a pure
  * function of the seed schedule and the coefficients a pure function of the rewards (the receiver shapes them with
- * the coordinator's own code, {@link PopulationReducer}). Outcome rewards take few distinct values (a mean over a
+ * the coordinator's own code, {@link Update#fromRewards}). Outcome rewards take few distinct values (a mean over a
  * batch of right-or-wrong answers), so they travel as a table of the distinct values and one byte per member;
  * more than 256 distinct values travel as they are.
  *
@@ -57,7 +56,7 @@ public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") 
 
     /** Iteration {@code t}'s update, as the coordinator's reducer made it from these rewards. */
     public Update update(EsConfig config, long t) {
-        return PopulationReducer.reduce(config, t,
+        return Update.fromRewards(config, t,
                 config.schedule().members(t, config.populationSize(), config.antithetic()), rewards());
     }
 

@@ -23,16 +23,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
-/** Opens a run's durable state for its coordinator: the run directory, its saved config, and the resumed EsRun. */
+/** Opens a run's durable state: the run directory, its saved config, the resumed EsRun, the base model's scores. */
 public final class RunDirectory {
 
     private RunDirectory() {
     }
 
-    /** Creates or resumes the run in {@code config.dir()}; resume messages go to {@code notes}. */
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Creates or resumes the run in {@code config.dir()}; resume messages go to {@code notes}. */
     public static EsRun open(RunConfig config, Consumer<String> notes) {
+        TrainTestSplit.check(config); // before the model loads: a leaked test item is the cheaper error
+        return open(config, baseModel(config), notes);
+    }
+
+    /** {@link #open(RunConfig, Consumer)} over {@code model}, a fresh {@link #baseModel} whose replica it trains. */
+    public static EsRun open(RunConfig config, EsModel model, Consumer<String> notes) {
         TrainTestSplit.check(config);
         try {
             Files.createDirectories(config.dir());
@@ -40,7 +46,6 @@ public final class RunDirectory {
             throw new UncheckedIOException("cannot create the run directory " + config.dir(), e);
         }
         AtomicFiles.write(config.dir().resolve("run.conf"), config.hocon().getBytes(StandardCharsets.UTF_8));
-        EsModel model = baseModel(config);
         return new EsRun(model.replica(), config.dir(), config.identity(), config.checkpointEvery(),
                 config.checkpointKeep(), notes);
     }

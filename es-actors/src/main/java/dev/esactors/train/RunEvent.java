@@ -1,10 +1,12 @@
 package dev.esactors.train;
 
+import dev.esactors.core.es.Update;
 import dev.esactors.train.eval.FinalEvaluation;
 
 import java.nio.file.Path;
+import java.util.List;
 
-/** What a run reports to whoever watches it (the command line's progress bar, tests). Local only. */
+/** What a run reports to whoever watches it (the command line's progress bar, tests), actors or not. Local only. */
 public sealed interface RunEvent {
 
     /**
@@ -22,6 +24,25 @@ public sealed interface RunEvent {
      */
     record IterationDone(long iteration, int iterations, double meanReward, double maxReward, int failed,
                          double evaluationsPerSecond, long duplicates, long stale, long reissued) implements RunEvent {
+
+        /** The event of committing {@code update}, whose members took {@code seconds} to evaluate. */
+        public static IterationDone of(Update update, int iterations, double seconds, long duplicates, long stale,
+                                       long reissued) {
+            double[] rewards = update.rewards();
+            double sum = 0;
+            int n = 0;
+            double max = Double.NEGATIVE_INFINITY;
+            for (double r : rewards) {
+                if (Double.isFinite(r)) {
+                    sum += r;
+                    n++;
+                    max = Math.max(max, r);
+                }
+            }
+            return new IterationDone(update.iteration(), iterations, n == 0 ? Double.NaN : sum / n, max,
+                    Update.failedCount(rewards), rewards.length / Math.max(seconds, 1e-9), duplicates, stale,
+                    reissued);
+        }
     }
 
     /**
@@ -35,7 +56,7 @@ public sealed interface RunEvent {
      * @param evaluation the base-vs-ES table on the eval datasets (empty when none are configured)
      */
     record RunFinished(long iterations, String masterHash, Path runDir, Path exported, Path report,
-                       java.util.List<FinalEvaluation.Row> evaluation) implements RunEvent {
+                       List<FinalEvaluation.Row> evaluation) implements RunEvent {
     }
 
     /**

@@ -2,10 +2,14 @@ package dev.esactors.train;
 
 import dev.esactors.train.eval.TrainTestSplit;
 import dev.esactors.train.config.RunConfig;
+import dev.esactors.core.es.GroupFitness;
+import dev.esactors.core.es.Member;
+import dev.esactors.core.es.MemberScore;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Completion;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.SamplingConfig;
+import dev.esactors.core.model.WeightDelta;
 import dev.esactors.core.tokenizer.HfTokenizer;
 import dev.esactors.rewards.ChatTemplate;
 import dev.esactors.rewards.Rewards;
@@ -26,7 +30,7 @@ import java.util.Set;
  * decoded greedily, each completion scored by the task's reward, averaged. The same code scores in the
  * single-process loop and in every Evaluator, which is why their weights agree bit for bit.
  */
-public final class TaskFitness {
+public final class TaskFitness implements GroupFitness {
 
     private final Task<TaskItem> task;
     private final List<TaskItem> items;
@@ -77,28 +81,23 @@ public final class TaskFitness {
 
     /** The mean reward of the model as it stands, on iteration {@code t}'s batch. */
     public double evaluate(long t) {
-        return score(t).meanReward();
+        return decode(t, 1, WeightDelta.NONE).get(0).reward();
     }
 
     /**
-     * A member's fitness and what it cost.
-     *
-     * @param meanReward mean reward over the batch
-     * @param tokens     tokens generated (up to each sequence's end-of-sequence token)
+     * Iteration {@code iteration}'s batch, decoded once for each member of {@code group} in one batch of members x
+     * batch rows (member-major, as {@code delta} expects), scored per member.
      */
-    public record Scored(double meanReward, long tokens) {
+    @Override
+    public List<MemberScore> score(long iteration, List<Member> group, WeightDelta delta) {
+        if (delta.members() != group.size()) {
+            throw new IllegalArgumentException("a delta of " + delta.members() + " member(s) for a group of "
+                    + group.size());
+        }
+        return decode(iteration, group.size(), delta);
     }
 
-    /** {@link #evaluate} with the number of tokens generated. */
-    public Scored score(long t) {
-        return scoreMembers(t, 1).get(0);
-    }
-
-    /**
-     * Iteration {@code t}'s batch, decoded once for each of {@code members} models in one batch of members x batch
-     * rows (member-major, as a {@link dev.esactors.core.model.WeightDelta} expects), scored per member.
-     */
-    public List<Scored> scoreMembers(long t, int members) {
+    private List<MemberScore> decode(long t, int members, WeightDelta delta) {
         List<Integer> indexes = batch(t);
         List<int[]> batchPrompts = new ArrayList<>(indexes.size() * members);
         for (int m = 0; m < members; m++) {
@@ -106,8 +105,9 @@ public final class TaskFitness {
                 batchPrompts.add(prompts.get(i));
             }
         }
-        List<Completion> completions = generator.generate(batchPrompts, maxNewTokens, eos, SamplingConfig.GREEDY);
-        List<Scored> out = new ArrayList<>(members);
+        List<Completion> completions = generator.generate(batchPrompts, maxNewTokens, eos, SamplingConfig.GREEDY,
+                delta);
+        List<MemberScore> out = new ArrayList<>(members);
         for (int m = 0; m < members; m++) {
             double sum = 0;
             long tokens = 0;
@@ -116,7 +116,7 @@ public final class TaskFitness {
                 tokens += generated.length;
                 sum += Rewards.safeScore(task, items.get(indexes.get(k)), tokenizer.decode(generated)).reward();
             }
-            out.add(new Scored(sum / indexes.size(), tokens));
+            out.add(MemberScore.of(sum / indexes.size(), tokens));
         }
         return out;
     }

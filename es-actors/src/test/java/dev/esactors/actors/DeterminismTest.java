@@ -83,12 +83,55 @@ class DeterminismTest {
     }
 
     @Test
+    void theSingleThreadRunMatchesTheActorsThroughEvaluationRoundsAndBestWeights() throws java.io.IOException {
+        Path test = java.nio.file.Files.writeString(root.resolve("rounds-test.jsonl"), """
+                {"id": "t1", "prompt": "The dog ran to"}
+                {"id": "t2", "prompt": "Anna and the"}
+                """);
+        Path validation = java.nio.file.Files.writeString(root.resolve("rounds-validation.jsonl"), """
+                {"id": "v1", "prompt": "She went to"}
+                {"id": "v2", "prompt": "He looked at"}
+                {"id": "v3", "prompt": "They played in"}
+                """);
+        Map<String, Object> rounds = Map.of("run.iterations", 4, "eval.every", 2, "eval.datasets",
+                List.of(test.toString()), "eval.validation", validation.toString(), "eval.final-weights", "best");
+        List<RunEvent> localEvents = new ArrayList<>();
+        RunEvent local = dev.esactors.train.LocalRun.run(TestRuns.small(root.resolve("rounds-local"), 0, rounds),
+                localEvents::add);
+        List<RunEvent> actorEvents = new ArrayList<>();
+        RunEvent actors = EsNode.run(TestRuns.small(root.resolve("rounds-actors"), 2, rounds), actorEvents::add);
+        RunEvent.RunFinished a = assertInstanceOf(RunEvent.RunFinished.class, local, localEvents.toString());
+        RunEvent.RunFinished b = assertInstanceOf(RunEvent.RunFinished.class, actors, actorEvents.toString());
+        assertEquals(b.masterHash(), a.masterHash());
+        assertEquals(heldOut(actorEvents), heldOut(localEvents), "the same held-out scores and best choices");
+        assertEquals(scores(b.evaluation().get(0).base()), scores(a.evaluation().get(0).base()));
+        assertEquals(scores(b.evaluation().get(0).tuned()), scores(a.evaluation().get(0).tuned()));
+        assertEquals(dev.esactors.core.io.Sha256.of(b.exported().resolve("model.safetensors")),
+                dev.esactors.core.io.Sha256.of(a.exported().resolve("model.safetensors")), "the same weights exported");
+    }
+
+    /** A summary's scores, without its speed. */
+    private static String scores(dev.esactors.train.eval.Evaluation.Summary s) {
+        return s.model() + " " + s.items() + " " + s.accuracy() + " " + s.meanReward() + " " + s.formatRate() + " "
+                + s.overContext();
+    }
+
+    /** The held-out events without their paths (each run has its own directory). */
+    private static List<String> heldOut(List<RunEvent> events) {
+        return events.stream().filter(e -> e instanceof RunEvent.HeldOut).map(e -> (RunEvent.HeldOut) e)
+                .map(h -> h.iteration() + " " + h.accuracy() + " " + h.meanReward() + " " + h.bestIteration())
+                .toList();
+    }
+
+    @Test
     void lowRankRunsGiveTheSameWeightsWhateverTheNumberOfEvaluators() {
         // Six members in passes of four: groups of 4 and 2, so the last group is short.
         Map<String, Object> lowRank = Map.of("es.perturbation", "low-rank", "es.rank", 2, "es.members-per-pass", 4);
         String one = runActors("low-rank-one", 1, lowRank).masterHash();
         String three = runActors("low-rank-three", 3, lowRank).masterHash();
         assertEquals(one, three);
+        assertEquals(TestRuns.loopHash(TestRuns.small(root.resolve("low-rank-loop"), 0, lowRank)), one,
+                "the single-thread run passes the same low-rank groups");
         assertNotEquals(baseHash, one, "low-rank updates moved the weights");
         assertNotEquals(loopHash, one, "low-rank noise is another run than full-rank noise");
     }

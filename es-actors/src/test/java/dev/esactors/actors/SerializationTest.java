@@ -82,7 +82,7 @@ class SerializationTest {
                 rewards[n] = discrete ? random.nextInt(17) / 16.0 : random.nextGaussian();
             }
             rewards[7] = Double.NaN; // a failed member
-            Update original = dev.esactors.core.es.PopulationReducer.reduce(config, 12,
+            Update original = dev.esactors.core.es.Update.fromRewards(config, 12,
                     config.schedule().members(12, 300, true), rewards);
             RewardCode code = RewardCode.of(original.rewards());
             assertEquals(config.alphaAt(12), original.alpha(), "the update carries its iteration's alpha");

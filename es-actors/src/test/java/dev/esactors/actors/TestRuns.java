@@ -1,15 +1,14 @@
 package dev.esactors.actors;
 
 import com.typesafe.config.ConfigFactory;
+import dev.esactors.train.LocalRun;
+import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;
-import dev.esactors.train.config.BaseModel;
-import dev.esactors.train.TaskFitness;
-import dev.esactors.core.es.EsModel;
-import dev.esactors.core.es.EsTrainer;
-import dev.esactors.core.torch.DeviceSpec;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** A small real run on the embedded stories260K: a few iterations, a few prompts, a few tokens. */
@@ -18,15 +17,19 @@ final class TestRuns {
     private TestRuns() {
     }
 
-    /** The master hash of the single-process ES loop on {@code config}: the reference the actors must reproduce. */
+    /** The master hash of the run in one thread without actors ({@link LocalRun}): what the actors must reproduce. */
     static String loopHash(RunConfig config) {
-        EsModel model = BaseModel.load(config, DeviceSpec.CPU);
-        TaskFitness evaluation = new TaskFitness(config, model.decoder(), BaseModel.dir(config));
-        try (EsTrainer trainer = new EsTrainer(model.replica(), (t, m) -> evaluation.evaluate(t), config.dir(),
-                config.identity(), config.checkpointEvery(), config.checkpointKeep(), s -> { })) {
-            trainer.runUntil(config.iterations());
-            return trainer.replica().masterHash();
+        return localRun(config).masterHash();
+    }
+
+    /** {@code config} run by {@link LocalRun}, which must finish. */
+    static RunEvent.RunFinished localRun(RunConfig config) {
+        List<RunEvent> events = new ArrayList<>();
+        RunEvent last = LocalRun.run(config, events::add);
+        if (!(last instanceof RunEvent.RunFinished finished)) {
+            throw new AssertionError("the local run did not finish: " + events);
         }
+        return finished;
     }
 
     static RunConfig small(Path dir, int evaluators, Map<String, Object> extra) {

@@ -3,7 +3,6 @@ package dev.esactors.cli;
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.Member;
-import dev.esactors.core.es.PopulationReducer;
 import dev.esactors.core.es.Update;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Decoder;
@@ -72,7 +71,7 @@ final class EsIterationBench {
             memberNanos += end - start;
         }
         long updateStart = System.nanoTime();
-        Update update = PopulationReducer.reduce(config, 0, members, rewards);
+        Update update = Update.fromRewards(config, 0, members, rewards);
         model.replica().apply(update);
         long updateNanos = System.nanoTime() - updateStart;
         long esNanos = memberNanos + updateNanos;

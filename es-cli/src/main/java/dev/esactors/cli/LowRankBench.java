@@ -5,7 +5,6 @@ import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.LowRankPass;
 import dev.esactors.core.es.Member;
 import dev.esactors.core.es.Perturbation;
-import dev.esactors.core.es.PopulationReducer;
 import dev.esactors.core.es.Update;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Decoder;
@@ -75,10 +74,7 @@ final class LowRankBench {
             List<int[]> rows = new ArrayList<>();
             group.forEach(m -> rows.addAll(prompts));
             try (LowRankPass pass = lowModel.replica().lowRankPass(group)) {
-                lowModel.decoder().setDelta(pass);
-                lowGenerator.generate(rows, newTokens, Set.of(), SamplingConfig.GREEDY);
-            } finally {
-                lowModel.decoder().setDelta(null);
+                lowGenerator.generate(rows, newTokens, Set.of(), SamplingConfig.GREEDY, pass);
             }
             lowNanos += System.nanoTime() - start;
         }
@@ -93,7 +89,7 @@ final class LowRankBench {
 
     private static double timeUpdate(EsModel model, EsConfig config, List<Member> members, double[] rewards) {
         long start = System.nanoTime();
-        Update update = PopulationReducer.reduce(config, 0, members, rewards);
+        Update update = Update.fromRewards(config, 0, members, rewards);
         model.replica().apply(update);
         return (System.nanoTime() - start) / 1e9;
     }

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.esactors.actors.EsNode;
+import dev.esactors.train.LocalRun;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;
@@ -39,7 +40,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--iterations", description = "override run.iterations")
     Integer iterations;
 
-    @Option(names = "--evaluators", description = "override evaluators.local")
+    @Option(names = "--evaluators", description = "override evaluators.local; 0: the whole run in this thread, "
+            + "without actors (same weights)")
     Integer evaluators;
 
     @Option(names = "--run-dir", paramLabel = "DIR", description = "override run.dir")
@@ -83,7 +85,9 @@ final class RunCommand implements Callable<Integer> {
                 run.cluster().role(), run.dir());
         out.flush();
         startNanos = System.nanoTime();
-        RunEvent last = EsNode.run(run, event -> show(out, event));
+        // No evaluators on a standalone run: the run library alone, in this thread, without an actor system.
+        RunEvent last = run.cluster().standalone() && run.localEvaluators() == 0
+                ? LocalRun.run(run, event -> show(out, event)) : EsNode.run(run, event -> show(out, event));
         out.flush();
         return last instanceof RunEvent.RunFinished || last instanceof RunEvent.NodeStopped ? 0 : 1;
     }

@@ -44,6 +44,34 @@ class RunCommandTest {
     }
 
     @Test
+    void withoutEvaluatorsTheRunNeedsNoActorsAndEndsWithTheSameWeights(@TempDir Path dir) {
+        String[] small = {"--iterations", "2", "--set", "task.batch=4", "--set", "task.max-new-tokens=12",
+                "--set", "es.population=4", "--set", "task.options.word=\"the\""};
+        Cli.Result local = Cli.run(concat(new String[] {"run", "--run-dir", dir.resolve("local").toString(),
+                "--evaluators", "0"}, small));
+        Cli.Result actors = Cli.run(concat(new String[] {"run", "--run-dir", dir.resolve("actors").toString(),
+                "--evaluators", "2"}, small));
+        assertEquals(0, local.code(), local.out() + local.err());
+        assertEquals(0, actors.code(), actors.out() + actors.err());
+        assertTrue(actors.out().contains("evaluator local/evaluator-1 joined"), actors.out());
+        assertTrue(!local.out().contains("joined"), "no evaluator actors: " + local.out());
+        assertTrue(local.out().contains("iteration   2/2 [####################] reward mean"), local.out());
+        assertEquals(sha(actors.out()), sha(local.out()));
+        assertTrue(Files.exists(dir.resolve("local/export/model.safetensors")), "the run exports as the actors do");
+    }
+
+    private static String sha(String out) {
+        return out.lines().filter(l -> l.startsWith("master sha256 ")).findFirst().orElseThrow(() ->
+                new AssertionError("no master sha256 in " + out));
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void theRewardSummaryComparesBlocksOfIterationsNotSingleBatches() {
         List<Double> means = new java.util.ArrayList<>();
         for (int i = 0; i < 30; i++) {

@@ -77,8 +77,9 @@ public final class RunConfigLoader {
             int keep = positive(where, "checkpoint.keep", get(where, "checkpoint.keep", () -> c.getInt("checkpoint.keep")));
             int local = nonNegative(where, "evaluators.local", get(where, "evaluators.local", () -> c.getInt("evaluators.local")));
             RunConfig.Cluster cluster = cluster(where, c);
-            if (cluster.standalone() && local < 1) {
-                throw new IllegalArgumentException(where + "evaluators.local must be >= 1 for a standalone run, got " + local);
+            if (cluster.role().equals("evaluator") && local < 1) {
+                throw new IllegalArgumentException(where + "evaluators.local must be >= 1 on an evaluator node, got "
+                        + local);
             }
             java.util.List<Path> evalDatasets = new java.util.ArrayList<>();
             for (String d : get(where, "eval.datasets", () -> c.getStringList("eval.datasets"))) {

@@ -7,8 +7,9 @@ import java.util.function.Consumer;
 
 /**
  * The single-process ES loop of Qiu et al. 2025, top to bottom: seeds -> evaluate -> shape -> update -> journal
- * -> checkpoint. The actors reuse its pieces ({@link SeedSchedule}, {@link EsReplica}, {@link FitnessShaping},
- * {@link UpdateJournal}, {@link CheckpointStore}); this class only strings them together.
+ * -> checkpoint. The actors reuse its pieces ({@link SeedSchedule}, {@link MemberPerturbation},
+ * {@link Update#fromRewards}, {@link EsRun}); this class only strings them together. Members are evaluated in the
+ * groups the perturbation batches (one member at full rank, es.members-per-pass at low rank), as evaluators do.
  *
  * <p>A run directory holds {@code journal.jsonl} and {@code checkpoints/}. Opening a trainer on an existing
  * directory resumes: the newest intact checkpoint is loaded and the journal replayed past it, which gives the
@@ -21,17 +22,46 @@ public final class EsTrainer implements AutoCloseable {
     }
 
     private final EsRun run;
-    private final FitnessFunction fitness;
+    private final MemberPerturbation perturbation;
+    private final GroupFitness fitness;
     private final Consumer<String> log;
 
     /**
-     * Opens (or resumes) the run in {@code runDir}; see {@link EsRun} for the parameters.
+     * Opens (or resumes) the run in {@code runDir}; see {@link EsRun} for the parameters. {@code fitness} scores
+     * one member at a time with its noise in the weights, so this suits full-rank runs only.
      */
     public EsTrainer(EsReplica replica, FitnessFunction fitness, Path runDir, String runIdentity,
                      int checkpointEvery, int keepCheckpoints, Consumer<String> log) {
-        this.run = new EsRun(replica, runDir, runIdentity, checkpointEvery, keepCheckpoints, log);
+        this(new EsRun(replica, runDir, runIdentity, checkpointEvery, keepCheckpoints, log), inPlace(fitness), log);
+    }
+
+    /** Trains {@code run} (already opened or resumed), scoring members with {@code fitness}. */
+    public EsTrainer(EsRun run, GroupFitness fitness, Consumer<String> log) {
+        this.run = run;
+        this.perturbation = MemberPerturbation.of(run.replica());
         this.fitness = fitness;
         this.log = log;
+    }
+
+    /** A member-at-a-time fitness as a group fitness: valid only where the noise is in the weights. */
+    private static GroupFitness inPlace(FitnessFunction fitness) {
+        return (iteration, group, delta) -> {
+            if (delta != dev.esactors.core.model.WeightDelta.NONE || group.size() != 1) {
+                throw new IllegalStateException("a FitnessFunction scores full-rank members one at a time");
+            }
+            try {
+                return List.of(MemberScore.of(fitness.evaluate(iteration, group.get(0)), 0));
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    /** The run being trained: its journal, checkpoints and replica. */
+    public EsRun run() {
+        return run;
     }
 
     /** The hash of ES config, run identity and base weights that checkpoints are checked against. */
@@ -64,12 +94,21 @@ public final class EsTrainer implements AutoCloseable {
         EsConfig config = run.config();
         List<Member> members = config.schedule().members(t, config.populationSize(), config.antithetic());
         double[] rewards = new double[members.size()];
-        for (Member m : members) {
-            rewards[m.index()] = evaluate(t, m);
+        int groupSize = config.perturbation().membersPerPass();
+        for (int first = 0; first < members.size(); first += groupSize) {
+            List<Member> group = members.subList(first, Math.min(first + groupSize, members.size()));
+            List<MemberScore> scores = perturbation.evaluate(t, group, fitness);
+            for (int k = 0; k < group.size(); k++) {
+                rewards[group.get(k).index()] = scores.get(k).reward();
+                if (!scores.get(k).error().isEmpty()) {
+                    log.accept("iteration " + t + " member " + group.get(k).index() + ": fitness failed: "
+                            + scores.get(k).error());
+                }
+            }
         }
-        Update update = PopulationReducer.reduce(config, t, members, rewards);
+        Update update = Update.fromRewards(config, t, members, rewards);
         run.commit(update);
-        int failed = PopulationReducer.failedCount(rewards);
+        int failed = Update.failedCount(rewards);
         if (failed > 0) {
             log.accept("iteration " + t + ": " + failed + " of " + members.size()
                     + " members gave no finite reward; they count as the population's worst");
@@ -80,19 +119,6 @@ public final class EsTrainer implements AutoCloseable {
     /** Writes a checkpoint of the current state now. */
     public Path checkpoint() {
         return run.checkpoint();
-    }
-
-    private double evaluate(long iteration, Member member) {
-        EsReplica replica = run.replica();
-        replica.perturb(member);
-        try {
-            return fitness.evaluate(iteration, member);
-        } catch (Exception e) {
-            log.accept("iteration " + iteration + " member " + member.index() + ": fitness failed: " + e);
-            return Double.NaN;
-        } finally {
-            replica.restore();
-        }
     }
 
     @Override

@@ -47,6 +47,15 @@ public final class BatchGenerator {
     /** Generates up to {@code maxNewTokens} tokens after each prompt (each at least one token long). */
     public List<Completion> generate(List<int[]> prompts, int maxNewTokens, Set<Integer> eosIds,
                                      SamplingConfig sampling) {
+        return generate(prompts, maxNewTokens, eosIds, sampling, WeightDelta.NONE);
+    }
+
+    /**
+     * {@link #generate(List, int, Set, SamplingConfig)} with {@code delta}'s per-member changes in every forward
+     * pass: the prompts are {@code delta.members()} groups of consecutive rows, one per member.
+     */
+    public List<Completion> generate(List<int[]> prompts, int maxNewTokens, Set<Integer> eosIds,
+                                     SamplingConfig sampling, WeightDelta delta) {
         if (prompts.isEmpty()) {
             return List.of();
         }
@@ -74,7 +83,8 @@ public final class BatchGenerator {
             throw new IllegalArgumentException("prompt (" + promptWidth + ") + max new tokens (" + maxNewTokens
                     + ") exceeds max_position_embeddings " + config.maxPositions());
         }
-        int groups = decoder.rowGroups();
+        // Rows of one member that start with the same tokens compute the same keys and values.
+        int groups = delta.members();
         int shared = sharePrefix ? sharedPrefix(prompts, groups) : 0;
         int width = promptWidth - shared; // the prefill's columns after the shared prefix
         int[] pad = new int[batch];
@@ -94,13 +104,13 @@ public final class BatchGenerator {
             Tensor logits = torch.empty(new long[] {batch, config.vocabSize()}, new TensorOptions(ScalarType.Float), null);
             try (PointerScope prefill = new PointerScope()) {
                 if (shared > 0) {
-                    prefillShared(prompts.get(0), shared, groups, cache);
+                    prefillShared(prompts.get(0), shared, groups, cache, delta);
                 }
                 Tensor hidden = decoder.forward(
                         toDevice(promptIds(prompts, pad, shared, width, config), batch, width),
                         toDevice(promptPositions(pad, shared, width), batch, width),
-                        promptWidth - 1, prefillMask(pad, shared, width), cache);
-                logits.copy_(decoder.logits(hidden.narrow(1, width - 1, 1)).squeeze(1).to(cpu, ScalarType.Float));
+                        promptWidth - 1, prefillMask(pad, shared, width), cache, delta);
+                logits.copy_(decoder.logits(hidden.narrow(1, width - 1, 1), delta).squeeze(1).to(cpu, ScalarType.Float));
             }
             for (int step = 0; step < maxNewTokens; step++) {
                 try (PointerScope scope = new PointerScope()) {
@@ -125,8 +135,8 @@ public final class BatchGenerator {
                         positions[b] = slot - pad[b];
                     }
                     Tensor hidden = decoder.forward(toDevice(next, batch, 1), toDevice(positions, batch, 1), slot,
-                            keyMask.narrow(3, 0, slot + 1), cache);
-                    logits.copy_(decoder.logits(hidden).squeeze(1).to(cpu, ScalarType.Float));
+                            keyMask.narrow(3, 0, slot + 1), cache, delta);
+                    logits.copy_(decoder.logits(hidden, delta).squeeze(1).to(cpu, ScalarType.Float));
                 }
             }
         }
@@ -144,7 +154,7 @@ public final class BatchGenerator {
 
     /**
      * The length of the prefix every prompt starts with, if sharing it pays: its keys and values are then computed
-     * once per row group ({@link Decoder#rowGroups}) instead of once per row (an instruction that precedes every
+     * once per row group (a member's rows, {@link WeightDelta#members}) instead of once per row (an instruction that precedes every
      * puzzle, say). At least one token of each prompt is left to the per-row prefill, whose last position gives
      * the first logits. 0: no sharing (single rows per group, or a prefix too short to be worth an extra pass).
      */
@@ -166,7 +176,7 @@ public final class BatchGenerator {
     }
 
     /** Runs the shared prefix once per row group and copies its keys and values into every row of the group. */
-    private void prefillShared(int[] prompt, int shared, int groups, KvCache cache) {
+    private void prefillShared(int[] prompt, int shared, int groups, KvCache cache, WeightDelta delta) {
         long[] ids = new long[groups * shared];
         long[] positions = new long[groups * shared];
         for (int g = 0; g < groups; g++) {
@@ -184,7 +194,7 @@ public final class BatchGenerator {
         KvCache prefix = decoder.newCache(groups, shared);
         decoder.forward(toDevice(ids, groups, shared), toDevice(positions, groups, shared), shared - 1,
                 TensorData.floats(mask, 1, 1, shared, shared).to(decoder.device(), decoder.dtype().scalarType()),
-                prefix);
+                prefix, delta);
         cache.fillPrefix(prefix);
     }
 

@@ -22,7 +22,9 @@ import java.util.Map;
  * key/value heads and a KV cache, SwiGLU MLP, and a tied or separate output head. Which family it runs is a
  * matter of {@link ModelConfig} flags (q/k/v biases, GQA, RoPE theta), not of code paths.
  *
- * <p>The parameters are held by name; in-place changes to them (ES perturbations) are seen by the next forward.
+ * <p>The parameters are held by name; in-place changes to them (full-rank ES perturbations) are seen by the next
+ * forward. Per-member changes that leave the parameters alone (low-rank perturbations) are an argument of the
+ * forward pass, a {@link WeightDelta}: the decoder itself holds no perturbation state.
  */
 public final class Decoder {
 
@@ -54,7 +56,6 @@ public final class Decoder {
     private final Linear lmHead;
     private final RotaryEmbedding rope;
     private final long[] normShape;
-    private WeightDelta delta;
     private boolean broadcastDecodeAttention = true;
 
     /**
@@ -110,28 +111,12 @@ public final class Decoder {
     }
 
     /**
-     * Makes every following forward pass add {@code d}'s per-member changes to the weights (null: none), so that
-     * one batch evaluates several perturbed models while the parameters stay as they are. Set it, decode, clear it.
-     */
-    public void setDelta(WeightDelta d) {
-        this.delta = d;
-    }
-
-    /**
      * Whether single-position decode steps on the CPU may compute attention as broadcast products (the default:
      * faster for small models, see {@code smallDecodeStep}); false sends every step to scaled_dot_product_attention.
      * The two agree to rounding; benchmarks switch it to compare them.
      */
     public void setBroadcastDecodeAttention(boolean enabled) {
         this.broadcastDecodeAttention = enabled;
-    }
-
-    /**
-     * How many groups of consecutive rows a forward pass runs with different weights: the delta's members when
-     * one is set, else 1. Rows of one group that start with the same tokens compute the same keys and values.
-     */
-    public int rowGroups() {
-        return delta == null ? 1 : delta.members();
     }
 
     /** A cache for {@code batch} sequences of up to {@code capacity} positions, on this model's device and dtype. */
@@ -145,24 +130,34 @@ public final class Decoder {
      * keys and values to {@code cache}. Returns the final-normed hidden states (B, T, D).
      */
     public Tensor forward(Tensor ids, Tensor positions, long maxPosition, Tensor mask, KvCache cache) {
+        return forward(ids, positions, maxPosition, mask, cache, WeightDelta.NONE);
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor, long, Tensor, KvCache)} with {@code delta}'s per-member changes added to the
+     * weights: the B rows belong to {@code delta.members()} members in member-major order, and the parameters
+     * stay as they are.
+     */
+    public Tensor forward(Tensor ids, Tensor positions, long maxPosition, Tensor mask, KvCache cache,
+                          WeightDelta delta) {
         long b = ids.size(0);
         long t = ids.size(1);
         Tensor[] cosSin = rope.at(positions, maxPosition);
-        if (delta != null && b % delta.members() != 0) {
+        if (b % delta.members() != 0) {
             throw new IllegalArgumentException("a batch of " + b + " rows cannot be shared by " + delta.members()
                     + " members");
         }
-        Tensor x = embedding(ids); // (B, T, D)
+        Tensor x = embedding(ids, delta); // (B, T, D)
         TensorOptional attnMask = new TensorOptional(mask);
         for (int l = 0; l < layers.size(); l++) {
             Layer layer = layers.get(l);
-            Tensor h = rmsNorm(x, layer.inputNorm());
-            x = x.add(attention(l, layer, h, cosSin, attnMask, cache, b, t));
-            h = rmsNorm(x, layer.postNorm());
-            x = x.add(mlp(layer, h));
+            Tensor h = rmsNorm(x, layer.inputNorm(), delta);
+            x = x.add(attention(l, layer, h, cosSin, attnMask, cache, b, t, delta));
+            h = rmsNorm(x, layer.postNorm(), delta);
+            x = x.add(mlp(layer, h, delta));
         }
         cache.advance((int) t);
-        return rmsNorm(x, finalNorm);
+        return rmsNorm(x, finalNorm, delta);
     }
 
     /**
@@ -170,6 +165,11 @@ public final class Decoder {
      * over the whole sequence (no cache reuse): the reference that cached decoding must agree with.
      */
     public Tensor sequenceLogits(int[] ids) {
+        return sequenceLogits(ids, WeightDelta.NONE);
+    }
+
+    /** {@link #sequenceLogits(int[])} with {@code delta}'s changes to the weights (one row: a single member). */
+    public Tensor sequenceLogits(int[] ids, WeightDelta delta) {
         int t = ids.length;
         long[] tokens = new long[t];
         long[] positions = new long[t];
@@ -186,21 +186,26 @@ public final class Decoder {
                 TensorData.longs(positions, 1, t).to(device, ScalarType.Long),
                 t - 1,
                 TensorData.floats(mask, 1, 1, t, t).to(device, dtype.scalarType()),
-                newCache(1, t));
-        return logits(hidden).squeeze(0).to(new Device(torch.DeviceType.CPU), ScalarType.Float);
+                newCache(1, t), delta);
+        return logits(hidden, delta).squeeze(0).to(new Device(torch.DeviceType.CPU), ScalarType.Float);
     }
 
     /** Output logits (B, T, V) of final-normed hidden states (B, T, D). */
     public Tensor logits(Tensor hidden) {
-        return linear(hidden, lmHead);
+        return logits(hidden, WeightDelta.NONE);
+    }
+
+    /** Output logits (B, T, V) with {@code delta}'s change to the output head (member-major rows). */
+    public Tensor logits(Tensor hidden, WeightDelta delta) {
+        return linear(hidden, lmHead, delta);
     }
 
     private Tensor attention(int index, Layer layer, Tensor h, Tensor[] cosSin, TensorOptional mask, KvCache cache,
-                             long b, long t) {
+                             long b, long t, WeightDelta delta) {
         long hd = config.headDim();
-        Tensor q = linear(h, layer.q()).view(b, t, config.numHeads(), hd).transpose(1, 2);
-        Tensor k = linear(h, layer.k()).view(b, t, config.numKvHeads(), hd).transpose(1, 2);
-        Tensor v = linear(h, layer.v()).view(b, t, config.numKvHeads(), hd).transpose(1, 2);
+        Tensor q = linear(h, layer.q(), delta).view(b, t, config.numHeads(), hd).transpose(1, 2);
+        Tensor k = linear(h, layer.k(), delta).view(b, t, config.numKvHeads(), hd).transpose(1, 2);
+        Tensor v = linear(h, layer.v(), delta).view(b, t, config.numKvHeads(), hd).transpose(1, 2);
         // q (B, nHeads, T, hd); k, v (B, nKvHeads, T, hd)
         q = RotaryEmbedding.apply(q, cosSin[0], cosSin[1]);
         k = RotaryEmbedding.apply(k, cosSin[0], cosSin[1]);
@@ -210,7 +215,7 @@ public final class Decoder {
                 : torch.scaled_dot_product_attention(q, kv[0], kv[1], mask, 0.0, false, new DoubleOptional(),
                         config.numKvHeads() != config.numHeads()); // (B, nHeads, T, hd)
         out = out.transpose(1, 2).reshape(b, t, (long) config.numHeads() * hd); // (B, T, nHeads * hd)
-        return linear(out, layer.o());
+        return linear(out, layer.o(), delta);
     }
 
     /**
@@ -242,16 +247,16 @@ public final class Decoder {
         return out.view(b, q.size(1), 1, hd); // (B, Hkv, G, hd) -> (B, H, 1, hd)
     }
 
-    private Tensor mlp(Layer layer, Tensor h) {
-        Tensor gate = torch.silu(linear(h, layer.gate())); // (B, T, F)
-        Tensor up = linear(h, layer.up());
-        return linear(gate.mul(up), layer.down()); // (B, T, D)
+    private Tensor mlp(Layer layer, Tensor h, WeightDelta delta) {
+        Tensor gate = torch.silu(linear(h, layer.gate(), delta)); // (B, T, F)
+        Tensor up = linear(h, layer.up(), delta);
+        return linear(gate.mul(up), layer.down(), delta); // (B, T, D)
     }
 
-    /** x W^T + b, plus the delta's per-member additions to W and b when one is set. */
-    private Tensor linear(Tensor x, Linear p) {
+    /** x W^T + b, plus the delta's per-member additions to W and b. */
+    private Tensor linear(Tensor x, Linear p, WeightDelta delta) {
         Tensor y = torch.linear(x, p.weight(), p.bias());
-        if (delta == null) {
+        if (delta == WeightDelta.NONE) {
             return y;
         }
         int m = delta.members();
@@ -263,14 +268,15 @@ public final class Decoder {
         return perMember.view(y.sizes());
     }
 
-    private Tensor embedding(Tensor ids) {
+    private Tensor embedding(Tensor ids, WeightDelta delta) {
         Tensor x = torch.embedding(embed, ids);
-        Tensor low = delta == null ? null : delta.embedding(ParameterLayout.EMBED, ids.reshape(delta.members(), -1));
+        Tensor low = delta == WeightDelta.NONE ? null
+                : delta.embedding(ParameterLayout.EMBED, ids.reshape(delta.members(), -1));
         return low == null ? x : x.reshape(low.sizes()).add(low).view(x.sizes());
     }
 
-    private Tensor rmsNorm(Tensor x, Norm norm) {
-        Tensor change = delta == null ? null : delta.vector(norm.name());
+    private Tensor rmsNorm(Tensor x, Norm norm, WeightDelta delta) {
+        Tensor change = delta == WeightDelta.NONE ? null : delta.vector(norm.name());
         if (change == null) {
             return torch.rms_norm(x, normShape, new TensorOptional(norm.weight()),
                     new DoubleOptional(config.rmsNormEps()));

@@ -10,6 +10,29 @@ import org.bytedeco.pytorch.Tensor;
  */
 public interface WeightDelta {
 
+    /** No change: one member, the parameters as they are (the forward pass skips the per-member arithmetic). */
+    WeightDelta NONE = new WeightDelta() {
+        @Override
+        public int members() {
+            return 1;
+        }
+
+        @Override
+        public Tensor linear(String name, Tensor x, Tensor y) {
+            return y;
+        }
+
+        @Override
+        public Tensor embedding(String name, Tensor ids) {
+            return null;
+        }
+
+        @Override
+        public Tensor vector(String name) {
+            return null;
+        }
+    };
+
     /** M, the number of members whose rows share the batch. */
     int members();
 

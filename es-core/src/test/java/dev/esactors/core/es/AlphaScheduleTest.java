@@ -30,9 +30,9 @@ class AlphaScheduleTest {
         EsConfig cosine = constant.withAlphaSchedule(new AlphaSchedule.Cosine(0.002, 10));
         double[] rewards = {0.1, 0.4, 0.2, 0.3};
         for (long t : new long[] {0, 5, 12}) {
-            Update u = PopulationReducer.reduce(cosine, t, cosine.schedule().members(t, 4, false), rewards);
+            Update u = Update.fromRewards(cosine, t, cosine.schedule().members(t, 4, false), rewards);
             assertEquals(cosine.alphaAt(t), u.alpha(), 0);
-            assertEquals(0.008, PopulationReducer.reduce(constant, t, constant.schedule().members(t, 4, false),
+            assertEquals(0.008, Update.fromRewards(constant, t, constant.schedule().members(t, 4, false),
                     rewards).alpha(), 0);
         }
         assertEquals(0.002, cosine.alphaAt(12), 0);

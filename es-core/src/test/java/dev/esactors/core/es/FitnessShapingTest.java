@@ -46,8 +46,8 @@ class FitnessShapingTest {
         EsConfig control = plain.withShuffledControl(true);
         List<Member> members = plain.schedule().members(4, 6, false);
         double[] rewards = {0, 1, 2, 3, 4, 5};
-        Update real = PopulationReducer.reduce(plain, 4, members, rewards);
-        Update shuffled = PopulationReducer.reduce(control, 4, members, rewards);
+        Update real = Update.fromRewards(plain, 4, members, rewards);
+        Update shuffled = Update.fromRewards(control, 4, members, rewards);
         assertArrayEquals(rewards, shuffled.rewards(), 0.0, "raw rewards are reported unshuffled");
         double[] a = real.coefficients().clone();
         double[] b = shuffled.coefficients().clone();
@@ -55,7 +55,7 @@ class FitnessShapingTest {
         java.util.Arrays.sort(a);
         java.util.Arrays.sort(b);
         assertArrayEquals(a, b, 0.0, "the same coefficients, in another order");
-        assertArrayEquals(shuffled.coefficients(), PopulationReducer.reduce(control, 4, members, rewards).coefficients(),
+        assertArrayEquals(shuffled.coefficients(), Update.fromRewards(control, 4, members, rewards).coefficients(),
                 0.0, "seeded");
         assertNotEquals(plain.hash(), control.hash(), "a control run is another run");
     }

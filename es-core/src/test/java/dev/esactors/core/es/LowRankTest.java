@@ -69,12 +69,9 @@ class LowRankTest {
         assertEquals(PROMPT.length, BatchGenerator.sharedPrefix(rows, members.size()), "the pass shares PROMPT");
         List<Completion> together;
         try (LowRankPass pass = m.replica().lowRankPass(members)) {
-            m.decoder().setDelta(pass);
-            together = generator.generate(rows, 24, Set.of(), SamplingConfig.GREEDY);
-            assertThrows(IllegalArgumentException.class, () -> m.decoder().sequenceLogits(PROMPT),
+            together = generator.generate(rows, 24, Set.of(), SamplingConfig.GREEDY, pass);
+            assertThrows(IllegalArgumentException.class, () -> m.decoder().sequenceLogits(PROMPT, pass),
                     "one row cannot be shared by four members");
-        } finally {
-            m.decoder().setDelta(null);
         }
         assertEquals(weights, m.replica().workingHash(), "a batched pass never changes the weights");
         for (int i = 0; i < rows.size(); i++) {
@@ -98,12 +95,9 @@ class LowRankTest {
             m.replica().restore();
             // The same member alone in a pass of one: the factored forward, y = x W^T + sigma (x B) A^T / sqrt(r).
             try (LowRankPass pass = m.replica().lowRankPass(List.of(members.get(k)))) {
-                decoder.setDelta(pass);
-                float[] factored = TensorData.toFloats(decoder.sequenceLogits(PROMPT));
+                float[] factored = TensorData.toFloats(decoder.sequenceLogits(PROMPT, pass));
                 assertTrue(maxDifference(expected, factored) < 1e-3, "member " + k + ": logits differ by "
                         + maxDifference(expected, factored));
-            } finally {
-                decoder.setDelta(null);
             }
         }
     }

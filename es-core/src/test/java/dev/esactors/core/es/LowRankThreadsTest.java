@@ -39,7 +39,7 @@ class LowRankThreadsTest {
             for (int i = 0; i < n; i++) {
                 rewards[i] = Math.sin(i * 7.1 + t);
             }
-            model.replica().apply(PopulationReducer.reduce(config, t, members, rewards));
+            model.replica().apply(Update.fromRewards(config, t, members, rewards));
         }
         return model.replica().masterHash();
     }

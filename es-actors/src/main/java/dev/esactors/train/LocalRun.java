@@ -1,0 +1,72 @@
+package dev.esactors.train;
+
+import dev.esactors.core.es.EsModel;
+import dev.esactors.core.es.EsRun;
+import dev.esactors.core.es.EsTrainer;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.eval.EvalRound;
+import dev.esactors.train.eval.EvalDatasets;
+
+import java.util.function.Consumer;
+
+/**
+ * A whole run in this thread, without an actor system: the same run directory, task fitness, evaluation rounds,
+ * best weights, export and report as the actors, in the same order, so it ends with the same weight hash. One
+ * model does everything: its replica is the master that is perturbed, scored, restored and updated.
+ */
+public final class LocalRun {
+
+    private LocalRun() {
+    }
+
+    /** Runs {@code config} to its last iteration (resuming what its directory holds); returns the final event. */
+    public static RunEvent run(RunConfig config, Consumer<RunEvent> events) {
+        EsRun run;
+        EsModel model;
+        try {
+            model = RunDirectory.baseModel(config);
+            run = RunDirectory.open(config, model, message -> events.accept(new RunEvent.Note(message)));
+        } catch (RuntimeException e) {
+            return failed(events, "cannot open run " + config.id() + ": " + e.getMessage());
+        }
+        try (run; EvaluationSchedule schedule = new EvaluationSchedule(config)) {
+            TaskFitness fitness = new TaskFitness(config, model.decoder(), BaseModel.dir(config));
+            EsTrainer trainer = new EsTrainer(run, fitness, message -> events.accept(new RunEvent.Note(message)));
+            while (true) {
+                long t = run.nextIteration();
+                EvalRound due = schedule.due(t);
+                if (due != null) {
+                    score(due, schedule.data(), model);
+                    schedule.completed(due, run).forEach(events);
+                } else if (t >= config.iterations()) {
+                    break;
+                } else {
+                    EsTrainer.IterationResult step = trainer.step();
+                    events.accept(RunEvent.IterationDone.of(step.update(), config.iterations(), step.seconds(), 0, 0,
+                            0));
+                }
+            }
+            RunEvent.RunFinished finished = RunCompletion.finish(config, run, schedule, events);
+            events.accept(finished);
+            return finished;
+        } catch (RuntimeException e) {
+            return failed(events, "the run failed: " + e);
+        }
+    }
+
+    /** Scores every chunk of {@code round} with the model's unperturbed weights, in order, as evaluators would. */
+    private static void score(EvalRound round, EvalDatasets data, EsModel model) {
+        for (int d : round.datasets()) {
+            for (int k = 0; k < data.chunks(d); k++) {
+                round.accept(new EvalRound.Chunk(d, k), data.score(model.decoder(), d, k), "local");
+            }
+        }
+    }
+
+    private static RunEvent failed(Consumer<RunEvent> events, String reason) {
+        RunEvent.RunFailed failed = new RunEvent.RunFailed(reason);
+        events.accept(failed);
+        return failed;
+    }
+}

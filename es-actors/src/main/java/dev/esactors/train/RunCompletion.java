@@ -1,0 +1,93 @@
+package dev.esactors.train;
+
+import dev.esactors.core.es.Checkpoint;
+import dev.esactors.core.es.EsRun;
+import dev.esactors.core.es.HfExport;
+import dev.esactors.core.torch.DType;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.eval.Evaluation;
+import dev.esactors.train.eval.FinalEvaluation;
+import org.bytedeco.pytorch.Tensor;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The end of a run, however it was trained: a last checkpoint, the final weights chosen (the last, or the best on
+ * validation), exported in Hugging Face layout, and the report with the base-vs-final table.
+ */
+public final class RunCompletion {
+
+    private RunCompletion() {
+    }
+
+    /** Finishes {@code run}; notes go to {@code notes}. Returns the event that says where everything went. */
+    public static RunEvent.RunFinished finish(RunConfig config, EsRun run, EvaluationSchedule schedule,
+                                              Consumer<RunEvent> notes) {
+        run.checkpoint();
+        Map<String, Tensor> finalWeights = run.replica().master();
+        List<FinalEvaluation.Row> evaluation = schedule.finalRows();
+        if (config.finalWeights() == RunConfig.FinalWeights.BEST) {
+            Checkpoint chosen = chosenWeights(config, run, schedule, notes);
+            if (chosen != null) {
+                finalWeights = chosen.master();
+                evaluation = scoreChosen(config, run, schedule, chosen, evaluation, notes);
+            }
+        }
+        Path exported = config.dir().resolve("export");
+        HfExport.write(exported, BaseModel.dir(config), finalWeights, DType.parseWorking(config.model().dtype()));
+        Path report = RunReport.write(config, run.updates(), evaluation, schedule.history(), config.dir());
+        return new RunEvent.RunFinished(run.nextIteration(), run.replica().masterHash(), config.dir(), exported,
+                report, evaluation);
+    }
+
+    /** The checkpoint in best/ for eval.final-weights = best, or null (with a note) when there is none to use. */
+    private static Checkpoint chosenWeights(RunConfig config, EsRun run, EvaluationSchedule schedule,
+                                            Consumer<RunEvent> notes) {
+        if (schedule.best() == null) {
+            notes.accept(new RunEvent.Note("eval.final-weights = best, but no held-out evaluation ran (eval.every "
+                    + config.evalEvery() + ", " + config.iterations() + " iterations): the last weights are the result"));
+            return null;
+        }
+        Optional<Checkpoint> chosen = BestWeights.load(config, run.configHash(),
+                warning -> notes.accept(new RunEvent.Note(warning)));
+        if (chosen.isEmpty()) {
+            notes.accept(new RunEvent.Note("no intact checkpoint in " + BestWeights.dir(config)
+                    + ": the last weights are the result"));
+        }
+        return chosen.orElse(null);
+    }
+
+    /**
+     * The final table for the chosen weights, scored here chunk by chunk (evaluators hold the last weights); the
+     * last weights' scores, from the final round, go to a note.
+     */
+    private static List<FinalEvaluation.Row> scoreChosen(RunConfig config, EsRun run, EvaluationSchedule schedule,
+                                                         Checkpoint chosen, List<FinalEvaluation.Row> last,
+                                                         Consumer<RunEvent> notes) {
+        List<Evaluation.Summary> scores = FinalEvaluation.locally(config, chosen.master(), "ES@" + chosen.iteration());
+        List<Evaluation.Summary> base = last.size() == scores.size()
+                ? last.stream().map(FinalEvaluation.Row::base).toList() : schedule.baseSummaries();
+        List<FinalEvaluation.Row> rows = new ArrayList<>();
+        StringBuilder lastScores = new StringBuilder();
+        for (int d = 0; d < scores.size(); d++) {
+            rows.add(new FinalEvaluation.Row(schedule.data().path(d), base.get(d), scores.get(d)));
+        }
+        for (int d = 0; d < last.size(); d++) {
+            lastScores.append(String.format(Locale.ROOT, "%s %s %.1f%%", d == 0 ? "" : ",",
+                    schedule.data().path(d).getFileName(), 100 * last.get(d).tuned().accuracy()));
+        }
+        BestWeights best = schedule.best();
+        notes.accept(new RunEvent.Note(String.format(Locale.ROOT,
+                "final weights: the best on %s (iteration %d of %d, accuracy %.1f%%), in export/; the last weights "
+                        + "scored%s", best.dataset().getFileName(), chosen.iteration(), run.nextIteration(),
+                100 * best.accuracy(), lastScores)));
+        return rows;
+    }
+}
