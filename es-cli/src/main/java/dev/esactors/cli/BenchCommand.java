@@ -142,7 +142,9 @@ final class BenchCommand implements Callable<Integer> {
                     + "(member time log-normal, median 50 ms; reward: share of right answers among %d prompts); "
                     + "P = 1: full rank, N = evaluators; P > 1: low rank, groups of P members, N = evaluators x P; "
                     + "%d iterations; bytes per member: serialized protocol messages (jackson-cbor), catch-ups once "
-                    + "per node%n", SimulatedEvaluator.batch(), coordinationIterations);
+                    + "per node; messages per evaluator per iteration, either way; boundary: from the last result of "
+                    + "an iteration to the first evaluator starting the next (all busy: to the last one)%n",
+                    SimulatedEvaluator.batch(), coordinationIterations);
             CoordinationBench.header(out);
             for (int p : coordinationPerPass) {
                 for (int perNode : coordinationPerNode) {

@@ -30,8 +30,9 @@ public final class CoordinationBench {
     }
 
     public static void header(PrintWriter out) {
-        out.printf("%10s %6s %7s %5s %8s %15s %14s %12s %14s %14s%n", "evaluators", "nodes", "N", "P", "wall s",
-                "coord ms/result", "update ms/memb", "work B/memb", "catch-up B/mb", "all B/member");
+        out.printf("%10s %6s %7s %5s %8s %15s %14s %12s %14s %14s %15s %13s %13s%n", "evaluators", "nodes", "N", "P",
+                "wall s", "coord ms/result", "update ms/memb", "work B/memb", "catch-up B/mb", "all B/member",
+                "msgs/eval/iter", "boundary ms", "all busy ms");
     }
 
     /**
@@ -90,9 +91,11 @@ public final class CoordinationBench {
         long work = wire.workBytes.sum();
         long catchUp = wire.catchUpBytes.sum();
         int nodes = (evaluators + perNode - 1) / perNode;
-        out.printf("%10d %6d %7d %5d %8.1f %15.3f %14.3f %12.1f %14.1f %14.1f%n", evaluators, nodes, population,
-                Math.max(1, membersPerPass), wall, (messages + updates) / members, updates / members,
-                (double) work / members, (double) catchUp / members, (double) (work + catchUp) / members);
+        out.printf("%10d %6d %7d %5d %8.1f %15.3f %14.3f %12.1f %14.1f %14.1f %15.2f %13.1f %13.1f%n", evaluators,
+                nodes, population, Math.max(1, membersPerPass), wall, (messages + updates) / members,
+                updates / members, (double) work / members, (double) catchUp / members,
+                (double) (work + catchUp) / members, (double) wire.messages.sum() / evaluators / iterations,
+                wire.boundaryMillis(false, iterations), wire.boundaryMillis(true, iterations));
         out.flush();
     }
 

@@ -16,6 +16,9 @@ import akka.serialization.SerializationExtension;
 
 import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -31,6 +34,33 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     public static final class Wire {
         public final LongAdder workBytes = new LongAdder();
         public final LongAdder catchUpBytes = new LongAdder();
+        /** Protocol messages between the coordinator and the evaluators, either way. */
+        public final LongAdder messages = new LongAdder();
+        private final Map<Long, LongAccumulator> lastResult = new ConcurrentHashMap<>();
+        private final Map<Long, LongAccumulator> firstStart = new ConcurrentHashMap<>();
+        private final Map<Long, LongAccumulator> allStarted = new ConcurrentHashMap<>();
+
+        private static LongAccumulator max(Map<Long, LongAccumulator> m, long iteration) {
+            return m.computeIfAbsent(iteration, i -> new LongAccumulator(Math::max, Long.MIN_VALUE));
+        }
+
+        /**
+         * The iteration boundary in ms, averaged over iterations 1..: from the last result of t-1 to the first
+         * evaluator starting work of t ({@code all} false), or to the last evaluator starting its first work of t.
+         */
+        public double boundaryMillis(boolean all, int iterations) {
+            double sum = 0;
+            int n = 0;
+            for (long t = 1; t < iterations; t++) {
+                LongAccumulator end = lastResult.get(t - 1);
+                LongAccumulator start = all ? allStarted.get(t) : firstStart.get(t);
+                if (end != null && start != null) {
+                    sum += ((all ? start.get() : -start.get()) - end.get()) / 1e6;
+                    n++;
+                }
+            }
+            return n == 0 ? Double.NaN : sum / n;
+        }
     }
 
     // Its own messages besides the Evaluator protocol (which is sealed to the real Evaluator's messages).
@@ -60,6 +90,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     private final long fingerprint;
     private ActorRef<Coordinator.Command> coordinator;
     private long applied;
+    private long started = -1; // the last iteration this evaluator started work of
 
     private SimulatedEvaluator(ActorContext<Object> context, TimerScheduler<Object> timers,
                                String runId, String id, long seed, Duration median, Wire wire, NodeUpdates.Log node,
@@ -112,6 +143,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
 
     private Behavior<Object> onCatchUp(Evaluator.CatchUp catchUp) {
         wire.catchUpBytes.add(bytes(catchUp));
+        wire.messages.increment();
         // No model to update: the node only needs to know that it has them (placeholders stand in for updates).
         node.add(catchUp.from(), java.util.Collections.nCopies(catchUp.rewards().size(), null));
         applied = node.known();
@@ -121,6 +153,13 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
 
     private Behavior<Object> onWork(Evaluator.Work work) {
         wire.workBytes.add(bytes(work));
+        wire.messages.increment();
+        if (work.iteration() > started) {
+            started = work.iteration();
+            long now = System.nanoTime();
+            Wire.max(wire.firstStart, started).accumulate(-now); // the earliest start: max of negated times
+            Wire.max(wire.allStarted, started).accumulate(now);
+        }
         applied = Math.max(applied, Math.min(work.iteration(), node.known()));
         long nanos = (long) (median.toNanos() * Math.exp(0.5 * random.nextGaussian()));
         timers.startSingleTimer(new Done(work), Duration.ofNanos(nanos));
@@ -135,6 +174,8 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
         Coordinator.MemberResults result = new Coordinator.MemberResults(done.work().iteration(), done.work().first(),
                 rewards);
         wire.workBytes.add(bytes(result));
+        wire.messages.increment();
+        Wire.max(wire.lastResult, result.iteration()).accumulate(System.nanoTime());
         coordinator.tell(result);
         requestWork();
         return this;
@@ -153,6 +194,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
         Coordinator.RequestWork request = new Coordinator.RequestWork(getContext().getSelf().narrow(), id, "cpu",
                 applied, node.known(), nodeName, fingerprint);
         wire.workBytes.add(bytes(request));
+        wire.messages.increment();
         coordinator.tell(request);
     }
 
