@@ -90,7 +90,8 @@ public final class EsNode {
             if (run != null) {
                 context.spawn(Coordinator.create(config, run, listener, metrics.registry()), "coordinator", Coordinator.BLOCKING);
             } else {
-                Coordinator.initSharding(context.getSystem(), config, listener, metrics.registry());
+                CoordinatorEntity.init(context.getSystem(), Map.of(config.id(),
+                        new CoordinatorEntity.HostedRun(config, listener)), metrics.registry());
             }
             boolean coordinatorNode = config.cluster().role().equals("coordinator");
             boolean evaluates = !config.cluster().role().equals("coordinator");
@@ -113,7 +114,7 @@ public final class EsNode {
             if (coordinatorNode) {
                 // Wake the entity now and every few seconds: after its node is lost this is what makes sharding
                 // re-create it here (or on another coordinator node).
-                var entity = ClusterSharding.get(context.getSystem()).entityRefFor(Coordinator.TYPE_KEY, config.id());
+                var entity = ClusterSharding.get(context.getSystem()).entityRefFor(CoordinatorEntity.TYPE_KEY, config.id());
                 return Behaviors.withTimers(timers -> {
                     timers.startTimerAtFixedRate("wake", "wake", Duration.ZERO, Duration.ofSeconds(2));
                     return Behaviors.receive(Object.class)

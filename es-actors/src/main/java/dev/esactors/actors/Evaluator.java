@@ -6,6 +6,7 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -24,12 +25,14 @@ import dev.esactors.core.es.Update;
 import dev.esactors.core.torch.DeviceSpec;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
  * One model replica pinned to one device. It finds its run's Coordinator through the receptionist and pulls work:
- * catches up by replaying updates (seeds and scalars only; weights never travel), evaluates a member by perturbing,
- * decoding and scoring, restores exactly, reports the reward, and asks again.
+ * evaluates a group of members through the run's {@link MemberPerturbation} (perturb, decode, score, restore
+ * exactly), reports the rewards, and asks again. Updates (seeds and scalars only; weights never travel) are pushed
+ * to one evaluator per node as they are committed and shared on the node; a replica that lags fetches what it lacks.
  */
 public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
 
@@ -86,6 +89,18 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     public record EvalWork(long iteration, int dataset, int chunk) implements Command, CborSerializable {
     }
 
+    /**
+     * The update just committed, pushed to one evaluator of each node that has all earlier ones: it applies it and
+     * shares it with the node's other evaluators ({@link NodeUpdates}), who are given work of the next iteration
+     * without asking for the update.
+     *
+     * @param iteration the update's iteration
+     * @param rewards   its raw rewards (see {@link RewardCode})
+     */
+    public record UpdatePushed(@JsonProperty("i") long iteration, @JsonProperty("r") RewardCode rewards)
+            implements Command, CborSerializable {
+    }
+
     /** The run is over. */
     public enum Finished implements Command, CborSerializable {
         INSTANCE
@@ -93,6 +108,19 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
 
     private record CoordinatorListing(Receptionist.Listing listing) implements Command {
     }
+
+    /** The node's update log has what the waiting work needs. */
+    private enum NodeHasUpdates implements Command {
+        INSTANCE
+    }
+
+    /** The update the waiting work needs was pushed to this node but has not arrived: ask for it instead. */
+    private enum PushOverdue implements Command {
+        INSTANCE
+    }
+
+    /** How long work waits for an update pushed to its node before the evaluator fetches it itself. */
+    private static final Duration PUSH_WAIT = Duration.ofSeconds(10);
 
     private final RunConfig config;
     private final String id;
@@ -105,12 +133,15 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     private final NodeUpdates.Log nodeUpdates;
     private final String node;
     private final long fingerprint;
+    private final TimerScheduler<Command> timers;
     private ActorRef<Coordinator.Command> coordinator;
     private long applied;
+    private Command waiting; // work that waits for an update pushed to another evaluator of this node, or null
 
-    private Evaluator(ActorContext<Command> context, RunConfig config, String id, DeviceSpec device,
-                      MeterRegistry registry) {
+    private Evaluator(ActorContext<Command> context, TimerScheduler<Command> timers, RunConfig config, String id,
+                      DeviceSpec device, MeterRegistry registry) {
         super(context);
+        this.timers = timers;
         this.config = config;
         this.id = id;
         this.device = device;
@@ -134,7 +165,8 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
      * {@link Coordinator#BLOCKING}.
      */
     public static Behavior<Command> create(RunConfig config, String id, DeviceSpec device, MeterRegistry registry) {
-        return Behaviors.setup(context -> new Evaluator(context, config, id, device, registry));
+        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+                new Evaluator(context, timers, config, id, device, registry)));
     }
 
     @Override
@@ -142,6 +174,9 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         return newReceiveBuilder()
                 .onMessage(CoordinatorListing.class, this::onListing)
                 .onMessage(CatchUp.class, this::onCatchUp)
+                .onMessage(UpdatePushed.class, this::onUpdatePushed)
+                .onMessage(NodeHasUpdates.class, m -> onNodeHasUpdates())
+                .onMessage(PushOverdue.class, m -> onPushOverdue())
                 .onMessage(Work.class, this::onWork)
                 .onMessage(EvalWork.class, this::onEvalWork)
                 .onMessage(Refused.class, this::onRefused)
@@ -176,6 +211,54 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         return this;
     }
 
+    private Behavior<Command> onUpdatePushed(UpdatePushed pushed) {
+        nodeUpdates.add(pushed.iteration(), List.of(pushed.rewards().update(config.es(), pushed.iteration())));
+        catchUpLocally(Long.MAX_VALUE); // while idle, so that the next work starts at once
+        return this;
+    }
+
+    /**
+     * Whether this replica is at the weights {@code work} of {@code iteration} needs, after applying what the node
+     * has. If the node lacks an update (pushed to another of its evaluators, still on its way) the work waits here;
+     * if the replica is ahead, the coordinator is asked again and answers that it belongs to another run state.
+     */
+    private boolean ready(long iteration, Command work) {
+        catchUpLocally(iteration);
+        if (applied == iteration) {
+            return true;
+        }
+        if (applied < iteration) {
+            waiting = work;
+            timers.startSingleTimer(PushOverdue.INSTANCE, PUSH_WAIT);
+            ActorRef<Command> self = getContext().getSelf();
+            nodeUpdates.whenKnown(iteration, () -> self.tell(NodeHasUpdates.INSTANCE));
+        } else {
+            requestWork();
+        }
+        return false;
+    }
+
+    private Behavior<Command> onNodeHasUpdates() {
+        Command work = waiting;
+        if (work != null) {
+            waiting = null;
+            timers.cancel(PushOverdue.INSTANCE);
+            return work instanceof Work w ? onWork(w) : onEvalWork((EvalWork) work);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onPushOverdue() {
+        if (waiting != null) {
+            // The node's push target left before passing the update on: give the work back and fetch the update.
+            getContext().getLog().warn("evaluator {}: the pushed update did not reach this node in {}; fetching it",
+                    id, PUSH_WAIT);
+            waiting = null;
+            requestWork();
+        }
+        return this;
+    }
+
     /** Applies the updates this node already has, up to iteration {@code until}. */
     private void catchUpLocally(long until) {
         while (applied < Math.min(until, nodeUpdates.known())) {
@@ -185,9 +268,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     }
 
     private Behavior<Command> onWork(Work work) {
-        catchUpLocally(work.iteration()); // another evaluator of this node may have fetched the updates
-        if (work.iteration() != applied) {
-            requestWork(); // out of step: the coordinator answers with the missing updates
+        if (!ready(work.iteration(), work)) {
             return this;
         }
         EsConfig es = config.es();
@@ -210,9 +291,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     }
 
     private Behavior<Command> onEvalWork(EvalWork work) {
-        catchUpLocally(work.iteration());
-        if (work.iteration() != applied) {
-            requestWork();
+        if (!ready(work.iteration(), work)) {
             return this;
         }
         long start = System.nanoTime();

@@ -15,6 +15,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,22 +35,33 @@ class EvalRoundTest {
         assertEquals(3, datasets.chunks(0), "10 items in chunks of 4");
         EvalRound round = new EvalRound(EvalRound.Purpose.HELD_OUT, 5, List.of(0), datasets);
 
-        EvalRound.Chunk a = round.poll();
-        EvalRound.Chunk b = round.poll();
-        EvalRound.Chunk c = round.poll();
+        // The coordinator hands a round's chunks out as it hands out member groups.
+        WorkQueue<EvalRound.Chunk, String> queue = new WorkQueue<>(round.units());
+        EvalRound.Chunk a = queue.next("e1", 100);
+        EvalRound.Chunk b = queue.next("e1", 100);
+        EvalRound.Chunk c = queue.next("e2", 100);
         assertEquals(List.of(0, 1, 2), List.of(a.index(), b.index(), c.index()));
-        assertNull(round.poll(), "every chunk is out");
-        round.requeue(b); // its evaluator was lost
-        assertEquals(b, round.poll());
+        assertNull(queue.next("e2", 100), "every chunk is out");
+        assertEquals(2, queue.reissueHeldBy("e1")); // its evaluator was lost
+        assertEquals(b, queue.next("e2", 100));
+        assertEquals(a, queue.next("e2", 100));
 
+        assertTrue(queue.complete(c));
         assertTrue(round.accept(c, new Evaluation.Tally(2, 1, 2, 0.1, 20, 0), "e1"));
-        assertFalse(round.accept(c, new Evaluation.Tally(2, 0, 0, 0, 0, 0), "e2"), "a duplicate is refused");
-        round.requeue(c);
-        assertNull(round.poll(), "an answered chunk is never issued again");
+        assertFalse(queue.complete(c), "a duplicate is refused");
+        assertFalse(round.accept(c, new Evaluation.Tally(2, 0, 0, 0, 0, 0), "e2"), "and the round keeps the first");
+        assertEquals(0, queue.reissueOverdue(50), "nothing is overdue yet");
+        assertEquals(2, queue.reissueOverdue(150), "a and b missed their deadline");
+        assertTrue(queue.complete(a));
+        assertNotEquals(a, queue.next("e3", 300), "an answered chunk is never issued again");
+        assertNull(queue.next("e3", 300));
         assertTrue(round.accept(a, new Evaluation.Tally(4, 2, 4, 0.2, 40, 0), "e2"));
         assertFalse(round.complete());
+        assertFalse(queue.isDone());
+        assertTrue(queue.complete(b));
         assertTrue(round.accept(b, new Evaluation.Tally(4, 1, 3, 0.3, 40, 1), "e1"));
         assertTrue(round.complete());
+        assertTrue(queue.isDone());
         assertEquals(2, round.scorers());
 
         Evaluation.Summary s = round.summary(0, "iteration");

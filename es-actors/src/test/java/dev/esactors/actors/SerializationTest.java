@@ -65,6 +65,8 @@ class SerializationTest {
         roundTrips(new Evaluator.CatchUp(4, List.of(RewardCode.of(new double[] {Double.NaN, 2, 1.0 / 3, 2, -1e-300}),
                 RewardCode.of(many))));
         roundTrips(new Evaluator.CatchUp(0, List.of()));
+        roundTrips(new Evaluator.UpdatePushed(9, RewardCode.of(new double[] {0.25, Double.NaN, 0.25, 1})));
+        roundTrips(new Evaluator.UpdatePushed(10, RewardCode.of(many)));
         roundTrips(new Evaluator.Refused("device type cuda, run uses cpu"));
         roundTrips(Evaluator.Finished.INSTANCE);
     }

@@ -125,6 +125,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
         return newReceiveBuilder()
                 .onMessage(Listing.class, this::onListing)
                 .onMessage(Evaluator.CatchUp.class, this::onCatchUp)
+                .onMessage(Evaluator.UpdatePushed.class, this::onPushed)
                 .onMessage(Evaluator.Work.class, this::onWork)
                 .onMessage(Done.class, this::onDone)
                 .onMessage(Evaluator.Refused.class, r -> Behaviors.stopped())
@@ -148,6 +149,14 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
         node.add(catchUp.from(), java.util.Collections.nCopies(catchUp.rewards().size(), null));
         applied = node.known();
         requestWork();
+        return this;
+    }
+
+    private Behavior<Object> onPushed(Evaluator.UpdatePushed pushed) {
+        wire.catchUpBytes.add(bytes(pushed));
+        wire.messages.increment();
+        node.add(pushed.iteration(), java.util.Collections.singletonList(null));
+        applied = node.known();
         return this;
     }
 

@@ -1,14 +1,14 @@
 package dev.esactors.train.eval;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One evaluation of the weights after {@code iteration} updates, on some of the run's datasets, handed out chunk by
- * chunk to evaluators and summed in chunk order (so the result equals a local evaluation bit for bit).
+ * One evaluation of the weights after {@code iteration} updates, on some of the run's datasets: its chunks (scored by
+ * evaluators, or in this process), their results, and their sums in chunk order (so the result equals a local
+ * evaluation bit for bit, whoever scored which chunk).
  */
 public final class EvalRound {
 
@@ -35,7 +35,7 @@ public final class EvalRound {
     private final long iteration;
     private final List<Integer> datasets;
     private final Map<Integer, Evaluation.Tally[]> results = new HashMap<>();
-    private final Deque<Chunk> pending = new ArrayDeque<>();
+    private final List<Chunk> units = new ArrayList<>();
     private final long start = System.nanoTime();
     private final java.util.Set<String> scorers = new java.util.TreeSet<>();
     private int missing;
@@ -48,7 +48,7 @@ public final class EvalRound {
             int chunks = data.chunks(d);
             results.put(d, new Evaluation.Tally[chunks]);
             for (int k = 0; k < chunks; k++) {
-                pending.add(new Chunk(d, k));
+                units.add(new Chunk(d, k));
             }
             missing += chunks;
         }
@@ -66,16 +66,9 @@ public final class EvalRound {
         return datasets;
     }
 
-    /** The next chunk nobody holds, or null. */
-    public Chunk poll() {
-        return pending.poll();
-    }
-
-    /** Puts a chunk whose evaluator left or missed its deadline back at the head of the queue. */
-    public void requeue(Chunk chunk) {
-        if (!isDone(chunk) && !pending.contains(chunk)) {
-            pending.addFirst(chunk);
-        }
+    /** Every chunk of the round, dataset by dataset in chunk order. */
+    public List<Chunk> units() {
+        return List.copyOf(units);
     }
 
     /** Records a chunk's result; false if it is not part of this round or was already answered. */
@@ -86,14 +79,8 @@ public final class EvalRound {
         }
         slots[chunk.index()] = tally;
         scorers.add(evaluatorId);
-        pending.remove(chunk);
         missing--;
         return true;
-    }
-
-    private boolean isDone(Chunk chunk) {
-        Evaluation.Tally[] slots = results.get(chunk.dataset());
-        return slots != null && slots[chunk.index()] != null;
     }
 
     public boolean complete() {

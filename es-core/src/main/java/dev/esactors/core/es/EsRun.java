@@ -98,13 +98,23 @@ public final class EsRun implements AutoCloseable {
 
     /** Journals {@code update} (the next iteration), applies it to the master, and checkpoints when due. */
     public void commit(Update update) {
+        commit(update, () -> { });
+    }
+
+    /**
+     * {@link #commit(Update)}, running {@code onceDurable} as soon as the update is in the journal (fsynced), before
+     * the master applies it: a coordinator hands out the next iteration's work there, so that its evaluators apply
+     * the update while it does. {@link #nextIteration()} already counts the update then; the master does not yet.
+     */
+    public void commit(Update update, Runnable onceDurable) {
         if (update.iteration() != nextIteration) {
             throw new IllegalArgumentException("expected the update of iteration " + nextIteration + ", got "
                     + update.iteration());
         }
         journal.append(update);
-        replica.apply(update);
         nextIteration = update.iteration() + 1;
+        onceDurable.run();
+        replica.apply(update);
         if (checkpointEvery > 0 && nextIteration % checkpointEvery == 0) {
             checkpoint();
         }

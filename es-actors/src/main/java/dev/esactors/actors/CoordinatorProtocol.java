@@ -1,0 +1,128 @@
+package dev.esactors.actors;
+
+import akka.actor.typed.ActorRef;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.esactors.core.es.Update;
+import dev.esactors.core.io.Sha256;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.eval.Evaluation;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * The {@link Coordinator}'s protocol, in a file of its own because the Coordinator's phases fill one: evaluators ask
+ * for work and report results; the Reducer reports the update; the rest are the coordinator's own signals.
+ * {@code Coordinator.RequestWork} and the like name these types through the Coordinator, which implements this.
+ */
+public interface CoordinatorProtocol {
+
+    /** The Coordinator's messages. */
+    sealed interface Command permits RequestWork, MemberResults, EvalResult, Wake, Reduced, Coordinator.EvaluatorGone,
+            Coordinator.CheckDeadlines {
+    }
+
+    /**
+     * An evaluator asks for work.
+     *
+     * @param evaluator   where to send work
+     * @param evaluatorId a readable name (node and index)
+     * @param deviceType  cpu or cuda: a run never mixes them
+     * @param applied     updates the evaluator's replica has applied
+     * @param known       updates the evaluator's node has (shared by its evaluators, {@link NodeUpdates})
+     * @param node        the evaluator's node (its evaluators share one catch-up)
+     * @param fingerprint {@link #fingerprint} of the evaluator's run config: seeds, batches and updates are derived
+     *                    from it on both sides, so a coordinator refuses evaluators of another config
+     */
+    record RequestWork(ActorRef<Evaluator.Command> evaluator, String evaluatorId, String deviceType,
+                       long applied, long known, String node, long fingerprint)
+            implements Command, CborSerializable {
+
+        RequestWork knowing(long more) {
+            return new RequestWork(evaluator, evaluatorId, deviceType, applied, Math.max(known, more), node,
+                    fingerprint);
+        }
+    }
+
+    /**
+     * The rewards of a work group.
+     *
+     * @param iteration the iteration it was evaluated for
+     * @param first     the group's first member
+     * @param rewards   raw rewards of members first, first + 1, ... (NaN where an evaluation failed)
+     */
+    record MemberResults(@JsonProperty("i") long iteration, @JsonProperty("f") int first,
+                         @JsonProperty("r") double[] rewards) implements Command, CborSerializable {
+        public MemberResults {
+            rewards = rewards.clone();
+        }
+
+        @Override
+        public double[] rewards() {
+            return rewards.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof MemberResults r && iteration == r.iteration && first == r.first
+                    && Arrays.equals(rewards, r.rewards);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(iteration, first, Arrays.hashCode(rewards));
+        }
+
+        @Override
+        public String toString() {
+            return "MemberResults[iteration=" + iteration + ", first=" + first + ", rewards="
+                    + Arrays.toString(rewards) + "]";
+        }
+    }
+
+    /**
+     * The result of one chunk of an evaluation round.
+     *
+     * @param iteration   the weights it was scored with (updates applied)
+     * @param dataset     index into eval.datasets
+     * @param chunk       chunk index
+     * @param tally       the chunk's sums (empty if it failed)
+     * @param error       why it failed, or empty
+     * @param evaluatorId who scored it
+     */
+    record EvalResult(long iteration, int dataset, int chunk, Evaluation.Tally tally, String error,
+                      String evaluatorId) implements Command, CborSerializable {
+    }
+
+    /** Starts the sharded coordinator entity, or keeps it alive: coordinator nodes send it every few seconds. */
+    enum Wake implements Command, CborSerializable {
+        INSTANCE
+    }
+
+    /** The Reducer's update for the iteration being committed (local). */
+    record Reduced(Update update) implements Command {
+    }
+
+    /** 64 bits of the hash of what makes a run's results: the ES config, the task and the model. */
+    static long fingerprint(RunConfig config) {
+        return ByteBuffer.wrap(HexFormat.of().parseHex(
+                Sha256.of(config.es().hash() + "|" + config.identity()).substring(0, 16))).getLong();
+    }
+
+    /** Why the coordinator of {@code config} (with {@code fingerprint}) will not use an evaluator, or null. */
+    static String refusal(RunConfig config, long fingerprint, RequestWork request) {
+        String device = config.model().device();
+        if (!request.deviceType().equals(device)) {
+            return "run " + config.id() + " uses device type " + device + "; evaluator " + request.evaluatorId()
+                    + " is " + request.deviceType() + " (CPU and CUDA noise differ, so a run never mixes them)";
+        }
+        if (request.fingerprint() != fingerprint) {
+            return "evaluator " + request.evaluatorId() + " runs another configuration of run " + config.id()
+                    + " (its es, task or model settings differ from the coordinator's): start every node with the "
+                    + "same run file";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,97 @@
+package dev.esactors.actors;
+
+import dev.esactors.core.es.EsConfig;
+import dev.esactors.core.es.Perturbation;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Coordinator's bookkeeping without actors: work queues, an iteration's groups, and the per-node updates. */
+class CoordinatorBookkeepingTest {
+
+    @Test
+    void workIsHandedOutOnceReissuedWhenLostOrLateAndCompletedByItsFirstResult() {
+        WorkQueue<Integer, String> queue = new WorkQueue<>(List.of(0, 1, 2));
+        assertEquals(0, queue.next("a", 10));
+        assertEquals(1, queue.next("b", 20));
+        assertEquals(1, queue.reissueHeldBy("a"), "a left");
+        assertEquals(0, queue.next("c", 30), "its unit goes out first");
+        assertEquals(2, queue.next("c", 30));
+        assertNull(queue.next("d", 30));
+        assertEquals(1, queue.reissueOverdue(25), "b's deadline passed");
+        assertTrue(queue.complete(1), "b answers late: its result still counts");
+        assertNull(queue.next("d", 40), "and its unit is not handed out again");
+        assertFalse(queue.complete(1), "a second copy is a duplicate");
+        assertFalse(queue.contains(7));
+        assertTrue(queue.complete(0));
+        assertFalse(queue.isDone());
+        assertTrue(queue.complete(2));
+        assertTrue(queue.isDone());
+        assertEquals(3, queue.completed());
+    }
+
+    @Test
+    void anIterationAcceptsEachGroupOnceAndRefusesResultsOfAnotherIterationOrGrouping() {
+        EsConfig config = EsConfig.paper(3).withPopulation(6, 0.05, 0.02)
+                .withPerturbation(new Perturbation.LowRank(2, 4));
+        IterationWork<String> work = new IterationWork<>(config, 5);
+        assertEquals(0, work.queue().next("a", 0));
+        assertEquals(1, work.queue().next("b", 0));
+        assertEquals(2, work.count(1), "six members in groups of four: the last is short");
+        assertEquals(IterationWork.Outcome.STALE, work.accept(4, 0, new double[4]), "another iteration");
+        assertEquals(IterationWork.Outcome.STALE, work.accept(5, 2, new double[4]), "not a group's first member");
+        assertEquals(IterationWork.Outcome.STALE, work.accept(5, 4, new double[4]), "the wrong count");
+        assertEquals(IterationWork.Outcome.ACCEPTED, work.accept(5, 4, new double[] {0.5, Double.NaN}));
+        assertEquals(IterationWork.Outcome.DUPLICATE, work.accept(5, 4, new double[] {9, 9}));
+        assertFalse(work.complete());
+        assertEquals(IterationWork.Outcome.ACCEPTED, work.accept(5, 0, new double[] {1, 2, 3, 4}));
+        assertTrue(work.complete());
+        assertArrayEquals(new double[] {1, 2, 3, 4, 0.5, Double.NaN}, work.rewards(), "the first copy counts");
+    }
+
+    @Test
+    void aLaggingNodeFetchesOnceWhileItsOtherEvaluatorsWait() {
+        NodeCatchUp<String> nodes = new NodeCatchUp<>();
+        // Two evaluators of node n join at iteration 3 with nothing applied.
+        NodeCatchUp.Decision<String> a = nodes.decide("a", "n", 0, 0, 3);
+        assertEquals(NodeCatchUp.Kind.FETCH, a.kind());
+        assertEquals(0, a.from());
+        assertEquals(NodeCatchUp.Kind.WAIT, nodes.decide("b", "n", 0, 0, 3).kind(), "a brings them for the node");
+        // a has them now and says so: b is released and served from the node's log.
+        NodeCatchUp.Decision<String> again = nodes.decide("a", "n", 3, 3, 3);
+        assertEquals(NodeCatchUp.Kind.SERVE, again.kind());
+        assertEquals(List.of("b"), again.released());
+        assertEquals(NodeCatchUp.Kind.SERVE, nodes.decide("b", "n", 0, 3, 3).kind());
+    }
+
+    @Test
+    void updatesArePushedOncePerNodeThatHasTheEarlierOnes() {
+        NodeCatchUp<String> nodes = new NodeCatchUp<>();
+        nodes.decide("a1", "a", 3, 3, 3);
+        nodes.decide("a2", "a", 3, 3, 3);
+        nodes.decide("b1", "b", 3, 3, 3);
+        nodes.decide("c1", "c", 0, 0, 3); // lagging: fetching
+        assertEquals(List.of("a1", "b1"), nodes.pushTargets(3).stream().sorted().toList(),
+                "one evaluator per node, not the node that lags");
+        assertEquals(4, nodes.sent("a2"));
+        assertEquals(NodeCatchUp.Kind.SERVE, nodes.decide("a2", "a", 3, 3, 4).kind(),
+                "a2 is given work of iteration 4 without asking for the update");
+        assertEquals(NodeCatchUp.Kind.FETCH, nodes.decide("c1", "c", 0, 0, 4).kind());
+
+        // a1 leaves before its node reported update 3: the next evaluator of the node is sent it again.
+        NodeCatchUp.Left<String> left = nodes.left("a1");
+        assertEquals("a2", left.pushTo());
+        assertEquals(3, left.pushFrom());
+        assertEquals(4, left.pushUntil());
+        // b1 waited for a push that never came: its node fetches instead.
+        nodes.distrust("b1");
+        assertEquals(3, nodes.sent("b1"));
+        assertEquals(NodeCatchUp.Kind.FETCH, nodes.decide("b1", "b", 3, 3, 4).kind());
+    }
+}
