@@ -27,12 +27,11 @@ import java.util.function.Supplier;
 
 /**
  * Owns a run's parameter state (iteration, fp32 master, update journal, checkpoints) and its seed schedule, as one
- * behaviour per phase: evaluating iteration t (member groups handed out, results deduplicated in one place),
- * committing t (the Reducer shapes the rewards; the update is journalled and pushed to one evaluator per node), an
- * evaluation round (chunks handed out like groups), and finished (export and report). Evaluators pull work; those
- * that lag or join late pull the updates they lack. The bookkeeping lives in plain classes: {@link WorkQueue},
- * {@link IterationWork}, {@link NodeCatchUp}, {@link EvaluatorRoster}, and the run library's
- * {@link EvaluationSchedule} and {@link RunCompletion}. The protocol is {@link CoordinatorProtocol}.
+ * behaviour per phase: evaluating t (member groups handed out, results deduplicated in one place), committing t
+ * (the Reducer shapes the rewards; the update is journalled and pushed to one evaluator per node), an evaluation
+ * round (chunks handed out like groups), finished (export and report). Evaluators pull work, and pull the updates
+ * they lack when they lag or join late. Bookkeeping: {@link WorkQueue}, {@link IterationWork}, {@link NodeCatchUp},
+ * {@link EvaluatorRoster}, the run library's {@link EvaluationSchedule} and {@link RunCompletion}.
  */
 public final class Coordinator implements CoordinatorProtocol {
 
@@ -66,7 +65,7 @@ public final class Coordinator implements CoordinatorProtocol {
     private final FaultCounts counts = new FaultCounts();
     private final EvaluatorRoster<ActorRef<Evaluator.Command>, RequestWork> roster = new EvaluatorRoster<>();
     private final NodeCatchUp<ActorRef<Evaluator.Command>> nodes = new NodeCatchUp<>();
-    private final List<RewardCode> codes = new ArrayList<>();
+    private final EncodedUpdates codes;
     private final EvaluationSchedule schedule;
     private final long fingerprint;
     private final long deadlineNanos;
@@ -80,6 +79,7 @@ public final class Coordinator implements CoordinatorProtocol {
         this.listener = listener;
         this.metrics = new CoordinatorMetrics(registry, run.nextIteration(), config.iterations(), counts);
         this.schedule = new EvaluationSchedule(config);
+        this.codes = new EncodedUpdates(run::updates);
         this.fingerprint = fingerprint(config);
         this.deadlineNanos = config.memberDeadline().toNanos();
         context.getSystem().receptionist().tell(Receptionist.register(key(config.id()), context.getSelf()));
@@ -184,39 +184,37 @@ public final class Coordinator implements CoordinatorProtocol {
     private void push(long iteration) {
         List<ActorRef<Evaluator.Command>> targets = nodes.pushTargets(iteration);
         if (!targets.isEmpty()) {
-            RewardCode code = rewardCodes(iteration, iteration + 1).get(0);
+            RewardCode code = codes.range(iteration, iteration + 1).get(0);
             targets.forEach(e -> e.tell(new Evaluator.UpdatePushed(iteration, code)));
         }
     }
 
     private Behavior<Command> inRound(EvalRound round) {
-        WorkQueue<EvalRound.Chunk, ActorRef<Evaluator.Command>> chunks = new WorkQueue<>(round.units());
-        Phase phase = Phase.of(chunks, c -> new Evaluator.EvalWork(round.iteration(), c.dataset(), c.index()));
+        RoundWork<ActorRef<Evaluator.Command>> work = new RoundWork<>(round);
+        Phase phase = Phase.of(work.queue(), c -> new Evaluator.EvalWork(round.iteration(), c.dataset(), c.index()));
         serveParked(phase);
         return phase(phase, Behaviors.receive(Command.class)
-                .onMessage(EvalResult.class, r -> onEvalResult(round, chunks, r)));
+                .onMessage(EvalResult.class, r -> onEvalResult(work, r)));
     }
 
-    private Behavior<Command> onEvalResult(EvalRound round, WorkQueue<EvalRound.Chunk, ?> chunks, EvalResult result) {
-        EvalRound.Chunk chunk = new EvalRound.Chunk(result.dataset(), result.chunk());
-        if (result.iteration() != round.iteration() || !chunks.contains(chunk)) {
-            counts.stale++;
-            return Behaviors.same();
+    private Behavior<Command> onEvalResult(RoundWork<ActorRef<Evaluator.Command>> work, EvalResult result) {
+        switch (work.accept(result.iteration(), result.dataset(), result.chunk(), result.tally(),
+                result.evaluatorId())) {
+            case STALE -> counts.stale++;
+            case DUPLICATE -> counts.duplicates++;
+            case ACCEPTED -> {
+                if (!result.error().isEmpty()) {
+                    // A chunk that cannot be scored (bad data, a throwing reward) would fail the same way anywhere.
+                    listener.tell(new RunEvent.Note("evaluation chunk " + result.chunk() + " of "
+                            + schedule.data().path(result.dataset()) + " failed on " + result.evaluatorId() + ": "
+                            + result.error() + "; its items are left out"));
+                }
+            }
         }
-        if (!chunks.complete(chunk)) {
-            counts.duplicates++;
-            return Behaviors.same();
-        }
-        round.accept(chunk, result.tally(), result.evaluatorId());
-        if (!result.error().isEmpty()) {
-            // A chunk that cannot be scored (bad data, a throwing reward) would fail the same way anywhere.
-            listener.tell(new RunEvent.Note("evaluation chunk " + result.chunk() + " of "
-                    + schedule.data().path(result.dataset()) + " failed on " + result.evaluatorId() + ": "
-                    + result.error() + "; its items are left out"));
-        }
-        if (!chunks.isDone()) {
-            return Behaviors.same();
-        }
+        return work.complete() ? roundDone(work.round()) : Behaviors.same();
+    }
+
+    private Behavior<Command> roundDone(EvalRound round) {
         for (RunEvent event : schedule.completed(round, run)) {
             if (event instanceof RunEvent.HeldOut h) {
                 metrics.heldOut(h.accuracy(), h.meanReward(), h.bestAccuracy());
@@ -280,7 +278,7 @@ public final class Coordinator implements CoordinatorProtocol {
     }
 
     private Behavior<Command> onRequestWork(Phase phase, RequestWork request) {
-        String refusal = CoordinatorProtocol.refusal(config, fingerprint, request);
+        String refusal = CoordinatorProtocol.refusal(config, fingerprint, request, run.nextIteration());
         if (refusal != null) {
             request.evaluator().tell(new Evaluator.Refused(refusal));
             return Behaviors.same();
@@ -305,17 +303,12 @@ public final class Coordinator implements CoordinatorProtocol {
     /** Answers a request now if it can: the updates its node lacks, or the next unit of work; else parks it. */
     private void serve(Phase phase, RequestWork request) {
         long t = run.nextIteration();
-        if (request.applied() > t) {
-            request.evaluator().tell(new Evaluator.Refused("evaluator " + request.evaluatorId() + " has applied "
-                    + request.applied() + " updates but the run is at " + t + ": it belongs to another run state"));
-            return;
-        }
         NodeCatchUp.Decision<ActorRef<Evaluator.Command>> decision = nodes.decide(request.evaluator(),
                 request.node(), request.applied(), request.known(), t);
         switch (decision.kind()) {
             case WAIT -> { } // another evaluator of its node brings the updates; it is served again then
             case FETCH -> request.evaluator().tell(new Evaluator.CatchUp(decision.from(),
-                    rewardCodes(decision.from(), t)));
+                    codes.range(decision.from(), t)));
             case SERVE -> {
                 if (!phase.handOut(request.evaluator(), System.nanoTime() + deadlineNanos)) {
                     roster.park(request.evaluator(), request);
@@ -343,7 +336,7 @@ public final class Coordinator implements CoordinatorProtocol {
         String name = roster.left(evaluator);
         counts.evaluatorsActive = roster.size();
         NodeCatchUp.Left<ActorRef<Evaluator.Command>> left = nodes.left(evaluator);
-        List<RewardCode> lost = left.pushTo() == null ? List.of() : rewardCodes(left.pushFrom(), left.pushUntil());
+        List<RewardCode> lost = left.pushTo() == null ? List.of() : codes.range(left.pushFrom(), left.pushUntil());
         for (int k = 0; k < lost.size(); k++) {
             left.pushTo().tell(new Evaluator.UpdatePushed(left.pushFrom() + k, lost.get(k)));
         }
@@ -360,15 +353,6 @@ public final class Coordinator implements CoordinatorProtocol {
             serveParked(phase);
         }
         return Behaviors.same();
-    }
-
-    /** The compact updates from..until-1, encoded once each. */
-    private List<RewardCode> rewardCodes(long from, long until) {
-        List<Update> updates = run.updates();
-        while (codes.size() < until) {
-            codes.add(RewardCode.of(updates.get(codes.size()).rewards()));
-        }
-        return codes.subList((int) from, (int) until);
     }
 
     /** Closes the journal and the evaluation datasets' tokenizer; safe to call twice. */

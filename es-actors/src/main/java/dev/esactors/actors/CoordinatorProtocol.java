@@ -111,8 +111,11 @@ public interface CoordinatorProtocol {
                 Sha256.of(config.es().hash() + "|" + config.identity()).substring(0, 16))).getLong();
     }
 
-    /** Why the coordinator of {@code config} (with {@code fingerprint}) will not use an evaluator, or null. */
-    static String refusal(RunConfig config, long fingerprint, RequestWork request) {
+    /**
+     * Why the coordinator of {@code config} (with {@code fingerprint}, at iteration {@code t}) will not use the
+     * evaluator asking with {@code request}, or null.
+     */
+    static String refusal(RunConfig config, long fingerprint, RequestWork request, long t) {
         String device = config.model().device();
         if (!request.deviceType().equals(device)) {
             return "run " + config.id() + " uses device type " + device + "; evaluator " + request.evaluatorId()
@@ -122,6 +125,10 @@ public interface CoordinatorProtocol {
             return "evaluator " + request.evaluatorId() + " runs another configuration of run " + config.id()
                     + " (its es, task or model settings differ from the coordinator's): start every node with the "
                     + "same run file";
+        }
+        if (request.applied() > t) {
+            return "evaluator " + request.evaluatorId() + " has applied " + request.applied() + " updates but the run "
+                    + "is at " + t + ": it belongs to another run state";
         }
         return null;
     }

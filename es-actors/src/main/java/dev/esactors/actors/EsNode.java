@@ -1,6 +1,5 @@
 package dev.esactors.actors;
 
-import dev.esactors.train.RunEvent;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -11,11 +10,12 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import dev.esactors.train.config.RunConfig;
 import dev.esactors.actors.metrics.NodeMetrics;
-import dev.esactors.train.RunDirectory;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.torch.DeviceSpec;
+import dev.esactors.train.RunDirectory;
+import dev.esactors.train.RunEvent;
+import dev.esactors.train.config.RunConfig;
 
 import java.time.Duration;
 import java.util.Map;

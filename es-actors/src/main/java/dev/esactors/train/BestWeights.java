@@ -1,12 +1,11 @@
 package dev.esactors.train;
 
-import dev.esactors.train.config.RunConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.esactors.core.es.Checkpoint;
 import dev.esactors.core.es.CheckpointStore;
 import dev.esactors.core.io.AtomicFiles;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.esactors.train.config.RunConfig;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

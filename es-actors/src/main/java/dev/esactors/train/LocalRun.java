@@ -5,8 +5,8 @@ import dev.esactors.core.es.EsRun;
 import dev.esactors.core.es.EsTrainer;
 import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.RunConfig;
-import dev.esactors.train.eval.EvalRound;
 import dev.esactors.train.eval.EvalDatasets;
+import dev.esactors.train.eval.EvalRound;
 
 import java.util.function.Consumer;
 

@@ -1,18 +1,17 @@
 package dev.esactors.train;
 
-import dev.esactors.train.config.BaseModel;
-import dev.esactors.train.eval.Evaluation;
-import dev.esactors.train.eval.TrainTestSplit;
-import dev.esactors.train.config.RunConfig;
-import dev.esactors.core.es.EsModel;
-import dev.esactors.core.es.EsRun;
-import dev.esactors.core.io.AtomicFiles;
-import dev.esactors.core.torch.DeviceSpec;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.esactors.core.es.EsModel;
+import dev.esactors.core.es.EsRun;
+import dev.esactors.core.io.AtomicFiles;
+import dev.esactors.core.torch.DeviceSpec;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.eval.Evaluation;
+import dev.esactors.train.eval.TrainTestSplit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

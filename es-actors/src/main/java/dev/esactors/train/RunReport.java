@@ -1,9 +1,9 @@
 package dev.esactors.train;
 
-import dev.esactors.train.eval.FinalEvaluation;
-import dev.esactors.train.config.RunConfig;
 import dev.esactors.core.es.Update;
 import dev.esactors.core.io.AtomicFiles;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.eval.FinalEvaluation;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ public final class RunReport {
 
     /** Writes {@code report.html} and {@code rewards.csv} into {@code dir}; returns the HTML path. */
     public static Path write(RunConfig config, List<Update> updates, List<FinalEvaluation.Row> evaluation,
-                             List<dev.esactors.train.RunEvent.HeldOut> heldOut, Path dir) {
+                             List<RunEvent.HeldOut> heldOut, Path dir) {
         double[] mean = new double[updates.size()];
         double[] max = new double[updates.size()];
         StringBuilder csv = new StringBuilder("iteration,mean_reward,max_reward,min_reward\n");
@@ -91,7 +91,7 @@ public final class RunReport {
         return sb.append("</table>\n<h2>Reward per iteration</h2>\n").toString();
     }
 
-    private static String heldOutTable(List<dev.esactors.train.RunEvent.HeldOut> heldOut) {
+    private static String heldOutTable(List<RunEvent.HeldOut> heldOut) {
         if (heldOut.isEmpty()) {
             return "";
         }

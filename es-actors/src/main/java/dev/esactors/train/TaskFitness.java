@@ -1,7 +1,5 @@
 package dev.esactors.train;
 
-import dev.esactors.train.eval.TrainTestSplit;
-import dev.esactors.train.config.RunConfig;
 import dev.esactors.core.es.GroupFitness;
 import dev.esactors.core.es.Member;
 import dev.esactors.core.es.MemberScore;
@@ -16,6 +14,8 @@ import dev.esactors.rewards.Rewards;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
 import dev.esactors.rewards.catalog.Tasks;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.eval.TrainTestSplit;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

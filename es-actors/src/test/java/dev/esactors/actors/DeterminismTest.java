@@ -1,11 +1,11 @@
 package dev.esactors.actors;
 
-import dev.esactors.train.RunEvent;
-import dev.esactors.train.config.RunConfig;
-import dev.esactors.train.config.BaseModel;
 import dev.esactors.core.es.Update;
 import dev.esactors.core.es.UpdateJournal;
 import dev.esactors.core.torch.DeviceSpec;
+import dev.esactors.train.RunEvent;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.config.RunConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,9 +1,5 @@
 package dev.esactors.actors;
 
-import dev.esactors.train.RunEvent;
-import dev.esactors.train.config.RunConfig;
-import dev.esactors.train.eval.Evaluation;
-import dev.esactors.train.eval.FinalEvaluation;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.tokenizer.HfTokenizer;
@@ -13,6 +9,10 @@ import dev.esactors.rewards.ChatTemplate;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
 import dev.esactors.rewards.catalog.Tasks;
+import dev.esactors.train.RunEvent;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.eval.Evaluation;
+import dev.esactors.train.eval.FinalEvaluation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,7 +1,5 @@
 package dev.esactors.actors;
 
-import dev.esactors.train.RunEvent;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
@@ -9,11 +7,13 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.train.config.RunConfig;
-import dev.esactors.train.config.BaseModel;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.torch.DeviceSpec;
+import dev.esactors.train.RunEvent;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.config.RunConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,10 @@
 package dev.esactors.actors;
 
+import dev.esactors.core.io.Sha256;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.eval.Evaluation;
 import dev.esactors.train.eval.FinalEvaluation;
-import dev.esactors.core.io.Sha256;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,7 +1,7 @@
 package dev.esactors.actors;
 
-import dev.esactors.train.RunEvent;
 import com.typesafe.config.ConfigFactory;
+import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;
 import org.junit.jupiter.api.Test;

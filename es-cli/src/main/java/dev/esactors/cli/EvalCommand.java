@@ -2,7 +2,6 @@ package dev.esactors.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.esactors.train.eval.Evaluation;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.EmbeddedModel;
 import dev.esactors.core.model.ModelLoader;
@@ -14,6 +13,7 @@ import dev.esactors.rewards.ChatTemplate;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
 import dev.esactors.rewards.catalog.Tasks;
+import dev.esactors.train.eval.Evaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,16 +1,16 @@
 package dev.esactors.cli;
 
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.train.config.RunConfig;
-import dev.esactors.train.config.RunConfigLoader;
-import dev.esactors.train.config.BaseModel;
-import dev.esactors.train.RunDirectory;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.es.HfExport;
 import dev.esactors.core.es.JournalReplay;
 import dev.esactors.core.es.UpdateJournal;
 import dev.esactors.core.torch.DType;
+import dev.esactors.train.RunDirectory;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.config.RunConfigLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

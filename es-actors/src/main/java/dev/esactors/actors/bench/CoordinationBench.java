@@ -1,15 +1,15 @@
 package dev.esactors.actors.bench;
 
-import dev.esactors.actors.Coordinator;
-import dev.esactors.actors.EsNode;
-import dev.esactors.actors.NodeUpdates;
-import dev.esactors.train.RunEvent;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.ConfigFactory;
+import dev.esactors.actors.Coordinator;
+import dev.esactors.actors.EsNode;
+import dev.esactors.actors.NodeUpdates;
+import dev.esactors.train.RunDirectory;
+import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;
-import dev.esactors.train.RunDirectory;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.io.PrintWriter;

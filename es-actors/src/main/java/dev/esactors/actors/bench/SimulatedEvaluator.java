@@ -1,8 +1,5 @@
 package dev.esactors.actors.bench;
 
-import dev.esactors.actors.Coordinator;
-import dev.esactors.actors.Evaluator;
-import dev.esactors.actors.NodeUpdates;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.AbstractBehavior;
@@ -13,10 +10,13 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.serialization.Serialization;
 import akka.serialization.SerializationExtension;
+import dev.esactors.actors.Coordinator;
+import dev.esactors.actors.Evaluator;
+import dev.esactors.actors.NodeUpdates;
 
 import java.time.Duration;
-import java.util.SplittableRandom;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;

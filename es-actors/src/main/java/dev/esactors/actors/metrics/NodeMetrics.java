@@ -2,8 +2,8 @@ package dev.esactors.actors.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.esactors.train.config.RunConfig;
 import dev.esactors.core.torch.DeviceMemory;
+import dev.esactors.train.config.RunConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;

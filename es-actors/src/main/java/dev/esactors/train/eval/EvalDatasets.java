@@ -1,13 +1,13 @@
 package dev.esactors.train.eval;
 
-import dev.esactors.train.config.BaseModel;
-import dev.esactors.train.config.RunConfig;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.tokenizer.HfTokenizer;
 import dev.esactors.rewards.ChatTemplate;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
 import dev.esactors.rewards.catalog.Tasks;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.config.RunConfig;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package dev.esactors.train.eval;
 
-import dev.esactors.train.config.BaseModel;
-import dev.esactors.train.config.RunConfig;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.torch.DType;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.config.RunConfig;
 import org.bytedeco.pytorch.Tensor;
 
 import java.nio.file.Path;

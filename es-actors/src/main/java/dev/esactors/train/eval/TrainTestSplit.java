@@ -1,9 +1,9 @@
 package dev.esactors.train.eval;
 
-import dev.esactors.train.config.RunConfig;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
 import dev.esactors.rewards.catalog.Tasks;
+import dev.esactors.train.config.RunConfig;
 
 import java.nio.file.Path;
 import java.util.HashSet;

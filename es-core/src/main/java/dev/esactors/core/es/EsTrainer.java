@@ -1,5 +1,7 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.model.WeightDelta;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +48,7 @@ public final class EsTrainer implements AutoCloseable {
     /** A member-at-a-time fitness as a group fitness: valid only where the noise is in the weights. */
     private static GroupFitness inPlace(FitnessFunction fitness) {
         return (iteration, group, delta) -> {
-            if (delta != dev.esactors.core.model.WeightDelta.NONE || group.size() != 1) {
+            if (delta != WeightDelta.NONE || group.size() != 1) {
                 throw new IllegalStateException("a FitnessFunction scores full-rank members one at a time");
             }
             try {

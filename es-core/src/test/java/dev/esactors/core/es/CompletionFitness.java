@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The usual ES fitness: greedily decode a fixed batch of prompts with the (perturbed) model and average a reward
- * over the completions.
+ * A test fitness for the engine without tasks (es-core knows none): greedily decode a fixed batch of prompts with the
+ * (perturbed) model and average a reward over the completions. Runs use es-actors' TaskFitness.
  */
 public final class CompletionFitness implements FitnessFunction {
 
