@@ -44,9 +44,11 @@ public final class RunDirectory {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the run directory " + config.dir(), e);
         }
-        AtomicFiles.write(config.dir().resolve("run.conf"), config.hocon().getBytes(StandardCharsets.UTF_8));
-        return new EsRun(model.replica(), config.dir(), config.identity(), config.checkpointEvery(),
+        EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config.checkpointEvery(),
                 config.checkpointKeep(), notes);
+        // Only once the directory accepted this config: a refused resume leaves the saved run file as it was.
+        AtomicFiles.write(config.dir().resolve("run.conf"), config.hocon().getBytes(StandardCharsets.UTF_8));
+        return run;
     }
 
     /** The run's base weights as its coordinator holds them (fp32 master, on the coordinator's device). */

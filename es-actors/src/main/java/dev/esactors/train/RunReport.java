@@ -20,18 +20,29 @@ public final class RunReport {
     private RunReport() {
     }
 
-    /** Writes {@code report.html} and {@code rewards.csv} into {@code dir}; returns the HTML path. */
+    /** Writes {@code report.html} and {@code rewards.csv} of an ES run into {@code dir}; returns the HTML path. */
     public static Path write(RunConfig config, List<Update> updates, List<FinalEvaluation.Row> evaluation,
                              List<RunEvent.HeldOut> heldOut, Path dir) {
-        double[] mean = new double[updates.size()];
-        double[] max = new double[updates.size()];
+        return write(config, updates.stream().map(Update::rewards).toList(), "population "
+                + config.es().populationSize() + ", sigma " + config.es().sigma() + ", alpha "
+                + config.es().alphaDescription(), evaluation, heldOut, dir);
+    }
+
+    /**
+     * Writes {@code report.html} and {@code rewards.csv} into {@code dir} from each iteration's raw rewards (ES:
+     * the population's; GRPO: the sampled completions'), {@code method} describing the hyperparameters.
+     */
+    public static Path write(RunConfig config, List<double[]> iterations, String method,
+                             List<FinalEvaluation.Row> evaluation, List<RunEvent.HeldOut> heldOut, Path dir) {
+        double[] mean = new double[iterations.size()];
+        double[] max = new double[iterations.size()];
         StringBuilder csv = new StringBuilder("iteration,mean_reward,max_reward,min_reward\n");
-        for (int i = 0; i < updates.size(); i++) {
+        for (int i = 0; i < iterations.size(); i++) {
             double sum = 0;
             int n = 0;
             double hi = Double.NEGATIVE_INFINITY;
             double lo = Double.POSITIVE_INFINITY;
-            for (double r : updates.get(i).rewards()) {
+            for (double r : iterations.get(i)) {
                 if (Double.isFinite(r)) {
                     sum += r;
                     n++;
@@ -49,8 +60,7 @@ public final class RunReport {
                 + "</style></head><body>\n<h1>Run " + escape(config.id()) + "</h1>\n<p>Task <b>" + escape(config.task().name())
                 + "</b> " + escape(config.task().options().toString()) + ", model <b>"
                 + escape(config.model().path() == null ? "stories260K (embedded)" : config.model().path().toString())
-                + "</b>, " + updates.size() + " iterations, population " + config.es().populationSize() + ", sigma "
-                + config.es().sigma() + ", alpha " + escape(config.es().alphaDescription()) + ".</p>\n"
+                + "</b>, " + iterations.size() + " iterations, " + escape(method) + ".</p>\n"
                 + svg(mean, max) + "\n" + evaluationTable(evaluation) + heldOutTable(heldOut) + "<table><tr><th>iteration</th><th>mean reward</th><th>max reward</th></tr>\n"
                 + rows(mean, max) + "</table>\n</body></html>\n";
         Path report = dir.resolve("report.html");

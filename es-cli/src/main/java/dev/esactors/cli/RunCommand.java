@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.esactors.actors.EsNode;
+import dev.esactors.train.GrpoRun;
 import dev.esactors.train.LocalRun;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;
@@ -78,18 +79,46 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("run directory " + run.dir() + " already holds a run; continue it with "
                     + "--resume " + run.dir() + " or choose another run.dir");
         }
-        out.printf("es-actors run '%s': task %s %s, population %d, sigma %s, alpha %s, %d iterations, %d local "
-                        + "evaluator(s), role %s, run dir %s%n", run.id(), run.task().name(), run.task().options(),
-                run.es().populationSize(), run.es().sigma(), run.es().alphaDescription(), run.iterations(),
-                run.localEvaluators(),
-                run.cluster().role(), run.dir());
+        out.println(header(run));
         out.flush();
         startNanos = System.nanoTime();
-        // No evaluators on a standalone run: the run library alone, in this thread, without an actor system.
-        RunEvent last = run.cluster().standalone() && run.localEvaluators() == 0
-                ? LocalRun.run(run, event -> show(out, event)) : EsNode.run(run, event -> show(out, event));
+        RunEvent last;
+        if (run.method() == RunConfig.Method.GRPO) {
+            last = GrpoRun.run(checkedGrpo(run), event -> show(out, event));
+        } else if (run.cluster().standalone() && run.localEvaluators() == 0) {
+            // No evaluators on a standalone run: the run library alone, in this thread, without an actor system.
+            last = LocalRun.run(run, event -> show(out, event));
+        } else {
+            last = EsNode.run(run, event -> show(out, event));
+        }
         out.flush();
         return last instanceof RunEvent.RunFinished || last instanceof RunEvent.NodeStopped ? 0 : 1;
+    }
+
+    private static String header(RunConfig run) {
+        if (run.method() == RunConfig.Method.GRPO) {
+            return String.format(Locale.ROOT, "es-actors run '%s' (GRPO): task %s %s, %d prompts x %d completions per "
+                    + "step, learning rate %s, %d steps, run dir %s", run.id(), run.task().name(), run.task().options(),
+                    run.grpo().prompts(), run.grpo().groupSize(), run.grpo().learningRate(), run.iterations(),
+                    run.dir());
+        }
+        return String.format(Locale.ROOT, "es-actors run '%s': task %s %s, population %d, sigma %s, alpha %s, %d "
+                        + "iterations, %d local evaluator(s), role %s, run dir %s", run.id(), run.task().name(),
+                run.task().options(), run.es().populationSize(), run.es().sigma(), run.es().alphaDescription(),
+                run.iterations(), run.localEvaluators(), run.cluster().role(), run.dir());
+    }
+
+    /** GRPO runs in one process; a run directory is continued only with --resume. */
+    private RunConfig checkedGrpo(RunConfig run) {
+        if (!run.cluster().standalone()) {
+            throw new IllegalArgumentException("method = grpo runs in one process: cluster.role must be standalone, "
+                    + "got " + run.cluster().role() + " (its gradients would need an all-reduce across nodes)");
+        }
+        if (resume == null && Files.exists(run.dir().resolve("run.conf"))) {
+            throw new IllegalArgumentException("run directory " + run.dir() + " already holds a run; continue it "
+                    + "with --resume " + run.dir() + " or choose another run.dir");
+        }
+        return run;
     }
 
     private Path runFile() {

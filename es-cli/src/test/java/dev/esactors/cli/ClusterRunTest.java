@@ -130,6 +130,26 @@ class ClusterRunTest {
         return nodes;
     }
 
+    /** SIGKILLs {@code process} once {@code file} has {@code lines} lines; returns how many it had then. */
+    private static int killAfterLines(Process process, Path file, int lines) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while ((!Files.exists(file) || Files.readAllLines(file).size() < lines) && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        process.destroyForcibly();
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        return Files.readAllLines(file).size();
+    }
+
+    /** {@code run --resume dir} in a new JVM, which must finish; its output. */
+    private String resumeToTheEnd(Path dir, Path log) throws Exception {
+        Process resumed = start(log, "run", "--resume", dir.toString());
+        String output = await(log, text -> text.contains("master sha256") || text.contains("error"), 240);
+        assertTrue(resumed.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, resumed.exitValue(), output);
+        return output;
+    }
+
     private static int count(String text, String part) {
         return text.split(Pattern.quote(part), -1).length - 1;
     }
@@ -227,23 +247,37 @@ class ClusterRunTest {
     void aCoordinatorKilledMidRunAndResumedReachesTheSameHash() throws Exception {
         Path dir = root.resolve("crashed");
         Path first = root.resolve("first.log");
-        start(first, "run", "--config", config.toString(), "--run-dir", dir.toString(), "--evaluators", "2");
-        Path journal = dir.resolve("journal.jsonl");
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while ((!Files.exists(journal) || Files.readAllLines(journal).size() < 2) && System.nanoTime() < end) {
-            Thread.sleep(100);
-        }
-        processes.get(0).destroyForcibly(); // SIGKILL in the middle of the run
-        assertTrue(processes.get(0).waitFor(30, TimeUnit.SECONDS));
-        int done = Files.readAllLines(journal).size();
+        Process run = start(first, "run", "--config", config.toString(), "--run-dir", dir.toString(), "--evaluators",
+                "2");
+        int done = killAfterLines(run, dir.resolve("journal.jsonl"), 2); // SIGKILL in the middle of the run
         assertTrue(done >= 2 && done < 4, "killed mid-run after " + done + " iterations:\n" + Files.readString(first));
-        Path second = root.resolve("resumed.log");
-        Process resumed = start(second, "run", "--resume", dir.toString());
-        String output = await(second, text -> text.contains("master sha256") || text.contains("error"), 240);
-        assertTrue(resumed.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, resumed.exitValue(), output);
+        String output = resumeToTheEnd(dir, root.resolve("resumed.log"));
         assertEquals(reference, hash(output), output);
         assertTrue(output.contains("replayed") || output.contains("resumed from checkpoint"), output);
         assertTrue(new File(dir.toFile(), "report.html").isFile());
+    }
+
+    @Test
+    void aGrpoRunKilledWithSigkillAndResumedReachesTheUninterruptedHash() throws Exception {
+        Path grpo = Files.writeString(root.resolve("grpo.conf"), """
+                method = "grpo"
+                run.iterations = 8
+                checkpoint.every = 2
+                task { max-new-tokens = 24, options { word = "happy" } }
+                grpo { prompts = 4, group-size = 8, learning-rate = 1e-3 }
+                """);
+        RunEvent alone = dev.esactors.train.GrpoRun.run(RunConfigLoader.load(grpo, ConfigFactory.parseMap(Map.of(
+                "run.dir", root.resolve("grpo-reference").toString()))), e -> { });
+        String uninterrupted = assertInstanceOf(RunEvent.RunFinished.class, alone, alone.toString()).masterHash();
+        Path dir = root.resolve("grpo-crashed");
+        Path first = root.resolve("grpo-first.log");
+        Path history = dir.resolve("grpo-rewards.txt");
+        Process run = start(first, "run", "--config", grpo.toString(), "--run-dir", dir.toString());
+        int done = killAfterLines(run, history, 3); // SIGKILL between checkpoints
+        assertTrue(done >= 3 && done < 8, "killed mid-run after " + done + " steps:\n" + Files.readString(first));
+        String output = resumeToTheEnd(dir, root.resolve("grpo-resumed.log"));
+        assertTrue(output.contains("resumed from checkpoint"), output);
+        assertEquals(uninterrupted, hash(output), output);
+        assertEquals(8, Files.readAllLines(history).size(), "each step's rewards once");
     }
 }

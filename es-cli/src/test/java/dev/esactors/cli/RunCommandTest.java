@@ -35,6 +35,13 @@ class RunCommandTest {
         assertEquals(2, again.code());
         assertTrue(again.err().contains("already holds a run") && again.err().contains("--resume"), again.err());
 
+        // A resume under another config is refused and changes nothing: a plain resume still works afterwards.
+        String saved = Files.readString(runDir.resolve("run.conf"));
+        Cli.Result refused = Cli.run("run", "--resume", runDir.toString(), "--set", "es.sigma=0.5");
+        assertTrue(refused.code() != 0, refused.out() + refused.err());
+        assertTrue((refused.out() + refused.err()).contains("config"), refused.out() + refused.err());
+        assertEquals(saved, Files.readString(runDir.resolve("run.conf")), "run.conf is as it was");
+
         Cli.Result resumed = Cli.run("run", "--resume", runDir.toString(), "--iterations", "3");
         assertEquals(0, resumed.code(), resumed.out() + resumed.err());
         assertTrue(resumed.out().contains("replayed 2 journal records") || resumed.out().contains("resumed from"),
@@ -58,6 +65,20 @@ class RunCommandTest {
         assertTrue(local.out().contains("iteration   2/2 [####################] reward mean"), local.out());
         assertEquals(sha(actors.out()), sha(local.out()));
         assertTrue(Files.exists(dir.resolve("local/export/model.safetensors")), "the run exports as the actors do");
+    }
+
+    @Test
+    void methodGrpoRunsTheRlArmFromTheCommandLine(@TempDir Path dir) {
+        Cli.Result r = Cli.run("run", "--run-dir", dir.resolve("grpo").toString(), "--iterations", "2", "--set",
+                "method=grpo", "--set", "task.max-new-tokens=12", "--set", "grpo.prompts=2", "--set",
+                "grpo.group-size=4");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("(GRPO): task keyword") && r.out().contains("2 prompts x 4 completions"), r.out());
+        assertTrue(r.out().contains("iteration   2/2 [####################] reward mean"), r.out());
+        assertTrue(r.out().contains("master sha256"), r.out());
+        Cli.Result again = Cli.run("run", "--run-dir", dir.resolve("grpo").toString(), "--set", "method=grpo");
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("already holds a run") && again.err().contains("--resume"), again.err());
     }
 
     private static String sha(String out) {

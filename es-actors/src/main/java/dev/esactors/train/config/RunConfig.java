@@ -31,12 +31,23 @@ import java.util.TreeMap;
  *                       {@code evalDatasets}
  * @param finalWeights   which weights the final table scores and export/ holds
  * @param metrics        the node's Prometheus endpoint
+ * @param method         how the run trains: ES, or GRPO (for comparison)
+ * @param grpo           the GRPO settings (used when {@code method} is GRPO)
  * @param hocon          the whole configuration as HOCON text (saved in the run directory for --resume)
  */
 public record RunConfig(String id, Path dir, int iterations, Duration memberDeadline, Model model, TaskSpec task,
                         EsConfig es, int checkpointEvery, int checkpointKeep, int localEvaluators, Cluster cluster,
                         List<Path> evalDatasets, int evalBatch, int evalEvery, Path evalValidation,
-                        FinalWeights finalWeights, Metrics metrics, String hocon) {
+                        FinalWeights finalWeights, Metrics metrics, Method method, GrpoSettings grpo,
+                        String hocon) {
+
+    /** How a run trains. */
+    public enum Method {
+        /** Evolution Strategies: the es block, on the actors or in one thread */
+        ES,
+        /** GRPO: gradient reinforcement learning in one process, the grpo block */
+        GRPO
+    }
 
     /** The weights a run ends with: its last iterate, or the one that scored best on the validation dataset. */
     public enum FinalWeights {
@@ -103,7 +114,9 @@ public record RunConfig(String id, Path dir, int iterations, Duration memberDead
 
     /** What defines the run's results besides the ES config (part of the config hash checkpoints carry). */
     public String identity() {
+        // ES runs keep the identity they always had (their run directories stay resumable); GRPO adds its settings.
         return "model=" + (model.path() == null ? "embedded" : model.path().toAbsolutePath().normalize())
-                + " dtype=" + model.dtype() + " device=" + model.device() + " task=" + task;
+                + " dtype=" + model.dtype() + " device=" + model.device() + " task=" + task
+                + (method == Method.GRPO ? " method=grpo " + grpo : "");
     }
 }

@@ -96,9 +96,11 @@ public final class RunConfigLoader {
             Path validation = validation(where, c, evalDatasets, evalEvery);
             RunConfig.FinalWeights finalWeights = finalWeights(where, c, validation);
             RunConfig.Metrics metrics = metrics(where, c);
+            RunConfig.Method method = check(where, "method", () -> method(c.getString("method")));
+            GrpoSettings grpo = grpo(where, c);
             String hocon = user.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
             return new RunConfig(id, dir, iterations, deadline, model, task, es, every, keep, local, cluster,
-                    evalDatasets, evalBatch, evalEvery, validation, finalWeights, metrics, hocon);
+                    evalDatasets, evalBatch, evalEvery, validation, finalWeights, metrics, method, grpo, hocon);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
@@ -270,6 +272,41 @@ public final class RunConfigLoader {
                 get(where, "cluster.seed-nodes", () -> c.getStringList("cluster.seed-nodes")),
                 get(where, "cluster.bind-host", () -> c.getString("cluster.bind-host")),
                 get(where, "cluster.coordinator-wait", () -> c.getDuration("cluster.coordinator-wait")));
+    }
+
+    private static RunConfig.Method method(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "es" -> RunConfig.Method.ES;
+            case "grpo" -> RunConfig.Method.GRPO;
+            default -> throw new IllegalArgumentException("must be es or grpo, got '" + value + "'");
+        };
+    }
+
+    private static GrpoSettings grpo(String where, Config c) {
+        try {
+            return new GrpoSettings(get(where, "grpo.prompts", () -> c.getInt("grpo.prompts")),
+                    get(where, "grpo.group-size", () -> c.getInt("grpo.group-size")),
+                    get(where, "grpo.temperature", () -> c.getDouble("grpo.temperature")),
+                    get(where, "grpo.top-p", () -> c.getDouble("grpo.top-p")),
+                    get(where, "grpo.learning-rate", () -> c.getDouble("grpo.learning-rate")),
+                    get(where, "grpo.adam-beta1", () -> c.getDouble("grpo.adam-beta1")),
+                    get(where, "grpo.adam-beta2", () -> c.getDouble("grpo.adam-beta2")),
+                    get(where, "grpo.adam-epsilon", () -> c.getDouble("grpo.adam-epsilon")),
+                    get(where, "grpo.weight-decay", () -> c.getDouble("grpo.weight-decay")),
+                    get(where, "grpo.grad-clip", () -> c.getDouble("grpo.grad-clip")),
+                    get(where, "grpo.clip-epsilon", () -> c.getDouble("grpo.clip-epsilon")),
+                    get(where, "grpo.passes", () -> c.getInt("grpo.passes")),
+                    get(where, "grpo.kl-beta", () -> c.getDouble("grpo.kl-beta")),
+                    GrpoSettings.scaling(get(where, "grpo.advantage-scaling",
+                            () -> c.getString("grpo.advantage-scaling"))),
+                    GrpoSettings.aggregation(get(where, "grpo.loss-aggregation",
+                            () -> c.getString("grpo.loss-aggregation"))));
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage().startsWith(where)) {
+                throw e;
+            }
+            throw new IllegalArgumentException(where + e.getMessage(), e); // the message starts with the key
+        }
     }
 
     /** Reads a key, turning the library's type errors into one line that names the key. */

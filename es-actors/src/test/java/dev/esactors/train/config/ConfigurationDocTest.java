@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ConfigurationDocTest {
 
     private static final Path DOC = Path.of("../docs/configuration.md");
-    private static final Pattern ROW = Pattern.compile("(?m)^\\| `([a-z-]+\\.[a-z.-]+)` \\| `([^`]*)` \\|");
+    private static final Pattern ROW = Pattern.compile("(?m)^\\| `([a-z-]+(?:\\.[a-z0-9.-]+)?)` \\| `([^`]*)` \\|");
 
     @Test
     void everyKeyIsDocumentedWithItsDefaultAndNothingElse() throws IOException {

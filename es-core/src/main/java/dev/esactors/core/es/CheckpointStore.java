@@ -58,6 +58,16 @@ public final class CheckpointStore {
 
     /** Writes the checkpoint of {@code replica} after {@code iteration} updates, then prunes old ones. */
     public Path save(long iteration, String configHash, EsReplica replica) {
+        return save(iteration, configHash, replica.master(), replica.optimizerState(), replica.optimizerStep(),
+                replica.masterHash());
+    }
+
+    /**
+     * Writes a checkpoint after {@code iteration} steps: {@code weights} by name, {@code optimizer} state tensors
+     * (named {@code adam.*}) and step count, and the weights' hash; then prunes old ones. GRPO runs use it too.
+     */
+    public Path save(long iteration, String configHash, Map<String, Tensor> weights, Map<String, Tensor> optimizer,
+                     long optimizerStep, String weightsHash) {
         String name = String.format("iter-%08d", iteration);
         Path target = root.resolve(name);
         Path temp = root.resolve("." + name + ".tmp");
@@ -67,17 +77,17 @@ public final class CheckpointStore {
             Files.createDirectories(temp);
             Device cpu = new Device(torch.DeviceType.CPU);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
-            replica.master().forEach((n, t) -> tensors.put(n, t.to(cpu, t.scalar_type())));
-            replica.optimizerState().forEach((n, t) -> tensors.put(n, t.to(cpu, t.scalar_type())));
+            weights.forEach((n, t) -> tensors.put(n, t.to(cpu, t.scalar_type())));
+            optimizer.forEach((n, t) -> tensors.put(n, t.to(cpu, t.scalar_type())));
             SafetensorsWriter.write(temp.resolve(WEIGHTS), tensors, Map.of("format", "pt", "es.iteration",
                     Long.toString(iteration)));
             ObjectNode state = JSON.createObjectNode();
             state.put("iteration", iteration);
             state.put("configHash", configHash);
             state.put("journalRecords", iteration);
-            state.put("optimizerStep", replica.optimizerStep());
+            state.put("optimizerStep", optimizerStep);
             state.put("weightsSha256", Sha256.of(temp.resolve(WEIGHTS)));
-            state.put("masterHash", replica.masterHash());
+            state.put("masterHash", weightsHash);
             AtomicFiles.write(temp.resolve(STATE), JSON.writerWithDefaultPrettyPrinter()
                     .writeValueAsString(state).getBytes(StandardCharsets.UTF_8));
             deleteTree(target);

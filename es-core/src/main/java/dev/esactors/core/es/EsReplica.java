@@ -369,7 +369,8 @@ public final class EsReplica {
         return hash(names, working);
     }
 
-    static String hash(List<String> names, List<Tensor> tensors) {
+    /** SHA-256 over the names, shapes and bytes of {@code tensors}, in order: how weights are compared. */
+    public static String hash(List<String> names, List<Tensor> tensors) {
         MessageDigest sha = Sha256.digest();
         try (PointerScope scope = new PointerScope()) {
             for (int i = 0; i < names.size(); i++) {

@@ -1,0 +1,88 @@
+package dev.esactors.train.config;
+
+import dev.esactors.core.rl.GroupAdvantages;
+import dev.esactors.core.rl.GrpoLoss;
+
+import java.util.Locale;
+
+/**
+ * The {@code grpo} block of a run file: how a GRPO run samples, scores and updates (used when {@code method =
+ * "grpo"}). Values are checked here; the loader names the key at fault.
+ *
+ * @param prompts      prompts per step
+ * @param groupSize    completions sampled per prompt (G)
+ * @param temperature  sampling temperature, > 0
+ * @param topP         nucleus sampling mass, in (0, 1]
+ * @param learningRate AdamW's learning rate
+ * @param beta1        AdamW's first-moment decay
+ * @param beta2        AdamW's second-moment decay
+ * @param adamEpsilon  AdamW's epsilon
+ * @param weightDecay  AdamW's decoupled weight decay
+ * @param gradClip     the global gradient norm is clipped to this; 0 = none
+ * @param clipEpsilon  PPO's clip epsilon
+ * @param passes       optimisation passes (mu) over each step's completions
+ * @param klBeta       the KL coefficient against the base model; 0 = no reference model
+ * @param scaling      advantage scaling
+ * @param aggregation  loss aggregation
+ */
+public record GrpoSettings(int prompts, int groupSize, double temperature, double topP, double learningRate,
+                           double beta1, double beta2, double adamEpsilon, double weightDecay, double gradClip,
+                           double clipEpsilon, int passes, double klBeta, GroupAdvantages.Scaling scaling,
+                           GrpoLoss.Aggregation aggregation) {
+
+    public GrpoSettings {
+        atLeast("grpo.prompts", prompts, 1);
+        atLeast("grpo.group-size", groupSize, 2);
+        atLeast("grpo.passes", passes, 1);
+        range("grpo.temperature", temperature, 0, false, 100, true);
+        range("grpo.top-p", topP, 0, false, 1, true);
+        range("grpo.learning-rate", learningRate, 0, false, 1, true);
+        range("grpo.adam-beta1", beta1, 0, true, 1, false);
+        range("grpo.adam-beta2", beta2, 0, true, 1, false);
+        range("grpo.adam-epsilon", adamEpsilon, 0, false, 1, true);
+        range("grpo.weight-decay", weightDecay, 0, true, 1, true);
+        range("grpo.grad-clip", gradClip, 0, true, 1e6, true);
+        range("grpo.clip-epsilon", clipEpsilon, 0, false, 1, false);
+        range("grpo.kl-beta", klBeta, 0, true, 1e3, true);
+    }
+
+    /** The loss these settings describe. */
+    public GrpoLoss loss() {
+        return new GrpoLoss(clipEpsilon, klBeta, aggregation);
+    }
+
+    /** {@code std} or {@code none} (key {@code grpo.advantage-scaling}). */
+    static GroupAdvantages.Scaling scaling(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "std" -> GroupAdvantages.Scaling.STD;
+            case "none" -> GroupAdvantages.Scaling.NONE;
+            default -> throw new IllegalArgumentException("grpo.advantage-scaling must be std or none, got '"
+                    + value + "'");
+        };
+    }
+
+    /** {@code token-mean} or {@code seq-mean-token-sum} (key {@code grpo.loss-aggregation}). */
+    static GrpoLoss.Aggregation aggregation(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "token-mean" -> GrpoLoss.Aggregation.TOKEN_MEAN;
+            case "seq-mean-token-sum" -> GrpoLoss.Aggregation.SEQ_MEAN_TOKEN_SUM;
+            default -> throw new IllegalArgumentException("grpo.loss-aggregation must be token-mean or "
+                    + "seq-mean-token-sum, got '" + value + "'");
+        };
+    }
+
+    private static void atLeast(String key, int value, int min) {
+        if (value < min) {
+            throw new IllegalArgumentException(key + " must be >= " + min + ", got " + value);
+        }
+    }
+
+    private static void range(String key, double value, double low, boolean lowIncluded, double high,
+                              boolean highIncluded) {
+        boolean ok = (lowIncluded ? value >= low : value > low) && (highIncluded ? value <= high : value < high);
+        if (!ok) {
+            throw new IllegalArgumentException(key + " must be in " + (lowIncluded ? "[" : "(") + low + ", " + high
+                    + (highIncluded ? "]" : ")") + ", got " + value);
+        }
+    }
+}
