@@ -10,7 +10,7 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         version = "es-actors 0.1.0",
         description = "Gradient-free fine-tuning of language models with Evolution Strategies.",
-        subcommands = {RunCommand.class, EvalCommand.class, GenerateCommand.class, BenchCommand.class, ScoreCommand.class, TasksCommand.class,
+        subcommands = {RunCommand.class, StudyCommand.class, EvalCommand.class, GenerateCommand.class, BenchCommand.class, ScoreCommand.class, TasksCommand.class,
             ReplayCommand.class,
             CommandLine.HelpCommand.class})
 public final class EsActorsCommand implements Runnable {

@@ -280,4 +280,44 @@ class ClusterRunTest {
         assertEquals(uninterrupted, hash(output), output);
         assertEquals(8, Files.readAllLines(history).size(), "each step's rewards once");
     }
+
+    @Test
+    void aStudyKilledMidwayContinuesWithTheRunsItLacks() throws Exception {
+        Path study = Files.writeString(root.resolve("study.conf"), """
+                task { name = "keyword", options { word = "happy" }, batch = 4, max-new-tokens = 12 }
+                es.population = 4
+                eval { datasets = ["%s", "%s"], batch = 24 }
+                grpo { prompts = 2, group-size = 4 }
+                study {
+                  seeds = [1, 2]
+                  completions = 32
+                  es { axis = "es.alpha", values = [0.01] }
+                  grpo { axis = "grpo.learning-rate", values = [1e-3] }
+                }
+                """.formatted(Path.of("data/keyword/validation.jsonl").toAbsolutePath(), // es-cli's tests run
+                Path.of("data/keyword/test.jsonl").toAbsolutePath()));                    // in the repository root
+        Cli.Result whole = Cli.run("study", "--config", study.toString(), "--dir", root.resolve("study-whole")
+                .toString());
+        assertEquals(0, whole.code(), whole.out() + whole.err());
+        List<String> expected = Files.readAllLines(root.resolve("study-whole/summary.csv"));
+        assertEquals(5, expected.size(), "a header and the 2 x 2 runs");
+
+        Path dir = root.resolve("study-killed");
+        Process first = start(root.resolve("study-first.log"), "study", "--config", study.toString(), "--dir",
+                dir.toString());
+        killAfterLines(first, dir.resolve("runs/es-0.01-seed1/result.json"), 1); // SIGKILL after the first run
+        assertTrue(!Files.exists(dir.resolve("summary.csv")), "killed before the end");
+        Cli.Result rest = Cli.run("study", "--config", study.toString(), "--dir", dir.toString());
+        assertEquals(0, rest.code(), rest.out() + rest.err());
+        assertTrue(rest.out().contains("run 1/4 es-0.01-seed1: done before, kept"), rest.out());
+        List<String> resumed = Files.readAllLines(dir.resolve("summary.csv"));
+        assertEquals(expected.size(), resumed.size());
+        for (int i = 1; i < expected.size(); i++) {
+            String[] a = expected.get(i).split(",");
+            String[] b = resumed.get(i).split(",");
+            assertEquals(a[0] + " " + a[a.length - 1], b[0] + " " + b[b.length - 1], "the same runs, the same weights");
+            assertEquals(a[9] + " " + a[10], b[9] + " " + b[10], "and the same test scores");
+        }
+        assertTrue(rest.out().contains("test accuracy") && Files.isRegularFile(dir.resolve("report.html")));
+    }
 }

@@ -1,0 +1,139 @@
+package dev.esactors.train.study;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.config.RunConfigLoader;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * A study file: the runs of a grid (methods x one hyperparameter axis per method x run seeds), each an ordinary run
+ * file made of the study file's run keys plus the grid's values. Every run is parsed (and so checked) before any
+ * starts. With {@code study.completions} > 0 every run samples that many completions, so methods are compared at
+ * equal sampling cost: ES decodes population x task.batch completions an iteration, GRPO grpo.prompts x
+ * grpo.group-size a step.
+ *
+ * @param dir         where the runs, summary.csv and report.html go
+ * @param completions the sampling budget per run (0: each run's run.iterations)
+ * @param runs        the grid's runs, method by method, value by value, seed by seed
+ */
+public record StudyPlan(Path dir, long completions, List<PlannedRun> runs) {
+
+    /**
+     * One run of the grid.
+     *
+     * @param name   its directory name under runs/
+     * @param method es or grpo
+     * @param axis   the key its method's axis varies
+     * @param value  the value it takes, as written in the study file
+     * @param seed   es.seed
+     * @param config the run
+     */
+    public record PlannedRun(String name, String method, String axis, String value, long seed, RunConfig config) {
+    }
+
+    private static final Set<String> KEYS = Set.of("dir", "seeds", "completions", "es", "grpo");
+
+    /** Reads {@code file}; errors name the file and the key. {@code dirOverride} replaces study.dir when set. */
+    public static StudyPlan load(Path file, Path dirOverride) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + ": study file not found");
+        }
+        String where = file + ": ";
+        Config all;
+        try {
+            all = ConfigFactory.parseFile(file.toFile());
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(where + e.getMessage(), e);
+        }
+        if (!all.hasPath("study")) {
+            throw new IllegalArgumentException(where + "no study block (study { seeds = [...], es { axis = ..., "
+                    + "values = [...] }, grpo { ... } })");
+        }
+        Config study = all.getConfig("study");
+        for (String key : study.root().keySet()) {
+            if (!KEYS.contains(key)) {
+                throw new IllegalArgumentException(where + "unknown key 'study." + key + "' (known: " + KEYS + ")");
+            }
+        }
+        try {
+            Path dir = dirOverride != null ? dirOverride : Path.of(study.hasPath("dir") ? study.getString("dir")
+                    : "studies/" + file.getFileName().toString().replaceFirst("\\.conf$", ""));
+            List<Long> seeds = study.getLongList("seeds");
+            if (seeds.isEmpty()) {
+                throw new IllegalArgumentException("study.seeds is empty");
+            }
+            long completions = study.hasPath("completions") ? study.getLong("completions") : 0;
+            if (completions < 0) {
+                throw new IllegalArgumentException("study.completions must be >= 0, got " + completions);
+            }
+            Config base = all.withoutPath("study");
+            List<PlannedRun> runs = new ArrayList<>();
+            for (String method : List.of("es", "grpo")) {
+                if (study.hasPath(method)) {
+                    runs.addAll(arm(file, base, dir, method, study.getConfig(method), seeds, completions));
+                }
+            }
+            if (runs.isEmpty()) {
+                throw new IllegalArgumentException("study has neither an es nor a grpo block");
+            }
+            return new StudyPlan(dir, completions, List.copyOf(runs));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(where + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith(file.toString()) ? e : new IllegalArgumentException(where + e.getMessage(), e);
+        }
+    }
+
+    private static List<PlannedRun> arm(Path file, Config base, Path dir, String method, Config arm, List<Long> seeds,
+                                        long completions) {
+        String axis = arm.getString("axis");
+        List<? extends ConfigValue> values = arm.getList("values");
+        if (values.isEmpty()) {
+            throw new IllegalArgumentException("study." + method + ".values is empty");
+        }
+        List<PlannedRun> out = new ArrayList<>();
+        for (ConfigValue value : values) {
+            String text = String.valueOf(value.unwrapped());
+            for (long seed : seeds) {
+                String name = String.format(Locale.ROOT, "%s-%s-seed%d", method, text.replaceAll("[^A-Za-z0-9.+-]", "_"),
+                        seed);
+                Config run = base.withValue(axis, value)
+                        .withValue("method", ConfigValueFactory.fromAnyRef(method))
+                        .withValue("es.seed", ConfigValueFactory.fromAnyRef(seed))
+                        .withValue("run.id", ConfigValueFactory.fromAnyRef(name))
+                        .withValue("run.dir", ConfigValueFactory.fromAnyRef(dir.resolve("runs").resolve(name).toString()))
+                        .withValue("evaluators.local", ConfigValueFactory.fromAnyRef(0));
+                RunConfig config = RunConfigLoader.parse(run, file + " (run " + name + ")");
+                if (config.evalDatasets().size() != 2) {
+                    throw new IllegalArgumentException("eval.datasets must name two datasets, [validation, test]: "
+                            + "the first chooses each method's setting, the second only reports");
+                }
+                if (completions > 0) {
+                    long per = perIteration(config);
+                    int iterations = (int) Math.max(1, (completions + per - 1) / per);
+                    config = RunConfigLoader.parse(run.withValue("run.iterations",
+                            ConfigValueFactory.fromAnyRef(iterations)), file + " (run " + name + ")");
+                }
+                out.add(new PlannedRun(name, method, axis, text, seed, config));
+            }
+        }
+        return out;
+    }
+
+    /** Completions a run samples per iteration (ES: every member decodes the batch; GRPO: G per prompt). */
+    static long perIteration(RunConfig config) {
+        return config.method() == RunConfig.Method.GRPO
+                ? (long) config.grpo().prompts() * config.grpo().groupSize()
+                : (long) config.es().populationSize() * config.task().batch();
+    }
+}
