@@ -42,6 +42,17 @@ class Sudoku4PresetTest {
     }
 
     @Test
+    void theGrpoPresetEndsWithTheSameBaseVsFinalTable(@TempDir Path dir) {
+        Cli.Result r = Cli.run("run", "--preset", "sudoku4-grpo", "--iterations", "2", "--run-dir",
+                dir.resolve("grpo").toString(), "--set", "grpo.prompts=2", "--set", "grpo.group-size=4");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("(GRPO): task sudoku") && r.out().contains("iteration   2/2"), r.out());
+        assertTrue(Pattern.compile("d1_4x4_test_sudoku.csv\\s+500\\s+25\\.2%").matcher(r.out()).find(), r.out());
+        assertTrue(Pattern.compile("evaluation dataset\\s+items\\s+base\\s+GRPO").matcher(r.out()).find(), r.out());
+        assertTrue(Pattern.compile("fresh_4x4_1000.csv\\s+1000\\s+").matcher(r.out()).find(), r.out());
+    }
+
+    @Test
     void unknownPresetIsNamed() {
         Cli.Result r = Cli.run("run", "--preset", "chess");
         assertEquals(2, r.code());

@@ -5,6 +5,11 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import dev.esactors.core.es.UpdateRule;
+import dev.esactors.core.model.ConfigJson;
+import dev.esactors.core.model.ParameterLayout;
+import dev.esactors.core.torch.DType;
+import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;
 
@@ -128,6 +133,27 @@ public record StudyPlan(Path dir, long completions, List<PlannedRun> runs) {
             }
         }
         return out;
+    }
+
+    /**
+     * The bytes of model state a run holds: ES the fp32 master and the working copy (plus Adam's two moments with
+     * es.update = adam); GRPO the fp32 weights, their gradients and AdamW's two moments (plus the fp32 reference
+     * model when grpo.kl-beta > 0). Activations and KV caches come on top for both.
+     */
+    static long stateBytes(RunConfig config) {
+        long parameters = 0;
+        for (ParameterLayout.Spec spec : ParameterLayout.of(ConfigJson.read(BaseModel.dir(config)))) {
+            long n = 1;
+            for (long d : spec.shape()) {
+                n *= d;
+            }
+            parameters += n;
+        }
+        if (config.method() == RunConfig.Method.GRPO) {
+            return parameters * 4 * (config.grpo().klBeta() > 0 ? 5 : 4);
+        }
+        int working = DType.parseWorking(config.model().dtype()).bytes();
+        return parameters * (4 + working + (config.es().update() instanceof UpdateRule.Adam ? 8 : 0));
     }
 
     /** Completions a run samples per iteration (ES: every member decodes the batch; GRPO: G per prompt). */

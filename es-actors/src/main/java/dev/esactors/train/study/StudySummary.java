@@ -31,11 +31,12 @@ public final class StudySummary {
      * @param testRewardSd    its standard deviation over seeds
      * @param sensitivity     the best minus the worst setting's mean test accuracy
      * @param completions     completions sampled per run
+     * @param stateBytes      bytes of model state a run holds ({@link StudyPlan#stateBytes})
      * @param seconds         mean wall time per run
      */
     public record MethodLine(String method, String axis, String best, int seeds, double testAccuracy,
                              double testAccuracySd, double testReward, double testRewardSd, double sensitivity,
-                             long completions, double seconds) {
+                             long completions, long stateBytes, double seconds) {
     }
 
     private final StudyPlan plan;
@@ -67,12 +68,13 @@ public final class StudySummary {
                 bestTest = Math.max(bestTest, test);
             }
             List<StudyResult> chosen = settings.get(best);
-            String axis = plan.runs().stream().filter(r -> r.method().equals(method.getKey())).findFirst()
-                    .orElseThrow().axis();
+            StudyPlan.PlannedRun first = plan.runs().stream().filter(r -> r.method().equals(method.getKey()))
+                    .findFirst().orElseThrow();
+            String axis = first.axis();
             out.add(new MethodLine(method.getKey(), axis, best, chosen.size(), mean(chosen, StudyResult::testAccuracy),
                     sd(chosen, StudyResult::testAccuracy), mean(chosen, StudyResult::testReward),
                     sd(chosen, StudyResult::testReward), bestTest - worstTest, chosen.get(0).completions(),
-                    mean(chosen, StudyResult::seconds)));
+                    StudyPlan.stateBytes(first.config()), mean(chosen, StudyResult::seconds)));
         }
         return out;
     }
@@ -98,12 +100,14 @@ public final class StudySummary {
     /** The comparison as text lines (the console's and the report's). */
     public List<String> lines() {
         List<String> out = new ArrayList<>();
-        out.add(String.format(Locale.ROOT, "%-6s %-22s %-10s %5s %20s %20s %12s %11s %9s", "method", "axis",
-                "chosen", "seeds", "test accuracy", "test reward", "sensitivity", "completions", "s/run"));
+        out.add(String.format(Locale.ROOT, "%-6s %-22s %-10s %5s %20s %20s %12s %11s %9s %9s", "method", "axis",
+                "chosen", "seeds", "test accuracy", "test reward", "sensitivity", "completions", "state MB",
+                "s/run"));
         for (MethodLine m : methods()) {
-            out.add(String.format(Locale.ROOT, "%-6s %-22s %-10s %5d %20s %20s %11.1f%% %11d %9.1f", m.method(),
-                    m.axis(), m.best(), m.seeds(), percent(m.testAccuracy(), m.testAccuracySd()),
-                    plain(m.testReward(), m.testRewardSd()), 100 * m.sensitivity(), m.completions(), m.seconds()));
+            out.add(String.format(Locale.ROOT, "%-6s %-22s %-10s %5d %20s %20s %11.1f%% %11d %9.2f %9.1f",
+                    m.method(), m.axis(), m.best(), m.seeds(), percent(m.testAccuracy(), m.testAccuracySd()),
+                    plain(m.testReward(), m.testRewardSd()), 100 * m.sensitivity(), m.completions(),
+                    m.stateBytes() / 1e6, m.seconds()));
         }
         return out;
     }
