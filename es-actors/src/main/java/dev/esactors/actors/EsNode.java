@@ -3,6 +3,7 @@ package dev.esactors.actors;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.ChildFailed;
 import akka.actor.typed.Props;
 import akka.actor.typed.Terminated;
 import akka.actor.typed.javadsl.Behaviors;
@@ -88,7 +89,8 @@ public final class EsNode {
         return Behaviors.setup(context -> {
             ActorRef<RunEvent> listener = context.spawn(listener(events, done), "listener");
             if (run != null) {
-                context.spawn(Coordinator.create(config, run, listener, metrics.registry()), "coordinator", Coordinator.BLOCKING);
+                context.watch(context.spawn(Coordinator.create(config, run, listener, metrics.registry()),
+                        "coordinator", Coordinator.BLOCKING));
             } else {
                 CoordinatorEntity.init(context.getSystem(), Map.of(config.id(),
                         new CoordinatorEntity.HostedRun(config, listener)), metrics.registry());
@@ -104,12 +106,15 @@ public final class EsNode {
                 ActorRef<Evaluator.Command> evaluator = context.spawn(
                         Evaluator.create(config, node + "/evaluator-" + i, device, metrics.registry()), "evaluator-" + i,
                         Props.empty().withDispatcherFromConfig("es-actors.blocking-dispatcher"));
-                if (run == null) {
-                    context.watch(evaluator); // an evaluator node lives as long as its evaluators
-                }
+                context.watch(evaluator); // an evaluator node lives as long as its evaluators
             }
             if (run != null) {
-                return Behaviors.<Void>empty();
+                // Standalone: an actor that fails (an evaluator that cannot be built, a journal that cannot be
+                // written) makes the run impossible; say so instead of waiting for it forever.
+                return Behaviors.<Void>receive(Void.class)
+                        .onSignal(ChildFailed.class, f -> failed(listener, f))
+                        .onSignal(Terminated.class, t -> Behaviors.same())
+                        .build();
             }
             if (coordinatorNode) {
                 // Wake the entity now and every few seconds: after its node is lost this is what makes sharding
@@ -132,6 +137,7 @@ public final class EsNode {
             // An evaluator node ends when all its evaluators have stopped (the run finished, or they were refused).
             int[] alive = {evaluators};
             return Behaviors.<Void>receive(Void.class)
+                    .onSignal(ChildFailed.class, f -> failed(listener, f))
                     .onSignal(Terminated.class, t -> {
                         if (--alive[0] == 0) {
                             done.complete(new RunEvent.NodeStopped("all " + evaluators + " evaluators stopped"));
@@ -141,6 +147,18 @@ public final class EsNode {
                     })
                     .build();
         });
+    }
+
+    /** Reports that a child actor failed, naming it and the cause. */
+    private static Behavior<Void> failed(ActorRef<RunEvent> listener, ChildFailed failure) {
+        // The first cause that is not Akka's wrapper says what went wrong (e.g. the file and line of a bad dataset).
+        Throwable cause = failure.getCause();
+        while (cause.getCause() != null && (cause.getMessage() == null
+                || cause.getClass().getName().startsWith("akka."))) {
+            cause = cause.getCause();
+        }
+        listener.tell(new RunEvent.RunFailed(failure.getRef().path().name() + " failed: " + cause.getMessage()));
+        return Behaviors.same();
     }
 
     private static Behavior<RunEvent> listener(Consumer<RunEvent> events, CompletableFuture<RunEvent> done) {

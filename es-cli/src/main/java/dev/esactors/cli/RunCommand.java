@@ -9,6 +9,7 @@ import dev.esactors.train.LocalRun;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;
+import dev.esactors.train.eval.TrainTestSplit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -74,6 +75,8 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         RunConfig run = RunConfigLoader.load(runFile(), overrides());
+        // Every dataset line is read before anything starts: bad input is exit 2 here, not a failed actor later.
+        TrainTestSplit.check(run);
         // Cluster coordinators resume by design (a standby takes over a lost coordinator's run directory).
         if (resume == null && Files.isRegularFile(run.dir().resolve("journal.jsonl")) && run.cluster().standalone()) {
             throw new IllegalArgumentException("run directory " + run.dir() + " already holds a run; continue it with "

@@ -144,6 +144,20 @@ class RunCommandTest {
     }
 
     @Test
+    void aBadDatasetLineIsAnErrorNamingFileAndLineBeforeAnythingStarts(@TempDir Path dir) throws IOException {
+        Path bad = Files.writeString(dir.resolve("bad.jsonl"), """
+                {"id": "a", "question": "Once upon a time", "answer": "there was a cat."}
+                {"id": "b", "question": "One day", "answer": "Tom went out."}
+                {"broken":
+                """);
+        Cli.Result r = Cli.run("run", "--iterations", "2", "--run-dir", dir.resolve("run").toString(), "--set",
+                "task.name=conciseness", "--set", "task.dataset=\"" + bad + "\"");
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains(bad + ":3"), r.err());
+        assertTrue(!Files.exists(dir.resolve("run")), "nothing was started");
+    }
+
+    @Test
     void badConfigsExitNonZeroNamingTheKey(@TempDir Path dir) throws IOException {
         Path unknown = Files.writeString(dir.resolve("u.conf"), "es { sigmaa = 0.1 }");
         Cli.Result r = Cli.run("run", "--config", unknown.toString());

@@ -17,16 +17,21 @@ public final class TrainTestSplit {
     }
 
     /**
+     * Reads the training items and every evaluation dataset (so that a bad line is reported with its file and line
+     * before anything starts) and checks that no evaluation prompt is a training prompt.
+     *
      * @throws IllegalArgumentException if a prompt of {@code eval.datasets} or {@code eval.validation} is also a
      *                                  training prompt, naming the key, the dataset, the count and an example
      */
     public static void check(RunConfig config) {
+        Task<TaskItem> task = Tasks.createForOwnItems(config.task().name(), config.task().options());
+        // Read even without evaluation datasets: a bad line of task.dataset is an error naming it before any work.
+        List<TaskItem> training = trainingItems(config, task);
         if (config.evalDatasets().isEmpty()) {
             return;
         }
-        Task<TaskItem> task = Tasks.createForOwnItems(config.task().name(), config.task().options());
         Set<String> prompts = new HashSet<>();
-        for (TaskItem item : trainingItems(config, task)) {
+        for (TaskItem item : training) {
             prompts.add(task.userPrompt(item));
         }
         java.util.Map<Path, String> datasets = new java.util.LinkedHashMap<>();
