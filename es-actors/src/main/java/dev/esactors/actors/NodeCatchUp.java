@@ -59,7 +59,10 @@ final class NodeCatchUp<E> {
     private final Map<String, Node<E>> nodes = new HashMap<>();
     private final Map<E, String> nodeOf = new HashMap<>();
 
-    /** Decides for {@code evaluator} of {@code node}, which has applied {@code applied} of the {@code known} updates its node has. */
+    /**
+     * Decides for {@code evaluator} of {@code node} asking at the weights after {@code t} updates: it has applied
+     * {@code applied} of the {@code known} updates its node has.
+     */
     Decision<E> decide(E evaluator, String node, long applied, long known, long t) {
         Node<E> n = nodes.computeIfAbsent(node, k -> new Node<>());
         if (nodeOf.putIfAbsent(evaluator, node) == null) {

@@ -298,7 +298,8 @@ public final class GrpoRun {
     private static String describe(GrpoSettings s) {
         return String.format(Locale.ROOT, "GRPO: %d prompts x %d completions per step, temperature %s, learning rate "
                 + "%s, kl-beta %s, %s advantages, %s", s.prompts(), s.groupSize(), s.temperature(), s.learningRate(),
-                s.klBeta(), s.scaling().name().toLowerCase(Locale.ROOT), s.aggregation().name().toLowerCase(Locale.ROOT));
+                s.klBeta(), s.scaling().name().toLowerCase(Locale.ROOT),
+                s.aggregation().name().toLowerCase(Locale.ROOT));
     }
 
     private static RunEvent failed(Consumer<RunEvent> events, String reason) {

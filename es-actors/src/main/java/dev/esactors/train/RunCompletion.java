@@ -52,7 +52,8 @@ public final class RunCompletion {
                                             Consumer<RunEvent> notes) {
         if (schedule.best() == null) {
             notes.accept(new RunEvent.Note("eval.final-weights = best, but no held-out evaluation ran (eval.every "
-                    + config.evalEvery() + ", " + config.iterations() + " iterations): the last weights are the result"));
+                    + config.evalEvery() + ", " + config.iterations() + " iterations): the last weights are the "
+                    + "result"));
             return null;
         }
         Optional<Checkpoint> chosen = BestWeights.load(config, run.configHash(),
