@@ -311,8 +311,10 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     }
 
     private Behavior<Command> onRefused(Refused refused) {
-        getContext().getLog().error("evaluator {} refused: {}", id, refused.reason());
-        return Behaviors.stopped();
+        evalData.close();
+        // A failure, not a stop: the node's guardian reports it and the process exits non-zero (a refused evaluator
+        // cannot serve this run, and its supervisor should not take the exit for a finished run).
+        throw new IllegalStateException("refused by the coordinator: " + refused.reason());
     }
 
     private void requestWork() {

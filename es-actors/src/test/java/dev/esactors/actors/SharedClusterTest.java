@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Runs keyed by id: one coordinator node hosts the sharded coordinators of two runs, each with its own evaluator
@@ -69,6 +70,34 @@ class SharedClusterTest {
             for (ActorSystem<?> s : systems) {
                 s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    @Test
+    void anEvaluatorNodeOfAnotherRunFileIsRefusedAndFails() throws Exception {
+        int port = freePort();
+        String seed = "akka://es-actors@127.0.0.1:" + port;
+        RunConfig coordinator = node(root.resolve("refusing"), "refusing", "coordinator", port, seed, Map.of());
+        CompletableFuture<RunEvent> never = new CompletableFuture<>();
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.<Void>setup(context -> {
+            CoordinatorEntity.init(context.getSystem(), Map.of("refusing", new CoordinatorEntity.HostedRun(
+                    coordinator, context.spawn(until(never), "listener"))), new SimpleMeterRegistry());
+            ClusterSharding.get(context.getSystem()).entityRefFor(CoordinatorEntity.TYPE_KEY, "refusing")
+                    .tell(Coordinator.Wake.INSTANCE);
+            return Behaviors.empty();
+        }), "es-actors", EsNode.akkaConfig(coordinator));
+        try {
+            // The same run id, another population: its seeds and updates would not be the run's.
+            RunConfig stranger = node(root.resolve("refusing"), "refusing", "evaluator", 0, seed,
+                    Map.of("es.population", 8, "metrics.enabled", false));
+            RunEvent last = CompletableFuture.supplyAsync(() -> EsNode.run(stranger, e -> { }))
+                    .get(2, TimeUnit.MINUTES);
+            RunEvent.RunFailed failed = assertInstanceOf(RunEvent.RunFailed.class, last, last.toString());
+            assertTrue(failed.reason().contains("refused by the coordinator") && failed.reason()
+                    .contains("another configuration"), failed.reason());
+        } finally {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
     }
 

@@ -287,10 +287,22 @@ class MonitoringTest {
         return response.body();
     }
 
+    /**
+     * A free port below Linux's ephemeral range (32768 up): the run binds it seconds later, after Prometheus has
+     * started, and a port from the ephemeral range can be taken meanwhile by any outgoing connection on the machine
+     * (seen once when another test ran alongside: "Address already in use").
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = 20000 + random.nextInt(12000);
+            try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            } catch (IOException busy) {
+                // taken: try another
+            }
         }
+        throw new IOException("no free port in 20000-31999");
     }
 
     private static void sleep(long millis) {
