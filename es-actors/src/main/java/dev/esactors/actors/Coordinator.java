@@ -160,16 +160,16 @@ public final class Coordinator implements CoordinatorProtocol {
      */
     private Behavior<Command> commit(IterationWork<ActorRef<Evaluator.Command>> work, Update update) {
         var before = run.lastCheckpoint();
+        long following = update.iteration() + 1;
+        EvalRound due = schedule.due(following);
+        boolean iterationFollows = due == null && following < config.iterations();
         List<Behavior<Command>> started = new ArrayList<>(1);
-        EvalRound[] due = new EvalRound[1];
         run.commit(update, () -> {
-            due[0] = schedule.due(run.nextIteration());
-            boolean iterationFollows = due[0] == null && run.nextIteration() < config.iterations();
-            if (due[0] != null || iterationFollows) { // the end needs no evaluator to have the last update
+            if (due != null || iterationFollows) { // the end needs no evaluator to have the last update
                 push(update.iteration());
             }
             if (iterationFollows) {
-                started.add(evaluating(new IterationWork<>(run.config(), run.nextIteration())));
+                started.add(evaluating(new IterationWork<>(run.config(), following)));
             }
         });
         double seconds = work.seconds();
@@ -177,7 +177,7 @@ public final class Coordinator implements CoordinatorProtocol {
         run.lastCheckpoint().filter(c -> before.isEmpty() || c != before.get()).ifPresent(metrics::checkpoint);
         listener.tell(RunEvent.IterationDone.of(update, config.iterations(), seconds, counts.duplicates, counts.stale,
                 counts.reissued));
-        return started.isEmpty() ? next(due[0]) : started.get(0);
+        return started.isEmpty() ? next(due) : started.get(0);
     }
 
     /** Sends update {@code iteration} to one evaluator of every node that has all earlier ones. */

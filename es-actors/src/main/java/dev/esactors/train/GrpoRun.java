@@ -32,11 +32,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
@@ -57,7 +59,7 @@ public final class GrpoRun {
      * @param rewards   the sampled completions' rewards, prompt by prompt, G each
      * @param tokens    tokens generated
      * @param loss      the loss of the last pass
-     * @param gradNorm  the gradient's global norm before clipping, last pass
+     * @param gradNorm  the gradient's global norm before clipping, last pass (LibTorch's clip_grad_norm_)
      * @param seconds   wall time
      */
     public record Step(double[] rewards, long tokens, double loss, double gradNorm, double seconds) {
@@ -109,12 +111,13 @@ public final class GrpoRun {
             for (long t = start; t < config.iterations(); t++) {
                 Step step = run.step(t);
                 history.append(t, step.rewards());
-                events.accept(iterationDone(t, config.iterations(), step));
-                if (config.checkpointEvery() > 0 && (t + 1) % config.checkpointEvery() == 0) {
+                events.accept(RunEvent.IterationDone.of(t, config.iterations(), step.rewards(), step.seconds(), 0,
+                        0, 0));
+                boolean due = config.checkpointEvery() > 0 && (t + 1) % config.checkpointEvery() == 0;
+                if (due || t + 1 == config.iterations()) { // and always the last step's
                     run.checkpoint(t + 1);
                 }
             }
-            run.checkpoint(config.iterations());
             return run.finish(base, history.rewards(), events);
         } catch (IOException e) {
             return failed(events, "cannot write the run directory " + config.dir() + ": " + e.getMessage());
@@ -140,7 +143,7 @@ public final class GrpoRun {
         try (NoGradGuard noGrad = new NoGradGuard()) {
             SamplingConfig sampling = new SamplingConfig(settings.temperature(), settings.topP(), samplingSeed(t));
             List<Completion> sampled = new BatchGenerator(policy).generate(rows, config.task().maxNewTokens(),
-                    java.util.Set.copyOf(policy.config().eosTokenIds()), sampling);
+                    Set.copyOf(policy.config().eosTokenIds()), sampling);
             for (int i = 0; i < sampled.size(); i++) {
                 Completion c = sampled.get(i);
                 rewards[i] = prompts.reward(items.get(i), c.tokens());
@@ -167,10 +170,9 @@ public final class GrpoRun {
             Tensor before = old != null ? old : batch.logProbs().detach();
             Tensor value = loss.loss(batch.logProbs(), before, ref, batch.mask(), advantages);
             value.backward();
-            norm = gradientNorm();
-            if (settings.gradClip() > 0) {
-                torch.clip_grad_norm_(vector(), settings.gradClip());
-            }
+            // LibTorch returns the norm before clipping; an infinite bound leaves the gradients as they are.
+            norm = torch.clip_grad_norm_(vector(), settings.gradClip() > 0 ? settings.gradClip()
+                    : Double.POSITIVE_INFINITY);
             optimizer.update();
             lastLoss = value.item_double();
         }
@@ -182,7 +184,7 @@ public final class GrpoRun {
         if (!c.stoppedAtEos() || eos < 0) {
             return c.tokens();
         }
-        int[] out = java.util.Arrays.copyOf(c.tokens(), c.tokens().length + 1);
+        int[] out = Arrays.copyOf(c.tokens(), c.tokens().length + 1);
         out[out.length - 1] = eos;
         return out;
     }
@@ -201,13 +203,18 @@ public final class GrpoRun {
         return new CheckpointStore(config.dir().resolve("checkpoints"), config.checkpointKeep());
     }
 
-    /** Writes the weights and AdamW's moments after {@code steps} steps. */
-    private void checkpoint(long steps) {
+    /** The policy's weights by name, outside autograd. */
+    private Map<String, Tensor> weights() {
         Map<String, Tensor> weights = new LinkedHashMap<>();
         for (int i = 0; i < names.size(); i++) {
             weights.put(names.get(i), parameters.get(i).detach());
         }
-        checkpoints().save(steps, configHash(), weights, optimizer.state(names), optimizer.step(), weightsHash());
+        return weights;
+    }
+
+    /** Writes the weights and AdamW's moments after {@code steps} steps. */
+    private void checkpoint(long steps) {
+        checkpoints().save(steps, configHash(), weights(), optimizer.state(names), optimizer.step(), weightsHash());
     }
 
     /**
@@ -235,8 +242,7 @@ public final class GrpoRun {
     }
 
     private RunEvent finish(List<Evaluation.Summary> base, List<double[]> history, Consumer<RunEvent> events) {
-        java.util.Map<String, Tensor> weights = new java.util.LinkedHashMap<>();
-        policy.parameters().forEach((name, p) -> weights.put(name, p.detach()));
+        Map<String, Tensor> weights = weights();
         List<FinalEvaluation.Row> table = new ArrayList<>();
         if (!base.isEmpty()) {
             List<Evaluation.Summary> tuned = FinalEvaluation.locally(config, weights, "GRPO");
@@ -252,17 +258,6 @@ public final class GrpoRun {
         prompts.close();
         events.accept(finished);
         return finished;
-    }
-
-    private double gradientNorm() {
-        double squares = 0;
-        for (Tensor p : parameters) {
-            Tensor g = p.grad();
-            if (g.defined()) {
-                squares += g.pow(new org.bytedeco.pytorch.Scalar(2)).sum().item_double();
-            }
-        }
-        return Math.sqrt(squares);
     }
 
     private TensorVector vector() { // the parameters, for LibTorch's gradient clipping
@@ -282,17 +277,6 @@ public final class GrpoRun {
             f[i] = (float) values[i];
         }
         return TensorData.floats(f, values.length);
-    }
-
-    private static RunEvent.IterationDone iterationDone(long t, int iterations, Step step) {
-        double sum = 0;
-        double max = Double.NEGATIVE_INFINITY;
-        for (double r : step.rewards()) {
-            sum += r;
-            max = Math.max(max, r);
-        }
-        return new RunEvent.IterationDone(t, iterations, sum / step.rewards().length, max, 0,
-                step.rewards().length / Math.max(step.seconds(), 1e-9), 0, 0, 0);
     }
 
     private static String describe(GrpoSettings s) {

@@ -57,10 +57,8 @@ public final class LocalRun {
 
     /** Scores every chunk of {@code round} with the model's unperturbed weights, in order, as evaluators would. */
     private static void score(EvalRound round, EvalDatasets data, EsModel model) {
-        for (int d : round.datasets()) {
-            for (int k = 0; k < data.chunks(d); k++) {
-                round.accept(new EvalRound.Chunk(d, k), data.score(model.decoder(), d, k), "local");
-            }
+        for (EvalRound.Chunk chunk : round.units()) {
+            round.accept(chunk, data.score(model.decoder(), chunk.dataset(), chunk.index()), "local");
         }
     }
 

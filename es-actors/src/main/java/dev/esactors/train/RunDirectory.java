@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.io.AtomicFiles;
-import dev.esactors.core.torch.DeviceSpec;
 import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.eval.Evaluation;
@@ -32,7 +31,6 @@ public final class RunDirectory {
 
     /** Creates or resumes the run in {@code config.dir()}; resume messages go to {@code notes}. */
     public static EsRun open(RunConfig config, Consumer<String> notes) {
-        TrainTestSplit.check(config); // before the model loads: a leaked test item is the cheaper error
         return open(config, baseModel(config), notes);
     }
 

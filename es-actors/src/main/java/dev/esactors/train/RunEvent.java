@@ -28,7 +28,12 @@ public sealed interface RunEvent {
         /** The event of committing {@code update}, whose members took {@code seconds} to evaluate. */
         public static IterationDone of(Update update, int iterations, double seconds, long duplicates, long stale,
                                        long reissued) {
-            double[] rewards = update.rewards();
+            return of(update.iteration(), iterations, update.rewards(), seconds, duplicates, stale, reissued);
+        }
+
+        /** The event of an iteration whose raw {@code rewards} (NaN where one failed) took {@code seconds}. */
+        public static IterationDone of(long iteration, int iterations, double[] rewards, double seconds,
+                                       long duplicates, long stale, long reissued) {
             double sum = 0;
             int n = 0;
             double max = Double.NEGATIVE_INFINITY;
@@ -39,7 +44,7 @@ public sealed interface RunEvent {
                     max = Math.max(max, r);
                 }
             }
-            return new IterationDone(update.iteration(), iterations, n == 0 ? Double.NaN : sum / n, max,
+            return new IterationDone(iteration, iterations, n == 0 ? Double.NaN : sum / n, max,
                     Update.failedCount(rewards), rewards.length / Math.max(seconds, 1e-9), duplicates, stale,
                     reissued);
         }

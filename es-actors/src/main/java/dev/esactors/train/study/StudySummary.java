@@ -3,7 +3,6 @@ package dev.esactors.train.study;
 import dev.esactors.core.io.AtomicFiles;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

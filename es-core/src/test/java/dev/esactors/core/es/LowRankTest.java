@@ -9,7 +9,6 @@ import dev.esactors.core.model.SamplingConfig;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceSpec;
 import dev.esactors.core.torch.TensorData;
-import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
