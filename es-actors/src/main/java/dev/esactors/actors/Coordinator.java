@@ -73,12 +73,16 @@ public final class Coordinator implements CoordinatorProtocol {
 
     private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, RunConfig config, EsRun run,
                         ActorRef<RunEvent> listener, MeterRegistry registry) {
+        if (config.tokenBudget() > 0) { // the single-process loops count tokens; evaluators do not report them
+            throw new IllegalArgumentException("run.token-budget needs a run in one process (--evaluators 0, or "
+                    + "method = \"grpo\"), not the actors");
+        }
         this.context = context;
         this.config = config;
         this.run = run;
         this.listener = listener;
         this.metrics = new CoordinatorMetrics(registry, run.nextIteration(), config.iterations(), counts);
-        this.schedule = new EvaluationSchedule(config);
+        this.schedule = new EvaluationSchedule(config, run.nextIteration());
         this.codes = new EncodedUpdates(run::updates);
         this.fingerprint = fingerprint(config);
         this.deadlineNanos = config.memberDeadline().toNanos();
@@ -127,8 +131,10 @@ public final class Coordinator implements CoordinatorProtocol {
     }
 
     private Behavior<Command> onResult(IterationWork<ActorRef<Evaluator.Command>> work, MemberResults result) {
-        switch (work.accept(result.iteration(), result.first(), result.rewards())) {
+        switch (work.accept(result.iteration(), result.first(), result.rewards(), result.from())) {
             case STALE -> counts.stale++;
+            case UNISSUED -> unissued(result.from(), "members from " + result.first() + " of iteration "
+                    + result.iteration());
             case DUPLICATE -> counts.duplicates++;
             case ACCEPTED -> {
                 if (work.complete()) {
@@ -144,10 +150,11 @@ public final class Coordinator implements CoordinatorProtocol {
     private Behavior<Command> committing(IterationWork<ActorRef<Evaluator.Command>> work) {
         return phase(Phase.NOTHING, Behaviors.receive(Command.class)
                 .onMessage(MemberResults.class, r -> {
-                    if (work.accept(r.iteration(), r.first(), r.rewards()) == IterationWork.Outcome.STALE) {
-                        counts.stale++;
-                    } else {
-                        counts.duplicates++; // every group is in: a copy of one
+                    switch (work.accept(r.iteration(), r.first(), r.rewards(), r.from())) {
+                        case STALE -> counts.stale++;
+                        case UNISSUED -> unissued(r.from(), "members from " + r.first() + " of iteration "
+                                + r.iteration());
+                        default -> counts.duplicates++; // every group is in: a copy of one
                     }
                     return Behaviors.same();
                 })
@@ -197,10 +204,18 @@ public final class Coordinator implements CoordinatorProtocol {
                 .onMessage(EvalResult.class, r -> onEvalResult(work, r)));
     }
 
+    /** A result from an evaluator that was never issued its work: ignored, counted and logged. */
+    private void unissued(ActorRef<Evaluator.Command> from, String what) {
+        counts.unissued++;
+        context.getLog().warn("ignored a result for {} from {}, which was not issued that work", what, from);
+    }
+
     private Behavior<Command> onEvalResult(RoundWork<ActorRef<Evaluator.Command>> work, EvalResult result) {
         switch (work.accept(result.iteration(), result.dataset(), result.chunk(), result.tally(),
-                result.evaluatorId())) {
+                result.evaluatorId(), result.from())) {
             case STALE -> counts.stale++;
+            case UNISSUED -> unissued(result.from(), "evaluation chunk " + result.chunk() + " of dataset "
+                    + result.dataset());
             case DUPLICATE -> counts.duplicates++;
             case ACCEPTED -> {
                 if (!result.error().isEmpty()) {
@@ -215,7 +230,7 @@ public final class Coordinator implements CoordinatorProtocol {
     }
 
     private Behavior<Command> roundDone(EvalRound round) {
-        for (RunEvent event : schedule.completed(round, run)) {
+        for (RunEvent event : schedule.completed(round, run.nextIteration(), run::checkpointTo)) {
             if (event instanceof RunEvent.HeldOut h) {
                 metrics.heldOut(h.accuracy(), h.meanReward(), h.bestAccuracy());
             }

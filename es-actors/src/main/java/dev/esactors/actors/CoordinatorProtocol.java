@@ -52,9 +52,11 @@ public interface CoordinatorProtocol {
      * @param iteration the iteration it was evaluated for
      * @param first     the group's first member
      * @param rewards   raw rewards of members first, first + 1, ... (NaN where an evaluation failed)
+     * @param from      the evaluator that evaluated it (a result from one the group was not issued to is ignored)
      */
     record MemberResults(@JsonProperty("i") long iteration, @JsonProperty("f") int first,
-                         @JsonProperty("r") double[] rewards) implements Command, CborSerializable {
+                         @JsonProperty("r") double[] rewards, @JsonProperty("e") ActorRef<Evaluator.Command> from)
+            implements Command, CborSerializable {
         public MemberResults {
             rewards = rewards.clone();
         }
@@ -67,18 +69,18 @@ public interface CoordinatorProtocol {
         @Override
         public boolean equals(Object o) {
             return o instanceof MemberResults r && iteration == r.iteration && first == r.first
-                    && Arrays.equals(rewards, r.rewards);
+                    && Arrays.equals(rewards, r.rewards) && Objects.equals(from, r.from);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(iteration, first, Arrays.hashCode(rewards));
+            return Objects.hash(iteration, first, Arrays.hashCode(rewards), from);
         }
 
         @Override
         public String toString() {
             return "MemberResults[iteration=" + iteration + ", first=" + first + ", rewards="
-                    + Arrays.toString(rewards) + "]";
+                    + Arrays.toString(rewards) + ", from=" + from + "]";
         }
     }
 
@@ -91,9 +93,10 @@ public interface CoordinatorProtocol {
      * @param tally       the chunk's sums (empty if it failed)
      * @param error       why it failed, or empty
      * @param evaluatorId who scored it
+     * @param from        and its reference (a result from one the chunk was not issued to is ignored)
      */
     record EvalResult(long iteration, int dataset, int chunk, Evaluation.Tally tally, String error,
-                      String evaluatorId) implements Command, CborSerializable {
+                      String evaluatorId, ActorRef<Evaluator.Command> from) implements Command, CborSerializable {
     }
 
     /** Starts the sharded coordinator entity, or keeps it alive: coordinator nodes send it every few seconds. */

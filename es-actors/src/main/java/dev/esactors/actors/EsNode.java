@@ -8,6 +8,8 @@ import akka.actor.typed.Props;
 import akka.actor.typed.Terminated;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
@@ -94,6 +96,11 @@ public final class EsNode {
             } else {
                 CoordinatorEntity.init(context.getSystem(), Map.of(config.id(),
                         new CoordinatorEntity.HostedRun(config, listener)), metrics.registry());
+            }
+            if (run == null && config.cluster().seedNodes().isEmpty()) {
+                // A coordinator node given no seed nodes founds the cluster itself (evaluators must name it).
+                Cluster cluster = Cluster.get(context.getSystem());
+                cluster.manager().tell(Join.create(cluster.selfMember().address()));
             }
             boolean coordinatorNode = config.cluster().role().equals("coordinator");
             boolean evaluates = !config.cluster().role().equals("coordinator");

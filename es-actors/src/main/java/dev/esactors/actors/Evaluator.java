@@ -285,7 +285,8 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
                         group.get(k).index(), work.iteration(), score.error());
             }
         }
-        coordinator.tell(new Coordinator.MemberResults(work.iteration(), work.first(), rewards));
+        coordinator.tell(new Coordinator.MemberResults(work.iteration(), work.first(), rewards,
+                getContext().getSelf()));
         requestWork();
         return this;
     }
@@ -305,7 +306,8 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
                     work.dataset(), error);
         }
         metrics.evaluationChunk(System.nanoTime() - start, tally.items(), tally.tokens());
-        coordinator.tell(new Coordinator.EvalResult(work.iteration(), work.dataset(), work.chunk(), tally, error, id));
+        coordinator.tell(new Coordinator.EvalResult(work.iteration(), work.dataset(), work.chunk(), tally, error, id,
+                getContext().getSelf()));
         requestWork();
         return this;
     }

@@ -3,7 +3,8 @@ package dev.esactors.actors;
 import dev.esactors.actors.metrics.CoordinatorMetrics;
 
 /**
- * What went wrong and was absorbed so far: results ignored as stale or duplicate, work issued again. Read by the
+ * What went wrong and was absorbed so far: results ignored as stale, duplicate or not issued to their sender, work
+ * issued again. Read by the
  * metrics at scrape time from the HTTP thread, hence volatile; the coordinator is the one writer.
  */
 final class FaultCounts implements CoordinatorMetrics.Tallies {
@@ -11,6 +12,7 @@ final class FaultCounts implements CoordinatorMetrics.Tallies {
     volatile long reissued;
     volatile long stale;
     volatile long duplicates;
+    volatile long unissued;
     volatile int evaluatorsActive;
 
     @Override
@@ -26,6 +28,11 @@ final class FaultCounts implements CoordinatorMetrics.Tallies {
     @Override
     public long duplicates() {
         return duplicates;
+    }
+
+    @Override
+    public long unissued() {
+        return unissued;
     }
 
     @Override

@@ -18,7 +18,9 @@ final class IterationWork<E> {
 
     /** What became of a result. */
     enum Outcome {
-        ACCEPTED, DUPLICATE, STALE
+        ACCEPTED, DUPLICATE, STALE,
+        /** from an evaluator the unit was never issued to */
+        UNISSUED
     }
 
     private final long iteration;
@@ -61,11 +63,14 @@ final class IterationWork<E> {
         return Math.min(groupSize, members.size() - first(group));
     }
 
-    /** Records the rewards of the group starting at member {@code first} of {@code resultIteration}. */
-    Outcome accept(long resultIteration, int first, double[] groupRewards) {
+    /** Records the rewards of the group from member {@code first} of {@code resultIteration}, sent by {@code from}. */
+    Outcome accept(long resultIteration, int first, double[] groupRewards, E from) {
         if (resultIteration != iteration || first < 0 || first >= members.size() || first % groupSize != 0
                 || groupRewards.length != count(first / groupSize)) {
             return Outcome.STALE;
+        }
+        if (!groups.issuedTo(first / groupSize, from)) {
+            return Outcome.UNISSUED;
         }
         if (!groups.complete(first / groupSize)) {
             return Outcome.DUPLICATE;

@@ -27,11 +27,18 @@ final class RoundWork<E> {
         return chunks;
     }
 
-    /** Records chunk {@code chunk} of dataset {@code dataset}, scored with the weights after {@code iteration}. */
-    IterationWork.Outcome accept(long iteration, int dataset, int chunk, Evaluation.Tally tally, String evaluatorId) {
+    /**
+     * Records chunk {@code chunk} of dataset {@code dataset}, scored with the weights after {@code iteration} by
+     * {@code from}.
+     */
+    IterationWork.Outcome accept(long iteration, int dataset, int chunk, Evaluation.Tally tally, String evaluatorId,
+                                 E from) {
         EvalRound.Chunk unit = new EvalRound.Chunk(dataset, chunk);
         if (iteration != round.iteration() || !chunks.contains(unit)) {
             return IterationWork.Outcome.STALE;
+        }
+        if (!chunks.issuedTo(unit, from)) {
+            return IterationWork.Outcome.UNISSUED;
         }
         if (!chunks.complete(unit)) {
             return IterationWork.Outcome.DUPLICATE;

@@ -2,6 +2,7 @@ package dev.esactors.actors;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -12,7 +13,8 @@ import java.util.function.Predicate;
 /**
  * The coordinator's units of work of one phase (an iteration's member groups, or an evaluation round's chunks):
  * waiting, in flight with a holder and a deadline, or done. A unit whose holder leaves or misses its deadline goes
- * back to the head of the queue; the first result for a unit completes it and every later copy is a duplicate.
+ * back to the head of the queue; the first result for a unit from one of its holders completes it and every later
+ * copy is a duplicate.
  * Plain bookkeeping with the clock passed in, so it is tested without actors or time.
  *
  * @param <K> a unit of work
@@ -28,6 +30,7 @@ final class WorkQueue<K, H> {
     private final Map<K, Assignment<H>> inFlight = new LinkedHashMap<>();
     private final Set<K> all = new HashSet<>();
     private final Set<K> done = new HashSet<>();
+    private final Map<K, Set<H>> issuedTo = new HashMap<>();
 
     /** A queue of {@code units}, in the order they are handed out. */
     WorkQueue(Iterable<K> units) {
@@ -43,8 +46,17 @@ final class WorkQueue<K, H> {
         K unit = waiting.poll();
         if (unit != null) {
             inFlight.put(unit, new Assignment<>(holder, deadlineNanos));
+            issuedTo.computeIfAbsent(unit, u -> new HashSet<>()).add(holder);
         }
         return unit;
+    }
+
+    /**
+     * Whether {@code unit} was ever handed to {@code holder}: only they may answer for it (a unit issued again has
+     * several). A result from anyone else was not asked for, whoever sent it.
+     */
+    boolean issuedTo(K unit, H holder) {
+        return issuedTo.getOrDefault(unit, Set.of()).contains(holder);
     }
 
     /** Whether {@code unit} belongs to this queue at all (a result for anything else is stale). */

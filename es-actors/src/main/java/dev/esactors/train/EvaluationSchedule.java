@@ -1,25 +1,35 @@
 package dev.esactors.train;
 
-import dev.esactors.core.es.EsRun;
+import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.eval.EvalDatasets;
 import dev.esactors.train.eval.EvalRound;
 import dev.esactors.train.eval.Evaluation;
 import dev.esactors.train.eval.FinalEvaluation;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
  * When a run evaluates its unperturbed weights, and what those rounds gave: the base model before the first update,
  * the held-out dataset every eval.every iterations (keeping the best weights so far in best/), and every dataset
- * at the end. The coordinator hands a due round's chunks to evaluators; the single-process loop scores them itself;
- * both report the complete round here.
+ * at the end. The coordinator hands a due round's chunks to evaluators; the single-process loops (ES and GRPO) score
+ * them themselves; all report the complete round here. Held-out scores are kept in {@value #HELD_OUT} in the run
+ * directory, so that a resumed run reports (and a study plots) the whole curve.
  */
 public final class EvaluationSchedule implements AutoCloseable {
+
+    /** Held-out scores so far, a line each: updates applied, accuracy, mean reward. */
+    public static final String HELD_OUT = "held-out.txt";
 
     private final RunConfig config;
     private final EvalDatasets data; // null when the run has no eval datasets
@@ -29,8 +39,11 @@ public final class EvaluationSchedule implements AutoCloseable {
     private final List<RunEvent.HeldOut> history = new ArrayList<>();
     private BestWeights best; // null until the first held-out round (or one saved before a restart)
 
-    /** The schedule of {@code config}'s run, continuing from what its run directory saved (base scores, best/). */
-    public EvaluationSchedule(RunConfig config) {
+    /**
+     * The schedule of {@code config}'s run, continuing at iteration {@code resumedAt} from what its run directory
+     * saved (base scores, best/, the held-out scores before that iteration).
+     */
+    public EvaluationSchedule(RunConfig config, long resumedAt) {
         this.config = config;
         if (config.evalDatasets().isEmpty()) {
             this.data = null;
@@ -39,6 +52,41 @@ public final class EvaluationSchedule implements AutoCloseable {
         this.data = new EvalDatasets(config);
         this.base = RunDirectory.readBaseEvaluation(config);
         this.best = BestWeights.read(config, data.path(data.heldOut())).orElse(null);
+        restoreHeldOut(resumedAt);
+    }
+
+    /** Reads the held-out scores saved before {@code resumedAt} (later rounds are run again) and keeps only those. */
+    private void restoreHeldOut(long resumedAt) {
+        Path file = config.dir().resolve(HELD_OUT);
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        Path dataset = data.path(data.heldOut());
+        StringBuilder kept = new StringBuilder();
+        double bestAccuracy = Double.NEGATIVE_INFINITY;
+        long bestIteration = -1;
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                String[] f = line.trim().split(" ");
+                if (f.length != 3 || Long.parseLong(f[0]) >= resumedAt) {
+                    break; // a torn line, or a round after the resume point
+                }
+                long iteration = Long.parseLong(f[0]);
+                double accuracy = Double.parseDouble(f[1]);
+                if (accuracy > bestAccuracy) {
+                    bestAccuracy = accuracy;
+                    bestIteration = iteration;
+                }
+                history.add(new RunEvent.HeldOut(iteration, dataset, accuracy, Double.parseDouble(f[2]), bestAccuracy,
+                        bestIteration));
+                kept.append(line.trim()).append('\n');
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        } catch (NumberFormatException e) {
+            // a torn last line: what was read before it is kept
+        }
+        AtomicFiles.write(file, kept.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The run's evaluation datasets (null when it has none). */
@@ -48,6 +96,11 @@ public final class EvaluationSchedule implements AutoCloseable {
 
     /** The round due before iteration {@code t} (updates applied), or null: base at 0, held-out every K, final. */
     public EvalRound due(long t) {
+        return due(t, config.iterations());
+    }
+
+    /** The round due before iteration {@code t} of a run that ends at {@code end} (its token budget spent). */
+    public EvalRound due(long t, long end) {
         if (data == null) {
             return null;
         }
@@ -58,18 +111,19 @@ public final class EvaluationSchedule implements AutoCloseable {
         if (config.evalEvery() > 0 && t > 0 && t % config.evalEvery() == 0 && heldOutAt != t) {
             return new EvalRound(EvalRound.Purpose.HELD_OUT, t, List.of(data.heldOut()), data);
         }
-        if (t >= config.iterations() && finalRows == null) {
+        if (t >= end && finalRows == null) {
             return new EvalRound(EvalRound.Purpose.FINAL, t, all, data);
         }
         return null;
     }
 
     /**
-     * Records the complete round {@code done} of {@code run}'s weights (which are still those it scored) and returns
-     * what to report: a note, and for a held-out round its {@link RunEvent.HeldOut}. A held-out score that beats the
-     * best so far checkpoints the weights into best/.
+     * Records the complete round {@code done} of the weights after {@code iteration} updates (which are still the
+     * run's weights) and returns what to report: a note, and for a held-out round its {@link RunEvent.HeldOut}. A
+     * held-out score that beats the best so far has {@code keepBest} checkpoint the weights into the directory it is
+     * given (best/).
      */
-    public List<RunEvent> completed(EvalRound done, EsRun run) {
+    public List<RunEvent> completed(EvalRound done, long iteration, Consumer<Path> keepBest) {
         List<RunEvent> events = new ArrayList<>();
         events.add(new RunEvent.Note(String.format(Locale.ROOT,
                 "evaluated %s weights (iteration %d): %d chunk(s) of %d item(s) scored by %d evaluator(s) in %.1f s",
@@ -80,12 +134,12 @@ public final class EvaluationSchedule implements AutoCloseable {
                 base = done.datasets().stream().map(d -> done.summary(d, "base")).toList();
                 RunDirectory.writeBaseEvaluation(config, base);
             }
-            case HELD_OUT -> events.add(heldOut(done.summary(data.heldOut(), "iteration"), run));
+            case HELD_OUT -> events.add(heldOut(done.summary(data.heldOut(), "iteration"), iteration, keepBest));
             case FINAL -> {
                 List<Evaluation.Summary> before = baseSummaries();
                 finalRows = new ArrayList<>();
                 for (int d : done.datasets()) {
-                    finalRows.add(new FinalEvaluation.Row(data.path(d), before.get(d), done.summary(d, "ES")));
+                    finalRows.add(new FinalEvaluation.Row(data.path(d), before.get(d), done.summary(d, label(config))));
                 }
             }
         }
@@ -93,18 +147,30 @@ public final class EvaluationSchedule implements AutoCloseable {
     }
 
     /** Records a held-out score, and keeps the weights in best/ when they beat the best so far. */
-    private RunEvent.HeldOut heldOut(Evaluation.Summary s, EsRun run) {
-        heldOutAt = run.nextIteration();
+    private RunEvent.HeldOut heldOut(Evaluation.Summary s, long iteration, Consumer<Path> keepBest) {
+        heldOutAt = iteration;
         Path dataset = data.path(data.heldOut());
         if (best == null || best.beatenBy(s.accuracy(), s.meanReward())) {
-            run.checkpointTo(BestWeights.dir(config));
-            best = new BestWeights(run.nextIteration(), dataset, s.accuracy(), s.meanReward());
+            keepBest.accept(BestWeights.dir(config));
+            best = new BestWeights(iteration, dataset, s.accuracy(), s.meanReward());
             best.save(config);
         }
-        RunEvent.HeldOut event = new RunEvent.HeldOut(run.nextIteration(), dataset, s.accuracy(), s.meanReward(),
+        RunEvent.HeldOut event = new RunEvent.HeldOut(iteration, dataset, s.accuracy(), s.meanReward(),
                 best.accuracy(), best.iteration());
         history.add(event);
+        try {
+            Files.writeString(config.dir().resolve(HELD_OUT), String.format(Locale.ROOT, "%d %s %s%n", iteration,
+                    s.accuracy(), s.meanReward()), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + config.dir().resolve(HELD_OUT), e);
+        }
         return event;
+    }
+
+    /** What the trained weights are called in tables: ES or GRPO. */
+    public static String label(RunConfig config) {
+        return config.method() == RunConfig.Method.GRPO ? "GRPO" : "ES";
     }
 
     /** The base model's scores: from the base round, else measured here (a run resumed from before base rounds). */
@@ -117,7 +183,7 @@ public final class EvaluationSchedule implements AutoCloseable {
         return finalRows == null ? List.of() : finalRows;
     }
 
-    /** The held-out scores of this process's rounds, in order. */
+    /** The held-out scores so far (those saved before a resume too), in order. */
     public List<RunEvent.HeldOut> history() {
         return history;
     }

@@ -3,8 +3,9 @@ package dev.esactors.train;
 import dev.esactors.core.es.Checkpoint;
 import dev.esactors.core.es.CheckpointStore;
 import dev.esactors.core.es.EsReplica;
-import dev.esactors.core.es.HfExport;
+import dev.esactors.core.es.Update;
 import dev.esactors.core.io.AtomicFiles;
+import dev.esactors.core.io.DirectoryLock;
 import dev.esactors.core.io.Sha256;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Completion;
@@ -20,16 +21,14 @@ import dev.esactors.core.torch.TensorData;
 import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.GrpoSettings;
 import dev.esactors.train.config.RunConfig;
-import dev.esactors.train.eval.Evaluation;
-import dev.esactors.train.eval.FinalEvaluation;
+import dev.esactors.train.eval.EvalDatasets;
+import dev.esactors.train.eval.EvalRound;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,11 +57,13 @@ public final class GrpoRun {
      *
      * @param rewards   the sampled completions' rewards, prompt by prompt, G each
      * @param tokens    tokens generated
+     * @param trainedTokens the completion tokens the loss was backpropagated through, once per pass
      * @param loss      the loss of the last pass
      * @param gradNorm  the gradient's global norm before clipping, last pass (LibTorch's clip_grad_norm_)
      * @param seconds   wall time
      */
-    public record Step(double[] rewards, long tokens, double loss, double gradNorm, double seconds) {
+    public record Step(double[] rewards, long tokens, long trainedTokens, double loss, double gradNorm,
+                       double seconds) {
     }
 
     private final RunConfig config;
@@ -99,30 +100,49 @@ public final class GrpoRun {
      * which gives the same weights, since sampling is seeded per step.
      */
     public static RunEvent run(RunConfig config, Consumer<RunEvent> events) {
-        try {
-            Files.createDirectories(config.dir());
+        try (DirectoryLock lock = DirectoryLock.acquire(config.dir())) {
             GrpoRun run = new GrpoRun(config);
-            GrpoHistory history = new GrpoHistory(config.dir().resolve(GrpoHistory.FILE));
-            long start = run.resume(history, message -> events.accept(new RunEvent.Note(message)));
+            StepLog rewards = new StepLog(config.dir().resolve(StepLog.GRPO_REWARDS));
+            StepLog counts = new StepLog(config.dir().resolve(StepLog.COUNTS));
+            long t = run.resume(message -> events.accept(new RunEvent.Note(message)));
+            rewards.keep(t, true); // appended before each checkpoint: it holds every step up to one
+            counts.keep(t, false);
             // Only once the checkpoints accepted this config: a refused resume leaves the saved run file as it was.
             AtomicFiles.write(config.dir().resolve("run.conf"), config.hocon().getBytes(StandardCharsets.UTF_8));
-            List<Evaluation.Summary> base = config.evalDatasets().isEmpty() ? List.of()
-                    : FinalEvaluation.baseLocally(config);
-            for (long t = start; t < config.iterations(); t++) {
-                Step step = run.step(t);
-                history.append(t, step.rewards());
-                events.accept(RunEvent.IterationDone.of(t, config.iterations(), step.rewards(), step.seconds(), 0,
-                        0, 0));
-                boolean due = config.checkpointEvery() > 0 && (t + 1) % config.checkpointEvery() == 0;
-                if (due || t + 1 == config.iterations()) { // and always the last step's
-                    run.checkpoint(t + 1);
+            try (EvaluationSchedule schedule = new EvaluationSchedule(config, t)) {
+                while (true) {
+                    long end = counts.end(config, t);
+                    EvalRound due = schedule.due(t, end);
+                    if (due != null) {
+                        run.score(due, schedule.data());
+                        long at = t;
+                        schedule.completed(due, t, dir -> run.checkpointTo(dir, at)).forEach(events);
+                    } else if (t >= end) {
+                        break;
+                    } else {
+                        Step step = run.step(t);
+                        rewards.append(t, step.rewards());
+                        counts.append(t, step.rewards().length, step.tokens(), step.trainedTokens());
+                        events.accept(RunEvent.IterationDone.of(t, config.iterations(), step.rewards(),
+                                step.seconds(), 0, 0, 0));
+                        t++;
+                        if (config.checkpointEvery() > 0 && t % config.checkpointEvery() == 0
+                                || t == counts.end(config, t)) { // and always the last step's
+                            run.checkpointTo(run.checkpoints(), t);
+                        }
+                    }
                 }
+                return run.finish(schedule, rewards.steps(), t, events);
             }
-            return run.finish(base, history.rewards(), events);
-        } catch (IOException e) {
-            return failed(events, "cannot write the run directory " + config.dir() + ": " + e.getMessage());
         } catch (RuntimeException e) {
-            return failed(events, "the GRPO run failed: " + e);
+            return failed(events, "the GRPO run failed: " + (e.getMessage() != null ? e.getMessage() : e));
+        }
+    }
+
+    /** Scores every chunk of an evaluation round with the policy as it stands, outside autograd. */
+    private void score(EvalRound round, EvalDatasets data) {
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            LocalRun.score(round, data, policy);
         }
     }
 
@@ -151,7 +171,10 @@ public final class GrpoRun {
                 completions.add(trained(c));
             }
         }
-        Tensor advantages = doubles(GroupAdvantages.of(rewards, settings.groupSize(), settings.scaling()));
+        // The control (es.control = shuffled-rewards) learns from rewards permuted across the step's completions:
+        // updates as large as a real run's, without the signal. The true rewards are what it reports.
+        double[] learned = config.es().shuffledControl() ? Update.shuffled(rewards, ~samplingSeed(t)) : rewards;
+        Tensor advantages = doubles(GroupAdvantages.of(learned, settings.groupSize(), settings.scaling()));
         Tensor old = null;
         Tensor ref = null;
         try (NoGradGuard noGrad = new NoGradGuard()) {
@@ -162,6 +185,7 @@ public final class GrpoRun {
                 ref = TokenLogProbs.of(reference, rows, completions).logProbs();
             }
         }
+        long trainedTokens = (long) settings.passes() * completions.stream().mapToLong(c -> c.length).sum();
         double lastLoss = Double.NaN;
         double norm = Double.NaN;
         for (int pass = 0; pass < settings.passes(); pass++) {
@@ -176,7 +200,7 @@ public final class GrpoRun {
             optimizer.update();
             lastLoss = value.item_double();
         }
-        return new Step(rewards, tokens, lastLoss, norm, (System.nanoTime() - start) / 1e9);
+        return new Step(rewards, tokens, trainedTokens, lastLoss, norm, (System.nanoTime() - start) / 1e9);
     }
 
     /** The tokens a completion is trained on: its generated tokens, and the end-of-sequence token it chose. */
@@ -199,8 +223,8 @@ public final class GrpoRun {
         return Sha256.of(config.es().hash() + "|" + config.identity());
     }
 
-    private CheckpointStore checkpoints() {
-        return new CheckpointStore(config.dir().resolve("checkpoints"), config.checkpointKeep());
+    private Path checkpoints() {
+        return config.dir().resolve("checkpoints");
     }
 
     /** The policy's weights by name, outside autograd. */
@@ -212,17 +236,17 @@ public final class GrpoRun {
         return weights;
     }
 
-    /** Writes the weights and AdamW's moments after {@code steps} steps. */
-    private void checkpoint(long steps) {
-        checkpoints().save(steps, configHash(), weights(), optimizer.state(names), optimizer.step(), weightsHash());
+    /** Writes the weights and AdamW's moments after {@code steps} steps into {@code root} (checkpoints/, best/). */
+    private void checkpointTo(Path root, long steps) {
+        int keep = root.equals(checkpoints()) ? config.checkpointKeep() : 1;
+        new CheckpointStore(root, keep).save(steps, configHash(), weights(), optimizer.state(names), optimizer.step(),
+                weightsHash());
     }
 
-    /**
-     * Loads the newest intact checkpoint (and cuts the reward history back to it); returns the step to run next, 0
-     * without one.
-     */
-    private long resume(GrpoHistory history, Consumer<String> notes) {
-        Optional<Checkpoint> found = checkpoints().latest(Long.MAX_VALUE, configHash(), notes);
+    /** Loads the newest intact checkpoint; returns the step to run next, 0 without one. */
+    private long resume(Consumer<String> notes) {
+        Optional<Checkpoint> found = new CheckpointStore(checkpoints(), config.checkpointKeep())
+                .latest(Long.MAX_VALUE, configHash(), notes);
         long steps = found.map(Checkpoint::iteration).orElse(0L);
         found.ifPresent(c -> {
             try (NoGradGuard noGrad = new NoGradGuard()) {
@@ -237,24 +261,13 @@ public final class GrpoRun {
             optimizer.load(names, c.optimizer(), c.optimizerStep());
             notes.accept("resumed from checkpoint " + c.dir() + " (step " + c.iteration() + ")");
         });
-        history.keep(steps);
         return steps;
     }
 
-    private RunEvent finish(List<Evaluation.Summary> base, List<double[]> history, Consumer<RunEvent> events) {
-        Map<String, Tensor> weights = weights();
-        List<FinalEvaluation.Row> table = new ArrayList<>();
-        if (!base.isEmpty()) {
-            List<Evaluation.Summary> tuned = FinalEvaluation.locally(config, weights, "GRPO");
-            for (int d = 0; d < tuned.size(); d++) {
-                table.add(new FinalEvaluation.Row(config.evalDatasets().get(d), base.get(d), tuned.get(d)));
-            }
-        }
-        Path exported = config.dir().resolve("export");
-        HfExport.write(exported, BaseModel.dir(config), weights, DType.F32);
-        Path report = RunReport.write(config, history, describe(settings), table, List.of(), config.dir());
-        RunEvent.RunFinished finished = new RunEvent.RunFinished(history.size(), weightsHash(), config.dir(),
-                exported, report, table);
+    private RunEvent finish(EvaluationSchedule schedule, List<double[]> rewards, long steps,
+                            Consumer<RunEvent> events) {
+        RunEvent.RunFinished finished = RunCompletion.finish(config, new RunCompletion.Trained(weights(),
+                weightsHash(), steps, configHash(), rewards, describe(config), DType.F32), schedule, events);
         prompts.close();
         events.accept(finished);
         return finished;
@@ -279,11 +292,13 @@ public final class GrpoRun {
         return TensorData.floats(f, values.length);
     }
 
-    private static String describe(GrpoSettings s) {
+    private static String describe(RunConfig config) {
+        GrpoSettings s = config.grpo();
         return String.format(Locale.ROOT, "GRPO: %d prompts x %d completions per step, temperature %s, learning rate "
-                + "%s, kl-beta %s, %s advantages, %s", s.prompts(), s.groupSize(), s.temperature(), s.learningRate(),
+                + "%s, kl-beta %s, %s advantages, %s%s", s.prompts(), s.groupSize(), s.temperature(), s.learningRate(),
                 s.klBeta(), s.scaling().name().toLowerCase(Locale.ROOT),
-                s.aggregation().name().toLowerCase(Locale.ROOT));
+                s.aggregation().name().toLowerCase(Locale.ROOT),
+                config.es().shuffledControl() ? "; control: learns from shuffled rewards" : "");
     }
 
     private static RunEvent failed(Consumer<RunEvent> events, String reason) {

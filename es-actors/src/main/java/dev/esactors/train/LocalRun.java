@@ -3,6 +3,7 @@ package dev.esactors.train;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.es.EsTrainer;
+import dev.esactors.core.model.Decoder;
 import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.eval.EvalDatasets;
@@ -30,19 +31,24 @@ public final class LocalRun {
         } catch (RuntimeException e) {
             return failed(events, "cannot open run " + config.id() + ": " + e.getMessage());
         }
-        try (run; EvaluationSchedule schedule = new EvaluationSchedule(config)) {
+        try (run; EvaluationSchedule schedule = new EvaluationSchedule(config, run.nextIteration())) {
             TaskFitness fitness = new TaskFitness(config, model.decoder(), BaseModel.dir(config));
             EsTrainer trainer = new EsTrainer(run, fitness, message -> events.accept(new RunEvent.Note(message)));
+            StepLog counts = new StepLog(config.dir().resolve(StepLog.COUNTS));
+            counts.keep(run.nextIteration(), false);
+            long perIteration = (long) config.es().populationSize() * config.task().batch();
             while (true) {
                 long t = run.nextIteration();
-                EvalRound due = schedule.due(t);
+                long end = counts.end(config, t);
+                EvalRound due = schedule.due(t, end);
                 if (due != null) {
-                    score(due, schedule.data(), model);
-                    schedule.completed(due, run).forEach(events);
-                } else if (t >= config.iterations()) {
+                    score(due, schedule.data(), model.decoder());
+                    schedule.completed(due, t, run::checkpointTo).forEach(events);
+                } else if (t >= end) {
                     break;
                 } else {
                     EsTrainer.IterationResult step = trainer.step();
+                    counts.append(t, perIteration, step.tokens(), 0); // ES trains on no token: no backpropagation
                     events.accept(RunEvent.IterationDone.of(step.update(), config.iterations(), step.seconds(), 0, 0,
                             0));
                 }
@@ -55,10 +61,10 @@ public final class LocalRun {
         }
     }
 
-    /** Scores every chunk of {@code round} with the model's unperturbed weights, in order, as evaluators would. */
-    private static void score(EvalRound round, EvalDatasets data, EsModel model) {
+    /** Scores every chunk of {@code round} with {@code decoder}'s weights, in order, as evaluators would. */
+    static void score(EvalRound round, EvalDatasets data, Decoder decoder) {
         for (EvalRound.Chunk chunk : round.units()) {
-            round.accept(chunk, data.score(model.decoder(), chunk.dataset(), chunk.index()), "local");
+            round.accept(chunk, data.score(decoder, chunk.dataset(), chunk.index()), "local");
         }
     }
 

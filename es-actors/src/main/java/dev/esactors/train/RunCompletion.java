@@ -27,28 +27,53 @@ public final class RunCompletion {
     private RunCompletion() {
     }
 
-    /** Finishes {@code run}; notes go to {@code notes}. Returns the event that says where everything went. */
+    /**
+     * What a run trained, whichever the method.
+     *
+     * @param weights     the last weights, fp32, by name
+     * @param hash        their SHA-256
+     * @param iterations  iterations (steps) applied
+     * @param configHash  what its checkpoints (best/ among them) were written under
+     * @param rewards     each iteration's raw rewards, for the report
+     * @param description the method and its hyperparameters, for the report
+     * @param exportType  the type the export is written in
+     */
+    public record Trained(Map<String, Tensor> weights, String hash, long iterations, String configHash,
+                          List<double[]> rewards, String description, DType exportType) {
+    }
+
+    /** Finishes the ES {@code run} (writing a last checkpoint); notes go to {@code notes}. */
     public static RunEvent.RunFinished finish(RunConfig config, EsRun run, EvaluationSchedule schedule,
                                               Consumer<RunEvent> notes) {
         run.checkpoint();
-        Map<String, Tensor> finalWeights = run.replica().master();
+        return finish(config, new Trained(run.replica().master(), run.replica().masterHash(), run.nextIteration(),
+                run.configHash(), run.updates().stream().map(u -> u.rewards()).toList(), "population "
+                + config.es().populationSize() + ", sigma " + config.es().sigma() + ", alpha "
+                + config.es().alphaDescription(), DType.parseWorking(config.model().dtype())), schedule, notes);
+    }
+
+    /** Finishes a run that trained {@code trained}. Returns the event that says where everything went. */
+    public static RunEvent.RunFinished finish(RunConfig config, Trained trained, EvaluationSchedule schedule,
+                                              Consumer<RunEvent> notes) {
+        Map<String, Tensor> finalWeights = trained.weights();
         List<FinalEvaluation.Row> evaluation = schedule.finalRows();
         if (config.finalWeights() == RunConfig.FinalWeights.BEST) {
-            Checkpoint chosen = chosenWeights(config, run, schedule, notes);
+            Checkpoint chosen = chosenWeights(config, trained, schedule, notes);
             if (chosen != null) {
                 finalWeights = chosen.master();
-                evaluation = scoreChosen(config, run, schedule, chosen, evaluation, notes);
+                evaluation = scoreChosen(config, trained, schedule, chosen, evaluation, notes);
             }
         }
         Path exported = config.dir().resolve("export");
-        HfExport.write(exported, BaseModel.dir(config), finalWeights, DType.parseWorking(config.model().dtype()));
-        Path report = RunReport.write(config, run.updates(), evaluation, schedule.history(), config.dir());
-        return new RunEvent.RunFinished(run.nextIteration(), run.replica().masterHash(), config.dir(), exported,
-                report, evaluation);
+        HfExport.write(exported, BaseModel.dir(config), finalWeights, trained.exportType());
+        Path report = RunReport.write(config, trained.rewards(), trained.description(), evaluation,
+                schedule.history(), config.dir());
+        return new RunEvent.RunFinished(trained.iterations(), trained.hash(), config.dir(), exported, report,
+                evaluation);
     }
 
     /** The checkpoint in best/ for eval.final-weights = best, or null (with a note) when there is none to use. */
-    private static Checkpoint chosenWeights(RunConfig config, EsRun run, EvaluationSchedule schedule,
+    private static Checkpoint chosenWeights(RunConfig config, Trained trained, EvaluationSchedule schedule,
                                             Consumer<RunEvent> notes) {
         if (schedule.best() == null) {
             notes.accept(new RunEvent.Note("eval.final-weights = best, but no held-out evaluation ran (eval.every "
@@ -56,7 +81,7 @@ public final class RunCompletion {
                     + "result"));
             return null;
         }
-        Optional<Checkpoint> chosen = BestWeights.load(config, run.configHash(),
+        Optional<Checkpoint> chosen = BestWeights.load(config, trained.configHash(),
                 warning -> notes.accept(new RunEvent.Note(warning)));
         if (chosen.isEmpty()) {
             notes.accept(new RunEvent.Note("no intact checkpoint in " + BestWeights.dir(config)
@@ -69,10 +94,11 @@ public final class RunCompletion {
      * The final table for the chosen weights, scored here chunk by chunk (evaluators hold the last weights); the
      * last weights' scores, from the final round, go to a note.
      */
-    private static List<FinalEvaluation.Row> scoreChosen(RunConfig config, EsRun run, EvaluationSchedule schedule,
-                                                         Checkpoint chosen, List<FinalEvaluation.Row> last,
-                                                         Consumer<RunEvent> notes) {
-        List<Evaluation.Summary> scores = FinalEvaluation.locally(config, chosen.master(), "ES@" + chosen.iteration());
+    private static List<FinalEvaluation.Row> scoreChosen(RunConfig config, Trained trained,
+                                                         EvaluationSchedule schedule, Checkpoint chosen,
+                                                         List<FinalEvaluation.Row> last, Consumer<RunEvent> notes) {
+        List<Evaluation.Summary> scores = FinalEvaluation.locally(config, chosen.master(),
+                EvaluationSchedule.label(config) + "@" + chosen.iteration());
         List<Evaluation.Summary> base = last.size() == scores.size()
                 ? last.stream().map(FinalEvaluation.Row::base).toList() : schedule.baseSummaries();
         List<FinalEvaluation.Row> rows = new ArrayList<>();
@@ -87,7 +113,7 @@ public final class RunCompletion {
         BestWeights best = schedule.best();
         notes.accept(new RunEvent.Note(String.format(Locale.ROOT,
                 "final weights: the best on %s (iteration %d of %d, accuracy %.1f%%), in export/; the last weights "
-                        + "scored%s", best.dataset().getFileName(), chosen.iteration(), run.nextIteration(),
+                        + "scored%s", best.dataset().getFileName(), chosen.iteration(), trained.iterations(),
                 100 * best.accuracy(), lastScores)));
         return rows;
     }

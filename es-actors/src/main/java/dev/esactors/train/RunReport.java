@@ -1,6 +1,5 @@
 package dev.esactors.train;
 
-import dev.esactors.core.es.Update;
 import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.eval.FinalEvaluation;
@@ -18,14 +17,6 @@ public final class RunReport {
     private static final int MARGIN = 48;
 
     private RunReport() {
-    }
-
-    /** Writes {@code report.html} and {@code rewards.csv} of an ES run into {@code dir}; returns the HTML path. */
-    public static Path write(RunConfig config, List<Update> updates, List<FinalEvaluation.Row> evaluation,
-                             List<RunEvent.HeldOut> heldOut, Path dir) {
-        return write(config, updates.stream().map(Update::rewards).toList(), "population "
-                + config.es().populationSize() + ", sigma " + config.es().sigma() + ", alpha "
-                + config.es().alphaDescription(), evaluation, heldOut, dir);
     }
 
     /**
@@ -68,13 +59,13 @@ public final class RunReport {
         return report;
     }
 
-    /** The base-vs-ES table, as text lines (for the console) and HTML (for the report). */
+    /** The base-vs-trained table, as text lines (for the console) and HTML (for the report). */
     public static List<String> evaluationLines(List<FinalEvaluation.Row> rows) {
         List<String> lines = new java.util.ArrayList<>();
         if (rows.isEmpty()) {
             return lines;
         }
-        // "ES", or "ES@<iteration>" for weights chosen on the validation dataset (eval.final-weights = best)
+        // "ES" or "GRPO", or "ES@<iteration>" for weights chosen on the validation dataset (eval.final-weights = best)
         lines.add(String.format(Locale.ROOT, "%-44s %6s %10s %10s %8s", "evaluation dataset", "items", "base",
                 rows.get(0).tuned().model(), "change"));
         for (FinalEvaluation.Row r : rows) {
@@ -89,9 +80,9 @@ public final class RunReport {
         if (rows.isEmpty()) {
             return "";
         }
-        StringBuilder sb = new StringBuilder("<h2>Base vs ES (greedy accuracy)</h2>\n<table><tr><th>dataset</th>"
+        StringBuilder sb = new StringBuilder("<h2>Base vs trained (greedy accuracy)</h2>\n<table><tr><th>dataset</th>"
                 + "<th>items</th><th>base</th><th>" + escape(rows.get(0).tuned().model()) + "</th><th>change</th>"
-                + "<th>mean reward base</th><th>mean reward ES</th></tr>\n");
+                + "<th>mean reward base</th><th>mean reward " + escape(rows.get(0).tuned().model()) + "</th></tr>\n");
         for (FinalEvaluation.Row r : rows) {
             sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td>%.1f%%</td><td>%.1f%%</td><td>%+.1f pts</td>"
                             + "<td>%.4f</td><td>%.4f</td></tr>%n", escape(r.dataset().toString()), r.base().items(),

@@ -44,13 +44,20 @@ class CoordinatorBookkeepingTest {
         assertEquals(0, work.queue().next("a", 0));
         assertEquals(1, work.queue().next("b", 0));
         assertEquals(2, work.count(1), "six members in groups of four: the last is short");
-        assertEquals(IterationWork.Outcome.STALE, work.accept(4, 0, new double[4]), "another iteration");
-        assertEquals(IterationWork.Outcome.STALE, work.accept(5, 2, new double[4]), "not a group's first member");
-        assertEquals(IterationWork.Outcome.STALE, work.accept(5, 4, new double[4]), "the wrong count");
-        assertEquals(IterationWork.Outcome.ACCEPTED, work.accept(5, 4, new double[] {0.5, Double.NaN}));
-        assertEquals(IterationWork.Outcome.DUPLICATE, work.accept(5, 4, new double[] {9, 9}));
+        assertEquals(IterationWork.Outcome.STALE, work.accept(4, 0, new double[4], "a"), "another iteration");
+        assertEquals(IterationWork.Outcome.STALE, work.accept(5, 2, new double[4], "a"), "not a group's first member");
+        assertEquals(IterationWork.Outcome.STALE, work.accept(5, 4, new double[4], "b"), "the wrong count");
+        assertEquals(IterationWork.Outcome.UNISSUED, work.accept(5, 4, new double[] {7, 7}, "a"),
+                "group 1 was issued to b, not to a");
+        assertEquals(IterationWork.Outcome.UNISSUED, work.accept(5, 0, new double[] {7, 7, 7, 7}, "stranger"));
+        assertEquals(IterationWork.Outcome.ACCEPTED, work.accept(5, 4, new double[] {0.5, Double.NaN}, "b"));
+        assertEquals(IterationWork.Outcome.DUPLICATE, work.accept(5, 4, new double[] {9, 9}, "b"));
         assertFalse(work.complete());
-        assertEquals(IterationWork.Outcome.ACCEPTED, work.accept(5, 0, new double[] {1, 2, 3, 4}));
+        // group 0 issued again (its holder missed the deadline): the first answer of either holder counts
+        work.queue().reissueOverdue(1);
+        assertEquals(0, work.queue().next("c", 10));
+        assertEquals(IterationWork.Outcome.ACCEPTED, work.accept(5, 0, new double[] {1, 2, 3, 4}, "a"));
+        assertEquals(IterationWork.Outcome.DUPLICATE, work.accept(5, 0, new double[] {5, 5, 5, 5}, "c"));
         assertTrue(work.complete());
         assertArrayEquals(new double[] {1, 2, 3, 4, 0.5, Double.NaN}, work.rewards(), "the first copy counts");
     }

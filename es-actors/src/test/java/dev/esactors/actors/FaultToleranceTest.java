@@ -13,6 +13,7 @@ import dev.esactors.core.torch.DeviceSpec;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.RunConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,10 +51,16 @@ class FaultToleranceTest {
     }
 
     private static ActorRef<Coordinator.Command> coordinator(RunConfig config, ActorRef<RunEvent> listener) {
+        return coordinator(config, listener, new SimpleMeterRegistry());
+    }
+
+    private static ActorRef<Coordinator.Command> coordinator(RunConfig config, ActorRef<RunEvent> listener,
+                                                             MeterRegistry registry) {
         EsModel model = BaseModel.load(config, DeviceSpec.CPU);
         EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config.checkpointEvery(),
                 config.checkpointKeep(), s -> { });
-        return KIT.spawn(Coordinator.create(config, run, listener, new SimpleMeterRegistry()), "coordinator-" + config.id(), Coordinator.BLOCKING);
+        return KIT.spawn(Coordinator.create(config, run, listener, registry), "coordinator-" + config.id(),
+                Coordinator.BLOCKING);
     }
 
     private static ActorRef<Evaluator.Command> evaluator(RunConfig config, String name) {
@@ -122,12 +129,14 @@ class FaultToleranceTest {
         // And one late copy whatever the timing: a node takes the first member and answers after its iteration
         // ended (a copy still in flight when the run ends would go uncounted).
         TestProbe<Evaluator.Work> taken = KIT.createTestProbe();
-        KIT.spawn(hoarder(coordinator, taken.getRef(), Coordinator.fingerprint(config)), "late-node");
+        ActorRef<Evaluator.Command> lateNode = KIT.spawn(hoarder(coordinator, taken.getRef(),
+                Coordinator.fingerprint(config)), "late-node");
         Evaluator.Work held = taken.receiveMessage(Duration.ofSeconds(30));
         evaluator(config, "a");
         evaluator(config, "b");
         List<RunEvent> all = new ArrayList<>(until(events, RunEvent.IterationDone.class));
-        coordinator.tell(new Coordinator.MemberResults(held.iteration(), held.first(), new double[held.count()]));
+        coordinator.tell(new Coordinator.MemberResults(held.iteration(), held.first(), new double[held.count()],
+                lateNode));
         all.addAll(until(events, RunEvent.RunFinished.class));
         RunEvent.RunFinished finished = (RunEvent.RunFinished) all.get(all.size() - 1);
         assertEquals(loopHash, finished.masterHash());
@@ -135,6 +144,26 @@ class FaultToleranceTest {
         RunEvent.IterationDone last = done.get(done.size() - 1);
         assertTrue(last.reissued() > 0, last.toString());
         assertTrue(last.stale() > 0, "the late node's copy was ignored and counted: " + last);
+    }
+
+    @Test
+    void resultsFromAnActorThatWasNotIssuedTheWorkAreIgnoredAndCounted() {
+        RunConfig config = TestRuns.small(root.resolve("stranger"), 1, Map.of());
+        TestProbe<RunEvent> events = KIT.createTestProbe();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ActorRef<Coordinator.Command> coordinator = coordinator(config, events.getRef(), registry);
+        // A stranger that reached the coordinator answers for every member of iteration 0 before anyone was issued
+        // them, with rewards that would steer the update if they were taken.
+        TestProbe<Evaluator.Command> stranger = KIT.createTestProbe();
+        int population = config.es().populationSize();
+        for (int first = 0; first < population; first++) {
+            coordinator.tell(new Coordinator.MemberResults(0, first, new double[] {first}, stranger.getRef()));
+        }
+        evaluator(config, "honest");
+        List<RunEvent> all = until(events, RunEvent.RunFinished.class);
+        assertEquals(loopHash, ((RunEvent.RunFinished) all.get(all.size() - 1)).masterHash(), "the same weights");
+        assertEquals(population, registry.get("es_results_unissued").functionCounter().count(),
+                "each ignored and counted");
     }
 
     @Test

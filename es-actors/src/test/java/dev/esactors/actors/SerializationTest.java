@@ -45,12 +45,13 @@ class SerializationTest {
         TestProbe<Evaluator.Command> evaluator = KIT.createTestProbe();
         roundTrips(new Coordinator.RequestWork(evaluator.getRef(), "node/evaluator-0", "cpu", 12, 14, "akka://es-actors@10.0.0.7:2552",
                 -6_917_529_027_641_081_857L));
-        roundTrips(new Coordinator.MemberResults(12, 5, new double[] {0.75}));
-        roundTrips(new Coordinator.MemberResults(12, 8, new double[] {Double.NaN, 0.5, -1e-300, 3}));
+        roundTrips(new Coordinator.MemberResults(12, 5, new double[] {0.75}, evaluator.getRef()));
+        roundTrips(new Coordinator.MemberResults(12, 8, new double[] {Double.NaN, 0.5, -1e-300, 3},
+                evaluator.getRef()));
         roundTrips(new Coordinator.EvalResult(50, 1, 7, new dev.esactors.train.eval.Evaluation.Tally(64, 20, 63,
-                27.25, 1280, 1), "", "node/evaluator-0"));
+                27.25, 1280, 1), "", "node/evaluator-0", evaluator.getRef()));
         roundTrips(new Coordinator.EvalResult(50, 0, 0, dev.esactors.train.eval.Evaluation.Tally.EMPTY,
-                "java.lang.IllegalArgumentException: bad line", "node/evaluator-1"));
+                "java.lang.IllegalArgumentException: bad line", "node/evaluator-1", evaluator.getRef()));
     }
 
     @Test

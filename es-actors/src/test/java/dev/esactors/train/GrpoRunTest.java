@@ -1,6 +1,7 @@
 package dev.esactors.train;
 
 import com.typesafe.config.ConfigFactory;
+import dev.esactors.core.io.DirectoryLock;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;
 import org.junit.jupiter.api.Test;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +60,77 @@ class GrpoRunTest {
         RunEvent.RunFinished other = assertInstanceOf(RunEvent.RunFinished.class,
                 GrpoRun.run(config(root.resolve("c"), Map.of("run.iterations", 2, "es.seed", 4)), e -> { }));
         assertNotEquals(a.masterHash(), other.masterHash());
+
+        // The control learns from the same step's rewards shuffled across its completions: no signal, no rise.
+        List<RunEvent> control = new ArrayList<>();
+        GrpoRun.run(config(root.resolve("control"), Map.of("es.control", "shuffled-rewards")), control::add);
+        List<Double> controlMeans = means(control);
+        assertEquals(8, controlMeans.size(), control.toString());
+        double controlLast = (controlMeans.get(5) + controlMeans.get(6) + controlMeans.get(7)) / 3;
+        assertTrue(controlLast < lastThree / 2, "the control does not learn: " + controlMeans + " against " + means);
+    }
+
+    @Test
+    void heldOutRoundsChooseTheBestWeightsAndCountsAreKeptAcrossAResume() throws Exception {
+        Path validation = Files.writeString(root.resolve("validation.jsonl"), """
+                {"id": "v1", "prompt": "She went to"}
+                {"id": "v2", "prompt": "He looked at"}
+                {"id": "v3", "prompt": "They played in"}
+                """);
+        Path test = Files.writeString(root.resolve("test.jsonl"), """
+                {"id": "t1", "prompt": "The dog ran to"}
+                """);
+        Map<String, Object> rounds = Map.of("run.iterations", 6, "eval.every", 2, "checkpoint.every", 2,
+                "eval.datasets", List.of(test.toString()), "eval.validation", validation.toString(),
+                "eval.final-weights", "best", "eval.batch", 4);
+        List<RunEvent> events = new ArrayList<>();
+        RunEvent.RunFinished whole = assertInstanceOf(RunEvent.RunFinished.class,
+                GrpoRun.run(config(root.resolve("rounds"), rounds), events::add), events.toString());
+        List<RunEvent.HeldOut> heldOut = events.stream().filter(e -> e instanceof RunEvent.HeldOut)
+                .map(e -> (RunEvent.HeldOut) e).toList();
+        assertEquals(List.of(2L, 4L, 6L), heldOut.stream().map(RunEvent.HeldOut::iteration).toList());
+        RunEvent.HeldOut last = heldOut.get(heldOut.size() - 1);
+        assertTrue(Files.isDirectory(root.resolve("rounds/best")), "the best weights are kept");
+        // eval.final-weights = best: the table's weights are named after the step validation chose
+        assertEquals("GRPO@" + last.bestIteration(), whole.evaluation().get(0).tuned().model());
+
+        double[] counts = StepLog.totals(root.resolve("rounds"));
+        assertEquals(6 * 4 * 8, counts[0], "completions sampled");
+        assertTrue(counts[1] > 0 && counts[2] >= counts[1], "tokens generated, and trained on (with the EOS "
+                + "token a completion chose): " + Arrays.toString(counts));
+
+        // Stopped after step 4's checkpoint, then run to the end: the same weights, held-out curve and counts.
+        Path resumed = root.resolve("rounds-resumed");
+        assertInstanceOf(RunEvent.RunFinished.class, GrpoRun.run(config(resumed, withIterations(rounds, 4)),
+                e -> { }));
+        List<RunEvent> after = new ArrayList<>();
+        RunEvent.RunFinished end = assertInstanceOf(RunEvent.RunFinished.class,
+                GrpoRun.run(config(resumed, rounds), after::add), after.toString());
+        assertTrue(after.stream().anyMatch(e -> e instanceof RunEvent.Note n && n.message().contains("resumed")));
+        assertEquals(whole.masterHash(), end.masterHash());
+        assertEquals(Files.readString(root.resolve("rounds").resolve(EvaluationSchedule.HELD_OUT)),
+                Files.readString(resumed.resolve(EvaluationSchedule.HELD_OUT)),
+                "the held-out curve, with the rounds before the resume");
+        assertEquals(Arrays.toString(counts), Arrays.toString(StepLog.totals(resumed)));
+    }
+
+    private static Map<String, Object> withIterations(Map<String, Object> values, int iterations) {
+        Map<String, Object> out = new HashMap<>(values);
+        out.put("run.iterations", iterations);
+        return out;
+    }
+
+    @Test
+    void aSecondWriterIsRefusedWhileARunHoldsItsDirectory() {
+        Path dir = root.resolve("locked");
+        try (DirectoryLock lock = DirectoryLock.acquire(dir)) {
+            RunEvent refused = GrpoRun.run(config(dir, Map.of("run.iterations", 1)), e -> { });
+            RunEvent.RunFailed failed = assertInstanceOf(RunEvent.RunFailed.class, refused);
+            assertTrue(failed.reason().contains("run directory " + dir + " is in use by another run (pid "),
+                    failed.reason());
+        }
+        assertInstanceOf(RunEvent.RunFinished.class, GrpoRun.run(config(dir, Map.of("run.iterations", 1)), e -> { }),
+                "free again once the holder lets go");
     }
 
     @Test

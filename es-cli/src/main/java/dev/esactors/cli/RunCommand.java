@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.esactors.actors.EsNode;
+import dev.esactors.core.io.DirectoryLock;
 import dev.esactors.train.GrpoRun;
 import dev.esactors.train.LocalRun;
 import dev.esactors.train.RunEvent;
@@ -77,6 +78,12 @@ final class RunCommand implements Callable<Integer> {
         RunConfig run = RunConfigLoader.load(runFile(), overrides());
         // Every dataset line is read before anything starts: bad input is exit 2 here, not a failed actor later.
         TrainTestSplit.check(run);
+        if (run.cluster().standalone()) { // a standby coordinator waits for its run directory by design
+            DirectoryLock.heldBy(run.dir()).ifPresent(holder -> {
+                throw new IllegalArgumentException("run directory " + run.dir() + " is in use by another run ("
+                        + holder + "); wait for it to end or stop it");
+            });
+        }
         // Cluster coordinators resume by design (a standby takes over a lost coordinator's run directory).
         if (resume == null && Files.isRegularFile(run.dir().resolve("journal.jsonl")) && run.cluster().standalone()) {
             throw new IllegalArgumentException("run directory " + run.dir() + " already holds a run; continue it with "
@@ -190,7 +197,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private boolean fileSetsRunDir() {
-        return config != null && Files.isRegularFile(config) && ConfigFactory.parseFile(config.toFile()).hasPath("run.dir");
+        return config != null && Files.isRegularFile(config) && RunConfigLoader.parseFile(config).hasPath("run.dir");
     }
 
     private void show(PrintWriter out, RunEvent event) {

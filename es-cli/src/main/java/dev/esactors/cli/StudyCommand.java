@@ -2,6 +2,7 @@ package dev.esactors.cli;
 
 import dev.esactors.train.study.Study;
 import dev.esactors.train.study.StudyPlan;
+import dev.esactors.train.study.StudyResult;
 import dev.esactors.train.study.StudySummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,6 +26,14 @@ final class StudyCommand implements Callable<Integer> {
     @Option(names = "--dir", paramLabel = "DIR", description = "override study.dir")
     Path dir;
 
+    @Option(names = "--in-process", description = "run every run in this process instead of a process each (peak "
+            + "memory is then reset per run only where Linux allows it)")
+    boolean inProcess;
+
+    // The study's own processes: run only this run, here, and stop when the study process is gone.
+    @Option(names = "--only", paramLabel = "RUN", hidden = true)
+    String only;
+
     @Spec
     CommandSpec spec;
 
@@ -32,10 +41,22 @@ final class StudyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         StudyPlan plan = StudyPlan.load(config, dir);
+        if (only != null) {
+            StudyRunProcess.exitWithParent();
+            StudyPlan.PlannedRun run = plan.runs().stream().filter(r -> r.name().equals(only)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no run '" + only + "' in " + config));
+            StudyResult result = Study.inProcess(run);
+            out.printf("study run %s finished: test accuracy %.1f%%, %s%n", run.name(), 100 * result.testAccuracy(),
+                    result.cost());
+            out.flush();
+            return 0;
+        }
         out.printf("es-actors study %s: %d runs into %s%s%n", config, plan.runs().size(), plan.dir(),
-                plan.completions() > 0 ? ", " + plan.completions() + " completions sampled per run" : "");
+                plan.completions() > 0 ? ", " + plan.completions() + " completions sampled per run"
+                        : plan.tokens() > 0 ? ", " + plan.tokens() + " tokens generated per run" : "");
         out.flush();
-        StudySummary summary = Study.run(plan, note -> {
+        Study.Runner runner = inProcess ? Study::inProcess : new StudyRunProcess(config, plan.dir());
+        StudySummary summary = Study.run(plan, runner, note -> {
             out.println(note);
             out.flush();
         });

@@ -118,9 +118,9 @@ class ClusterRunTest {
         int port = freePort();
         String seed = "akka://es-actors@127.0.0.1:" + port;
         List<Process> nodes = new ArrayList<>();
+        // The coordinator is given no seed nodes: it founds the cluster itself.
         nodes.add(start(root.resolve(prefix + "coordinator.log"), "run", "--config", config.toString(), "--role",
-                "coordinator", "--port", String.valueOf(port), "--seed-nodes", seed, "--run-dir",
-                root.resolve(runDir).toString()));
+                "coordinator", "--port", String.valueOf(port), "--run-dir", root.resolve(runDir).toString()));
         for (int i = 0; i < evaluators; i++) {
             List<String> args = new ArrayList<>(List.of("run", "--config", config.toString(), "--role", "evaluator",
                     "--port", "0", "--seed-nodes", seed));
@@ -249,6 +249,13 @@ class ClusterRunTest {
         Path first = root.resolve("first.log");
         Process run = start(first, "run", "--config", config.toString(), "--run-dir", dir.toString(), "--evaluators",
                 "2");
+        // One writer per run directory: a second run on it is refused, naming the first, and changes nothing.
+        await(first, text -> Files.exists(dir.resolve("journal.jsonl")) && Files.exists(dir.resolve("run.conf")),
+                120);
+        Cli.Result second = Cli.run("run", "--resume", dir.toString());
+        assertEquals(2, second.code(), second.out() + second.err());
+        assertTrue(second.err().contains("run directory " + dir + " is in use by another run (pid " + run.pid()
+                + " on "), second.err());
         int done = killAfterLines(run, dir.resolve("journal.jsonl"), 2); // SIGKILL in the middle of the run
         assertTrue(done >= 2 && done < 4, "killed mid-run after " + done + " iterations:\n" + Files.readString(first));
         String output = resumeToTheEnd(dir, root.resolve("resumed.log"));
@@ -291,6 +298,7 @@ class ClusterRunTest {
                 study {
                   seeds = [1, 2]
                   completions = 32
+                  held-out-rounds = 2
                   es { axis = "es.alpha", values = [0.01] }
                   grpo { axis = "grpo.learning-rate", values = [1e-3] }
                 }
@@ -301,6 +309,19 @@ class ClusterRunTest {
         assertEquals(0, whole.code(), whole.out() + whole.err());
         List<String> expected = Files.readAllLines(root.resolve("study-whole/summary.csv"));
         assertEquals(5, expected.size(), "a header and the 2 x 2 runs");
+        for (String line : expected.subList(1, expected.size())) {
+            // each run in a process of its own, which measured it: tokens generated (and trained on, GRPO only),
+            // core-seconds and peak resident memory
+            String[] f = line.split(",");
+            assertTrue(Double.parseDouble(f[13]) > 0, line);
+            assertEquals(f[1].equals("es"), Double.parseDouble(f[14]) == 0, line);
+            assertTrue(Double.parseDouble(f[15]) > 0 && Long.parseLong(f[16]) > 50_000_000L, line);
+            assertTrue(Files.readString(root.resolve("study-whole/runs/" + f[0] + "/study-run.log"))
+                    .contains("study run " + f[0] + " finished"), "its own log");
+        }
+        String report = Files.readString(root.resolve("study-whole/report.html"));
+        assertTrue(report.contains("<h2>Training reward</h2>") && report.contains("<h2>Held-out accuracy</h2>")
+                && report.contains("<polygon"), "curves with a band over the seeds");
 
         Path dir = root.resolve("study-killed");
         Process first = start(root.resolve("study-first.log"), "study", "--config", study.toString(), "--dir",

@@ -181,7 +181,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
             rewards[k] = outcomeReward();
         }
         Coordinator.MemberResults result = new Coordinator.MemberResults(done.work().iteration(), done.work().first(),
-                rewards);
+                rewards, getContext().getSelf().narrow());
         wire.workBytes.add(bytes(result));
         wire.messages.increment();
         Wire.max(wire.lastResult, result.iteration()).accumulate(System.nanoTime());

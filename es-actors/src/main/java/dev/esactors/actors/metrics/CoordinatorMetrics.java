@@ -16,7 +16,7 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The run's progress as the Coordinator sees it: one sample of each gauge per committed iteration. Counters of
- * reissued, stale and duplicate results read the Coordinator's own tallies. Names are documented in
+ * reissued, stale, duplicate and unissued results read the Coordinator's own tallies. Names are documented in
  * docs/operations.md and queried by the Grafana dashboard (a test checks that every queried name exists).
  */
 public final class CoordinatorMetrics implements AutoCloseable {
@@ -31,6 +31,8 @@ public final class CoordinatorMetrics implements AutoCloseable {
         long stale();
 
         long duplicates();
+
+        long unissued();
 
         int evaluatorsActive();
     }
@@ -90,6 +92,8 @@ public final class CoordinatorMetrics implements AutoCloseable {
                 .description("results for an iteration already closed, ignored").register(registry));
         track(FunctionCounter.builder("es_results_duplicate", tallies, Tallies::duplicates)
                 .description("results for a member already answered, ignored").register(registry));
+        track(FunctionCounter.builder("es_results_unissued", tallies, Tallies::unissued)
+                .description("results from an evaluator the work was not issued to, ignored").register(registry));
         membersEvaluated = track(Counter.builder("es_members_evaluated").description("member results accepted")
                 .register(registry));
         membersFailed = track(Counter.builder("es_members_failed")

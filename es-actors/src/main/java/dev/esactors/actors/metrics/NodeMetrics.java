@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
@@ -32,15 +33,27 @@ import java.util.concurrent.Executors;
 public final class NodeMetrics implements AutoCloseable {
 
     private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    /** Requests served at once: a slow client must not hold up the liveness probe or a scrape. */
+    private static final int THREADS = 4;
+
+    static {
+        // The JDK's HTTP server reads these once per JVM, when its first server is made: a client that sends half a
+        // request (or reads its answer too slowly) is cut off after this many seconds instead of holding a thread.
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "5"));
+        System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "30"));
+    }
 
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gc;
     private final HttpServer server;
+    private final ExecutorService executor;
 
-    private NodeMetrics(PrometheusMeterRegistry registry, JvmGcMetrics gc, HttpServer server) {
+    private NodeMetrics(PrometheusMeterRegistry registry, JvmGcMetrics gc, HttpServer server,
+                        ExecutorService executor) {
         this.registry = registry;
         this.gc = gc;
         this.server = server;
+        this.executor = executor;
     }
 
     /**
@@ -62,11 +75,24 @@ public final class NodeMetrics implements AutoCloseable {
         Gauge.builder("es_process_resident_memory_bytes", DeviceMemory::residentBytes)
                 .description("resident set size of this process (Java heap, LibTorch tensors, native libraries)")
                 .baseUnit("bytes").register(registry);
-        HttpServer server = config.enabled() ? serve(registry, config.host(), config.port()) : null;
-        return new NodeMetrics(registry, gc, server);
+        if (!config.enabled()) {
+            return new NodeMetrics(registry, gc, null, null);
+        }
+        ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, "es-metrics-http");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            return new NodeMetrics(registry, gc, serve(registry, config.host(), config.port(), executor), executor);
+        } catch (RuntimeException e) {
+            executor.shutdownNow();
+            throw e;
+        }
     }
 
-    private static HttpServer serve(PrometheusMeterRegistry registry, String host, int port) {
+    private static HttpServer serve(PrometheusMeterRegistry registry, String host, int port,
+                                    ExecutorService executor) {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 0);
@@ -77,11 +103,7 @@ public final class NodeMetrics implements AutoCloseable {
         server.createContext("/metrics", exchange -> respond(exchange, 200, CONTENT_TYPE, registry.scrape()));
         server.createContext("/healthz", exchange -> respond(exchange, 200, "text/plain", "ok\n"));
         server.createContext("/", exchange -> respond(exchange, 404, "text/plain", "see /metrics\n"));
-        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "es-metrics-http");
-            t.setDaemon(true);
-            return t;
-        }));
+        server.setExecutor(executor);
         server.start();
         return server;
     }
@@ -119,6 +141,7 @@ public final class NodeMetrics implements AutoCloseable {
     public void close() {
         if (server != null) {
             server.stop(0);
+            executor.shutdownNow();
         }
         gc.close();
         registry.close();

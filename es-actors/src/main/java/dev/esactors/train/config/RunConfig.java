@@ -16,6 +16,8 @@ import java.util.TreeMap;
  * @param id             the run id
  * @param dir            the run directory
  * @param iterations     total iterations
+ * @param tokenBudget    tokens to generate for training, after which the run ends at the next iteration's
+ *                       boundary (0: none; iterations stays the upper bound). Single-process runs only
  * @param memberDeadline time after which an unanswered member is issued again
  * @param model          the model
  * @param task           the task
@@ -35,9 +37,9 @@ import java.util.TreeMap;
  * @param grpo           the GRPO settings (used when {@code method} is GRPO)
  * @param hocon          the whole configuration as HOCON text (saved in the run directory for --resume)
  */
-public record RunConfig(String id, Path dir, int iterations, Duration memberDeadline, Model model, TaskSpec task,
-                        EsConfig es, int checkpointEvery, int checkpointKeep, int localEvaluators, Cluster cluster,
-                        List<Path> evalDatasets, int evalBatch, int evalEvery, Path evalValidation,
+public record RunConfig(String id, Path dir, int iterations, long tokenBudget, Duration memberDeadline, Model model,
+                        TaskSpec task, EsConfig es, int checkpointEvery, int checkpointKeep, int localEvaluators,
+                        Cluster cluster, List<Path> evalDatasets, int evalBatch, int evalEvery, Path evalValidation,
                         FinalWeights finalWeights, Metrics metrics, Method method, GrpoSettings grpo,
                         String hocon) {
 

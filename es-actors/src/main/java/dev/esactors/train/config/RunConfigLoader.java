@@ -3,7 +3,6 @@ package dev.esactors.train.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import dev.esactors.core.es.AlphaSchedule;
@@ -22,15 +21,21 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * Reads a run file (HOCON) over {@code es-run-defaults.conf} and validates it up front: unknown keys, wrong
  * types and impossible values are errors that name the key.
  */
 public final class RunConfigLoader {
+
+    /** A cluster node's address: akka://es-actors@host:port (the host may be an [IPv6] literal). */
+    private static final Pattern SEED_NODE = Pattern.compile("akka://es-actors@(\\[[0-9A-Fa-f:.]+]|[^:@/\\s]+)"
+            + ":\\d{1,5}");
 
     private RunConfigLoader() {
     }
@@ -44,14 +49,18 @@ public final class RunConfigLoader {
                 throw new IllegalArgumentException(file + ": run file not found");
             }
             try {
-                user = overrides.withFallback(ConfigFactory.parseFile(file.toFile(),
-                        ConfigParseOptions.defaults().setAllowMissing(false)));
+                user = overrides.withFallback(parseFile(file));
             } catch (ConfigException e) {
                 throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
             }
             source = file.toString();
         }
         return parse(user, source);
+    }
+
+    /** Parses a run or study file as HOCON: a missing file is an error, and includes stay local. */
+    public static Config parseFile(Path file) {
+        return ConfigFactory.parseFile(file.toFile(), LocalIncludes.options());
     }
 
     /** Validates {@code user} against the defaults and builds the run config; {@code source} names it in errors. */
@@ -69,6 +78,10 @@ public final class RunConfigLoader {
             String id = get(where, "run.id", () -> c.getString("run.id"));
             Path dir = Paths.get(get(where, "run.dir", () -> c.getString("run.dir")));
             int iterations = positive(where, "run.iterations", get(where, "run.iterations", () -> c.getInt("run.iterations")));
+            long tokenBudget = get(where, "run.token-budget", () -> c.getLong("run.token-budget"));
+            if (tokenBudget < 0) {
+                throw new IllegalArgumentException(where + "run.token-budget must be >= 0, got " + tokenBudget);
+            }
             Duration deadline = get(where, "run.member-deadline", () -> c.getDuration("run.member-deadline"));
             RunConfig.Model model = model(where, c);
             RunConfig.TaskSpec task = task(where, c);
@@ -99,8 +112,9 @@ public final class RunConfigLoader {
             RunConfig.Method method = check(where, "method", () -> method(c.getString("method")));
             GrpoSettings grpo = grpo(where, c);
             String hocon = user.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
-            return new RunConfig(id, dir, iterations, deadline, model, task, es, every, keep, local, cluster,
-                    evalDatasets, evalBatch, evalEvery, validation, finalWeights, metrics, method, grpo, hocon);
+            return new RunConfig(id, dir, iterations, tokenBudget, deadline, model, task, es, every, keep, local,
+                    cluster, evalDatasets, evalBatch, evalEvery, validation, finalWeights, metrics, method, grpo,
+                    hocon);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
@@ -268,8 +282,19 @@ public final class RunConfigLoader {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException(where + "cluster.port must be in [0, 65535], got " + port);
         }
+        List<String> seeds = get(where, "cluster.seed-nodes", () -> c.getStringList("cluster.seed-nodes"));
+        for (String seed : seeds) {
+            if (!SEED_NODE.matcher(seed).matches()) {
+                throw new IllegalArgumentException(where + "cluster.seed-nodes: '" + seed + "' is not a node "
+                        + "address like akka://es-actors@10.0.0.5:2551");
+            }
+        }
+        if (role.equals("evaluator") && seeds.isEmpty()) {
+            throw new IllegalArgumentException(where + "cluster.seed-nodes is empty: an evaluator node joins its "
+                    + "coordinator through them (--seed-nodes akka://es-actors@HOST:PORT)");
+        }
         return new RunConfig.Cluster(role, get(where, "cluster.host", () -> c.getString("cluster.host")), port,
-                get(where, "cluster.seed-nodes", () -> c.getStringList("cluster.seed-nodes")),
+                seeds,
                 get(where, "cluster.bind-host", () -> c.getString("cluster.bind-host")),
                 get(where, "cluster.coordinator-wait", () -> c.getDuration("cluster.coordinator-wait")));
     }

@@ -2,7 +2,6 @@ package dev.esactors.train.study;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import dev.esactors.core.es.UpdateRule;
@@ -25,13 +24,17 @@ import java.util.Set;
  * file made of the study file's run keys plus the grid's values. Every run is parsed (and so checked) before any
  * starts. With {@code study.completions} > 0 every run samples that many completions, so methods are compared at
  * equal sampling cost: ES decodes population x task.batch completions an iteration, GRPO grpo.prompts x
- * grpo.group-size a step.
+ * grpo.group-size a step. With {@code study.tokens} > 0 every run generates that many tokens instead (run.token-budget;
+ * completions vary in length, so runs end at different iterations). Every run scores the validation dataset
+ * study.held-out-rounds times as it goes (eval.every set to match; eval.validation is left empty so that it is the
+ * first of eval.datasets), for the report's curves.
  *
  * @param dir         where the runs, summary.csv and report.html go
- * @param completions the sampling budget per run (0: each run's run.iterations)
+ * @param completions the sampling budget per run in completions (0: none)
+ * @param tokens      or in tokens generated (0: none; with neither, each run's run.iterations)
  * @param runs        the grid's runs, method by method, value by value, seed by seed
  */
-public record StudyPlan(Path dir, long completions, List<PlannedRun> runs) {
+public record StudyPlan(Path dir, long completions, long tokens, List<PlannedRun> runs) {
 
     /**
      * One run of the grid.
@@ -46,7 +49,8 @@ public record StudyPlan(Path dir, long completions, List<PlannedRun> runs) {
     public record PlannedRun(String name, String method, String axis, String value, long seed, RunConfig config) {
     }
 
-    private static final Set<String> KEYS = Set.of("dir", "seeds", "completions", "es", "grpo");
+    private static final Set<String> KEYS = Set.of("dir", "seeds", "completions", "tokens", "held-out-rounds",
+            "es", "grpo");
 
     /** Reads {@code file}; errors name the file and the key. {@code dirOverride} replaces study.dir when set. */
     public static StudyPlan load(Path file, Path dirOverride) {
@@ -56,7 +60,7 @@ public record StudyPlan(Path dir, long completions, List<PlannedRun> runs) {
         String where = file + ": ";
         Config all;
         try {
-            all = ConfigFactory.parseFile(file.toFile());
+            all = RunConfigLoader.parseFile(file);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
@@ -78,20 +82,31 @@ public record StudyPlan(Path dir, long completions, List<PlannedRun> runs) {
                 throw new IllegalArgumentException("study.seeds is empty");
             }
             long completions = study.hasPath("completions") ? study.getLong("completions") : 0;
-            if (completions < 0) {
-                throw new IllegalArgumentException("study.completions must be >= 0, got " + completions);
+            long tokens = study.hasPath("tokens") ? study.getLong("tokens") : 0;
+            if (completions < 0 || tokens < 0) {
+                throw new IllegalArgumentException("study.completions and study.tokens must be >= 0, got "
+                        + completions + " and " + tokens);
+            }
+            if (completions > 0 && tokens > 0) {
+                throw new IllegalArgumentException("study.completions and study.tokens are two budgets: hold one "
+                        + "fixed, not both");
+            }
+            int rounds = study.hasPath("held-out-rounds") ? study.getInt("held-out-rounds") : 10;
+            if (rounds < 0) {
+                throw new IllegalArgumentException("study.held-out-rounds must be >= 0, got " + rounds);
             }
             Config base = all.withoutPath("study");
             List<PlannedRun> runs = new ArrayList<>();
             for (String method : List.of("es", "grpo")) {
                 if (study.hasPath(method)) {
-                    runs.addAll(arm(file, base, dir, method, study.getConfig(method), seeds, completions));
+                    runs.addAll(arm(file, base, dir, method, study.getConfig(method), seeds, new Budget(completions,
+                            tokens), rounds));
                 }
             }
             if (runs.isEmpty()) {
                 throw new IllegalArgumentException("study has neither an es nor a grpo block");
             }
-            return new StudyPlan(dir, completions, List.copyOf(runs));
+            return new StudyPlan(dir, completions, tokens, List.copyOf(runs));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -100,7 +115,7 @@ public record StudyPlan(Path dir, long completions, List<PlannedRun> runs) {
     }
 
     private static List<PlannedRun> arm(Path file, Config base, Path dir, String method, Config arm, List<Long> seeds,
-                                        long completions) {
+                                        Budget budget, int rounds) {
         String axis = arm.getString("axis");
         List<? extends ConfigValue> values = arm.getList("values");
         if (values.isEmpty()) {
@@ -117,18 +132,29 @@ public record StudyPlan(Path dir, long completions, List<PlannedRun> runs) {
                         .withValue("es.seed", ConfigValueFactory.fromAnyRef(seed))
                         .withValue("run.id", ConfigValueFactory.fromAnyRef(name))
                         .withValue("run.dir", ConfigValueFactory.fromAnyRef(dir.resolve("runs").resolve(name).toString()))
-                        .withValue("evaluators.local", ConfigValueFactory.fromAnyRef(0));
+                        .withValue("evaluators.local", ConfigValueFactory.fromAnyRef(0))
+                        .withValue("eval.validation", ConfigValueFactory.fromAnyRef(""));
                 RunConfig config = RunConfigLoader.parse(run, file + " (run " + name + ")");
                 if (config.evalDatasets().size() != 2) {
                     throw new IllegalArgumentException("eval.datasets must name two datasets, [validation, test]: "
                             + "the first chooses each method's setting, the second only reports");
                 }
-                if (completions > 0) {
-                    long per = perIteration(config);
-                    int iterations = (int) Math.max(1, (completions + per - 1) / per);
-                    config = RunConfigLoader.parse(run.withValue("run.iterations",
-                            ConfigValueFactory.fromAnyRef(iterations)), file + " (run " + name + ")");
+                long per = perIteration(config);
+                long iterations = config.iterations(); // the fewest iterations a run takes
+                if (budget.completions() > 0) {
+                    iterations = Math.max(1, ceil(budget.completions(), per));
+                    run = run.withValue("run.iterations", ConfigValueFactory.fromAnyRef(iterations));
+                } else if (budget.tokens() > 0) {
+                    // at most ceil(tokens / per) iterations (completions of one token each), at least that over
+                    // max-new-tokens (completions of full length)
+                    run = run.withValue("run.token-budget", ConfigValueFactory.fromAnyRef(budget.tokens()))
+                            .withValue("run.iterations", ConfigValueFactory.fromAnyRef(Math.max(1,
+                                    ceil(budget.tokens(), per))));
+                    iterations = Math.max(1, ceil(budget.tokens(), per * config.task().maxNewTokens()));
                 }
+                long every = rounds == 0 ? 0 : Math.max(1, iterations / rounds);
+                config = RunConfigLoader.parse(run.withValue("eval.every", ConfigValueFactory.fromAnyRef(every)),
+                        file + " (run " + name + ")");
                 out.add(new PlannedRun(name, method, axis, text, seed, config));
             }
         }
@@ -154,6 +180,14 @@ public record StudyPlan(Path dir, long completions, List<PlannedRun> runs) {
         }
         int working = DType.parseWorking(config.model().dtype()).bytes();
         return parameters * (4 + working + (config.es().update() instanceof UpdateRule.Adam ? 8 : 0));
+    }
+
+    /** A run's sampling budget: completions or tokens generated (0: not that one). */
+    private record Budget(long completions, long tokens) {
+    }
+
+    private static long ceil(long a, long b) {
+        return (a + b - 1) / b;
     }
 
     /** Completions a run samples per iteration (ES: every member decodes the batch; GRPO: G per prompt). */

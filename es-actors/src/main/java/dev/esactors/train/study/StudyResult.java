@@ -2,6 +2,8 @@ package dev.esactors.train.study;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.train.eval.FinalEvaluation;
 
@@ -9,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -20,8 +23,7 @@ import java.util.Optional;
  * @param value                its axis value
  * @param seed                 its seed
  * @param iterations           iterations (steps) run
- * @param completions          completions sampled for training
- * @param seconds              wall time of this process's share of the run
+ * @param cost                 what it sampled, trained on and used
  * @param validationAccuracy   the final weights' accuracy on the validation dataset (chooses settings)
  * @param validationReward     and mean reward
  * @param testAccuracy         the final weights' accuracy on the test dataset (only reported)
@@ -29,31 +31,67 @@ import java.util.Optional;
  * @param baseTestAccuracy     the base model's test accuracy
  * @param baseTestReward       and mean reward
  * @param hash                 SHA-256 of the final weights
+ * @param curves               its training reward and held-out accuracy as it went
  */
-public record StudyResult(String name, String method, String value, long seed, long iterations, long completions,
-                          double seconds, double validationAccuracy, double validationReward, double testAccuracy,
-                          double testReward, double baseTestAccuracy, double baseTestReward, String hash) {
+public record StudyResult(String name, String method, String value, long seed, long iterations, Cost cost,
+                          double validationAccuracy, double validationReward, double testAccuracy, double testReward,
+                          double baseTestAccuracy, double baseTestReward, String hash, Curves curves) {
+
+    /**
+     * What a run cost.
+     *
+     * @param completions     completions sampled for training
+     * @param generatedTokens tokens those completions hold (NaN when the run kept no counts)
+     * @param trainedTokens   completion tokens backpropagated through, once per pass (ES: 0)
+     * @param seconds         wall time of the run in its process (a resumed run: the last process's share)
+     * @param cpuSeconds      CPU time its process used meanwhile, all threads (core-seconds)
+     * @param peakRssBytes    the process's peak resident memory (JVM and LibTorch included); -1 when unknown
+     */
+    public record Cost(long completions, double generatedTokens, double trainedTokens, double seconds,
+                       double cpuSeconds, long peakRssBytes) {
+    }
+
+    /**
+     * A run's curves.
+     *
+     * @param meanReward       mean training reward per iteration (the rewards of the completions it sampled)
+     * @param heldOutIteration iterations after which the validation dataset was scored
+     * @param heldOutAccuracy  the accuracy there
+     */
+    public record Curves(double[] meanReward, long[] heldOutIteration, double[] heldOutAccuracy) {
+    }
 
     static final String FILE = "result.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The result of a finished run from its final table (row 0 validation, row 1 test). */
-    static StudyResult of(StudyPlan.PlannedRun run, long iterations, long completions, double seconds,
-                          List<FinalEvaluation.Row> table, String hash) {
+    static StudyResult of(StudyPlan.PlannedRun run, long iterations, Cost cost, List<FinalEvaluation.Row> table,
+                          String hash, Curves curves) {
         FinalEvaluation.Row validation = table.get(0);
         FinalEvaluation.Row test = table.get(1);
-        return new StudyResult(run.name(), run.method(), run.value(), run.seed(), iterations, completions, seconds,
+        return new StudyResult(run.name(), run.method(), run.value(), run.seed(), iterations, cost,
                 validation.tuned().accuracy(), validation.tuned().meanReward(), test.tuned().accuracy(),
-                test.tuned().meanReward(), test.base().accuracy(), test.base().meanReward(), hash);
+                test.tuned().meanReward(), test.base().accuracy(), test.base().meanReward(), hash, curves);
     }
 
     void save(Path dir) {
         // Field by field: Akka 2.6 pins Jackson 2.11, which predates record support.
-        var n = JSON.createObjectNode().put("name", name).put("method", method).put("value", value).put("seed", seed)
-                .put("iterations", iterations).put("completions", completions).put("seconds", seconds)
+        ObjectNode n = JSON.createObjectNode().put("name", name).put("method", method).put("value", value)
+                .put("seed", seed).put("iterations", iterations).put("completions", cost.completions())
+                .put("generatedTokens", cost.generatedTokens()).put("trainedTokens", cost.trainedTokens())
+                .put("seconds", cost.seconds()).put("cpuSeconds", cost.cpuSeconds())
+                .put("peakRssBytes", cost.peakRssBytes())
                 .put("validationAccuracy", validationAccuracy).put("validationReward", validationReward)
                 .put("testAccuracy", testAccuracy).put("testReward", testReward)
                 .put("baseTestAccuracy", baseTestAccuracy).put("baseTestReward", baseTestReward).put("hash", hash);
+        ArrayNode reward = n.putArray("meanReward");
+        for (double r : curves.meanReward()) {
+            reward.add(r);
+        }
+        ArrayNode heldOut = n.putArray("heldOut");
+        for (int i = 0; i < curves.heldOutIteration().length; i++) {
+            heldOut.addArray().add(curves.heldOutIteration()[i]).add(curves.heldOutAccuracy()[i]);
+        }
         try {
             AtomicFiles.write(dir.resolve(FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
         } catch (IOException e) {
@@ -62,22 +100,38 @@ public record StudyResult(String name, String method, String value, long seed, l
     }
 
     /** The saved result in {@code dir}, if the run finished (an unreadable one counts as not finished). */
-    static Optional<StudyResult> read(Path dir) {
+    public static Optional<StudyResult> read(Path dir) {
         Path file = dir.resolve(FILE);
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
         try {
             JsonNode n = JSON.readTree(file.toFile());
+            double[] reward = new double[n.path("meanReward").size()];
+            for (int i = 0; i < reward.length; i++) {
+                reward[i] = n.path("meanReward").get(i).asDouble();
+            }
+            List<JsonNode> rounds = new ArrayList<>();
+            n.path("heldOut").forEach(rounds::add);
+            long[] at = rounds.stream().mapToLong(r -> r.get(0).asLong()).toArray();
+            double[] accuracy = rounds.stream().mapToDouble(r -> r.get(1).asDouble()).toArray();
+            Cost cost = new Cost(n.path("completions").asLong(), number(n, "generatedTokens"),
+                    number(n, "trainedTokens"), n.path("seconds").asDouble(), number(n, "cpuSeconds"),
+                    n.path("peakRssBytes").asLong(-1));
             return Optional.of(new StudyResult(n.path("name").asText(), n.path("method").asText(),
-                    n.path("value").asText(), n.path("seed").asLong(), n.path("iterations").asLong(),
-                    n.path("completions").asLong(), n.path("seconds").asDouble(),
+                    n.path("value").asText(), n.path("seed").asLong(), n.path("iterations").asLong(), cost,
                     n.path("validationAccuracy").asDouble(), n.path("validationReward").asDouble(),
                     n.path("testAccuracy").asDouble(), n.path("testReward").asDouble(),
                     n.path("baseTestAccuracy").asDouble(), n.path("baseTestReward").asDouble(),
-                    n.path("hash").asText()));
+                    n.path("hash").asText(), new Curves(reward, at, accuracy)));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** A number that JSON may hold as "NaN" (Jackson writes non-finite doubles as strings). */
+    private static double number(JsonNode n, String field) {
+        JsonNode v = n.path(field);
+        return v.isNumber() ? v.asDouble() : v.isTextual() ? Double.parseDouble(v.asText()) : Double.NaN;
     }
 }

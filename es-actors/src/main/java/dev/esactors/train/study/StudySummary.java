@@ -30,12 +30,17 @@ public final class StudySummary {
      * @param testRewardSd    its standard deviation over seeds
      * @param sensitivity     the best minus the worst setting's mean test accuracy
      * @param completions     completions sampled per run
+     * @param generatedTokens mean tokens generated per run
+     * @param trainedTokens   mean tokens trained on (backpropagated through) per run
      * @param stateBytes      bytes of model state a run holds ({@link StudyPlan#stateBytes})
+     * @param peakRssBytes    the largest peak resident memory of its runs' processes (-1 unknown)
      * @param seconds         mean wall time per run
+     * @param cpuSeconds      mean CPU time (core-seconds) per run
      */
     public record MethodLine(String method, String axis, String best, int seeds, double testAccuracy,
                              double testAccuracySd, double testReward, double testRewardSd, double sensitivity,
-                             long completions, long stateBytes, double seconds) {
+                             long completions, double generatedTokens, double trainedTokens, long stateBytes,
+                             long peakRssBytes, double seconds, double cpuSeconds) {
     }
 
     private final StudyPlan plan;
@@ -72,8 +77,11 @@ public final class StudySummary {
             String axis = first.axis();
             out.add(new MethodLine(method.getKey(), axis, best, chosen.size(), mean(chosen, StudyResult::testAccuracy),
                     sd(chosen, StudyResult::testAccuracy), mean(chosen, StudyResult::testReward),
-                    sd(chosen, StudyResult::testReward), bestTest - worstTest, chosen.get(0).completions(),
-                    StudyPlan.stateBytes(first.config()), mean(chosen, StudyResult::seconds)));
+                    sd(chosen, StudyResult::testReward), bestTest - worstTest, chosen.get(0).cost().completions(),
+                    mean(chosen, r -> r.cost().generatedTokens()), mean(chosen, r -> r.cost().trainedTokens()),
+                    StudyPlan.stateBytes(first.config()),
+                    chosen.stream().mapToLong(r -> r.cost().peakRssBytes()).max().orElse(-1),
+                    mean(chosen, r -> r.cost().seconds()), mean(chosen, r -> r.cost().cpuSeconds())));
         }
         return out;
     }
@@ -87,7 +95,7 @@ public final class StudySummary {
     }
 
     /** method -> value -> runs, in the plan's order. */
-    private Map<String, Map<String, List<StudyResult>>> bySetting() {
+    Map<String, Map<String, List<StudyResult>>> bySetting() {
         Map<String, Map<String, List<StudyResult>>> out = new LinkedHashMap<>();
         for (StudyResult r : results) {
             out.computeIfAbsent(r.method(), m -> new LinkedHashMap<>())
@@ -99,28 +107,36 @@ public final class StudySummary {
     /** The comparison as text lines (the console's and the report's). */
     public List<String> lines() {
         List<String> out = new ArrayList<>();
-        out.add(String.format(Locale.ROOT, "%-6s %-22s %-10s %5s %20s %20s %12s %11s %9s %9s", "method", "axis",
-                "chosen", "seeds", "test accuracy", "test reward", "sensitivity", "completions", "state MB",
-                "s/run"));
+        out.add(String.format(Locale.ROOT, "%-6s %-22s %-10s %5s %16s %16s %11s %11s %10s %10s %8s %8s %7s %7s",
+                "method", "axis", "chosen", "seeds", "test accuracy", "test reward", "sensitivity", "completions",
+                "generated", "trained", "state MB", "peak MB", "s/run", "core-s"));
         for (MethodLine m : methods()) {
-            out.add(String.format(Locale.ROOT, "%-6s %-22s %-10s %5d %20s %20s %11.1f%% %11d %9.2f %9.1f",
-                    m.method(), m.axis(), m.best(), m.seeds(), percent(m.testAccuracy(), m.testAccuracySd()),
-                    plain(m.testReward(), m.testRewardSd()), 100 * m.sensitivity(), m.completions(),
-                    m.stateBytes() / 1e6, m.seconds()));
+            out.add(String.format(Locale.ROOT, "%-6s %-22s %-10s %5d %16s %16s %10.1f%% %11d %10s %10s %8.2f %8s "
+                            + "%7.0f %7.0f", m.method(), m.axis(), m.best(), m.seeds(),
+                    percent(m.testAccuracy(), m.testAccuracySd()), plain(m.testReward(), m.testRewardSd()),
+                    100 * m.sensitivity(), m.completions(), count(m.generatedTokens()), count(m.trainedTokens()),
+                    m.stateBytes() / 1e6, m.peakRssBytes() < 0 ? "-" : String.format(Locale.ROOT, "%.0f",
+                            m.peakRssBytes() / 1e6), m.seconds(), m.cpuSeconds()));
         }
         return out;
+    }
+
+    private static String count(double tokens) {
+        return Double.isNaN(tokens) ? "-" : String.format(Locale.ROOT, "%.0f", tokens);
     }
 
     /** Writes summary.csv (one line per run) and report.html (per method, then per setting) into the study dir. */
     void write() {
         StringBuilder csv = new StringBuilder("run,method,value,seed,iterations,completions,seconds,"
                 + "validation_accuracy,validation_reward,test_accuracy,test_reward,base_test_accuracy,"
-                + "base_test_reward,sha256\n");
+                + "base_test_reward,generated_tokens,trained_tokens,cpu_seconds,peak_rss_bytes,sha256\n");
         for (StudyResult r : results) {
-            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%d,%d,%.1f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%s%n",
-                    r.name(), r.method(), r.value(), r.seed(), r.iterations(), r.completions(), r.seconds(),
-                    r.validationAccuracy(), r.validationReward(), r.testAccuracy(), r.testReward(),
-                    r.baseTestAccuracy(), r.baseTestReward(), r.hash()));
+            StudyResult.Cost c = r.cost();
+            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%d,%d,%.1f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%s,%s,%.1f,%d,"
+                            + "%s%n", r.name(), r.method(), r.value(), r.seed(), r.iterations(), c.completions(),
+                    c.seconds(), r.validationAccuracy(), r.validationReward(), r.testAccuracy(), r.testReward(),
+                    r.baseTestAccuracy(), r.baseTestReward(), count(c.generatedTokens()), count(c.trainedTokens()),
+                    c.cpuSeconds(), c.peakRssBytes(), r.hash()));
         }
         AtomicFiles.write(plan.dir().resolve("summary.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
         StringBuilder html = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>study"
@@ -129,7 +145,11 @@ public final class StudySummary {
                 + "(accuracy, then mean reward, averaged over seeds); the test set only reports. Means and standard "
                 + "deviations over seeds.</p>\n<pre>");
         lines().forEach(l -> html.append(l).append('\n'));
-        html.append("</pre>\n<h2>Every setting</h2>\n<table><tr><th>method</th><th>value</th><th>seeds</th>"
+        html.append("</pre>\n<p>generated: tokens sampled per run; trained: completion tokens backpropagated through "
+                + "(ES: none); state: bytes of weights, gradients and optimizer state; peak: the largest peak resident "
+                + "memory of a run's process (JVM and LibTorch included); core-s: CPU time per run.</p>\n");
+        html.append(StudyCurves.html(this));
+        html.append("<h2>Every setting</h2>\n<table><tr><th>method</th><th>value</th><th>seeds</th>"
                 + "<th>validation accuracy</th><th>test accuracy</th><th>test reward</th></tr>\n");
         for (Map.Entry<String, Map<String, List<StudyResult>>> m : bySetting().entrySet()) {
             for (Map.Entry<String, List<StudyResult>> s : m.getValue().entrySet()) {

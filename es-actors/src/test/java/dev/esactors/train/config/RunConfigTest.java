@@ -97,4 +97,43 @@ class RunConfigTest {
                 () -> RunConfigLoader.load(dir.resolve("absent.conf"), ConfigFactory.empty())).getMessage();
         assertTrue(missing.contains("run file not found"), missing);
     }
+
+    @Test
+    void includesStayLocal() throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        java.util.concurrent.atomic.AtomicInteger fetched = new java.util.concurrent.atomic.AtomicInteger();
+        server.createContext("/", exchange -> {
+            fetched.incrementAndGet();
+            byte[] body = "run.iterations = 7".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/remote.conf";
+            for (String include : new String[] {"include url(\"" + url + "\")", "include \"" + url + "\""}) {
+                String refused = error(include + "\nrun.iterations = 2\n");
+                assertTrue(refused.contains("include of '" + url + "' refused"), refused);
+            }
+            assertTrue(fetched.get() == 0, "nothing was fetched");
+        } finally {
+            server.stop(0);
+        }
+        Files.writeString(dir.resolve("base.conf"), "run.iterations = 9\n");
+        Path local = Files.writeString(dir.resolve("local.conf"), "include \"base.conf\"\nes.sigma = 0.02\n");
+        assertTrue(RunConfigLoader.load(local, ConfigFactory.empty()).iterations() == 9, "a local include is read");
+    }
+
+    @Test
+    void seedNodesMustBeNodeAddressesAndAnEvaluatorNeedsThem() throws Exception {
+        String bad = error("cluster { role = \"coordinator\", seed-nodes = [\"not-a-uri\"] }\n");
+        assertTrue(bad.contains("cluster.seed-nodes: 'not-a-uri' is not a node address like akka://es-actors@"), bad);
+        String lonely = error("cluster { role = \"evaluator\" }\n");
+        assertTrue(lonely.contains("cluster.seed-nodes is empty: an evaluator node joins"), lonely);
+        Path ok = Files.writeString(dir.resolve("ok.conf"), "cluster { role = \"evaluator\", seed-nodes = "
+                + "[\"akka://es-actors@10.0.0.5:2551\", \"akka://es-actors@[::1]:2552\"] }\n");
+        assertEquals(2, RunConfigLoader.load(ok, ConfigFactory.empty()).cluster().seedNodes().size());
+    }
 }

@@ -1,5 +1,6 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.io.DirectoryLock;
 import dev.esactors.core.io.Sha256;
 
 import java.io.IOException;
@@ -19,6 +20,7 @@ public final class EsRun implements AutoCloseable {
 
     private final EsReplica replica;
     private final UpdateJournal journal;
+    private final DirectoryLock lock; // held until close: one writer per run directory
     private final CheckpointStore checkpoints;
     private final int checkpointEvery;
     private final String configHash;
@@ -54,13 +56,19 @@ public final class EsRun implements AutoCloseable {
         this.checkpointEvery = checkpointEvery;
         EsConfig config = replica.config();
         this.configHash = configHash(replica, runIdentity);
-        RunManifest.check(runDir, configHash, config + " | " + runIdentity);
-        this.journal = UpdateJournal.open(runDir.resolve("journal.jsonl"));
+        this.lock = DirectoryLock.acquire(runDir);
+        try {
+            RunManifest.check(runDir, configHash, config + " | " + runIdentity);
+            this.journal = UpdateJournal.open(runDir.resolve("journal.jsonl"));
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
         this.checkpoints = new CheckpointStore(runDir.resolve("checkpoints"), keepCheckpoints);
         try {
             resume();
         } catch (RuntimeException e) {
-            journal.close();
+            close();
             throw e;
         }
     }
@@ -176,5 +184,6 @@ public final class EsRun implements AutoCloseable {
     @Override
     public void close() {
         journal.close();
+        lock.close();
     }
 }

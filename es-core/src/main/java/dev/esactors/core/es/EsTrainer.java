@@ -19,8 +19,15 @@ import java.util.function.Consumer;
  */
 public final class EsTrainer implements AutoCloseable {
 
-    /** What one iteration did. */
-    public record IterationResult(Update update, int failedMembers, double seconds) {
+    /**
+     * What one iteration did.
+     *
+     * @param update        the update committed
+     * @param failedMembers members without a finite reward
+     * @param tokens        tokens the members generated
+     * @param seconds       wall time
+     */
+    public record IterationResult(Update update, int failedMembers, long tokens, double seconds) {
     }
 
     private final EsRun run;
@@ -97,11 +104,13 @@ public final class EsTrainer implements AutoCloseable {
         List<Member> members = config.schedule().members(t, config.populationSize(), config.antithetic());
         double[] rewards = new double[members.size()];
         int groupSize = config.perturbation().membersPerPass();
+        long tokens = 0;
         for (int first = 0; first < members.size(); first += groupSize) {
             List<Member> group = members.subList(first, Math.min(first + groupSize, members.size()));
             List<MemberScore> scores = perturbation.evaluate(t, group, fitness);
             for (int k = 0; k < group.size(); k++) {
                 rewards[group.get(k).index()] = scores.get(k).reward();
+                tokens += scores.get(k).tokens();
                 if (!scores.get(k).error().isEmpty()) {
                     log.accept("iteration " + t + " member " + group.get(k).index() + ": fitness failed: "
                             + scores.get(k).error());
@@ -115,7 +124,7 @@ public final class EsTrainer implements AutoCloseable {
             log.accept("iteration " + t + ": " + failed + " of " + members.size()
                     + " members gave no finite reward; they count as the population's worst");
         }
-        return new IterationResult(update, failed, (System.nanoTime() - start) / 1e9);
+        return new IterationResult(update, failed, tokens, (System.nanoTime() - start) / 1e9);
     }
 
     /** Writes a checkpoint of the current state now. */

@@ -59,7 +59,8 @@ public record Update(long iteration, long[] seeds, int[] signs, double[] coeffic
     }
 
     /** A seeded Fisher-Yates permutation of {@code values} (the control run's rewards). */
-    private static double[] shuffled(double[] values, long seed) {
+    /** {@code values} permuted by a seeded Fisher-Yates shuffle: the shuffled-reward control's (ES's and GRPO's). */
+    public static double[] shuffled(double[] values, long seed) {
         double[] out = values.clone();
         java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
         for (int i = out.length - 1; i > 0; i--) {

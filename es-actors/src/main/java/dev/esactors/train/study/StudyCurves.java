@@ -1,0 +1,102 @@
+package dev.esactors.train.study;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The study report's curves: for each method at the setting validation chose, the training reward and the held-out
+ * (validation) accuracy against completions sampled, the mean over seeds with a band of one standard deviation.
+ */
+final class StudyCurves {
+
+    /** Reward curves are averaged into at most this many points (a GRPO run has thousands of noisy steps). */
+    private static final int POINTS = 100;
+
+    private StudyCurves() {
+    }
+
+    static String html(StudySummary summary) {
+        List<BandChart.Series> reward = new ArrayList<>();
+        List<BandChart.Series> heldOut = new ArrayList<>();
+        Map<String, Map<String, List<StudyResult>>> settings = summary.bySetting();
+        for (StudySummary.MethodLine m : summary.methods()) {
+            List<StudyResult> runs = settings.get(m.method()).get(m.best());
+            String label = m.method() + " (" + m.axis() + " = " + m.best() + ", " + runs.size() + " seeds)";
+            String color = m.method().equals("es") ? "#1f77b4" : "#d62728";
+            reward.add(rewardSeries(label, color, runs));
+            heldOut.add(heldOutSeries(label, color, runs));
+        }
+        String rewardChart = BandChart.svg(reward, "completions sampled", "reward");
+        String heldOutChart = BandChart.svg(heldOut, "completions sampled", "accuracy");
+        StringBuilder html = new StringBuilder();
+        if (!rewardChart.isEmpty()) {
+            html.append("<h2>Training reward</h2>\n<p>Mean reward of the completions each iteration sampled (ES: the "
+                    + "perturbed population's greedy completions; GRPO: the policy's sampled ones, so the two are not "
+                    + "the same quantity), mean +- sd over seeds.</p>\n").append(rewardChart).append('\n');
+        }
+        if (!heldOutChart.isEmpty()) {
+            html.append("<h2>Held-out accuracy</h2>\n<p>Greedy accuracy of the weights on the validation dataset "
+                    + "during the run, mean +- sd over seeds.</p>\n").append(heldOutChart).append('\n');
+        }
+        return html.toString();
+    }
+
+    private static BandChart.Series rewardSeries(String label, String color, List<StudyResult> runs) {
+        int n = runs.stream().mapToInt(r -> r.curves().meanReward().length).min().orElse(0);
+        double perIteration = perIteration(runs.get(0));
+        int bin = Math.max(1, (n + POINTS - 1) / POINTS);
+        int points = (n + bin - 1) / bin;
+        double[] x = new double[points];
+        double[][] perRun = new double[runs.size()][points];
+        for (int p = 0; p < points; p++) {
+            int from = p * bin;
+            int to = Math.min(n, from + bin);
+            x[p] = to * perIteration;
+            for (int r = 0; r < runs.size(); r++) {
+                double sum = 0;
+                for (int i = from; i < to; i++) {
+                    sum += runs.get(r).curves().meanReward()[i];
+                }
+                perRun[r][p] = sum / (to - from);
+            }
+        }
+        return series(label, color, x, perRun);
+    }
+
+    private static BandChart.Series heldOutSeries(String label, String color, List<StudyResult> runs) {
+        int n = runs.stream().mapToInt(r -> r.curves().heldOutIteration().length).min().orElse(0);
+        double[] x = new double[n];
+        double[][] perRun = new double[runs.size()][n];
+        for (int i = 0; i < n; i++) {
+            x[i] = runs.get(0).curves().heldOutIteration()[i] * perIteration(runs.get(0));
+            for (int r = 0; r < runs.size(); r++) {
+                perRun[r][i] = runs.get(r).curves().heldOutAccuracy()[i];
+            }
+        }
+        return series(label, color, x, perRun);
+    }
+
+    /** Mean and sample standard deviation over runs at each point. */
+    private static BandChart.Series series(String label, String color, double[] x, double[][] perRun) {
+        double[] mean = new double[x.length];
+        double[] sd = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            double sum = 0;
+            for (double[] run : perRun) {
+                sum += run[i];
+            }
+            mean[i] = sum / perRun.length;
+            double squares = 0;
+            for (double[] run : perRun) {
+                squares += (run[i] - mean[i]) * (run[i] - mean[i]);
+            }
+            sd[i] = perRun.length < 2 ? Double.NaN : Math.sqrt(squares / (perRun.length - 1));
+        }
+        return new BandChart.Series(label, color, x, mean, sd);
+    }
+
+    private static double perIteration(StudyResult r) {
+        return r.iterations() == 0 ? 0 : (double) r.cost().completions() / r.iterations();
+    }
+}

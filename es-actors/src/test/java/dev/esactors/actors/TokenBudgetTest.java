@@ -1,0 +1,57 @@
+package dev.esactors.actors;
+
+import dev.esactors.train.GrpoRun;
+import dev.esactors.train.LocalRun;
+import dev.esactors.train.RunEvent;
+import dev.esactors.train.StepLog;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** run.token-budget ends ES and GRPO runs once they generated that many tokens, so studies can hold tokens fixed. */
+class TokenBudgetTest {
+
+    @TempDir
+    static Path root;
+
+    @Test
+    void bothMethodsStopAtTheFirstBoundaryPastTheBudget() throws Exception {
+        // ES: 6 members x 4 prompts x at most 16 tokens = at most 384 tokens an iteration
+        Map<String, Object> es = Map.of("run.iterations", 50, "run.token-budget", 700);
+        // GRPO: 2 prompts x 4 completions x at most 16 tokens = at most 128 tokens a step
+        Map<String, Object> grpo = Map.of("method", "grpo", "run.iterations", 50, "run.token-budget", 300,
+                "grpo.prompts", 2, "grpo.group-size", 4);
+        for (Map<String, Object> extra : List.of(es, grpo)) {
+            Path dir = root.resolve(extra.containsKey("method") ? "grpo" : "es");
+            var config = TestRuns.small(dir, 0, extra);
+            RunEvent last = config.method() == dev.esactors.train.config.RunConfig.Method.GRPO
+                    ? GrpoRun.run(config, e -> { }) : LocalRun.run(config, e -> { });
+            RunEvent.RunFinished finished = assertInstanceOf(RunEvent.RunFinished.class, last, last.toString());
+            List<String> steps = Files.readAllLines(dir.resolve(StepLog.COUNTS));
+            assertEquals(finished.iterations(), steps.size(), "a line of counts per iteration");
+            assertTrue(finished.iterations() > 1 && finished.iterations() < 50, "ended by its budget: "
+                    + finished.iterations());
+            double all = StepLog.totals(dir)[1];
+            double lastStep = Double.parseDouble(steps.get(steps.size() - 1).split(" ")[1]);
+            long budget = config.tokenBudget();
+            assertTrue(all >= budget && all - lastStep < budget, "past the budget only by its last iteration: "
+                    + all + " tokens, the last " + lastStep);
+        }
+    }
+
+    @Test
+    void theActorsRefuseATokenBudget() {
+        RunEvent last = EsNode.run(TestRuns.small(root.resolve("actors"), 1, Map.of("run.token-budget", 100)),
+                e -> { });
+        RunEvent.RunFailed failed = assertInstanceOf(RunEvent.RunFailed.class, last, last.toString());
+        assertTrue(failed.reason().contains("run.token-budget needs a run in one process"), failed.reason());
+    }
+}

@@ -1,0 +1,46 @@
+package dev.esactors.train;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StepLogTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aTornLineIsDroppedAndAResumeCutsBackToItsCheckpoint() throws Exception {
+        Path file = dir.resolve(StepLog.COUNTS);
+        StepLog log = new StepLog(file);
+        log.append(0, 8, 100, 0);
+        log.append(1, 8, 90, 0);
+        log.append(2, 8, 80, 0);
+        Files.writeString(file, "8.0 7x", StandardOpenOption.APPEND); // a torn last line
+        StepLog reopened = new StepLog(file);
+        assertEquals(3, reopened.steps().size(), "the torn line is not a step");
+        reopened.keep(2, true);
+        assertEquals(2, new StepLog(file).steps().size(), "cut back on disk too");
+        assertArrayEquals(new double[] {16, 190, 0}, StepLog.totals(dir));
+        assertThrows(IllegalStateException.class, () -> reopened.append(3, 1, 1, 1), "steps in order");
+    }
+
+    @Test
+    void stepsALogMissesAreUnknownNotZero() {
+        StepLog log = new StepLog(dir.resolve(StepLog.COUNTS));
+        log.append(0, 8, 100, 0);
+        assertThrows(IllegalStateException.class, () -> log.keep(2, true));
+        log.keep(2, false); // the process died between committing step 1 and logging it
+        double[] totals = StepLog.totals(dir);
+        assertTrue(Double.isNaN(totals[1]), "tokens unknown: " + java.util.Arrays.toString(totals));
+        assertTrue(Double.isNaN(StepLog.totals(dir.resolve("elsewhere"))[0]), "no log: unknown");
+    }
+}

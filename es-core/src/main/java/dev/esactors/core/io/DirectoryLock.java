@@ -1,0 +1,122 @@
+package dev.esactors.core.io;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One writer per run directory: an exclusive lock on {@code .lock} in it (an OS file lock, so it is let go when its
+ * process ends, even by SIGKILL), holding the owner's pid and host for the message a second writer gets. Two
+ * processes appending to one journal would interleave updates and ruin the run.
+ */
+public final class DirectoryLock implements AutoCloseable {
+
+    public static final String FILE = ".lock";
+
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private DirectoryLock(FileChannel channel, FileLock lock) {
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /** Locks {@code dir} (creating it), or throws naming the directory and who holds it. */
+    public static DirectoryLock acquire(Path dir) {
+        Path file = dir.resolve(FILE);
+        FileChannel channel = null;
+        try {
+            Files.createDirectories(dir);
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // this JVM holds it already
+            }
+            if (lock == null) {
+                String owner = Files.readString(file, StandardCharsets.UTF_8).strip();
+                channel.close();
+                throw new IllegalStateException("run directory " + dir + " is in use by another run ("
+                        + (owner.isEmpty() ? "owner unknown" : owner) + "); wait for it to end or stop it");
+            }
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap(("pid " + ManagementFactory.getRuntimeMXBean().getName()
+                    .replace("@", " on ")).getBytes(StandardCharsets.UTF_8)), 0);
+            return new DirectoryLock(channel, lock);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new UncheckedIOException("cannot lock run directory " + dir, e);
+        }
+    }
+
+    /**
+     * Who holds {@code dir}'s lock ("pid N on HOST"), if anyone; a directory without a lock file is not touched.
+     * A check before work starts, so that a second run is refused before it changes anything.
+     */
+    public static Optional<String> heldBy(Path dir) {
+        if (!Files.exists(dir.resolve(FILE))) {
+            return Optional.empty();
+        }
+        try (DirectoryLock ignored = acquire(dir)) {
+            return Optional.empty();
+        } catch (IllegalStateException held) {
+            String owner = held.getMessage();
+            int open = owner.indexOf("another run (");
+            return Optional.of(open < 0 ? owner : owner.substring(open + "another run (".length(),
+                    owner.indexOf(')', open)));
+        }
+    }
+
+    /**
+     * Waits up to {@code timeout} for nobody to hold {@code dir}'s lock (a process that is ending lets go within
+     * moments); returns whether it is free. Does not keep it.
+     */
+    public static boolean awaitFree(Path dir, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (!Files.exists(dir.resolve(FILE))) {
+                return true;
+            }
+            try (DirectoryLock ignored = acquire(dir)) {
+                return true;
+            } catch (IllegalStateException held) {
+                if (System.nanoTime() > end) {
+                    return false;
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            lock.release();
+        } catch (IOException e) {
+            // the channel's close below lets go of it too
+        }
+        closeQuietly(channel);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // nothing more to do: the lock goes with the process
+            }
+        }
+    }
+}
