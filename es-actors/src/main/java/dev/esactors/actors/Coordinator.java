@@ -138,6 +138,11 @@ public final class Coordinator implements CoordinatorProtocol {
             case DUPLICATE -> counts.duplicates++;
             case ACCEPTED -> {
                 if (work.complete()) {
+                    int failed = Update.failedCount(work.rewards());
+                    if (failed == work.members().size()) { // an update without signal would be journalled as one
+                        return abort("iteration " + work.iteration() + ": all " + failed + " members failed (the "
+                                + "evaluators' logs say why); the run stops before journalling it");
+                    }
                     context.spawn(Reducer.create(run.config(), work.iteration(), work.members(), work.rewards(),
                             context.getSelf()), "reducer-" + work.iteration());
                     return committing(work);
@@ -237,6 +242,16 @@ public final class Coordinator implements CoordinatorProtocol {
             listener.tell(event);
         }
         return next(schedule.due(run.nextIteration()));
+    }
+
+    /** Stops the run on an error, journalling nothing more: its directory resumes from where it stands. */
+    private Behavior<Command> abort(String reason) {
+        finished = true;
+        context.getLog().error("run {} stopped: {}", config.id(), reason);
+        listener.tell(new RunEvent.RunFailed(reason));
+        roster.evaluators().forEach(e -> e.tell(Evaluator.Finished.INSTANCE));
+        release();
+        return Behaviors.stopped();
     }
 
     private Behavior<Command> finish() {

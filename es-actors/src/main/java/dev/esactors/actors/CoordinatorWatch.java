@@ -14,8 +14,9 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * On an evaluator node: watches the cluster's members with the coordinator role. When the last one has been gone
- * for {@code cluster.coordinator-wait}, it reports the node as lost, so that the process exits and its supervisor
+ * On an evaluator node: watches the cluster's members with the coordinator role. When none has been up for
+ * {@code cluster.coordinator-wait} (none ever joined, the seed nodes being wrong or down, or the last one left), it
+ * reports the node as lost, so that the process exits and its supervisor
  * (a Kubernetes Job, systemd) restarts it: a replacement coordinator started alone forms a new cluster, which a
  * fresh evaluator joins through the seed nodes and catches up by replay.
  */
@@ -32,6 +33,12 @@ public final class CoordinatorWatch {
         INSTANCE
     }
 
+    /**
+     * The least time a starting node is given to join (a JVM under load takes seconds to reach its seed nodes), even
+     * when coordinator-wait is shorter: the short waits of tests are meant for a coordinator that left.
+     */
+    static final Duration FIRST_JOIN = Duration.ofSeconds(20);
+
     private CoordinatorWatch() {
     }
 
@@ -42,6 +49,9 @@ public final class CoordinatorWatch {
                     Membership::new);
             Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(adapter, ClusterEvent.MemberEvent.class));
             Set<Address> coordinators = new HashSet<>();
+            boolean[] seen = {false};
+            Duration first = wait.compareTo(FIRST_JOIN) < 0 ? FIRST_JOIN : wait;
+            timers.startSingleTimer(Expired.INSTANCE, first); // cancelled by the first coordinator that is up
             return Behaviors.receive(Command.class)
                     .onMessage(Membership.class, m -> {
                         if (!m.event().member().hasRole("coordinator")) {
@@ -50,6 +60,7 @@ public final class CoordinatorWatch {
                         Address address = m.event().member().address();
                         if (m.event() instanceof ClusterEvent.MemberUp) {
                             coordinators.add(address);
+                            seen[0] = true;
                             timers.cancel(Expired.INSTANCE);
                         } else if (m.event() instanceof ClusterEvent.MemberRemoved
                                 || m.event() instanceof ClusterEvent.MemberExited
@@ -61,7 +72,10 @@ public final class CoordinatorWatch {
                         return Behaviors.same();
                     })
                     .onMessageEquals(Expired.INSTANCE, () -> {
-                        if (coordinators.isEmpty()) {
+                        if (coordinators.isEmpty() && !seen[0]) {
+                            lost.accept("no coordinator node joined within " + first.toSeconds() + " s: check "
+                                    + "cluster.seed-nodes (they must name the coordinator nodes, reachable from here)");
+                        } else if (coordinators.isEmpty()) {
                             lost.accept("no coordinator node in the cluster for " + wait.toSeconds() + " s (it was "
                                     + "lost; a replacement forms a new cluster): exiting so that this node is "
                                     + "restarted and joins it");

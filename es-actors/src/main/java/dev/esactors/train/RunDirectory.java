@@ -8,6 +8,7 @@ import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.config.ModelFit;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.eval.Evaluation;
 import dev.esactors.train.eval.TrainTestSplit;
@@ -36,6 +37,7 @@ public final class RunDirectory {
 
     /** {@link #open(RunConfig, Consumer)} over {@code model}, a fresh {@link #baseModel} whose replica it trains. */
     public static EsRun open(RunConfig config, EsModel model, Consumer<String> notes) {
+        ModelFit.check(config);
         TrainTestSplit.check(config);
         try {
             Files.createDirectories(config.dir());

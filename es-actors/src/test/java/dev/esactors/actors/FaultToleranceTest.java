@@ -166,6 +166,39 @@ class FaultToleranceTest {
                 "each ignored and counted");
     }
 
+    /** An evaluator whose every member fails: it answers each group with NaN rewards and asks for more. */
+    private static Behavior<Evaluator.Command> failing(ActorRef<Coordinator.Command> coordinator, long fingerprint) {
+        return Behaviors.setup(context -> {
+            coordinator.tell(new Coordinator.RequestWork(context.getSelf(), "failing", "cpu", 0, 0, "failing-node",
+                    fingerprint));
+            return Behaviors.receive(Evaluator.Command.class)
+                    .onMessage(Evaluator.Work.class, w -> {
+                        double[] nan = new double[w.count()];
+                        java.util.Arrays.fill(nan, Double.NaN);
+                        coordinator.tell(new Coordinator.MemberResults(w.iteration(), w.first(), nan,
+                                context.getSelf()));
+                        coordinator.tell(new Coordinator.RequestWork(context.getSelf(), "failing", "cpu", 0, 0,
+                                "failing-node", fingerprint));
+                        return Behaviors.same();
+                    })
+                    .onAnyMessage(m -> Behaviors.same())
+                    .build();
+        });
+    }
+
+    @Test
+    void anIterationInWhichEveryMemberFailedStopsTheRunWithoutJournallingIt() throws Exception {
+        RunConfig config = TestRuns.small(root.resolve("all-failed"), 1, Map.of());
+        TestProbe<RunEvent> events = KIT.createTestProbe();
+        ActorRef<Coordinator.Command> coordinator = coordinator(config, events.getRef());
+        KIT.spawn(failing(coordinator, Coordinator.fingerprint(config)), "failing");
+        List<RunEvent> all = until(events, RunEvent.RunFailed.class);
+        RunEvent.RunFailed failed = (RunEvent.RunFailed) all.get(all.size() - 1);
+        assertTrue(failed.reason().startsWith("iteration 0: all " + config.es().populationSize() + " members failed"),
+                failed.reason());
+        assertEquals(0, java.nio.file.Files.size(root.resolve("all-failed/journal.jsonl")), "nothing journalled");
+    }
+
     @Test
     void anEvaluatorOfAnotherDeviceTypeIsRefused() {
         RunConfig config = TestRuns.small(root.resolve("device"), 1, Map.of());

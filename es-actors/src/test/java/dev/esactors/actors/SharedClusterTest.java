@@ -101,6 +101,18 @@ class SharedClusterTest {
         }
     }
 
+    @Test
+    void anEvaluatorNodeWhoseSeedNodesNeverAnswerGivesUpAfterTheCoordinatorWait() throws Exception {
+        // Nobody listens on the seed node's port: the node never joins a cluster, and must not retry forever.
+        RunConfig lonely = node(root.resolve("lonely"), "lonely", "evaluator", 0, "akka://es-actors@127.0.0.1:"
+                + freePort(), Map.of("cluster.coordinator-wait", "2s", "metrics.enabled", false));
+        RunEvent last = EsNode.run(lonely, e -> { });
+        RunEvent.RunFailed failed = assertInstanceOf(RunEvent.RunFailed.class, last, last.toString());
+        // coordinator-wait is 2 s, but a starting node is given at least 20 s to join
+        assertTrue(failed.reason().contains("no coordinator node joined within 20 s: check cluster.seed-nodes"),
+                failed.reason());
+    }
+
     private static RunConfig node(Path dir, String id, String role, int port, String seed, Map<String, Object> extra) {
         Map<String, Object> values = new java.util.HashMap<>(extra);
         values.putAll(Map.of("run.id", id, "cluster.role", role, "cluster.host", "127.0.0.1", "cluster.port", port,

@@ -8,6 +8,7 @@ import dev.esactors.core.io.DirectoryLock;
 import dev.esactors.train.GrpoRun;
 import dev.esactors.train.LocalRun;
 import dev.esactors.train.RunEvent;
+import dev.esactors.train.config.ModelFit;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;
 import dev.esactors.train.eval.TrainTestSplit;
@@ -77,6 +78,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         RunConfig run = RunConfigLoader.load(runFile(), overrides());
         // Every dataset line is read before anything starts: bad input is exit 2 here, not a failed actor later.
+        ModelFit.check(run);
         TrainTestSplit.check(run);
         if (run.cluster().standalone()) { // a standby coordinator waits for its run directory by design
             DirectoryLock.heldBy(run.dir()).ifPresent(holder -> {

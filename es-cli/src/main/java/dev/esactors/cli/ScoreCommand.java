@@ -71,8 +71,7 @@ final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Task<TaskItem> t = Tasks.createForOwnItems(task, Tasks.options(options));
         TaskItem parsed = item(t);
-        String text = completion.text != null ? completion.text
-                : Files.readString(completion.file, StandardCharsets.UTF_8);
+        String text = completion.text != null ? completion.text : utf8(completion.file);
         Score score = Rewards.safeScore(t, parsed, text);
         ObjectMapper json = new ObjectMapper();
         ObjectNode out = json.createObjectNode();
@@ -89,6 +88,15 @@ final class ScoreCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The text of {@code file}; one that is not UTF-8 is an error naming it (not "Input length = 1"). */
+    private static String utf8(Path file) throws IOException {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException(file + ": not UTF-8 text", e);
+        }
+    }
+
     private TaskItem item(Task<TaskItem> t) throws IOException {
         if (item.dataset != null) {
             List<TaskItem> items = t.load(item.dataset);
@@ -98,7 +106,7 @@ final class ScoreCommand implements Callable<Integer> {
             }
             return items.get(index);
         }
-        String text = item.json != null ? item.json : Files.readString(item.file, StandardCharsets.UTF_8);
+        String text = item.json != null ? item.json : utf8(item.file);
         String where = item.json != null ? "--item" : item.file.toString();
         JsonNode node;
         try {

@@ -118,7 +118,9 @@ class RunCommandTest {
         assertTrue(bad.err().contains("--set needs KEY=VALUE"), bad.err());
         Cli.Result unknown = Cli.run("run", "--set", "metrics.prot=1");
         assertEquals(2, unknown.code());
-        assertTrue(unknown.err().contains("unknown key 'metrics.prot'"), unknown.err());
+        assertTrue(unknown.err().startsWith("error: the command line: unknown key 'metrics.prot'"), unknown.err());
+        Cli.Result wrong = Cli.run("run", "--set", "es.population=many");
+        assertTrue(wrong.err().startsWith("error: the command line: es.population"), wrong.err());
     }
 
     @Test
@@ -155,6 +157,13 @@ class RunCommandTest {
         assertEquals(2, r.code(), r.out() + r.err());
         assertTrue(r.err().contains(bad + ":3"), r.err());
         assertTrue(!Files.exists(dir.resolve("run")), "nothing was started");
+        // JSON nested 100,000 deep overflowed Jackson's recursive parser, and the StackOverflowError ended the JVM
+        Path deep = Files.writeString(dir.resolve("deep.jsonl"), "{\"question\": \"q\", \"answer\": \"a\"}\n"
+                + "[".repeat(100_000) + "\n");
+        Cli.Result d = Cli.run("run", "--iterations", "2", "--run-dir", dir.resolve("run").toString(), "--set",
+                "task.name=conciseness", "--set", "task.dataset=\"" + deep + "\"");
+        assertEquals(2, d.code(), d.out() + d.err());
+        assertTrue(d.err().contains(deep + ":2") && d.err().contains("nested too deeply"), d.err());
     }
 
     @Test
@@ -175,5 +184,22 @@ class RunCommandTest {
         Cli.Result t = Cli.run("run", "--config", type.toString());
         assertEquals(2, t.code());
         assertTrue(t.err().contains("run.iterations"), t.err());
+    }
+
+    @Test
+    void settingsTheModelCannotSatisfyAreRefusedBeforeAnythingStarts(@TempDir Path dir) {
+        Path run = dir.resolve("run");
+        for (String[] bad : new String[][] {
+                {"task.max-new-tokens=10000000", "task.max-new-tokens: 10000000 new tokens do not fit the model's "
+                        + "context of"},
+                {"es.parameters=\"nothing-is-called-this\"", "es.parameters: 'nothing-is-called-this' selects none of "
+                        + "the model's"},
+                {"es.sigma=1e308", "sigma must be in (0, 1], got 1.0E308"},
+                {"es.alpha=5", "alpha must be in (0, 1], got 5.0"}}) {
+            Cli.Result r = Cli.run("run", "--iterations", "1", "--run-dir", run.toString(), "--set", bad[0]);
+            assertEquals(2, r.code(), bad[0] + ": " + r.out() + r.err());
+            assertTrue(r.err().contains(bad[1]), r.err());
+            assertTrue(!Files.exists(run), "nothing was started");
+        }
     }
 }

@@ -37,6 +37,11 @@ class ScoreCommandTest {
                 + "{\"problem\": \"half\", \"answer\": \"\\\\frac{1}{2}\"}\n");
         Cli.Result m = Cli.run("score", "--task", "math", "--dataset", dataset.toString(), "--index", "1", "--completion", "\\boxed{0.5}");
         assertTrue(m.out().contains("\"reward\" : 1.0"), m.out() + m.err());
+        Path latin1 = Files.write(dir.resolve("latin1.txt"), new byte[] {'c', 'a', 'f', (byte) 0xE9});
+        Cli.Result bad = Cli.run("score", "--task", "sudoku", "--item-file", item.toString(), "--completion-file",
+                latin1.toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains(latin1 + ": not UTF-8 text"), bad.err());
     }
 
     @Test

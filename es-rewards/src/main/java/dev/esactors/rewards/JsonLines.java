@@ -50,6 +50,8 @@ public final class JsonLines {
                     node = JSON.readTree(line);
                 } catch (JsonProcessingException e) {
                     throw new DatasetException(file, number, "bad JSON: " + e.getOriginalMessage(), e);
+                } catch (StackOverflowError e) { // Jackson 2.11 parses nesting by recursion
+                    throw new DatasetException(file, number, "JSON nested too deeply");
                 }
                 if (node == null || !node.isObject()) {
                     throw new DatasetException(file, number, "expected a JSON object");
@@ -69,6 +71,8 @@ public final class JsonLines {
         } catch (JsonProcessingException e) {
             throw new DatasetException(file, e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
                     "bad JSON: " + e.getOriginalMessage(), e);
+        } catch (StackOverflowError e) {
+            throw new DatasetException(file, 0, "JSON nested too deeply");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }

@@ -9,19 +9,22 @@ public final class Rewards {
     private Rewards() {
     }
 
-    /** {@code task.score(item, completion)}, or a zero score with the reason if the input is too long or it fails. */
+    /**
+     * {@code task.score(item, completion)}, or the task's worst reward with the reason if the input is too long or the
+     * reward fails.
+     */
     public static <I extends TaskItem> Score safeScore(Task<I> task, I item, String completion) {
         if (completion == null) {
-            return Score.unjudged("no completion");
+            return Score.unjudged("no completion", task.worstReward());
         }
         if (completion.length() > MAX_COMPLETION_CHARS) {
             return Score.unjudged("completion of " + completion.length() + " characters exceeds the limit of "
-                    + MAX_COMPLETION_CHARS);
+                    + MAX_COMPLETION_CHARS, task.worstReward());
         }
         try {
             return task.score(item, completion);
         } catch (RuntimeException | StackOverflowError e) {
-            return Score.unjudged("reward failed: " + e);
+            return Score.unjudged("reward failed: " + e, task.worstReward());
         }
     }
 }

@@ -19,6 +19,11 @@ public record Score(double reward, boolean formatOk, boolean answerOk, String ex
 
     /** A zero reward for a completion that cannot be judged. */
     public static Score unjudged(String reason) {
-        return new Score(0, false, false, "", reason);
+        return unjudged(reason, 0);
+    }
+
+    /** A completion that could not be judged, scored {@code worst} (its task's lowest reward). */
+    public static Score unjudged(String reason, double worst) {
+        return new Score(worst, false, false, "", reason);
     }
 }

@@ -40,4 +40,12 @@ public interface Task<I extends TaskItem> {
 
     /** The reward of {@code completion} for {@code item}. Never throws; unjudgeable input scores 0 with a reason. */
     Score score(I item, String completion);
+
+    /**
+     * The reward of a completion that cannot be judged (too long, or the reward failed): the task's worst, so that
+     * it never beats a judged one. 0 for tasks whose rewards are not negative.
+     */
+    default double worstReward() {
+        return 0;
+    }
 }

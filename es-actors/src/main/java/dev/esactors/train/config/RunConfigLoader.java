@@ -43,7 +43,8 @@ public final class RunConfigLoader {
     /** The run described by {@code file} (null: the defaults alone), with {@code overrides} on top. */
     public static RunConfig load(Path file, Config overrides) {
         Config user = overrides;
-        String source = "the defaults";
+        // Without a file, an error is in a command-line value (--set, --iterations, ...), not in the defaults.
+        String source = overrides.isEmpty() ? "the defaults" : "the command line";
         if (file != null) {
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException(file + ": run file not found");

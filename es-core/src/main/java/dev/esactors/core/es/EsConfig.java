@@ -33,11 +33,12 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
         if (antithetic && populationSize % 2 != 0) {
             throw new IllegalArgumentException("antithetic sampling needs an even population size, got " + populationSize);
         }
-        if (!(sigma > 0) || Double.isInfinite(sigma)) {
-            throw new IllegalArgumentException("sigma must be > 0, got " + sigma);
+        // Weights are of order 0.01-1: noise or steps above 1 destroy any model (and 1e308 overflows fp32 to inf).
+        if (!(sigma > 0) || !(sigma <= 1)) {
+            throw new IllegalArgumentException("sigma must be in (0, 1], got " + sigma);
         }
-        if (!(alpha > 0) || Double.isInfinite(alpha)) {
-            throw new IllegalArgumentException("alpha must be > 0, got " + alpha);
+        if (!(alpha > 0) || !(alpha <= 1)) {
+            throw new IllegalArgumentException("alpha must be in (0, 1], got " + alpha);
         }
         if (perturbation instanceof Perturbation.LowRank && noiseMode == NoiseMode.SHARED_SEED) {
             throw new IllegalArgumentException("low-rank perturbations need per-tensor noise (shared-seed noise "

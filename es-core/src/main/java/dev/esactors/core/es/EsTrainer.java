@@ -105,6 +105,7 @@ public final class EsTrainer implements AutoCloseable {
         double[] rewards = new double[members.size()];
         int groupSize = config.perturbation().membersPerPass();
         long tokens = 0;
+        String firstError = "no finite reward";
         for (int first = 0; first < members.size(); first += groupSize) {
             List<Member> group = members.subList(first, Math.min(first + groupSize, members.size()));
             List<MemberScore> scores = perturbation.evaluate(t, group, fitness);
@@ -112,14 +113,19 @@ public final class EsTrainer implements AutoCloseable {
                 rewards[group.get(k).index()] = scores.get(k).reward();
                 tokens += scores.get(k).tokens();
                 if (!scores.get(k).error().isEmpty()) {
+                    firstError = firstError.equals("no finite reward") ? scores.get(k).error() : firstError;
                     log.accept("iteration " + t + " member " + group.get(k).index() + ": fitness failed: "
                             + scores.get(k).error());
                 }
             }
         }
+        int failed = Update.failedCount(rewards);
+        if (failed == members.size()) { // an update without signal would be journalled as if it were one
+            throw new IllegalStateException("iteration " + t + ": all " + failed + " members failed (" + firstError
+                    + "); the run stops before journalling it");
+        }
         Update update = Update.fromRewards(config, t, members, rewards);
         run.commit(update);
-        int failed = Update.failedCount(rewards);
         if (failed > 0) {
             log.accept("iteration " + t + ": " + failed + " of " + members.size()
                     + " members gave no finite reward; they count as the population's worst");

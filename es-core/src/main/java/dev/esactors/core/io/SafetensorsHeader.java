@@ -65,6 +65,8 @@ public record SafetensorsHeader(Map<String, TensorEntry> tensors, Map<String, St
             root = JSON.readTree(new String(json, StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
             throw new SafetensorsFormatException(file, "header is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (StackOverflowError e) { // Jackson 2.11 parses nesting by recursion
+            throw new SafetensorsFormatException(file, "header is not valid JSON: nested too deeply");
         }
         if (root == null || !root.isObject()) {
             throw new SafetensorsFormatException(file, "header must be a JSON object");

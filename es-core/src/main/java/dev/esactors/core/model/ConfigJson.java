@@ -121,6 +121,8 @@ public final class ConfigJson {
             return JSON.readTree(file.toFile());
         } catch (IOException e) {
             throw error(file, "not valid JSON: " + e.getMessage());
+        } catch (StackOverflowError e) { // Jackson 2.11 parses nesting by recursion
+            throw error(file, "not valid JSON: nested too deeply");
         }
     }
 

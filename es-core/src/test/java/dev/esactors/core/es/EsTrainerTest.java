@@ -213,6 +213,21 @@ class EsTrainerTest {
         assertTrue(log.stream().anyMatch(l -> l.contains("reward crashed")), log.toString());
     }
 
+    @Test
+    void anIterationInWhichEveryMemberFailedStopsTheRunBeforeItIsJournalled() {
+        Decoder fp32 = ModelLoader.random(TINY, 4, DeviceSpec.CPU, DType.F32);
+        EsModel model = EsModel.create(CONFIG, fp32, DType.F32);
+        FitnessFunction broken = (iteration, member) -> {
+            throw new IllegalStateException("reward crashed on member " + member.index());
+        };
+        try (EsTrainer t = new EsTrainer(model.replica(), broken, root.resolve("broken"), "broken", 0, 1, s -> { })) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, t::step);
+            assertTrue(e.getMessage().startsWith("iteration 0: all " + CONFIG.populationSize() + " members failed ("
+                    + "java.lang.IllegalStateException: reward crashed on member 0)"), e.getMessage());
+            assertEquals(0, t.nextIteration(), "nothing journalled");
+        }
+    }
+
     private static Path copyOf(Path source, String name) throws IOException {
         Path target = root.resolve(name);
         try (Stream<Path> walk = Files.walk(source)) {

@@ -49,6 +49,12 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void aHeaderNestedTooDeeplyIsRefusedNotAStackOverflow() throws IOException {
+        String message = messageOf(file("deep.safetensors", "{\"a\":" + "[".repeat(100_000), 0));
+        assertTrue(message.contains("header is not valid JSON: nested too deeply"), message);
+    }
+
+    @Test
     void validFileLoadsItsBytes() throws IOException {
         Path p = file("ok.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                 + "\"__metadata__\":{\"format\":\"pt\"}}", 8);

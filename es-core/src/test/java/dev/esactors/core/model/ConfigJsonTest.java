@@ -39,6 +39,12 @@ class ConfigJsonTest {
     }
 
     @Test
+    void configNestedTooDeeplyIsAnErrorNotAStackOverflow() throws IOException {
+        String m = error("{\"model_type\": " + "[".repeat(100_000));
+        assertTrue(m.contains("config.json") && m.contains("nested too deeply"), m);
+    }
+
+    @Test
     void unsupportedModelTypeNamesTheField() throws IOException {
         String m = error(TinyQwen2.CONFIG.replace("\"qwen2\"", "\"gpt2\""));
         assertTrue(m.contains("config.json"), m);

@@ -2,6 +2,7 @@ package dev.esactors.rewards.conciseness;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.esactors.rewards.JsonLines;
+import dev.esactors.rewards.Rewards;
 import dev.esactors.rewards.Score;
 import dev.esactors.rewards.Task;
 
@@ -30,6 +31,12 @@ public final class ConcisenessTask implements Task<ConcisenessItem> {
     public String description() {
         return "Conciseness: reward -|len(completion) - len(shortest answer)| in characters (normalised=true: "
                 + "1 - min(1, |difference| / len(answer)), in [0, 1])";
+    }
+
+    /** A completion over {@link Rewards#MAX_COMPLETION_CHARS} is at least that far from any answer's length. */
+    @Override
+    public double worstReward() {
+        return normalised ? 0 : -Rewards.MAX_COMPLETION_CHARS;
     }
 
     /** JSON Lines with {@code question} (or {@code problem}) and {@code answer} (e.g. any math set). */

@@ -49,5 +49,16 @@ class TasksTest {
         assertEquals(1.0, Rewards.safeScore(math, item, "\\boxed{2}").reward());
         assertEquals(0.0, Rewards.safeScore(math, item, "x".repeat(Rewards.MAX_COMPLETION_CHARS + 1)).reward());
         assertEquals(0.0, Rewards.safeScore(math, item, null).reward());
+        // Conciseness rewards are negative (the closer to 0 the better): an unjudged completion gets its worst
+        // reward, not the best one.
+        Task<TaskItem> concise = Tasks.createForOwnItems("conciseness", Map.of());
+        TaskItem question = concise.parseItem(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                .put("question", "1+1?").put("answer", "2"), "inline");
+        double tooLong = Rewards.safeScore(concise, question, "x".repeat(Rewards.MAX_COMPLETION_CHARS + 1)).reward();
+        double long199k = Rewards.safeScore(concise, question, "x".repeat(Rewards.MAX_COMPLETION_CHARS - 1000))
+                .reward();
+        assertEquals(-Rewards.MAX_COMPLETION_CHARS, tooLong);
+        assertTrue(tooLong < long199k && long199k < Rewards.safeScore(concise, question, "2").reward(),
+                tooLong + " " + long199k);
     }
 }
