@@ -16,6 +16,9 @@ import java.util.List;
 /** Reads JSON Lines (one object per line) or a JSON array, naming the file and line of any fault. */
 public final class JsonLines {
 
+    /** The longest dataset line read (real items are kilobytes; a prompt this long is beyond any context). */
+    public static final int MAX_LINE_CHARS = 4_000_000;
+
     /** Turns one parsed object into an item; {@code where} is "file:line" for error messages. */
     @FunctionalInterface
     public interface ItemReader<T> {
@@ -44,6 +47,10 @@ public final class JsonLines {
                 number++;
                 if (line.isBlank()) {
                     continue;
+                }
+                if (line.length() > MAX_LINE_CHARS) { // a 300 MB line aborted the tokenizer in native code
+                    throw new DatasetException(file, number, "line of " + line.length() + " characters; at most "
+                            + MAX_LINE_CHARS + " are read");
                 }
                 JsonNode node;
                 try {

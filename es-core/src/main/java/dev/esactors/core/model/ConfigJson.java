@@ -52,8 +52,13 @@ public final class ConfigJson {
         if (root.path("use_sliding_window").asBoolean(false)) {
             throw error(file, "field 'use_sliding_window' is true; sliding-window attention is not supported");
         }
-        int hidden = integer(file, root, "hidden_size");
-        int heads = integer(file, root, "num_attention_heads");
+        // Bounds above any model this loader can hold: a hostile config.json is refused here, before a layout of
+        // billions of entries is built (num_hidden_layers = 10^9 took 88 s and 5 GB, then ran out of memory).
+        int hidden = bounded(file, root, "hidden_size", 1 << 16);
+        int heads = bounded(file, root, "num_attention_heads", 1 << 10);
+        bounded(file, root, "intermediate_size", 1 << 20);
+        bounded(file, root, "num_hidden_layers", 1 << 10);
+        bounded(file, root, "vocab_size", 1 << 22);
         int kvHeads = root.has("num_key_value_heads") && !root.get("num_key_value_heads").isNull()
                 ? integer(file, root, "num_key_value_heads") : heads;
         int headDim = root.has("head_dim") && !root.get("head_dim").isNull()
@@ -134,15 +139,15 @@ public final class ConfigJson {
         }
         if (node.isArray()) {
             for (JsonNode n : node) {
-                if (!n.isIntegralNumber()) {
-                    throw error(file, "field '" + key + "' must hold integers, got " + n);
+                if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 0) {
+                    throw error(file, "field '" + key + "' must hold token ids (integers >= 0), got " + n);
                 }
                 out.add(n.asInt());
             }
-        } else if (node.isIntegralNumber()) {
+        } else if (node.isIntegralNumber() && node.canConvertToInt() && node.asInt() >= 0) {
             out.add(node.asInt());
         } else {
-            throw error(file, "field '" + key + "' must be an integer or a list of integers, got " + node);
+            throw error(file, "field '" + key + "' must be a token id or a list of token ids, got " + node);
         }
         return out;
     }
@@ -161,6 +166,15 @@ public final class ConfigJson {
             throw error(file, "field '" + key + "' is missing or not a string");
         }
         return n.asText();
+    }
+
+    /** A required integer field in [1, max]. */
+    private static int bounded(Path file, JsonNode root, String key, int max) {
+        int value = integer(file, root, key);
+        if (value < 1 || value > max) {
+            throw error(file, "field '" + key + "' is " + value + "; it must lie in [1, " + max + "]");
+        }
+        return value;
     }
 
     private static int integer(Path file, JsonNode root, String key) {

@@ -45,6 +45,16 @@ class ConfigJsonTest {
     }
 
     @Test
+    void sizesBeyondAnyModelAndTokenIdsBeyondIntAreRefusedAtOnce() throws IOException {
+        String layers = error(TinyQwen2.CONFIG.replaceFirst("\"num_hidden_layers\": \\d+",
+                "\"num_hidden_layers\": 1000000000"));
+        assertTrue(layers.contains("field 'num_hidden_layers' is 1000000000; it must lie in [1, 1024]"), layers);
+        String eos = error(TinyQwen2.CONFIG.replaceFirst("\"eos_token_id\": [^,}]+",
+                "\"eos_token_id\": 1000000000000"));
+        assertTrue(eos.contains("field 'eos_token_id' must be a token id"), eos);
+    }
+
+    @Test
     void unsupportedModelTypeNamesTheField() throws IOException {
         String m = error(TinyQwen2.CONFIG.replace("\"qwen2\"", "\"gpt2\""));
         assertTrue(m.contains("config.json"), m);
