@@ -81,10 +81,7 @@ final class RunCommand implements Callable<Integer> {
         ModelFit.check(run);
         TrainTestSplit.check(run);
         if (run.cluster().standalone()) { // a standby coordinator waits for its run directory by design
-            DirectoryLock.heldBy(run.dir()).ifPresent(holder -> {
-                throw new IllegalArgumentException("run directory " + run.dir() + " is in use by another run ("
-                        + holder + "); wait for it to end or stop it");
-            });
+            DirectoryLock.checkFree(run.dir());
         }
         // Cluster coordinators resume by design (a standby takes over a lost coordinator's run directory).
         if (resume == null && Files.isRegularFile(run.dir().resolve("journal.jsonl")) && run.cluster().standalone()) {

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.Optional;
 
 /**
  * One writer per run directory: an exclusive lock on {@code .lock} in it (an OS file lock, so it is let go when its
@@ -46,10 +45,9 @@ public final class DirectoryLock implements AutoCloseable {
                 lock = null; // this JVM holds it already
             }
             if (lock == null) {
-                String owner = Files.readString(file, StandardCharsets.UTF_8).strip();
                 channel.close();
-                throw new IllegalStateException("run directory " + dir + " is in use by another run ("
-                        + (owner.isEmpty() ? "owner unknown" : owner) + "); wait for it to end or stop it");
+                throw new IllegalStateException("run directory " + dir + " is in use by another run (" + owner(dir)
+                        + "); wait for it to end or stop it");
             }
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(("pid " + ManagementFactory.getRuntimeMXBean().getName()
@@ -62,20 +60,23 @@ public final class DirectoryLock implements AutoCloseable {
     }
 
     /**
-     * Who holds {@code dir}'s lock ("pid N on HOST"), if anyone; a directory without a lock file is not touched.
-     * A check before work starts, so that a second run is refused before it changes anything.
+     * Throws, as {@link #acquire} would, if another run holds {@code dir}; keeps nothing, and a directory without a
+     * lock file is not touched. A check before work starts, so that a second run is refused before it changes
+     * anything.
      */
-    public static Optional<String> heldBy(Path dir) {
-        if (!Files.exists(dir.resolve(FILE))) {
-            return Optional.empty();
+    public static void checkFree(Path dir) {
+        if (Files.exists(dir.resolve(FILE))) {
+            acquire(dir).close();
         }
-        try (DirectoryLock ignored = acquire(dir)) {
-            return Optional.empty();
-        } catch (IllegalStateException held) {
-            String owner = held.getMessage();
-            int open = owner.indexOf("another run (");
-            return Optional.of(open < 0 ? owner : owner.substring(open + "another run (".length(),
-                    owner.indexOf(')', open)));
+    }
+
+    /** What the holder of {@code dir}'s lock wrote in it ("pid N on HOST"). */
+    private static String owner(Path dir) {
+        try {
+            String owner = Files.readString(dir.resolve(FILE), StandardCharsets.UTF_8).strip();
+            return owner.isEmpty() ? "owner unknown" : owner;
+        } catch (IOException e) {
+            return "owner unknown";
         }
     }
 

@@ -45,6 +45,8 @@ class DirectoryLockTest {
             assertTrue(refused.getMessage().contains("run directory " + dir + " is in use by another run (pid "
                     + holder.pid() + " on "), refused.getMessage());
             assertFalse(DirectoryLock.awaitFree(dir, Duration.ofMillis(300)), "held");
+            assertEquals(refused.getMessage(), assertThrows(IllegalStateException.class,
+                    () -> DirectoryLock.checkFree(dir)).getMessage(), "the check before a run starts says the same");
         } finally {
             holder.destroyForcibly(); // SIGKILL: the OS lets go of its lock
             holder.waitFor(30, TimeUnit.SECONDS);
@@ -54,5 +56,8 @@ class DirectoryLockTest {
             assertThrows(IllegalStateException.class, () -> DirectoryLock.acquire(dir), "nor twice in one process");
         }
         DirectoryLock.acquire(dir).close();
+        DirectoryLock.checkFree(dir); // free: no error
+        DirectoryLock.checkFree(dir.resolve("never-used")); // nothing to check, nothing created
+        assertFalse(java.nio.file.Files.exists(dir.resolve("never-used")));
     }
 }
