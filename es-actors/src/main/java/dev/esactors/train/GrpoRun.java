@@ -109,7 +109,7 @@ public final class GrpoRun {
             rewards.keep(t, true); // appended before each checkpoint: it holds every step up to one
             counts.keep(t, false);
             // Only once the checkpoints accepted this config: a refused resume leaves the saved run file as it was.
-            AtomicFiles.write(config.dir().resolve("run.conf"), config.hocon().getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(config.dir().resolve("run.conf"), config.source().hocon().getBytes(StandardCharsets.UTF_8));
             try (EvaluationSchedule schedule = new EvaluationSchedule(config, t)) {
                 while (true) {
                     long end = counts.end(config, t);

@@ -44,10 +44,10 @@ public final class RunDirectory {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the run directory " + config.dir(), e);
         }
-        EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config.checkpointEvery(),
+        EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config::shown, config.checkpointEvery(),
                 config.checkpointKeep(), notes);
         // Only once the directory accepted this config: a refused resume leaves the saved run file as it was.
-        AtomicFiles.write(config.dir().resolve("run.conf"), config.hocon().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(config.dir().resolve("run.conf"), config.source().hocon().getBytes(StandardCharsets.UTF_8));
         return run;
     }
 

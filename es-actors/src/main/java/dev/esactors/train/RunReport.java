@@ -49,8 +49,9 @@ public final class RunReport {
         String html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>es-actors run " + escape(config.id())
                 + "</title><style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 10px;text-align:right}"
                 + "</style></head><body>\n<h1>Run " + escape(config.id()) + "</h1>\n<p>Task <b>" + escape(config.task().name())
-                + "</b> " + escape(config.task().options().toString()) + ", model <b>"
-                + escape(config.model().path() == null ? "stories260K (embedded)" : config.model().path().toString())
+                + "</b> " + escape(config.shown(config.task().options().toString())) + ", model <b>"
+                + escape(config.model().path() == null ? "stories260K (embedded)"
+                        : config.shown(config.model().path().toString()))
                 + "</b>, " + iterations.size() + " iterations, " + escape(method) + ".</p>\n"
                 + svg(mean, max) + "\n" + evaluationTable(evaluation) + heldOutTable(heldOut) + "<table><tr><th>iteration</th><th>mean reward</th><th>max reward</th></tr>\n"
                 + rows(mean, max) + "</table>\n</body></html>\n";

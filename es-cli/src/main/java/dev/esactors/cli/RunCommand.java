@@ -104,7 +104,12 @@ final class RunCommand implements Callable<Integer> {
         return last instanceof RunEvent.RunFinished || last instanceof RunEvent.NodeStopped ? 0 : 1;
     }
 
+    /** The run's first line; values from the environment are not shown (they may be secrets). */
     private static String header(RunConfig run) {
+        return run.shown(describe(run));
+    }
+
+    private static String describe(RunConfig run) {
         if (run.method() == RunConfig.Method.GRPO) {
             return String.format(Locale.ROOT, "es-actors run '%s' (GRPO): task %s %s, %d prompts x %d completions per "
                     + "step, learning rate %s, %d steps, run dir %s", run.id(), run.task().name(), run.task().options(),
@@ -216,7 +221,8 @@ final class RunCommand implements Callable<Integer> {
                     f.exported());
             dev.esactors.train.RunReport.evaluationLines(f.evaluation()).forEach(out::println);
         } else if (event instanceof RunEvent.RunFailed f) {
-            out.println("run failed: " + f.reason());
+            out.flush(); // the progress so far, before the error that ends it
+            spec.commandLine().getErr().println("run failed: " + f.reason());
         } else if (event instanceof RunEvent.NodeStopped s) {
             out.println("evaluator node stopped: " + s.reason());
         }

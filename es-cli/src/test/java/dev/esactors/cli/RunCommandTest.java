@@ -1,5 +1,6 @@
 package dev.esactors.cli;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +49,72 @@ class RunCommandTest {
                 resumed.out());
         assertTrue(resumed.out().contains("iteration   3/3"), resumed.out());
         assertEquals(3, Files.readAllLines(runDir.resolve("journal.jsonl")).size());
+    }
+
+    @Test
+    void valuesFromTheEnvironmentAreNeverWrittenInClear(@TempDir Path dir) throws IOException {
+        // The build sets ES_TEST_SECRET=hunter for the tests (the parent pom's surefire environment).
+        assertEquals("hunter", System.getenv("ES_TEST_SECRET"), "the test's environment");
+        Path config = Files.writeString(dir.resolve("r.conf"), """
+                task { batch = 2, max-new-tokens = 8, options { word = ${ES_TEST_SECRET} } }
+                es { population = 2 }
+                """);
+        Path runDir = dir.resolve("run");
+        Cli.Result run = Cli.run("run", "--config", config.toString(), "--run-dir", runDir.toString(),
+                "--iterations", "1", "--evaluators", "0");
+        assertEquals(0, run.code(), run.out() + run.err());
+        assertTrue(run.out().contains("[from the environment]"), run.out());
+        assertTrue(!run.out().contains("hunter"), run.out());
+        assertTrue(Files.readString(runDir.resolve("run.json")).contains("[from the environment]"), "marked");
+        assertTrue(Files.readString(runDir.resolve("run.conf")).contains("${ES_TEST_SECRET}"), "kept as written");
+        try (var files = Files.walk(runDir)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String text = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertTrue(!text.contains("hunter"), file + " holds the value in clear");
+            }
+        }
+        // The config hash still covers the value: the run resumes (same environment) to the next iteration.
+        Cli.Result resumed = Cli.run("run", "--resume", runDir.toString(), "--iterations", "2", "--evaluators", "0");
+        assertEquals(0, resumed.code(), resumed.out() + resumed.err());
+    }
+
+    @Test
+    void aFullDiskStopsTheRunSayingSoAndNothingIsLost(@TempDir Path dir) throws Exception {
+        // A real full disk: a 1.6 MB tmpfs holds the run's files and one checkpoint of the embedded model (1.05 MB),
+        // not a second one. Mounting needs root, which CI has.
+        Path disk = Files.createDirectories(dir.resolve("disk"));
+        Assumptions.assumeTrue(exec("mount", "-t", "tmpfs", "-o", "size=1600k", "tmpfs", disk.toString()) == 0,
+                "mounting a small tmpfs needs root");
+        try {
+            String[] small = {"--set", "task.batch=2", "--set", "task.max-new-tokens=8", "--set", "es.population=2",
+                    "--set", "checkpoint.every=1", "--set", "checkpoint.keep=1"};
+            Path runDir = disk.resolve("run");
+            Cli.Result full = Cli.run(concat(new String[] {"run", "--run-dir", runDir.toString(), "--iterations",
+                    "3"}, small));
+            assertEquals(1, full.code(), full.out() + full.err());
+            assertTrue(full.err().contains("run failed") && full.err().contains("the disk is full"), full.err());
+            assertTrue(!full.out().contains("run failed"), "the error goes to stderr: " + full.out());
+            try (var files = Files.walk(runDir)) {
+                List<Path> temporary = files.filter(p -> p.getFileName().toString().contains(".tmp")).toList();
+                assertEquals(List.of(), temporary, "no half-written file or checkpoint is left");
+            }
+            assertTrue(Files.isDirectory(runDir.resolve("checkpoints/iter-00000001")), "the last good checkpoint");
+
+            // Space freed, the run resumes to the weights of a run that never stopped.
+            assertEquals(0, exec("mount", "-o", "remount,size=16m", disk.toString()));
+            Cli.Result resumed = Cli.run(concat(new String[] {"run", "--resume", runDir.toString()}, small));
+            assertEquals(0, resumed.code(), resumed.out() + resumed.err());
+            Cli.Result whole = Cli.run(concat(new String[] {"run", "--run-dir", dir.resolve("whole").toString(),
+                    "--iterations", "3", "--evaluators", "0"}, small));
+            assertEquals(sha(whole.out()), sha(resumed.out()));
+        } finally {
+            exec("umount", disk.toString());
+        }
+    }
+
+    private static int exec(String... command) throws IOException, InterruptedException {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start().waitFor();
     }
 
     @Test

@@ -4,9 +4,12 @@ import dev.esactors.core.es.EsConfig;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -35,13 +38,43 @@ import java.util.TreeMap;
  * @param metrics        the node's Prometheus endpoint
  * @param method         how the run trains: ES, or GRPO (for comparison)
  * @param grpo           the GRPO settings (used when {@code method} is GRPO)
- * @param hocon          the whole configuration as HOCON text (saved in the run directory for --resume)
+ * @param source         the run file as written, for run.conf, and the values it took from the environment
  */
 public record RunConfig(String id, Path dir, int iterations, long tokenBudget, Duration memberDeadline, Model model,
                         TaskSpec task, EsConfig es, int checkpointEvery, int checkpointKeep, int localEvaluators,
                         Cluster cluster, List<Path> evalDatasets, int evalBatch, int evalEvery, Path evalValidation,
                         FinalWeights finalWeights, Metrics metrics, Method method, GrpoSettings grpo,
-                        String hocon) {
+                        Source source) {
+
+    /**
+     * What a run file said, kept apart from what it resolved to.
+     *
+     * @param hocon             the whole configuration as HOCON text, with its ${VAR} substitutions unresolved
+     *                          (saved in the run directory as run.conf, for --resume)
+     * @param environmentValues the values that substitutions took from the environment: they may be secrets, so
+     *                          they never appear in clear in anything the run writes ({@link #shown})
+     */
+    public record Source(String hocon, Set<String> environmentValues) {
+        public Source {
+            environmentValues = Set.copyOf(environmentValues);
+        }
+    }
+
+    /**
+     * {@code text} (a description of this run for run.json, a report, a log line) with every value that came from
+     * the environment replaced by a marker. The config hash still covers the real values, so a resume under other
+     * environment values is refused as a different run.
+     */
+    public String shown(String text) {
+        List<String> values = new ArrayList<>(source.environmentValues());
+        values.sort(Comparator.comparingInt(String::length).reversed()); // a value inside another one goes last
+        for (String value : values) {
+            if (!value.isEmpty()) {
+                text = text.replace(value, "[from the environment]");
+            }
+        }
+        return text;
+    }
 
     /** How a run trains. */
     public enum Method {

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
 import dev.esactors.core.es.AlphaSchedule;
 import dev.esactors.core.es.EsConfig;
@@ -20,10 +21,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -49,11 +52,7 @@ public final class RunConfigLoader {
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException(file + ": run file not found");
             }
-            try {
-                user = overrides.withFallback(parseFile(file));
-            } catch (ConfigException e) {
-                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-            }
+            user = overrides.withFallback(parseFile(file));
             source = file.toString();
         }
         return parse(user, source);
@@ -61,7 +60,12 @@ public final class RunConfigLoader {
 
     /** Parses a run or study file as HOCON: a missing file is an error, and includes stay local. */
     public static Config parseFile(Path file) {
-        return ConfigFactory.parseFile(file.toFile(), LocalIncludes.options());
+        try {
+            // Absolute, so that a relative include is looked up next to the file even for a bare name like "run.conf".
+            return ConfigFactory.parseFile(file.toAbsolutePath().toFile(), LocalIncludes.options());
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Validates {@code user} against the defaults and builds the run config; {@code source} names it in errors. */
@@ -115,9 +119,39 @@ public final class RunConfigLoader {
             String hocon = user.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
             return new RunConfig(id, dir, iterations, tokenBudget, deadline, model, task, es, every, keep, local,
                     cluster, evalDatasets, evalBatch, evalEvery, validation, finalWeights, metrics, method, grpo,
-                    hocon);
+                    new RunConfig.Source(hocon, environmentValues(user.withFallback(defaults), c)));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
+        }
+    }
+
+    /** The values in {@code resolved} that differ when {@code unresolved} is resolved without the environment. */
+    private static Set<String> environmentValues(Config unresolved, Config resolved) {
+        Config withoutEnvironment = unresolved.resolve(ConfigResolveOptions.defaults()
+                .setUseSystemEnvironment(false).setAllowUnresolved(true));
+        Set<String> values = new HashSet<>();
+        for (Map.Entry<String, ConfigValue> entry : resolved.entrySet()) {
+            boolean same;
+            try {
+                same = withoutEnvironment.hasPath(entry.getKey())
+                        && withoutEnvironment.getValue(entry.getKey()).equals(entry.getValue());
+            } catch (ConfigException.NotResolved e) {
+                same = false; // only the environment could resolve it
+            }
+            if (!same) {
+                collect(entry.getValue().unwrapped(), values);
+            }
+        }
+        return values;
+    }
+
+    private static void collect(Object unwrapped, Set<String> values) {
+        if (unwrapped instanceof List<?> list) {
+            list.forEach(item -> collect(item, values));
+        } else if (unwrapped instanceof Map<?, ?> map) {
+            map.values().forEach(item -> collect(item, values));
+        } else if (unwrapped != null) {
+            values.add(unwrapped.toString());
         }
     }
 

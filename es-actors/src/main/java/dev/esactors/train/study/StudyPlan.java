@@ -58,12 +58,7 @@ public record StudyPlan(Path dir, long completions, long tokens, List<PlannedRun
             throw new IllegalArgumentException(file + ": study file not found");
         }
         String where = file + ": ";
-        Config all;
-        try {
-            all = RunConfigLoader.parseFile(file);
-        } catch (ConfigException e) {
-            throw new IllegalArgumentException(where + e.getMessage(), e);
-        }
+        Config all = RunConfigLoader.parseFile(file);
         if (!all.hasPath("study")) {
             throw new IllegalArgumentException(where + "no study block (study { seeds = [...], es { axis = ..., "
                     + "values = [...] }, grpo { ... } })");

@@ -124,6 +124,18 @@ class RunConfigTest {
         Files.writeString(dir.resolve("base.conf"), "run.iterations = 9\n");
         Path local = Files.writeString(dir.resolve("local.conf"), "include \"base.conf\"\nes.sigma = 0.02\n");
         assertTrue(RunConfigLoader.load(local, ConfigFactory.empty()).iterations() == 9, "a local include is read");
+        Path noSuffix = Files.writeString(dir.resolve("short.conf"), "include \"base\"\n");
+        assertTrue(RunConfigLoader.load(noSuffix, ConfigFactory.empty()).iterations() == 9, "HOCON's suffixes");
+        for (String include : new String[] {"include \"nothere.conf\"", "include file(\"nothere.conf\")"}) {
+            String missing = error(include + "\nrun.iterations = 2\n");
+            assertTrue(missing.contains("include of '") && missing.contains("not found"), missing);
+        }
+        // A file named relative to the working directory, as on a command line.
+        Path relative = Path.of("").toAbsolutePath().relativize(Files.writeString(dir.resolve("bare.conf"),
+                "include \"nothere.conf\"\n"));
+        String missing = assertThrows(IllegalArgumentException.class,
+                () -> RunConfigLoader.load(relative, ConfigFactory.empty())).getMessage();
+        assertTrue(missing.contains("include of 'nothere.conf'"), missing);
     }
 
     @Test

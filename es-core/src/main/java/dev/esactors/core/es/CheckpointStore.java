@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.esactors.core.io.AtomicFiles;
+import dev.esactors.core.io.IoErrors;
 import dev.esactors.core.io.SafetensorsFile;
 import dev.esactors.core.io.SafetensorsWriter;
 import dev.esactors.core.io.Sha256;
@@ -99,7 +100,11 @@ public final class CheckpointStore {
             prune();
             return target;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint " + target, e);
+            removeQuietly(temp);
+            throw IoErrors.failure("cannot write checkpoint " + target, e);
+        } catch (RuntimeException e) {
+            removeQuietly(temp); // a half-written checkpoint is of no use, and may be what filled the disk
+            throw e;
         }
     }
 
@@ -200,6 +205,14 @@ public final class CheckpointStore {
         List<Long> all = iterations();
         for (int i = keep; i < all.size(); i++) {
             deleteTree(dir(all.get(i)));
+        }
+    }
+
+    private static void removeQuietly(Path dir) {
+        try {
+            deleteTree(dir);
+        } catch (IOException ignored) {
+            // the next save of this iteration deletes it first
         }
     }
 

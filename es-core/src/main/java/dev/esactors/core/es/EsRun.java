@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The durable state of one ES run: the replica holding the fp32 master, the update journal, the checkpoints and
@@ -48,6 +49,15 @@ public final class EsRun implements AutoCloseable {
      */
     public EsRun(EsReplica replica, Path runDir, String runIdentity, int checkpointEvery, int keepCheckpoints,
                  Consumer<String> log) {
+        this(replica, runDir, runIdentity, UnaryOperator.identity(), checkpointEvery, keepCheckpoints, log);
+    }
+
+    /**
+     * As above; {@code shown} rewrites the run's description before it is written to run.json (it hides values
+     * that must not be stored in clear, such as ones taken from the environment).
+     */
+    public EsRun(EsReplica replica, Path runDir, String runIdentity, UnaryOperator<String> shown, int checkpointEvery,
+                 int keepCheckpoints, Consumer<String> log) {
         if (checkpointEvery < 0) {
             throw new IllegalArgumentException("checkpoint interval must be >= 0, got " + checkpointEvery);
         }
@@ -58,7 +68,7 @@ public final class EsRun implements AutoCloseable {
         this.configHash = configHash(replica, runIdentity);
         this.lock = DirectoryLock.acquire(runDir);
         try {
-            RunManifest.check(runDir, configHash, config + " | " + runIdentity);
+            RunManifest.check(runDir, configHash, shown.apply(config + " | " + runIdentity));
             this.journal = UpdateJournal.open(runDir.resolve("journal.jsonl"));
         } catch (RuntimeException e) {
             lock.close();

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.esactors.core.io.IoErrors;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +61,7 @@ public final class UpdateJournal implements AutoCloseable {
             channel.position(channel.size());
             return new UpdateJournal(file, channel, scan.records(), scan.damage());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open update journal " + file, e);
+            throw IoErrors.failure("cannot open update journal " + file, e);
         }
     }
 
@@ -76,7 +76,7 @@ public final class UpdateJournal implements AutoCloseable {
         try {
             return List.copyOf(scan(file, Files.readAllBytes(file)).records());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read update journal " + file, e);
+            throw IoErrors.failure("cannot read update journal " + file, e);
         }
     }
 
@@ -145,7 +145,7 @@ public final class UpdateJournal implements AutoCloseable {
             }
             channel.force(false);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to update journal " + file, e);
+            throw IoErrors.failure("cannot append to update journal " + file, e);
         }
         records.add(update);
     }
@@ -155,7 +155,7 @@ public final class UpdateJournal implements AutoCloseable {
         try {
             channel.close();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot close " + file, e);
+            throw IoErrors.failure("cannot close " + file, e);
         }
     }
 

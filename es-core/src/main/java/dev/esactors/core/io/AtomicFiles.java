@@ -1,7 +1,6 @@
 package dev.esactors.core.io;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -45,7 +44,7 @@ public final class AtomicFiles {
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
-            throw new UncheckedIOException("cannot write " + absolute, e);
+            throw IoErrors.failure("cannot write " + absolute, e);
         }
     }
 

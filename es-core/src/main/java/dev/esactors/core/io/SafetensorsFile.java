@@ -9,7 +9,6 @@ import org.bytedeco.pytorch.global.torch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -21,8 +20,8 @@ import java.util.Map;
  */
 public final class SafetensorsFile implements AutoCloseable {
 
-    /** Regions are mapped at most this many bytes at a time (a single mapping is limited to 2 GiB). */
-    private static final long MAP_CHUNK = 1L << 30;
+    /** Tensors are read at most this many bytes at a time (a ByteBuffer holds at most 2 GiB). */
+    private static final long READ_CHUNK = 1L << 30;
 
     private final Path path;
     private final FileChannel channel;
@@ -111,16 +110,22 @@ public final class SafetensorsFile implements AutoCloseable {
             return out;
         }
         BytePointer target = new BytePointer(out.data_ptr()).capacity(length);
+        // Positional reads, not a mapping: a mapping lives until the GC collects it, which pins a pruned
+        // checkpoint's disk space (and its file system's mount) long after the file was deleted.
         try {
-            for (long done = 0; done < length; done += MAP_CHUNK) {
-                long n = Math.min(MAP_CHUNK, length - done);
-                MappedByteBuffer region = channel.map(FileChannel.MapMode.READ_ONLY,
-                        header.dataStart() + e.begin() + done, n);
+            for (long done = 0; done < length; done += READ_CHUNK) {
+                long n = Math.min(READ_CHUNK, length - done);
                 ByteBuffer dst = target.position(done).limit(done + n).asBuffer();
-                dst.put(region);
+                long at = header.dataStart() + e.begin() + done;
+                while (dst.hasRemaining()) {
+                    int read = channel.read(dst, at + dst.position());
+                    if (read < 0) {
+                        throw new SafetensorsFormatException(path, "tensor '" + name + "' ends past the file's end");
+                    }
+                }
             }
         } catch (IOException ex) {
-            throw new UncheckedIOException("cannot map tensor '" + name + "' of " + path, ex);
+            throw new UncheckedIOException("cannot read tensor '" + name + "' of " + path, ex);
         }
         return out;
     }
