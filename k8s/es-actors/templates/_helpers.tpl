@@ -59,6 +59,14 @@ akka://es-actors@{{ include "es-actors.coordinatorHost" . }}:{{ .Values.akkaPort
 - metrics.host="0.0.0.0"
 - --set
 - metrics.port={{ .Values.metrics.port }}
+{{- if .Values.tls.enabled }}
+- --set
+- cluster.tls.enabled=true
+- --set
+- cluster.tls.key-store="/etc/es-actors-tls/keystore.p12"
+- --set
+- cluster.tls.trust-store="/etc/es-actors-tls/truststore.p12"
+{{- end }}
 {{- end -}}
 
 {{- define "es-actors.podAnnotations" -}}
@@ -79,6 +87,14 @@ prometheus.io/path: /metrics
   valueFrom:
     fieldRef:
       fieldPath: status.podIP
+{{- if .Values.tls.enabled }}
+# cluster.tls.*-password default to env:ES_TLS_PASSWORD
+- name: ES_TLS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.tls.passwordSecretName }}
+      key: {{ .Values.tls.passwordSecretKey }}
+{{- end }}
 {{- end -}}
 
 {{- define "es-actors.ports" -}}
@@ -104,19 +120,36 @@ livenessProbe:
   failureThreshold: 6
 {{- end -}}
 
-{{- define "es-actors.modelVolumeMount" -}}
+{{/* Volumes both roles mount: the models volume (when set) and the TLS stores (when on). */}}
+{{- define "es-actors.volumeMounts" -}}
 {{- if .Values.models.existingClaim }}
 - name: models
   mountPath: /models
   readOnly: true
 {{- end }}
+{{- if .Values.tls.enabled }}
+- name: tls
+  mountPath: /etc/es-actors-tls
+  readOnly: true
+{{- end }}
 {{- end -}}
 
-{{- define "es-actors.modelVolume" -}}
+{{- define "es-actors.volumes" -}}
 {{- if .Values.models.existingClaim }}
 - name: models
   persistentVolumeClaim:
     claimName: {{ .Values.models.existingClaim }}
     readOnly: true
+{{- end }}
+{{- if .Values.tls.enabled }}
+- name: tls
+  secret:
+    secretName: {{ .Values.tls.secretName }}
+    defaultMode: 288  # octal 0440, written in decimal so every YAML reader agrees: readable by the pods' fsGroup
+    items:
+      - key: keystore.p12
+        path: keystore.p12
+      - key: truststore.p12
+        path: truststore.p12
 {{- end }}
 {{- end -}}

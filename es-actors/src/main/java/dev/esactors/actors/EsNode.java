@@ -181,8 +181,11 @@ public final class EsNode {
                 .build();
     }
 
-    /** es-actors-akka.conf plus this node's provider, host, port, roles and seed nodes. */
-    static Config akkaConfig(RunConfig config) {
+    /**
+     * es-actors-akka.conf plus this node's provider, host, port, roles, seed nodes and TLS settings; a TLS store
+     * that cannot be opened is an IllegalArgumentException naming the key.
+     */
+    public static Config akkaConfig(RunConfig config) {
         Config base = ConfigFactory.parseResources(EsNode.class, "/es-actors-akka.conf")
                 .withFallback(ConfigFactory.defaultReference(EsNode.class.getClassLoader()));
         RunConfig.Cluster cluster = config.cluster();
@@ -196,6 +199,7 @@ public final class EsNode {
                         "akka.remote.artery.bind.hostname", cluster.bindHost().isEmpty() ? cluster.host() : cluster.bindHost(),
                         "akka.cluster.roles", java.util.List.of(cluster.role())))
                 .withValue("akka.cluster.seed-nodes", ConfigValueFactory.fromIterable(cluster.seedNodes()))
+                .withFallback(ClusterTls.akkaSettings(cluster.tls()))
                 .withFallback(base);
     }
 }

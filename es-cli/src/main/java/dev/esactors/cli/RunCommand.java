@@ -80,6 +80,7 @@ final class RunCommand implements Callable<Integer> {
         // Every dataset line is read before anything starts: bad input is exit 2 here, not a failed actor later.
         ModelFit.check(run);
         TrainTestSplit.check(run);
+        EsNode.akkaConfig(run); // opens the TLS stores: a wrong password is exit 2 here, not a failing handshake
         if (run.cluster().standalone()) { // a standby coordinator waits for its run directory by design
             DirectoryLock.checkFree(run.dir());
         }

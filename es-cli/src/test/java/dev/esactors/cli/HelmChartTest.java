@@ -34,6 +34,7 @@ class HelmChartTest {
 
     private static final Path CHART = Path.of("k8s/es-actors");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TLS_MOUNT = "/etc/es-actors-tls/";
 
     @Test
     void theChartLintsStrictly() {
@@ -111,6 +112,47 @@ class HelmChartTest {
     }
 
     @Test
+    void clusterTlsUsesTheStoresOfASecretAndOnlyTheReleasesPodsReachTheAkkaPort(@TempDir Path dir)
+            throws IOException {
+        List<JsonNode> docs = render(t -> t);
+        String runFile = find(docs, "ConfigMap", "es-actors-run").at("/data/run.conf").asText();
+        for (String job : List.of("es-actors-coordinator", "es-actors-evaluators")) {
+            JsonNode pod = find(docs, "Job", job).at("/spec/template/spec");
+            JsonNode container = pod.at("/containers/0");
+            RunConfig.Tls tls = load(dir, runFile, strings(container.at("/args"))).cluster().tls();
+            assertTrue(tls.enabled(), job);
+            assertEquals(dir.resolve("tls/keystore.p12"), tls.keyStore(), job);
+            assertEquals(dir.resolve("tls/truststore.p12"), tls.trustStore(), job);
+            assertEquals("env:ES_TLS_PASSWORD", tls.keyStorePassword(), job);
+            JsonNode password = named(container.at("/env"), "ES_TLS_PASSWORD");
+            assertEquals("es-actors-tls", password.at("/valueFrom/secretKeyRef/name").asText(), job);
+            assertEquals("password", password.at("/valueFrom/secretKeyRef/key").asText(), job);
+            assertEquals(TLS_MOUNT, mount(container, "tls").at("/mountPath").asText() + "/", job);
+            assertTrue(mount(container, "tls").at("/readOnly").asBoolean(), job);
+            JsonNode secret = volume(pod, "tls").at("/secret");
+            assertEquals("es-actors-tls", secret.at("/secretName").asText(), job);
+            assertEquals(List.of("keystore.p12", "truststore.p12"), names(secret.at("/items"), "key"), job);
+            assertEquals(0440, secret.at("/defaultMode").asInt(), "readable by the pod's group only");
+            assertEquals(pod.at("/securityContext/fsGroup").asInt(), pod.at("/securityContext/runAsGroup").asInt(),
+                    "the process's group is the volume's");
+        }
+        JsonNode policy = find(docs, "NetworkPolicy", "es-actors");
+        assertEquals("es-actors", policy.at("/spec/podSelector/matchLabels/app.kubernetes.io~1instance").asText());
+        JsonNode akka = policy.at("/spec/ingress/0");
+        assertEquals("akka", akka.at("/ports/0/port").asText());
+        assertEquals("es-actors", akka.at("/from/0/podSelector/matchLabels/app.kubernetes.io~1instance").asText(),
+                "the Akka port admits this release's pods only");
+        assertEquals(1, akka.at("/from").size());
+        assertEquals("metrics", policy.at("/spec/ingress/1/ports/0/port").asText());
+        assertEquals(2, policy.at("/spec/ingress").size(), "nothing else is admitted");
+
+        List<JsonNode> plain = render(t -> t.set("tls.enabled", "false").set("networkPolicy.enabled", "false"));
+        JsonNode container = find(plain, "Job", "es-actors-coordinator").at("/spec/template/spec/containers/0");
+        assertFalse(load(dir, runFile, strings(container.at("/args"))).cluster().tls().enabled());
+        assertTrue(plain.stream().noneMatch(d -> d.path("kind").asText().equals("NetworkPolicy")));
+    }
+
+    @Test
     void serviceMonitorAndDashboardAreOptional() throws IOException {
         List<JsonNode> docs = render(t -> t.set("metrics.serviceMonitor.enabled", "true")
                 .set("metrics.grafanaDashboard.enabled", "true"));
@@ -150,8 +192,14 @@ class HelmChartTest {
     private static RunConfig load(Path dir, String runFile, List<String> args) throws IOException {
         assertEquals("run", args.get(0));
         RunCommand command = new RunCommand();
+        // The TLS stores come from a Secret in the pod; here, files at a local path stand in for the mount point.
+        Path tls = Files.createDirectories(dir.resolve("tls"));
+        for (String store : List.of("keystore.p12", "truststore.p12")) {
+            Files.write(tls.resolve(store), new byte[0]);
+        }
         new CommandLine(command).parseArgs(args.subList(1, args.size()).stream()
-                .map(a -> a.replace("$(POD_IP)", "10.1.2.3")).toArray(String[]::new));
+                .map(a -> a.replace("$(POD_IP)", "10.1.2.3").replace(TLS_MOUNT, tls + "/"))
+                .toArray(String[]::new));
         assertEquals(Path.of("/etc/es-actors/run.conf"), command.config);
         Path file = Files.writeString(dir.resolve("run-" + System.nanoTime() + ".conf"), runFile);
         return RunConfigLoader.load(file, command.overrides());
@@ -189,8 +237,12 @@ class HelmChartTest {
     }
 
     private static List<String> names(JsonNode array) {
+        return names(array, "name");
+    }
+
+    private static List<String> names(JsonNode array, String field) {
         List<String> out = new ArrayList<>();
-        array.forEach(n -> out.add(n.path("name").asText()));
+        array.forEach(n -> out.add(n.path(field).asText()));
         return out;
     }
 

@@ -126,9 +126,10 @@ public record RunConfig(String id, Path dir, int iterations, long tokenBudget, D
      * @param bindHost  the interface to listen on, when it differs from host (e.g. 0.0.0.0 in a pod); empty: host
      * @param coordinatorWait how long an evaluator node waits after the last coordinator node left before it
      *                        exits (so that it is restarted into the replacement's cluster); zero: forever
+     * @param tls       how nodes authenticate each other
      */
     public record Cluster(String role, String host, int port, List<String> seedNodes, String bindHost,
-                          Duration coordinatorWait) {
+                          Duration coordinatorWait, Tls tls) {
         public Cluster {
             seedNodes = List.copyOf(seedNodes);
         }
@@ -136,6 +137,19 @@ public record RunConfig(String id, Path dir, int iterations, long tokenBudget, D
         public boolean standalone() {
             return role.equals("standalone");
         }
+    }
+
+    /**
+     * Artery over TLS with mutual authentication.
+     *
+     * @param enabled            whether the cluster's nodes talk TLS and require each other's certificates
+     * @param keyStore           this node's key and certificate chain (PKCS12 or JKS)
+     * @param trustStore         the CA certificates a peer's certificate must chain to
+     * @param keyStorePassword   where the key store's password is: "env:VAR" or "file:PATH"
+     * @param trustStorePassword where the trust store's password is: "env:VAR" or "file:PATH"
+     */
+    public record Tls(boolean enabled, Path keyStore, Path trustStore, String keyStorePassword,
+                      String trustStorePassword) {
     }
 
     /**

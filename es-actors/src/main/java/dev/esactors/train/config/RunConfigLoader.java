@@ -331,7 +331,38 @@ public final class RunConfigLoader {
         return new RunConfig.Cluster(role, get(where, "cluster.host", () -> c.getString("cluster.host")), port,
                 seeds,
                 get(where, "cluster.bind-host", () -> c.getString("cluster.bind-host")),
-                get(where, "cluster.coordinator-wait", () -> c.getDuration("cluster.coordinator-wait")));
+                get(where, "cluster.coordinator-wait", () -> c.getDuration("cluster.coordinator-wait")),
+                tls(where, c));
+    }
+
+    private static RunConfig.Tls tls(String where, Config c) {
+        boolean enabled = get(where, "cluster.tls.enabled", () -> c.getBoolean("cluster.tls.enabled"));
+        Path keyStore = tlsStore(where, c, "cluster.tls.key-store", enabled);
+        Path trustStore = tlsStore(where, c, "cluster.tls.trust-store", enabled);
+        String keyPassword = passwordSource(where, c, "cluster.tls.key-store-password");
+        String trustPassword = passwordSource(where, c, "cluster.tls.trust-store-password");
+        return new RunConfig.Tls(enabled, keyStore, trustStore, keyPassword, trustPassword);
+    }
+
+    private static Path tlsStore(String where, Config c, String key, boolean enabled) {
+        String value = get(where, key, () -> c.getString(key));
+        if (enabled && value.isBlank()) {
+            throw new IllegalArgumentException(where + key + " is required when cluster.tls.enabled is on");
+        }
+        if (enabled && !Files.isRegularFile(Paths.get(value))) {
+            throw new IllegalArgumentException(where + key + ": '" + value + "' not found");
+        }
+        return value.isBlank() ? null : Paths.get(value);
+    }
+
+    /** A password's source: env:VAR or file:PATH; the password itself is refused, so it is never saved in run.conf. */
+    private static String passwordSource(String where, Config c, String key) {
+        String value = get(where, key, () -> c.getString(key));
+        if (!value.matches("env:[A-Za-z_][A-Za-z0-9_]*|file:.+")) {
+            throw new IllegalArgumentException(where + key + " must say where the password is, as env:VAR or "
+                    + "file:PATH, not be the password (it would be saved in run.conf and shown in the process list)");
+        }
+        return value;
     }
 
     private static RunConfig.Method method(String value) {

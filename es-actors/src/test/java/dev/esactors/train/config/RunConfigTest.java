@@ -148,4 +148,18 @@ class RunConfigTest {
                 + "[\"akka://es-actors@10.0.0.5:2551\", \"akka://es-actors@[::1]:2552\"] }\n");
         assertEquals(2, RunConfigLoader.load(ok, ConfigFactory.empty()).cluster().seedNodes().size());
     }
+
+    @Test
+    void tlsPasswordsAreNamedSourcesNeverThePasswordAndTheStoresMustExist() throws Exception {
+        String literal = error("cluster.tls.key-store-password = \"s3cret!\"\n");
+        assertTrue(literal.contains("cluster.tls.key-store-password must say where the password is, as env:VAR or "
+                + "file:PATH"), literal);
+        assertTrue(!literal.contains("s3cret"), "the password is not repeated: " + literal);
+        String noStore = error("cluster.tls.enabled = true\n");
+        assertTrue(noStore.contains("cluster.tls.key-store is required when cluster.tls.enabled is on"), noStore);
+        String absent = error("cluster.tls { enabled = true, key-store = \"nothere.p12\", trust-store = \"x\" }\n");
+        assertTrue(absent.contains("cluster.tls.key-store: 'nothere.p12' not found"), absent);
+        RunConfig.Tls off = RunConfigLoader.load(null, ConfigFactory.empty()).cluster().tls();
+        assertTrue(!off.enabled() && off.keyStorePassword().equals("env:ES_TLS_PASSWORD"), off.toString());
+    }
 }

@@ -22,6 +22,7 @@ public final class EsRun implements AutoCloseable {
     private final EsReplica replica;
     private final UpdateJournal journal;
     private final DirectoryLock lock; // held until close: one writer per run directory
+    private final RunFence fence; // and where the lock does not hold (a shared volume), a writer that was replaced stops
     private final CheckpointStore checkpoints;
     private final int checkpointEvery;
     private final String configHash;
@@ -69,6 +70,7 @@ public final class EsRun implements AutoCloseable {
         this.lock = DirectoryLock.acquire(runDir);
         try {
             RunManifest.check(runDir, configHash, shown.apply(config + " | " + runIdentity));
+            this.fence = RunFence.take(runDir);
             this.journal = UpdateJournal.open(runDir.resolve("journal.jsonl"));
         } catch (RuntimeException e) {
             lock.close();
@@ -129,6 +131,7 @@ public final class EsRun implements AutoCloseable {
             throw new IllegalArgumentException("expected the update of iteration " + nextIteration + ", got "
                     + update.iteration());
         }
+        fence.check();
         journal.append(update);
         nextIteration = update.iteration() + 1;
         onceDurable.run();
@@ -154,6 +157,7 @@ public final class EsRun implements AutoCloseable {
     }
 
     private Path timed(CheckpointStore store) {
+        fence.check();
         long start = System.nanoTime();
         Path dir = store.save(nextIteration, configHash, replica);
         lastCheckpoint = new CheckpointWrite(dir, (System.nanoTime() - start) / 1e9, sizeOf(dir));

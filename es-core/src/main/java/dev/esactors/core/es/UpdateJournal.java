@@ -139,6 +139,12 @@ public final class UpdateJournal implements AutoCloseable {
         String payload = toJson(update).toString();
         String line = payload + " " + crc(payload) + "\n";
         try {
+            // Writes go at this writer's own position, so a foreign append would be overwritten: refuse instead.
+            if (channel.size() != channel.position()) {
+                throw new IllegalStateException(file + ": another process wrote to the journal since this run "
+                        + "opened it (" + channel.size() + " bytes, " + channel.position() + " expected); this "
+                        + "writer stops");
+            }
             ByteBuffer buffer = ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
             while (buffer.hasRemaining()) {
                 channel.write(buffer);

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
  * One writer per run directory: an exclusive lock on {@code .lock} in it (an OS file lock, so it is let go when its
@@ -51,7 +53,8 @@ public final class DirectoryLock implements AutoCloseable {
             }
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(("pid " + ManagementFactory.getRuntimeMXBean().getName()
-                    .replace("@", " on ")).getBytes(StandardCharsets.UTF_8)), 0);
+                    .replace("@", " on ") + " since " + Instant.now().truncatedTo(ChronoUnit.SECONDS))
+                    .getBytes(StandardCharsets.UTF_8)), 0);
             return new DirectoryLock(channel, lock);
         } catch (IOException e) {
             closeQuietly(channel);
@@ -70,7 +73,7 @@ public final class DirectoryLock implements AutoCloseable {
         }
     }
 
-    /** What the holder of {@code dir}'s lock wrote in it ("pid N on HOST"). */
+    /** What the holder of {@code dir}'s lock wrote in it ("pid N on HOST since TIME"). */
     private static String owner(Path dir) {
         try {
             String owner = Files.readString(dir.resolve(FILE), StandardCharsets.UTF_8).strip();

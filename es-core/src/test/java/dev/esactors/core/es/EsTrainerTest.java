@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -225,6 +226,42 @@ class EsTrainerTest {
             assertTrue(e.getMessage().startsWith("iteration 0: all " + CONFIG.populationSize() + " members failed ("
                     + "java.lang.IllegalStateException: reward crashed on member 0)"), e.getMessage());
             assertEquals(0, t.nextIteration(), "nothing journalled");
+        }
+    }
+
+    @Test
+    void aCoordinatorWhoseDirectoryWasTakenOverStopsWritingAndItsSuccessorEndsWithTheUninterruptedHash()
+            throws IOException {
+        Path dir = root.resolve("fenced");
+        try (EsTrainer zombie = trainer(CONFIG, dir, 2, new ArrayList<>())) {
+            zombie.runUntil(3);
+            // On a shared volume whose locks do not hold, a successor opens the directory while this one still runs:
+            // it takes the next fencing epoch.
+            RunFence successor = RunFence.take(dir);
+            assertEquals(2, successor.epoch());
+            byte[] journal = Files.readAllBytes(dir.resolve("journal.jsonl"));
+            IllegalStateException e = assertThrows(IllegalStateException.class, zombie::step);
+            assertTrue(e.getMessage().contains("taken over by another coordinator (epoch 2, pid ")
+                    && e.getMessage().contains("this one stops writing"), e.getMessage());
+            assertArrayEquals(journal, Files.readAllBytes(dir.resolve("journal.jsonl")), "nothing written");
+            assertThrows(IllegalStateException.class, zombie::checkpoint, "no checkpoint either");
+        }
+        List<String> log = new ArrayList<>();
+        assertEquals(referenceHash, hashAfterOpening(dir, log), "the successor resumes to the uninterrupted hash");
+        assertTrue(Files.readString(dir.resolve(RunFence.FILE)).startsWith("3 "), "one more epoch per opening");
+    }
+
+    @Test
+    void theJournalRefusesToAppendOverSomeoneElsesRecord() throws IOException {
+        Path dir = root.resolve("foreign-append");
+        try (EsTrainer t = trainer(CONFIG, dir, 0, new ArrayList<>())) {
+            t.runUntil(1);
+            byte[] foreign = "{\"iteration\":1} 0\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            Files.write(dir.resolve("journal.jsonl"), foreign, java.nio.file.StandardOpenOption.APPEND);
+            byte[] before = Files.readAllBytes(dir.resolve("journal.jsonl"));
+            IllegalStateException e = assertThrows(IllegalStateException.class, t::step);
+            assertTrue(e.getMessage().contains("another process wrote to the journal"), e.getMessage());
+            assertArrayEquals(before, Files.readAllBytes(dir.resolve("journal.jsonl")), "the record is not overwritten");
         }
     }
 
