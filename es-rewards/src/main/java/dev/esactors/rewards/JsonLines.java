@@ -45,6 +45,9 @@ public final class JsonLines {
             int number = 0;
             while ((line = in.readLine()) != null) {
                 number++;
+                if (number == 1 && line.startsWith("\uFEFF")) { // a byte order mark, as some editors write
+                    line = line.substring(1);
+                }
                 if (line.isBlank()) {
                     continue;
                 }

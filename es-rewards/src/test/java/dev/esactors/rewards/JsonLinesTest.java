@@ -27,4 +27,15 @@ class JsonLinesTest {
         DatasetException nested = assertThrows(DatasetException.class, () -> JsonLines.read(deep, (n, w) -> n));
         assertEquals(deep + ":1: JSON nested too deeply", nested.getMessage());
     }
+
+    @Test
+    void aByteOrderMarkIsAccepted() throws Exception {
+        Path file = Files.writeString(dir.resolve("bom.jsonl"), "\uFEFF{\"x\": 1}\n{\"x\": 2}\n");
+        assertEquals(java.util.List.of(1, 2), JsonLines.read(file, (n, w) -> n.get("x").asInt()));
+        Path csv = Files.writeString(dir.resolve("bom.csv"), "\uFEFFpuzzle,solution\n"
+                + "1..4..1.2..3.3..,1234341221434321\n");
+        assertEquals(1, new dev.esactors.rewards.sudoku.SudokuTask(
+                dev.esactors.rewards.sudoku.SudokuTask.PromptStyle.COMPACT, 0, 0, 8, null).load(csv).size(),
+                "the CSV's header is still recognised");
+    }
 }

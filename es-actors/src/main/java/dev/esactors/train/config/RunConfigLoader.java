@@ -55,7 +55,11 @@ public final class RunConfigLoader {
             user = overrides.withFallback(parseFile(file));
             source = file.toString();
         }
-        return parse(user, source);
+        try {
+            return parse(user, source);
+        } catch (StackOverflowError e) { // HOCON resolves and renders nesting by recursion
+            throw new IllegalArgumentException(source + ": nested too deeply", e);
+        }
     }
 
     /** Parses a run or study file as HOCON: a missing file is an error, and includes stay local. */
@@ -65,6 +69,8 @@ public final class RunConfigLoader {
             return ConfigFactory.parseFile(file.toAbsolutePath().toFile(), LocalIncludes.options());
         } catch (ConfigException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        } catch (StackOverflowError e) { // HOCON parses nesting by recursion
+            throw new IllegalArgumentException(file + ": nested too deeply", e);
         }
     }
 

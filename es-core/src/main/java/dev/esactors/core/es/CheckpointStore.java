@@ -159,7 +159,7 @@ public final class CheckpointStore {
             Path dir = dir(iteration);
             JsonNode state;
             try {
-                state = JSON.readTree(dir.resolve(STATE).toFile());
+                state = readState(dir.resolve(STATE));
                 if (state == null || state.path("iteration").asLong(-1) != iteration) {
                     throw new IOException("state.json does not hold iteration " + iteration);
                 }
@@ -184,6 +184,14 @@ public final class CheckpointStore {
             return Optional.of(read(dir, iteration, hash, state.path("optimizerStep").asLong(0)));
         }
         return Optional.empty();
+    }
+
+    private static JsonNode readState(Path file) throws IOException {
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (StackOverflowError e) { // Jackson 2.11 parses nesting by recursion
+            throw new IOException("state.json is nested too deeply");
+        }
     }
 
     private static Checkpoint read(Path dir, long iteration, String hash, long optimizerStep) {

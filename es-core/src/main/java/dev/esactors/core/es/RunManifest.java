@@ -27,7 +27,7 @@ final class RunManifest {
         Path file = runDir.resolve(FILE);
         try {
             if (Files.isRegularFile(file)) {
-                JsonNode node = JSON.readTree(file.toFile());
+                JsonNode node = readTree(file);
                 String existing = node == null ? "" : node.path("configHash").asText("");
                 if (!existing.equals(configHash)) {
                     throw new IllegalStateException(file + ": this run directory belongs to config hash " + existing
@@ -45,6 +45,14 @@ final class RunManifest {
                     .getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new IllegalStateException(file + ": cannot read or write the run manifest: " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode readTree(Path file) throws IOException {
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (StackOverflowError e) { // Jackson 2.11 parses nesting by recursion
+            throw new IOException("nested too deeply");
         }
     }
 }

@@ -57,6 +57,8 @@ public final class WeightFiles implements AutoCloseable {
             weightMap = root == null ? null : root.get("weight_map");
         } catch (IOException e) {
             throw new SafetensorsFormatException(index, "cannot parse the index: " + e.getMessage(), e);
+        } catch (StackOverflowError e) { // Jackson 2.11 parses nesting by recursion
+            throw new SafetensorsFormatException(index, "cannot parse the index: nested too deeply");
         }
         if (weightMap == null || !weightMap.isObject()) {
             throw new SafetensorsFormatException(index, "missing object 'weight_map'");
@@ -70,6 +72,10 @@ public final class WeightFiles implements AutoCloseable {
                 if (!e.getValue().isTextual() || shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
                     throw new SafetensorsFormatException(index, "weight_map entry '" + e.getKey()
                             + "' must name a shard file in the same directory, got " + e.getValue());
+                }
+                if (!files.containsKey(shard) && !Files.isRegularFile(index.resolveSibling(shard))) {
+                    throw new SafetensorsFormatException(index, "weight_map puts '" + e.getKey() + "' in " + shard
+                            + ", which is not in " + index.getParent());
                 }
                 SafetensorsFile file = files.computeIfAbsent(shard, s -> SafetensorsFile.open(index.resolveSibling(s)));
                 if (!file.tensors().containsKey(e.getKey())) {

@@ -51,7 +51,13 @@ public final class ModelLoader {
                     throw new SafetensorsFormatException(weights.source(), "tensor '" + spec.name() + "' has dtype "
                             + entry.dtype() + "; model weights must be F32, BF16 or F16");
                 }
-                parameters.put(spec.name(), weights.load(spec.name()).to(target, working.scalarType()));
+                Tensor loaded = weights.load(spec.name());
+                // NaN or infinite weights decode to nothing; refused here rather than as a run that never learns.
+                if (!torch.isfinite(loaded).all().item_bool()) {
+                    throw new SafetensorsFormatException(weights.source(), "tensor '" + spec.name() + "' holds NaN "
+                            + "or infinite values (a damaged or diverged model)");
+                }
+                parameters.put(spec.name(), loaded.to(target, working.scalarType()));
             }
         }
         return new Decoder(config, parameters);

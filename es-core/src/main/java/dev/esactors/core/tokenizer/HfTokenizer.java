@@ -3,6 +3,7 @@ package dev.esactors.core.tokenizer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,11 +25,23 @@ public final class HfTokenizer implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(dir + ": no tokenizer.json");
         }
+        TokenizerCheck.verify(file); // a malformed file can make the native library abort the JVM
+        return loadUnchecked(file);
+    }
+
+    /** Loads {@code file} without the check: only for a file that passed it, or in the checking child itself. */
+    static HfTokenizer loadUnchecked(Path file) {
         // DJL reports usage to a cloud endpoint unless opted out; this tool never reaches the network.
         System.setProperty("offline", "true");
         System.setProperty("ai.djl.offline", "true");
         try {
-            return new HfTokenizer(HuggingFaceTokenizer.newInstance(file, Map.of(
+            byte[] bytes = Files.readAllBytes(file);
+            // A byte order mark is accepted (editors on Windows write one); the Rust JSON parser refuses it.
+            int start = bytes.length >= 3 && (bytes[0] & 0xff) == 0xEF && (bytes[1] & 0xff) == 0xBB
+                    && (bytes[2] & 0xff) == 0xBF ? 3 : 0;
+            // What DJL's newInstance(Path, Map) does with the file's stream.
+            return new HfTokenizer(HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes, start,
+                    bytes.length - start), Map.of(
                     "addSpecialTokens", "true",
                     "truncation", "false",
                     "padding", "false")));

@@ -186,6 +186,30 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void nanOrInfiniteWeightsAreRefusedByName() throws IOException {
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+            Map<String, Tensor> weights = embeddedWeights();
+            float[] norm = new float[64];
+            norm[7] = bad;
+            weights.put("model.norm.weight", TensorData.floats(norm, 64));
+            String m = loadError(weights);
+            assertTrue(m.contains("tensor 'model.norm.weight' holds NaN or infinite values"), m);
+        }
+    }
+
+    @Test
+    void aShardTheIndexNamesButThatIsMissingIsAnErrorAboutTheIndex() throws IOException {
+        Path model = Files.createTempDirectory(dir, "lost-shard");
+        Files.copy(EmbeddedModel.directory().resolve("config.json"), model.resolve("config.json"));
+        Files.writeString(model.resolve(WeightFiles.INDEX), "{\"weight_map\":{\"model.norm.weight\":"
+                + "\"model-00002-of-00002.safetensors\"}}");
+        String m = assertThrows(SafetensorsFormatException.class,
+                () -> ModelLoader.load(model, DeviceSpec.CPU, DType.F32)).getMessage();
+        assertTrue(m.startsWith(model.resolve(WeightFiles.INDEX).toString()) && m.contains("weight_map puts "
+                + "'model.norm.weight' in model-00002-of-00002.safetensors, which is not in"), m);
+    }
+
+    @Test
     void loadSaveLoadIsBitIdentical() throws IOException {
         Path source = EmbeddedModel.directory();
         Decoder first = ModelLoader.load(source, DeviceSpec.CPU, DType.F32);

@@ -63,6 +63,8 @@ public final class ArcTask implements Task<ArcItem> {
                 root = json.readTree(file.toFile());
             } catch (IOException e) {
                 throw new DatasetException(file, 0, "bad JSON: " + e.getMessage());
+            } catch (StackOverflowError e) { // Jackson 2.11 parses nesting by recursion
+                throw new DatasetException(file, 0, "JSON nested too deeply");
             }
             String taskId = file.getFileName().toString().replaceFirst("\\.json$", "");
             items.addAll(items(root, taskId, file.toString()));

@@ -110,7 +110,7 @@ public final class SudokuTask implements Task<SudokuItem> {
         }
         List<SudokuItem> items = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
+            String line = (i == 0 ? lines.get(i).replaceFirst("^\uFEFF", "") : lines.get(i)).strip(); // a BOM
             if (line.isEmpty() || (i == 0 && line.toLowerCase(java.util.Locale.ROOT).startsWith("puzzle"))) {
                 continue; // header
             }
