@@ -22,6 +22,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -106,6 +107,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rank", defaultValue = "1", description = "r for --low-rank (default: ${DEFAULT-VALUE})")
     int rank;
 
+    @Option(names = "--compare-reference", description = "only the comparison with the plain PyTorch eager loop "
+            + "(bench/reference_decode.py, Debian's python3-torch) on the same models and prompts, alternating")
+    boolean compareReference;
+
     @Option(names = "--large", description = "include a random ~100M-parameter Llama (slow on CPU)")
     boolean large;
 
@@ -161,6 +166,20 @@ final class BenchCommand implements Callable<Integer> {
         if (large) {
             names.add("random Llama 100M");
         }
+        if (compareReference) {
+            out.printf("Greedy decode against the PyTorch eager loop: %d new tokens after a %d-token prompt, best of "
+                    + "%d alternating rounds, %d LibTorch threads (OMP_NUM_THREADS=%s); %s%n", newTokens,
+                    promptTokens, repeats, torch.get_num_threads(), System.getenv("OMP_NUM_THREADS"), blas());
+            ReferenceComparison comparison = new ReferenceComparison(Path.of(System.getProperty("es.home", "."),
+                    "bench", "reference_decode.py"), promptTokens, newTokens, repeats);
+            for (String name : names) {
+                Decoder decoder = load(name, DType.F32);
+                out.printf("%n%s: %,d parameters%n", name, decoder.config().parameterCount());
+                ReferenceComparison.header(out);
+                comparison.run(out, decoder, modelDirectory(name, decoder), batchSizes);
+            }
+            return 0;
+        }
         if (lowRank) {
             out.printf("Low-rank ES: N=%d members x B=%d prompts x T=%d new tokens (prompt %d), rank %d, %d LibTorch "
                             + "threads; full rank decodes one member at a time, low rank P members per pass%n",
@@ -180,7 +199,7 @@ final class BenchCommand implements Callable<Integer> {
                 device, runtime.workingDType(), torch.get_num_threads(), System.getenv("OMP_NUM_THREADS"),
                 System.getenv("OPENBLAS_NUM_THREADS"), newTokens, promptTokens, repeats);
         double matmulFlops = matmulRate(device);
-        out.printf("fp32 matmul 1024x1024: %.1f GFLOP/s%n", matmulFlops / 1e9);
+        out.printf("fp32 matmul 1024x1024: %.1f GFLOP/s; %s%n", matmulFlops / 1e9, blas());
         out.flush();
 
         for (String name : names) {
@@ -237,6 +256,50 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Which OpenBLAS kernels LibTorch runs, and a warning when the environment forces them: OPENBLAS_CORETYPE picks
+     * a core type by name (these build machines set an older one than their CPU's, which is slower); otherwise
+     * OpenBLAS picks this CPU's own at load (its JavaCPP presets do not map openblas_get_corename, so the CPU is
+     * named instead).
+     */
+    static String blas() {
+        String forced = System.getenv("OPENBLAS_CORETYPE");
+        if (forced != null) {
+            String l2 = System.getenv("OPENBLAS_L2_SIZE");
+            return "OpenBLAS core " + forced + ", forced by OPENBLAS_CORETYPE" + (l2 == null ? "" : " (and "
+                    + "OPENBLAS_L2_SIZE=" + l2 + ")") + ": unset it to let OpenBLAS pick this CPU's own kernels, "
+                    + "often faster";
+        }
+        return "OpenBLAS core chosen for this CPU (" + cpu() + ")";
+    }
+
+    private static String cpu() {
+        try (var lines = java.nio.file.Files.lines(Path.of("/proc/cpuinfo"))) {
+            List<String> info = lines.filter(l -> l.startsWith("model name") || l.startsWith("flags")).limit(2)
+                    .toList();
+            String model = info.stream().filter(l -> l.startsWith("model name")).findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("unknown CPU");
+            String flags = info.stream().filter(l -> l.startsWith("flags")).findFirst().orElse("");
+            return model + (flags.contains("avx512f") ? ", AVX-512" : flags.contains("avx2") ? ", AVX2" : "");
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return "unknown CPU";
+        }
+    }
+
+    /** A directory holding {@code name}'s weights as a Hugging Face model, for the reference loop to read. */
+    private Path modelDirectory(String name, Decoder decoder) throws java.io.IOException {
+        if (!name.startsWith("random ")) {
+            return runtime.modelDir();
+        }
+        Path dir = java.nio.file.Files.createTempDirectory("es-bench-model");
+        dev.esactors.core.model.ConfigJson.write(decoder.config(), dir, "float32");
+        ModelLoader.saveWeights(decoder, dir.resolve("model.safetensors"));
+        dir.toFile().deleteOnExit();
+        dir.resolve("config.json").toFile().deleteOnExit();
+        dir.resolve("model.safetensors").toFile().deleteOnExit();
+        return dir;
     }
 
     private Decoder load(String name, DType dtype) {

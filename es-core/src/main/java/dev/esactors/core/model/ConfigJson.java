@@ -2,6 +2,7 @@ package dev.esactors.core.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,6 +32,55 @@ public final class ConfigJson {
         Set<Integer> eos = new LinkedHashSet<>(config.eosTokenIds());
         eos.addAll(ids(generationFile, generation, "eos_token_id"));
         return withEos(config, List.copyOf(eos));
+    }
+
+    /**
+     * Writes {@code config} as {@code dir/config.json}, as Hugging Face writes one (what {@link #read} gives back):
+     * for random models written to disk, such as the benchmark's reference models.
+     */
+    public static void write(ModelConfig config, Path dir, String torchDtype) {
+        ObjectNode root = JSON.createObjectNode();
+        boolean qwen = config.architecture() == Architecture.QWEN2;
+        if (!qwen && config.qkvBias() != config.outputBias()) {
+            throw new IllegalArgumentException("a Llama config.json has one attention_bias for q/k/v and o");
+        }
+        root.putArray("architectures").add(qwen ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
+        root.put("model_type", config.architecture().modelType());
+        root.put("hidden_size", config.hiddenSize());
+        root.put("intermediate_size", config.intermediateSize());
+        root.put("num_hidden_layers", config.numLayers());
+        root.put("num_attention_heads", config.numHeads());
+        root.put("num_key_value_heads", config.numKvHeads());
+        root.put("head_dim", config.headDim());
+        root.put("vocab_size", config.vocabSize());
+        root.put("max_position_embeddings", config.maxPositions());
+        root.put("rms_norm_eps", config.rmsNormEps());
+        if (config.rope().scaled()) {
+            throw new IllegalArgumentException("writing llama3 rope scaling is not supported");
+        }
+        root.put("rope_theta", config.rope().theta());
+        root.put("hidden_act", "silu");
+        root.put("tie_word_embeddings", config.tieWordEmbeddings());
+        if (!qwen) {
+            root.put("attention_bias", config.qkvBias());
+            root.put("mlp_bias", config.mlpBias());
+        }
+        if (config.bosTokenId() >= 0) {
+            root.put("bos_token_id", config.bosTokenId());
+        }
+        var eos = root.putArray("eos_token_id");
+        config.eosTokenIds().forEach(eos::add);
+        if (config.padTokenId() >= 0) {
+            root.put("pad_token_id", config.padTokenId());
+        }
+        root.put("initializer_range", config.initializerRange());
+        root.put("torch_dtype", torchDtype);
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + dir.resolve("config.json"), e);
+        }
     }
 
     /** Parses the JSON of a {@code config.json}; {@code file} names it in errors. */

@@ -39,6 +39,18 @@ class ConfigJsonTest {
     }
 
     @Test
+    void writtenConfigsReadBackAsTheSameModel() throws IOException {
+        ModelConfig llama = ConfigJson.read(EmbeddedModel.directory());
+        ModelConfig qwen = new ModelConfig(Architecture.QWEN2, 1536, 8960, 28, 12, 2, 128, 151_936, 32_768, 1e-6,
+                RopeConfig.plain(1_000_000), true, true, false, false, -1, List.of(151_643), -1, 0.02);
+        for (ModelConfig config : List.of(llama, qwen)) {
+            Path out = Files.createTempDirectory(dir, config.architecture().modelType());
+            ConfigJson.write(config, out, "bfloat16");
+            assertEquals(config, ConfigJson.read(out));
+        }
+    }
+
+    @Test
     void configNestedTooDeeplyIsAnErrorNotAStackOverflow() throws IOException {
         String m = error("{\"model_type\": " + "[".repeat(100_000));
         assertTrue(m.contains("config.json") && m.contains("nested too deeply"), m);

@@ -1,0 +1,111 @@
+package dev.esactors.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.esactors.core.model.BatchGenerator;
+import dev.esactors.core.model.Completion;
+import dev.esactors.core.model.Decoder;
+import dev.esactors.core.model.SamplingConfig;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code bench --compare-reference}: the project's batched greedy decode against the plain PyTorch eager loop of the
+ * same algorithm (bench/reference_decode.py) on the same model directory and the same prompts, in rounds that
+ * alternate the two so that the machine's drift hits both alike. Prints tokens per second of each, their ratio,
+ * and how many rows decode to different tokens (both are greedy in float32, so only a near-tie can differ).
+ */
+final class ReferenceComparison {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path script;
+    private final int promptTokens;
+    private final int newTokens;
+    private final int rounds;
+
+    ReferenceComparison(Path script, int promptTokens, int newTokens, int rounds) {
+        if (!Files.isRegularFile(script)) {
+            throw new IllegalArgumentException(script + " not found (the reference loop ships in the repository's "
+                    + "bench/ directory)");
+        }
+        this.script = script;
+        this.promptTokens = promptTokens;
+        this.newTokens = newTokens;
+        this.rounds = rounds;
+    }
+
+    static void header(PrintWriter out) {
+        out.printf("%6s %16s %16s %8s %10s%n", "batch", "es-actors tok/s", "PyTorch tok/s", "ratio", "rows diff");
+    }
+
+    /** One line per batch size for {@code decoder}, whose weights are also in {@code modelDir}. */
+    void run(PrintWriter out, Decoder decoder, Path modelDir, List<Integer> batches) throws IOException {
+        for (int batch : batches) {
+            List<int[]> prompts = BenchCommand.randomPrompts(decoder.config().vocabSize(), batch, promptTokens);
+            Path promptFile = Files.createTempFile("es-reference-prompts", ".json");
+            try {
+                Files.writeString(promptFile, JSON.writeValueAsString(prompts));
+                BatchGenerator generator = new BatchGenerator(decoder);
+                generator.generate(prompts, Math.min(newTokens, 4), Set.of(), SamplingConfig.GREEDY); // warm-up
+                double ours = Double.MAX_VALUE;
+                double theirs = Double.MAX_VALUE;
+                List<Completion> done = List.of();
+                JsonNode reference = null;
+                for (int r = 0; r < rounds; r++) {
+                    long start = System.nanoTime();
+                    done = generator.generate(prompts, newTokens, Set.of(), SamplingConfig.GREEDY);
+                    ours = Math.min(ours, (System.nanoTime() - start) / 1e9);
+                    reference = reference(modelDir, promptFile);
+                    theirs = Math.min(theirs, reference.get("seconds").asDouble());
+                }
+                int differing = 0;
+                for (int b = 0; b < batch; b++) {
+                    int[] mine = done.get(b).tokens();
+                    JsonNode row = reference.get("tokens").get(b);
+                    boolean same = row.size() == mine.length;
+                    for (int i = 0; same && i < mine.length; i++) {
+                        same = row.get(i).asInt() == mine[i];
+                    }
+                    differing += same ? 0 : 1;
+                }
+                double oursRate = batch * (double) newTokens / ours;
+                double theirsRate = batch * (double) newTokens / theirs;
+                out.printf("%6d %16.0f %16.0f %7.2fx %10d%n", batch, oursRate, theirsRate, oursRate / theirsRate,
+                        differing);
+                out.flush();
+            } finally {
+                Files.deleteIfExists(promptFile);
+            }
+        }
+    }
+
+    /** One run of the reference loop (best of 2 inside, after its own warm-up): {"seconds", "tokens"}. */
+    private JsonNode reference(Path modelDir, Path promptFile) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder("/usr/bin/python3", script.toString(), modelDir.toString(),
+                promptFile.toString(), Integer.toString(newTokens), "2").redirectErrorStream(false);
+        // One thread each unless told otherwise, as bin/es-actors runs.
+        Map<String, String> env = builder.environment();
+        env.putIfAbsent("OMP_NUM_THREADS", "1");
+        Process p = builder.start();
+        byte[] stdout = p.getInputStream().readAllBytes();
+        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("the reference loop failed (is Debian's python3-torch installed? "
+                        + "apt-get install python3-torch libopenblas0-pthread): " + stderr.strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        return JSON.readTree(stdout);
+    }
+}
