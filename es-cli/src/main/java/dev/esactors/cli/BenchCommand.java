@@ -111,6 +111,18 @@ final class BenchCommand implements Callable<Integer> {
             + "(bench/reference_decode.py, Debian's python3-torch) on the same models and prompts, alternating")
     boolean compareReference;
 
+    @Option(names = "--shape", paramLabel = "NAME", description = "only the real-size run: a random model with the "
+            + "exact config of NAME (qwen2.5-1.5b, qwen2.5-0.5b) in bf16 shards through load, decode, an ES "
+            + "iteration, checkpoint, export, replay and reload, each phase its own process (needs ~15 GB of disk)")
+    String shape;
+
+    @Option(names = "--shape-dir", paramLabel = "DIR", description = "where --shape writes its model and run "
+            + "(default: a new directory under the system's temporary directory)")
+    Path shapeDir;
+
+    @Option(names = "--write-shape", hidden = true, description = "(a phase of --shape) write the random model")
+    String writeShape;
+
     @Option(names = "--large", description = "include a random ~100M-parameter Llama (slow on CPU)")
     boolean large;
 
@@ -165,6 +177,19 @@ final class BenchCommand implements Callable<Integer> {
                 : runtime.model.toString(), "random Llama 20M"));
         if (large) {
             names.add("random Llama 100M");
+        }
+        if (writeShape != null) {
+            RealSizeBench.writeModel(writeShape, shapeDir);
+            return 0;
+        }
+        if (shape != null) {
+            Path dir = shapeDir != null ? shapeDir : java.nio.file.Files.createTempDirectory("es-real-size");
+            try {
+                new RealSizeBench(shape, dir).run(out);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return 0;
         }
         if (compareReference) {
             out.printf("Greedy decode against the PyTorch eager loop: %d new tokens after a %d-token prompt, best of "

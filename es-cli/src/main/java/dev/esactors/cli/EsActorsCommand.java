@@ -4,6 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 
 /** The {@code es-actors} command: Evolution Strategies fine-tuning of language models. */
 @Command(name = "es-actors",
@@ -24,6 +25,10 @@ public final class EsActorsCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        String peakFile = System.getenv(RealSizeBench.PEAK_FILE);
+        if (peakFile != null) { // a benchmark measuring this process: its peak memory and CPU time, at exit
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> RealSizeBench.writePeak(Path.of(peakFile))));
+        }
         System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 

@@ -2,6 +2,8 @@ package dev.esactors.cli;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +27,21 @@ class BenchCommandTest {
         assertTrue(r.out().contains("One ES iteration: N=2 members x B=2 prompts x T=4 new tokens"), r.out());
         long esRows = r.out().lines().filter(l -> l.matches("(stories260K|random Llama 20M).*\\d+\\.\\d+\\s*$")).count();
         assertEquals(2, esRows, r.out());
+    }
+
+    @Test
+    void theRealSizeRunGoesThroughEveryPhaseInProcessesOfTheirOwn(@org.junit.jupiter.api.io.TempDir Path dir) {
+        // The same command as --shape qwen2.5-1.5b, on a tiny shape: write shards, load + decode, an ES iteration
+        // with checkpoint and export, replay, reload; each phase a child process that reports its peak memory.
+        Cli.Result r = Cli.run("bench", "--shape", "tiny-qwen2", "--shape-dir", dir.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(!r.out().contains("failed"), r.out());
+        java.util.List<String> phases = r.out().lines().filter(l -> l.matches(".* [0-9.]+ +[0-9.]+ GB +[0-9.]+x"))
+                .toList();
+        assertEquals(5, phases.size(), r.out());
+        assertTrue(phases.stream().noneMatch(l -> l.contains(" -0.00 GB")), "every phase reported its peak: " + r.out());
+        assertTrue(java.nio.file.Files.exists(dir.resolve("model/model.safetensors.index.json")), "sharded");
+        assertTrue(java.nio.file.Files.exists(dir.resolve("run/export/model.safetensors")), "exported");
     }
 
     @Test

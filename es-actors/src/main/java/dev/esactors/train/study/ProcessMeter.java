@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * This process's CPU time and peak resident memory, read from the JVM and Linux's /proc (peak memory is -1
  * elsewhere). A study runs each run in a process of its own, so that these are the run's alone.
  */
-final class ProcessMeter {
+public final class ProcessMeter {
 
     private static final Path STATUS = Path.of("/proc/self/status");
     private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
@@ -19,7 +19,7 @@ final class ProcessMeter {
     }
 
     /** CPU time of every thread of this process so far, in seconds (NaN where the JVM does not say). */
-    static double cpuSeconds() {
+    public static double cpuSeconds() {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             long nanos = os.getProcessCpuTime();
             return nanos < 0 ? Double.NaN : nanos / 1e9;
@@ -28,7 +28,7 @@ final class ProcessMeter {
     }
 
     /** The peak resident set size (VmHWM) in bytes, or -1 when unknown. */
-    static long peakRssBytes() {
+    public static long peakRssBytes() {
         try {
             for (String line : Files.readAllLines(STATUS, StandardCharsets.UTF_8)) {
                 if (line.startsWith("VmHWM:")) { // "VmHWM:   123456 kB"

@@ -195,14 +195,15 @@ public final class CheckpointStore {
     }
 
     private static Checkpoint read(Path dir, long iteration, String hash, long optimizerStep) {
-        Map<String, Tensor> master = new LinkedHashMap<>();
         Map<String, Tensor> optimizer = new LinkedHashMap<>();
         try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(WEIGHTS))) {
             for (String name : f.tensors().keySet()) {
-                (name.startsWith("adam.") ? optimizer : master).put(name, f.load(name));
+                if (Checkpoint.isOptimizerState(name)) {
+                    optimizer.put(name, f.load(name));
+                }
             }
         }
-        return new Checkpoint(dir, iteration, hash, master, optimizer, optimizerStep);
+        return new Checkpoint(dir, iteration, hash, dir.resolve(WEIGHTS), optimizer, optimizerStep);
     }
 
     private Path dir(long iteration) {

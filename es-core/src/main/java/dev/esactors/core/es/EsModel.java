@@ -2,6 +2,7 @@ package dev.esactors.core.es;
 
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.torch.DType;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.LinkedHashMap;
@@ -26,7 +27,17 @@ public record EsModel(Decoder decoder, EsReplica replica) {
             throw new IllegalArgumentException("the master must come from an F32 model, got " + fp32.dtype());
         }
         Map<String, Tensor> copies = new LinkedHashMap<>();
-        fp32.parameters().forEach((name, t) -> copies.put(name, t.to(working.scalarType()).clone()));
+        for (Map.Entry<String, Tensor> e : fp32.parameters().entrySet()) {
+            try (PointerScope scope = new PointerScope()) {
+                // A converted copy is already a tensor of its own; only an F32 working copy needs a clone. The
+                // conversion's intermediate, left to the garbage collector, added the model's size to the peak.
+                Tensor t = e.getValue();
+                Tensor copy = working == DType.F32 ? t.clone() : t.to(working.scalarType());
+                copy.retainReference(); // outlives the scope: the working decoder owns it
+                scope.detach(copy);
+                copies.put(e.getKey(), copy);
+            }
+        }
         Decoder decoder = new Decoder(fp32.config(), copies);
         return new EsModel(decoder, new EsReplica(config, fp32.parameters(), decoder.parameters()));
     }

@@ -12,7 +12,6 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
-import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -300,7 +299,9 @@ public final class EsReplica {
                 }
                 Tensor m = master.get(i);
                 Tensor sum = lowRankSums != null ? lowRankSums.get(i) : fullRankSum(i, seeds, signs, coefficients);
-                squaredNorm += sum.mul(sum).sum().item_double();
+                try (PointerScope square = new PointerScope()) { // a temporary the size of the tensor, freed now
+                    squaredNorm += sum.mul(sum).sum().item_double();
+                }
                 double decay = update.alpha() * config.update().weightDecay();
                 if (decay != 0) {
                     m.mul_(new Scalar(1 - decay));
@@ -325,6 +326,35 @@ public final class EsReplica {
     }
 
     /** Replaces the master (and refreshes the working copy) with {@code weights}, e.g. from a checkpoint. */
+    /**
+     * {@link #loadMaster(Map)} from {@code checkpoint}, one tensor at a time: the checkpoint's weights are never all
+     * in memory beside the master.
+     */
+    public void loadMaster(Checkpoint checkpoint) {
+        java.util.Set<String> saved = checkpoint.masterNames();
+        if (!saved.containsAll(names)) {
+            throw new IllegalArgumentException("checkpoint lacks parameters: missing "
+                    + names.stream().filter(n -> !saved.contains(n)).toList());
+        }
+        checkpoint.forEachMaster((name, source) -> {
+            int i = names.indexOf(name);
+            if (i < 0) {
+                return; // not a parameter of this model (a superset checkpoint): as loadMaster(Map) ignores it
+            }
+            requireShape(name, source, master.get(i));
+            master.get(i).copy_(source);
+            working.get(i).copy_(master.get(i));
+        });
+        perturbed = false;
+    }
+
+    private static void requireShape(String name, Tensor source, Tensor target) {
+        if (!Arrays.equals(TensorData.shape(source), TensorData.shape(target))) {
+            throw new IllegalArgumentException("checkpoint tensor '" + name + "' has shape "
+                    + Arrays.toString(TensorData.shape(source)) + ", the model " + Arrays.toString(TensorData.shape(target)));
+        }
+    }
+
     public void loadMaster(Map<String, Tensor> weights) {
         if (!weights.keySet().containsAll(names)) {
             throw new IllegalArgumentException("checkpoint lacks parameters: missing "
@@ -332,11 +362,7 @@ public final class EsReplica {
         }
         for (int i = 0; i < names.size(); i++) {
             Tensor source = weights.get(names.get(i));
-            if (!Arrays.equals(TensorData.shape(source), TensorData.shape(master.get(i)))) {
-                throw new IllegalArgumentException("checkpoint tensor '" + names.get(i) + "' has shape "
-                        + Arrays.toString(TensorData.shape(source)) + ", the model "
-                        + Arrays.toString(TensorData.shape(master.get(i))));
-            }
+            requireShape(names.get(i), source, master.get(i));
             master.get(i).copy_(source);
             working.get(i).copy_(master.get(i));
         }
@@ -369,6 +395,8 @@ public final class EsReplica {
         return hash(names, working);
     }
 
+    private static final long HASH_CHUNK = 1L << 30;
+
     /** SHA-256 over the names, shapes and bytes of {@code tensors}, in order: how weights are compared. */
     public static String hash(List<String> names, List<Tensor> tensors) {
         MessageDigest sha = Sha256.digest();
@@ -379,9 +407,9 @@ public final class EsReplica {
                 sha.update(names.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 sha.update(Arrays.toString(TensorData.shape(t)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 long bytes = t.nbytes();
-                if (bytes > 0) {
-                    ByteBuffer data = new BytePointer(t.data_ptr()).capacity(bytes).asBuffer();
-                    sha.update(data);
+                BytePointer data = new BytePointer(t.data_ptr()).capacity(bytes);
+                for (long done = 0; done < bytes; done += HASH_CHUNK) { // a ByteBuffer holds at most 2 GiB
+                    sha.update(data.position(done).limit(Math.min(bytes, done + HASH_CHUNK)).asBuffer());
                 }
             }
         }

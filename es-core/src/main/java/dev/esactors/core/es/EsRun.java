@@ -180,7 +180,7 @@ public final class EsRun implements AutoCloseable {
         long from = 0;
         if (checkpoint.isPresent()) {
             Checkpoint c = checkpoint.get();
-            replica.loadMaster(c.master());
+            replica.loadMaster(c); // tensor by tensor: no second fp32 model in memory
             replica.loadOptimizerState(c.optimizer(), c.optimizerStep());
             from = c.iteration();
             log.accept("resumed from checkpoint " + c.dir() + " (iteration " + from + ")");

@@ -6,9 +6,7 @@ import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.core.io.SafetensorsWriter;
 import dev.esactors.core.io.WeightFiles;
 import dev.esactors.core.torch.DType;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -57,10 +54,8 @@ public final class HfExport {
                     Files.copy(source, out.resolve(name), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
-            Device cpu = new Device(torch.DeviceType.CPU);
-            Map<String, Tensor> cast = new LinkedHashMap<>();
-            weights.forEach((name, t) -> cast.put(name, t.to(cpu, dtype.scalarType())));
-            SafetensorsWriter.write(out.resolve(WeightFiles.SINGLE), cast, Map.of("format", "pt"));
+            // Each tensor is converted as it is written: no converted copy of the whole model is held.
+            SafetensorsWriter.write(out.resolve(WeightFiles.SINGLE), weights, Map.of("format", "pt"), dtype);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot export the model to " + out, e);
         }

@@ -57,7 +57,7 @@ public final class JournalReplay {
             Optional<Checkpoint> start = checkpoints.atOrBelow(iteration, configHash, log);
             if (start.isPresent()) {
                 Checkpoint c = start.get();
-                replica.loadMaster(c.master());
+                replica.loadMaster(c); // tensor by tensor: no second fp32 model in memory
                 replica.loadOptimizerState(c.optimizer(), c.optimizerStep());
                 from = c.iteration();
                 log.accept("starting from checkpoint " + c.dir());

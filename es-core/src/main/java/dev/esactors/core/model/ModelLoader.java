@@ -1,5 +1,8 @@
 package dev.esactors.core.model;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.core.io.SafetensorsFormatException;
 import dev.esactors.core.io.SafetensorsWriter;
 import dev.esactors.core.io.TensorEntry;
@@ -7,6 +10,7 @@ import dev.esactors.core.io.WeightFiles;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceSpec;
 import dev.esactors.core.torch.Torch;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -15,9 +19,12 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Builds {@link Decoder}s from Hugging Face model directories or from a seeded random initialisation. */
@@ -37,30 +44,44 @@ public final class ModelLoader {
         Device target = device.toTorch();
         Map<String, Tensor> parameters = new LinkedHashMap<>();
         try (WeightFiles weights = WeightFiles.open(dir)) {
-            for (ParameterLayout.Spec spec : ParameterLayout.of(config)) {
-                if (!weights.contains(spec.name())) {
-                    throw new SafetensorsFormatException(weights.source(), "missing tensor '" + spec.name()
-                            + "' required by " + dir.resolve("config.json"));
+            List<ParameterLayout.Spec> layout = ParameterLayout.of(config);
+            // Every tensor's name, shape and dtype against the headers first: a mismatch is found before gigabytes
+            // of weights have been read.
+            for (ParameterLayout.Spec spec : layout) {
+                check(dir, weights, spec);
+            }
+            for (ParameterLayout.Spec spec : layout) {
+                // Each tensor's temporaries (the file's dtype, the finiteness mask) are freed before the next is
+                // read: left to the garbage collector, they added the model's size again to the peak memory.
+                try (PointerScope scope = new PointerScope()) {
+                    Tensor loaded = weights.load(spec.name());
+                    // NaN or infinite weights decode to nothing; refused here rather than as a run that never learns.
+                    if (!torch.isfinite(loaded).all().item_bool()) {
+                        throw new SafetensorsFormatException(weights.source(), "tensor '" + spec.name() + "' holds "
+                                + "NaN or infinite values (a damaged or diverged model)");
+                    }
+                    parameters.put(spec.name(), keep(scope, loaded.to(target, working.scalarType())));
                 }
-                TensorEntry entry = weights.entry(spec.name());
-                if (!Arrays.equals(entry.shape(), spec.shape())) {
-                    throw new SafetensorsFormatException(weights.source(), "tensor '" + spec.name() + "' has shape "
-                            + Arrays.toString(entry.shape()) + " but config.json implies " + Arrays.toString(spec.shape()));
-                }
-                if (!entry.dtype().isFloatingPoint() || entry.dtype() == DType.F64) {
-                    throw new SafetensorsFormatException(weights.source(), "tensor '" + spec.name() + "' has dtype "
-                            + entry.dtype() + "; model weights must be F32, BF16 or F16");
-                }
-                Tensor loaded = weights.load(spec.name());
-                // NaN or infinite weights decode to nothing; refused here rather than as a run that never learns.
-                if (!torch.isfinite(loaded).all().item_bool()) {
-                    throw new SafetensorsFormatException(weights.source(), "tensor '" + spec.name() + "' holds NaN "
-                            + "or infinite values (a damaged or diverged model)");
-                }
-                parameters.put(spec.name(), loaded.to(target, working.scalarType()));
             }
         }
         return new Decoder(config, parameters);
+    }
+
+    /** {@code spec}'s tensor is in {@code weights} with its shape and a float dtype, or an error naming both. */
+    private static void check(Path dir, WeightFiles weights, ParameterLayout.Spec spec) {
+        if (!weights.contains(spec.name())) {
+            throw new SafetensorsFormatException(weights.source(), "missing tensor '" + spec.name()
+                    + "' required by " + dir.resolve("config.json"));
+        }
+        TensorEntry entry = weights.entry(spec.name());
+        if (!Arrays.equals(entry.shape(), spec.shape())) {
+            throw new SafetensorsFormatException(weights.source(), "tensor '" + spec.name() + "' has shape "
+                    + Arrays.toString(entry.shape()) + " but config.json implies " + Arrays.toString(spec.shape()));
+        }
+        if (!entry.dtype().isFloatingPoint() || entry.dtype() == DType.F64) {
+            throw new SafetensorsFormatException(weights.source(), "tensor '" + spec.name() + "' has dtype "
+                    + entry.dtype() + "; model weights must be F32, BF16 or F16");
+        }
     }
 
     /**
@@ -76,16 +97,18 @@ public final class ModelLoader {
         TensorOptions f32 = new TensorOptions(ScalarType.Float);
         Map<String, Tensor> parameters = new LinkedHashMap<>();
         for (ParameterLayout.Spec spec : ParameterLayout.of(config)) {
-            Tensor t;
-            if (spec.isNorm()) {
-                t = torch.ones(spec.shape(), f32);
-            } else if (spec.isBias()) {
-                t = torch.zeros(spec.shape(), f32);
-            } else {
-                t = torch.randn(spec.shape(), new GeneratorOptional(generator), f32).mul_(
-                        new org.bytedeco.pytorch.Scalar(config.initializerRange()));
+            try (PointerScope scope = new PointerScope()) { // the fp32 draw is freed once converted
+                Tensor t;
+                if (spec.isNorm()) {
+                    t = torch.ones(spec.shape(), f32);
+                } else if (spec.isBias()) {
+                    t = torch.zeros(spec.shape(), f32);
+                } else {
+                    t = torch.randn(spec.shape(), new GeneratorOptional(generator), f32).mul_(
+                            new org.bytedeco.pytorch.Scalar(config.initializerRange()));
+                }
+                parameters.put(spec.name(), keep(scope, t.to(target, working.scalarType())));
             }
-            parameters.put(spec.name(), t.to(target, working.scalarType()));
         }
         return new Decoder(config, parameters);
     }
@@ -96,6 +119,50 @@ public final class ModelLoader {
         Map<String, Tensor> onCpu = new LinkedHashMap<>();
         decoder.parameters().forEach((name, t) -> onCpu.put(name, t.to(cpu, t.scalar_type())));
         SafetensorsWriter.write(file, onCpu, Map.of("format", "pt"));
+    }
+
+    /**
+     * Writes the decoder's parameters (in their working dtype) as Hugging Face writes a large model: shards of at
+     * most {@code maxShardBytes} (model-00001-of-0000N.safetensors, ...; a tensor larger than that gets a shard of
+     * its own) and {@code model.safetensors.index.json} mapping each tensor to its shard. Returns the shard count.
+     */
+    public static int saveSharded(Decoder decoder, Path dir, long maxShardBytes) {
+        Device cpu = new Device(torch.DeviceType.CPU);
+        List<Map<String, Tensor>> shards = new ArrayList<>();
+        long used = 0;
+        for (Map.Entry<String, Tensor> e : decoder.parameters().entrySet()) {
+            long bytes = e.getValue().nbytes();
+            if (shards.isEmpty() || used + bytes > maxShardBytes) {
+                shards.add(new LinkedHashMap<>());
+                used = 0;
+            }
+            shards.get(shards.size() - 1).put(e.getKey(), e.getValue());
+            used += bytes;
+        }
+        ObjectNode index = new ObjectMapper().createObjectNode();
+        ObjectNode metadata = index.putObject("metadata");
+        ObjectNode map = index.putObject("weight_map");
+        long total = 0;
+        for (int i = 0; i < shards.size(); i++) {
+            String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+            Map<String, Tensor> onCpu = new LinkedHashMap<>();
+            for (Map.Entry<String, Tensor> e : shards.get(i).entrySet()) {
+                onCpu.put(e.getKey(), e.getValue().to(cpu, e.getValue().scalar_type()));
+                map.put(e.getKey(), name);
+                total += e.getValue().nbytes();
+            }
+            SafetensorsWriter.write(dir.resolve(name), onCpu, Map.of("format", "pt"));
+        }
+        metadata.put("total_size", total);
+        AtomicFiles.write(dir.resolve(WeightFiles.INDEX), index.toPrettyString().getBytes(StandardCharsets.UTF_8));
+        return shards.size();
+    }
+
+    /** Takes {@code t} out of {@code scope}, so that it outlives it (the decoder owns it). */
+    private static Tensor keep(PointerScope scope, Tensor t) {
+        t.retainReference(); // detaching releases the scope's reference: hold one of our own first
+        scope.detach(t);
+        return t;
     }
 
     private static void requireFloat(DType working) {

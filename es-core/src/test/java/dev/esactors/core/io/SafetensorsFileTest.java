@@ -210,6 +210,20 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void savedShardsLoadBackBitIdentical() throws IOException {
+        Decoder single = ModelLoader.load(EmbeddedModel.directory(), DeviceSpec.CPU, DType.F32);
+        Path model = Files.createTempDirectory(dir, "saved-shards");
+        Files.copy(EmbeddedModel.directory().resolve("config.json"), model.resolve("config.json"));
+        int shards = ModelLoader.saveSharded(single, model, 200_000);
+        assertTrue(shards >= 5, shards + " shards of at most 200 kB (the embedding, 131 kB, fits one)");
+        assertTrue(Files.exists(model.resolve(String.format("model-%05d-of-%05d.safetensors", shards, shards))));
+        Decoder sharded = ModelLoader.load(model, DeviceSpec.CPU, DType.F32);
+        for (String name : single.parameters().keySet()) {
+            assertTrue(single.parameters().get(name).equal(sharded.parameters().get(name)), name);
+        }
+    }
+
+    @Test
     void loadSaveLoadIsBitIdentical() throws IOException {
         Path source = EmbeddedModel.directory();
         Decoder first = ModelLoader.load(source, DeviceSpec.CPU, DType.F32);
