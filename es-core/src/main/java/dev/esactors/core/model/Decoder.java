@@ -32,8 +32,11 @@ public final class Decoder {
     private record Linear(String name, Tensor weight, String biasName, TensorOptional bias) {
     }
 
-    /** An RMSNorm weight and its name. */
-    private record Norm(String name, Tensor weight) {
+    /**
+     * An RMSNorm weight and its name, with the optional arguments LibTorch's call takes built once: each JavaCPP
+     * object made per call costs microseconds, which at small batch is what a decode step is made of.
+     */
+    private record Norm(String name, Tensor weight, TensorOptional weightArgument, DoubleOptional epsilon) {
     }
 
     /** Per-layer parameters, looked up once by their Hugging Face names. */
@@ -45,6 +48,11 @@ public final class Decoder {
     private static final long SMALL_DECODE_ELEMENTS = 1L << 20;
     private static final long[] LAST = {-1};
     private static final long[] SLOTS = {3};
+    // Built once: per-call JavaCPP objects cost microseconds each (see Norm). Retained, so that a PointerScope
+    // open while this class is initialised cannot free them.
+    private static final TensorOptional NO_TENSOR = permanent(new TensorOptional());
+    private static final ScalarTypeOptional NO_DTYPE = permanent(new ScalarTypeOptional());
+    private static final DoubleOptional NO_SCALE = permanent(new DoubleOptional());
 
     private final ModelConfig config;
     private final Map<String, Tensor> parameters;
@@ -56,6 +64,7 @@ public final class Decoder {
     private final Linear lmHead;
     private final RotaryEmbedding rope;
     private final long[] normShape;
+    private final Scalar attentionScale; // 1 / sqrt(head_dim)
     private boolean broadcastDecodeAttention = true;
 
     /**
@@ -91,6 +100,7 @@ public final class Decoder {
         this.lmHead = new Linear(head, require(head), "", new TensorOptional());
         this.rope = new RotaryEmbedding(config, device, dtype.scalarType());
         this.normShape = new long[] {config.hiddenSize()};
+        this.attentionScale = new Scalar(1.0 / Math.sqrt(config.headDim()));
     }
 
     public ModelConfig config() {
@@ -212,7 +222,7 @@ public final class Decoder {
         Tensor[] kv = cache.append(index, k, v); // each (B, nKvHeads, S, hd)
         Tensor out = t == 1 && smallDecodeStep(b, kv[0].size(2))
                 ? decodeStepAttention(q, kv[0], kv[1], mask.get())
-                : torch.scaled_dot_product_attention(q, kv[0], kv[1], mask, 0.0, false, new DoubleOptional(),
+                : torch.scaled_dot_product_attention(q, kv[0], kv[1], mask, 0.0, false, NO_SCALE,
                         config.numKvHeads() != config.numHeads()); // (B, nHeads, T, hd)
         out = out.transpose(1, 2).reshape(b, t, (long) config.numHeads() * hd); // (B, T, nHeads * hd)
         return linear(out, layer.o(), delta);
@@ -235,15 +245,15 @@ public final class Decoder {
      * hd), k and v (B, Hkv, S, hd), mask (B, 1, 1, S). The H query heads are split into Hkv groups of G, so grouped
      * key/value heads need no repeat. Returns (B, H, 1, hd).
      */
-    private static Tensor decodeStepAttention(Tensor q, Tensor k, Tensor v, Tensor mask) {
+    private Tensor decodeStepAttention(Tensor q, Tensor k, Tensor v, Tensor mask) {
         long b = q.size(0);
         long kvHeads = k.size(1);
         long group = q.size(1) / kvHeads;
         long hd = q.size(3);
-        Tensor queries = q.mul(new Scalar(1.0 / Math.sqrt(hd))).reshape(b, kvHeads, group, 1, hd);
-        Tensor scores = queries.mul(k.unsqueeze(2)).sum(LAST, false, new ScalarTypeOptional()); // (B, Hkv, G, S)
+        Tensor queries = q.mul(attentionScale).reshape(b, kvHeads, group, 1, hd);
+        Tensor scores = queries.mul(k.unsqueeze(2)).sum(LAST, false, NO_DTYPE); // (B, Hkv, G, S)
         Tensor weights = torch.softmax(scores.add_(mask.reshape(mask.size(0), 1, 1, -1)), -1);
-        Tensor out = weights.unsqueeze(-1).mul(v.unsqueeze(2)).sum(SLOTS, false, new ScalarTypeOptional());
+        Tensor out = weights.unsqueeze(-1).mul(v.unsqueeze(2)).sum(SLOTS, false, NO_DTYPE);
         return out.view(b, q.size(1), 1, hd); // (B, Hkv, G, hd) -> (B, H, 1, hd)
     }
 
@@ -278,12 +288,16 @@ public final class Decoder {
     private Tensor rmsNorm(Tensor x, Norm norm, WeightDelta delta) {
         Tensor change = delta == WeightDelta.NONE ? null : delta.vector(norm.name());
         if (change == null) {
-            return torch.rms_norm(x, normShape, new TensorOptional(norm.weight()),
-                    new DoubleOptional(config.rmsNormEps()));
+            return torch.rms_norm(x, normShape, norm.weightArgument(), norm.epsilon());
         }
         // Each member's rows are scaled by its own weight: (M, R, D) x (M, 1, D).
-        Tensor normed = torch.rms_norm(x, normShape, new TensorOptional(), new DoubleOptional(config.rmsNormEps()));
+        Tensor normed = torch.rms_norm(x, normShape, NO_TENSOR, norm.epsilon());
         return normed.reshape(delta.members(), -1, normShape[0]).mul(change.add(norm.weight())).view(x.sizes());
+    }
+
+    private static <P extends org.bytedeco.javacpp.Pointer> P permanent(P pointer) {
+        pointer.retainReference();
+        return pointer;
     }
 
     private Tensor require(String name) {
@@ -295,7 +309,8 @@ public final class Decoder {
     }
 
     private Norm norm(String name) {
-        return new Norm(name, require(name));
+        Tensor weight = require(name);
+        return new Norm(name, weight, new TensorOptional(weight), new DoubleOptional(config.rmsNormEps()));
     }
 
     private Linear projection(int i, String prefix) {
