@@ -4,6 +4,7 @@ import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.TensorData;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.DoubleOptional;
+import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -158,13 +159,17 @@ public final class Decoder {
                     + " members");
         }
         Tensor x = embedding(ids, delta); // (B, T, D)
+        // Without autograd (decoding), the residual stream and the MLP's products are this forward's own tensors,
+        // so their ops go in place: the same sums and products, and a call that returns a new tensor costs several
+        // times one that does not through JavaCPP. A GRPO step's backward pass needs the originals.
+        boolean inPlace = !GradMode.is_enabled();
         TensorOptional attnMask = new TensorOptional(mask);
         for (int l = 0; l < layers.size(); l++) {
             Layer layer = layers.get(l);
             Tensor h = rmsNorm(x, layer.inputNorm(), delta);
-            x = x.add(attention(l, layer, h, cosSin, attnMask, cache, b, t, delta));
+            x = residual(x, attention(l, layer, h, cosSin, attnMask, cache, b, t, delta), inPlace);
             h = rmsNorm(x, layer.postNorm(), delta);
-            x = x.add(mlp(layer, h, delta));
+            x = residual(x, mlp(layer, h, delta, inPlace), inPlace);
         }
         cache.advance((int) t);
         return rmsNorm(x, finalNorm, delta);
@@ -217,8 +222,8 @@ public final class Decoder {
         Tensor k = linear(h, layer.k(), delta).view(b, t, config.numKvHeads(), hd).transpose(1, 2);
         Tensor v = linear(h, layer.v(), delta).view(b, t, config.numKvHeads(), hd).transpose(1, 2);
         // q (B, nHeads, T, hd); k, v (B, nKvHeads, T, hd)
-        q = RotaryEmbedding.apply(q, cosSin[0], cosSin[1]);
-        k = RotaryEmbedding.apply(k, cosSin[0], cosSin[1]);
+        q = rope.apply(q, cosSin[0], cosSin[1]);
+        k = rope.apply(k, cosSin[0], cosSin[1]);
         Tensor[] kv = cache.append(index, k, v); // each (B, nKvHeads, S, hd)
         Tensor out = t == 1 && smallDecodeStep(b, kv[0].size(2))
                 ? decodeStepAttention(q, kv[0], kv[1], mask.get())
@@ -257,10 +262,16 @@ public final class Decoder {
         return out.view(b, q.size(1), 1, hd); // (B, Hkv, G, hd) -> (B, H, 1, hd)
     }
 
-    private Tensor mlp(Layer layer, Tensor h, WeightDelta delta) {
-        Tensor gate = torch.silu(linear(h, layer.gate(), delta)); // (B, T, F)
+    private Tensor mlp(Layer layer, Tensor h, WeightDelta delta, boolean inPlace) {
+        Tensor projected = linear(h, layer.gate(), delta); // (B, T, F)
+        Tensor gate = inPlace ? torch.silu_(projected) : torch.silu(projected);
         Tensor up = linear(h, layer.up(), delta);
-        return linear(gate.mul(up), layer.down(), delta); // (B, T, D)
+        return linear(inPlace ? gate.mul_(up) : gate.mul(up), layer.down(), delta); // (B, T, D)
+    }
+
+    /** x + y: in place on x when {@code inPlace} (x is then this forward's own residual stream). */
+    private static Tensor residual(Tensor x, Tensor y, boolean inPlace) {
+        return inPlace ? x.add_(y) : x.add(y);
     }
 
     /** x W^T + b, plus the delta's per-member additions to W and b. */

@@ -17,17 +17,23 @@ final class RotaryEmbedding {
     private final Device device;
     private final ScalarType dtype;
     private Tensor cos; // (P, hd) in the working dtype
-    private Tensor sin;
+    private Tensor signedSin; // sin with the first half of each row negated
+    private final long[] halfShift; // roll by hd / 2 along the head dimension
+    private final long[] headDimension = {3};
     private long positions;
 
     RotaryEmbedding(ModelConfig config, Device device, ScalarType dtype) {
         this.inverseFrequencies = config.rope().inverseFrequencies(config.headDim());
+        this.halfShift = new long[] {inverseFrequencies.length};
         this.device = device;
         this.dtype = dtype;
         ensure(Math.min(config.maxPositions(), 256));
     }
 
-    /** cos and sin for {@code positions} (B, T): each (B, 1, T, hd), ready to broadcast over heads. */
+    /**
+     * cos and the signed sin for {@code positions} (B, T): each (B, 1, T, hd), ready to broadcast over heads (see
+     * {@link #apply} for the sign).
+     */
     Tensor[] at(Tensor positions, long maxPosition) {
         ensure(maxPosition + 1);
         long b = positions.size(0);
@@ -35,17 +41,18 @@ final class RotaryEmbedding {
         Tensor flat = positions.reshape(-1);
         long hd = 2L * inverseFrequencies.length;
         Tensor c = cos.index_select(0, flat).view(b, 1, t, hd);
-        Tensor s = sin.index_select(0, flat).view(b, 1, t, hd);
+        Tensor s = signedSin.index_select(0, flat).view(b, 1, t, hd);
         return new Tensor[] {c, s};
     }
 
-    /** x * cos + rotate_half(x) * sin, for x (B, heads, T, hd). */
-    static Tensor apply(Tensor x, Tensor cos, Tensor sin) {
-        long half = x.size(3) / 2;
-        Tensor x1 = x.narrow(3, 0, half);
-        Tensor x2 = x.narrow(3, half, half);
-        Tensor rotated = torch.cat(new TensorVector(x2.neg(), x1), 3);
-        return x.mul(cos).add(rotated.mul(sin));
+    /**
+     * x * cos + rotate_half(x) * sin, for x (B, heads, T, hd), with rotate_half(x) = [-x2, x1]. Computed as
+     * x * cos + roll(x) * signedSin, where roll(x) = [x2, x1] and signedSin = [-sin1, sin2]: the same products
+     * ((-a) b and a (-b) are the same number), so the same bits, in 4 LibTorch calls instead of 8 (two narrows, a
+     * negation and a concatenation made one roll; at small batch a decode step is its calls).
+     */
+    Tensor apply(Tensor x, Tensor cos, Tensor signedSin) {
+        return x.mul(cos).add_(torch.roll(x, halfShift, headDimension).mul_(signedSin));
     }
 
     private void ensure(long needed) {
@@ -61,11 +68,13 @@ final class RotaryEmbedding {
             Tensor emb = torch.cat(new TensorVector(freqs, freqs), 1); // (P, hd)
             Tensor newCos = emb.cos().to(device, dtype);
             Tensor newSin = emb.sin().to(device, dtype);
+            long half = inverseFrequencies.length;
+            newSin.narrow(1, 0, half).neg_(); // the sign rotate_half puts on the first half (see apply)
             newCos.retainReference();
             newSin.retainReference();
             release();
             cos = newCos;
-            sin = newSin;
+            signedSin = newSin;
         }
         positions = size;
     }
@@ -73,7 +82,7 @@ final class RotaryEmbedding {
     private void release() {
         if (cos != null) {
             cos.releaseReference();
-            sin.releaseReference();
+            signedSin.releaseReference();
         }
     }
 }
