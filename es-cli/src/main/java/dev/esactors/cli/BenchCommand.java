@@ -107,6 +107,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rank", defaultValue = "1", description = "r for --low-rank (default: ${DEFAULT-VALUE})")
     int rank;
 
+    @Option(names = "--host-overhead", description = "only the host cost of a decoder layer per decode step: us per "
+            + "layer and JavaCPP objects per layer on a random model 32 wide and 48 layers deep, batch 1")
+    boolean hostOverhead;
+
     @Option(names = "--compare-reference", description = "only the comparison with the plain PyTorch eager loop "
             + "(bench/reference_decode.py, Debian's python3-torch) on the same models and prompts, alternating")
     boolean compareReference;
@@ -189,6 +193,10 @@ final class BenchCommand implements Callable<Integer> {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            return 0;
+        }
+        if (hostOverhead) {
+            new HostOverheadBench().run(out, runtime.deviceSpec());
             return 0;
         }
         if (compareReference) {

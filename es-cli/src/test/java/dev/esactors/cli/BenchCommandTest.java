@@ -45,6 +45,14 @@ class BenchCommandTest {
     }
 
     @Test
+    void hostOverheadCountsObjectsPerLayer() {
+        Cli.Result r = Cli.run("bench", "--host-overhead", "--threads", "1");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().matches("(?s).*host overhead .* [0-9.]+ us per layer per step; [0-9.]+ JavaCPP objects per "
+                + "layer per step.*"), r.out());
+    }
+
+    @Test
     void coordinationBenchRunsAndPrints() {
         Cli.Result r = Cli.run("bench", "--coordination", "--coordination-evaluators", "4", "--coordination-iterations", "2");
         assertEquals(0, r.code(), r.out() + r.err());
