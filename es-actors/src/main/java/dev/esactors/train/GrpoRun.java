@@ -4,7 +4,6 @@ import dev.esactors.core.es.Checkpoint;
 import dev.esactors.core.es.CheckpointStore;
 import dev.esactors.core.es.EsReplica;
 import dev.esactors.core.es.Update;
-import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.core.io.DirectoryLock;
 import dev.esactors.core.io.Sha256;
 import dev.esactors.core.model.BatchGenerator;
@@ -29,7 +28,6 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -108,8 +106,7 @@ public final class GrpoRun {
             long t = run.resume(message -> events.accept(new RunEvent.Note(message)));
             rewards.keep(t, true); // appended before each checkpoint: it holds every step up to one
             counts.keep(t, false);
-            // Only once the checkpoints accepted this config: a refused resume leaves the saved run file as it was.
-            AtomicFiles.write(config.dir().resolve("run.conf"), config.source().hocon().getBytes(StandardCharsets.UTF_8));
+            RunDirectory.saveRunFile(config); // only once the checkpoints accepted this config
             try (EvaluationSchedule schedule = new EvaluationSchedule(config, t)) {
                 while (true) {
                     long end = counts.end(config, t);

@@ -46,9 +46,16 @@ public final class RunDirectory {
         }
         EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config::shown, config.checkpointEvery(),
                 config.checkpointKeep(), notes);
-        // Only once the directory accepted this config: a refused resume leaves the saved run file as it was.
-        AtomicFiles.write(config.dir().resolve("run.conf"), config.source().hocon().getBytes(StandardCharsets.UTF_8));
+        saveRunFile(config); // only once the directory accepted this config
         return run;
+    }
+
+    /**
+     * Saves the run file as written (substitutions unresolved) as run.conf, which --resume reads. Called once the
+     * run directory accepted the config, so that a refused resume leaves the saved run file as it was.
+     */
+    public static void saveRunFile(RunConfig config) {
+        AtomicFiles.write(config.dir().resolve("run.conf"), config.source().hocon().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The run's base weights as its coordinator holds them (fp32 master, on the coordinator's device). */

@@ -120,14 +120,21 @@ class ParserFuzzTest {
         List<byte[]> seeds = new ArrayList<>();
         try (Stream<Path> files = Files.list(Path.of("configs"))) {
             for (Path f : files.sorted().toList()) {
-                // Includes are resolved next to the file: give each mutated file the presets it may include.
+                // Includes are resolved next to the file: each mutated file gets the presets beside it.
                 seeds.add(Files.readAllBytes(f));
                 Files.copy(f, work.resolve(f.getFileName()));
             }
         }
         seeds.add("run { iterations = 3, dir = \"runs/x\" }\nes { population = 4, sigma = 0.01 }\n"
                 .getBytes(StandardCharsets.UTF_8));
-        fuzz("run file (HOCON)", seeds, "run.conf", file -> RunConfigLoader.load(file, ConfigFactory.empty()));
+        fuzzWith("run file (HOCON)", seeds, "run.conf", (dir, bytes) -> {
+            try (Stream<Path> presets = Files.list(work)) { // the presets a run file may include, next to it
+                for (Path p : presets.filter(p -> p.toString().endsWith(".conf")).toList()) {
+                    Files.copy(p, dir.resolve(p.getFileName()));
+                }
+            }
+            return Files.write(dir.resolve("run.conf"), bytes);
+        }, file -> RunConfigLoader.load(file, ConfigFactory.empty()));
     }
 
     @Test
@@ -240,13 +247,6 @@ class ParserFuzzTest {
         while (inputs < MAX_INPUTS && System.nanoTime() < end && defects.size() < 5) {
             byte[] input = mutate(seeds.get(random.nextInt(seeds.size())), random);
             Path dir = Files.createDirectories(base.resolve(Integer.toString(inputs)));
-            if (parser.startsWith("run file")) { // presets it may include sit next to it
-                try (Stream<Path> presets = Files.list(work)) {
-                    for (Path p : presets.filter(p -> p.toString().endsWith(".conf")).toList()) {
-                        Files.copy(p, dir.resolve(p.getFileName()));
-                    }
-                }
-            }
             Path file = layout.write(dir, input);
             inputs++;
             String defect = outcome(parse, file, mustName);

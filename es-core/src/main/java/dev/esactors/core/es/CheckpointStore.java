@@ -5,12 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.core.io.IoErrors;
+import dev.esactors.core.io.JsonFiles;
 import dev.esactors.core.io.SafetensorsFile;
 import dev.esactors.core.io.SafetensorsWriter;
 import dev.esactors.core.io.Sha256;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -76,10 +75,8 @@ public final class CheckpointStore {
             Files.createDirectories(root);
             deleteTree(temp);
             Files.createDirectories(temp);
-            Device cpu = new Device(torch.DeviceType.CPU);
-            Map<String, Tensor> tensors = new LinkedHashMap<>();
-            weights.forEach((n, t) -> tensors.put(n, t.to(cpu, t.scalar_type())));
-            optimizer.forEach((n, t) -> tensors.put(n, t.to(cpu, t.scalar_type())));
+            Map<String, Tensor> tensors = new LinkedHashMap<>(weights); // the writer copies each to the CPU
+            tensors.putAll(optimizer);
             SafetensorsWriter.write(temp.resolve(WEIGHTS), tensors, Map.of("format", "pt", "es.iteration",
                     Long.toString(iteration)));
             ObjectNode state = JSON.createObjectNode();
@@ -159,7 +156,7 @@ public final class CheckpointStore {
             Path dir = dir(iteration);
             JsonNode state;
             try {
-                state = readState(dir.resolve(STATE));
+                state = JsonFiles.readTree(JSON, dir.resolve(STATE));
                 if (state == null || state.path("iteration").asLong(-1) != iteration) {
                     throw new IOException("state.json does not hold iteration " + iteration);
                 }
@@ -184,14 +181,6 @@ public final class CheckpointStore {
             return Optional.of(read(dir, iteration, hash, state.path("optimizerStep").asLong(0)));
         }
         return Optional.empty();
-    }
-
-    private static JsonNode readState(Path file) throws IOException {
-        try {
-            return JSON.readTree(file.toFile());
-        } catch (StackOverflowError e) { // Jackson 2.11 parses nesting by recursion
-            throw new IOException("state.json is nested too deeply");
-        }
     }
 
     private static Checkpoint read(Path dir, long iteration, String hash, long optimizerStep) {

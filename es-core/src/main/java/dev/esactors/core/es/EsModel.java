@@ -2,6 +2,7 @@ package dev.esactors.core.es;
 
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.torch.DType;
+import dev.esactors.core.torch.Scopes;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
@@ -33,9 +34,7 @@ public record EsModel(Decoder decoder, EsReplica replica) {
                 // conversion's intermediate, left to the garbage collector, added the model's size to the peak.
                 Tensor t = e.getValue();
                 Tensor copy = working == DType.F32 ? t.clone() : t.to(working.scalarType());
-                copy.retainReference(); // outlives the scope: the working decoder owns it
-                scope.detach(copy);
-                copies.put(e.getKey(), copy);
+                copies.put(e.getKey(), Scopes.keep(scope, copy)); // the working decoder owns it
             }
         }
         Decoder decoder = new Decoder(fp32.config(), copies);

@@ -3,6 +3,7 @@ package dev.esactors.core.es;
 import dev.esactors.core.io.Sha256;
 import dev.esactors.core.model.ParameterLayout;
 import dev.esactors.core.torch.DType;
+import dev.esactors.core.torch.Scopes;
 import dev.esactors.core.torch.TensorData;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -180,21 +181,22 @@ public final class EsReplica {
                 ScalarType dtype = working.get(i).scalar_type();
                 if (lowRank.isMatrix(i)) {
                     Tensor[] f = lowRank.stackedFactors(streams, i, scales[0]);
-                    Tensor aT = keep(scope, inDtype(f[0], dtype));
-                    Tensor b = keep(scope, inDtype(f[1], dtype));
+                    Tensor aT = Scopes.keep(scope, inDtype(f[0], dtype));
+                    Tensor b = Scopes.keep(scope, inDtype(f[1], dtype));
                     pass.matrix(names.get(i), aT, b);
                     if (names.get(i).equals(ParameterLayout.EMBED)) {
                         // Token lookups want A's rows: (M x vocab, r), and each member's offset into them.
                         long vocab = shape(i)[0];
-                        Tensor rows = keep(scope, aT.transpose(1, 2).reshape(m * vocab, lowRank.rank()).contiguous());
-                        Tensor offsets = keep(scope, torch.arange(new Scalar(0L), new Scalar(m * vocab),
+                        Tensor rows = Scopes.keep(scope,
+                                aT.transpose(1, 2).reshape(m * vocab, lowRank.rank()).contiguous());
+                        Tensor offsets = Scopes.keep(scope, torch.arange(new Scalar(0L), new Scalar(m * vocab),
                                 new Scalar(vocab), new TensorOptions(ScalarType.Long).device(
                                         new org.bytedeco.pytorch.DeviceOptional(master.get(i).device())))
                                 .view(m, 1).contiguous());
                         pass.embedding(names.get(i), rows, offsets);
                     }
                 } else {
-                    pass.vector(names.get(i), keep(scope, inDtype(lowRank.stackedVector(streams, i, scales[1]),
+                    pass.vector(names.get(i), Scopes.keep(scope, inDtype(lowRank.stackedVector(streams, i, scales[1]),
                             dtype)));
                 }
             }
@@ -205,13 +207,6 @@ public final class EsReplica {
     /** {@code t} in {@code dtype} (a converted copy, or {@code t} itself). */
     private static Tensor inDtype(Tensor t, ScalarType dtype) {
         return t.scalar_type() == dtype ? t : t.to(dtype);
-    }
-
-    /** Takes {@code t} out of {@code scope}, so that it outlives it (its new owner closes it). */
-    private static Tensor keep(PointerScope scope, Tensor t) {
-        t.retainReference(); // detaching releases the scope's reference: hold one of our own first
-        scope.detach(t);
-        return t;
     }
 
     /** sum_n c_n sign_n eps_n of full-rank tensor i, member by member in order (in the sum buffer). */
@@ -325,7 +320,6 @@ public final class EsReplica {
         return lastStepNorm;
     }
 
-    /** Replaces the master (and refreshes the working copy) with {@code weights}, e.g. from a checkpoint. */
     /**
      * {@link #loadMaster(Map)} from {@code checkpoint}, one tensor at a time: the checkpoint's weights are never all
      * in memory beside the master.
@@ -351,10 +345,12 @@ public final class EsReplica {
     private static void requireShape(String name, Tensor source, Tensor target) {
         if (!Arrays.equals(TensorData.shape(source), TensorData.shape(target))) {
             throw new IllegalArgumentException("checkpoint tensor '" + name + "' has shape "
-                    + Arrays.toString(TensorData.shape(source)) + ", the model " + Arrays.toString(TensorData.shape(target)));
+                    + Arrays.toString(TensorData.shape(source)) + ", the model "
+                    + Arrays.toString(TensorData.shape(target)));
         }
     }
 
+    /** Replaces the master (and refreshes the working copy) with {@code weights}, e.g. from a checkpoint. */
     public void loadMaster(Map<String, Tensor> weights) {
         if (!weights.keySet().containsAll(names)) {
             throw new IllegalArgumentException("checkpoint lacks parameters: missing "

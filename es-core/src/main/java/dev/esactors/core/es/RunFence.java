@@ -1,14 +1,13 @@
 package dev.esactors.core.es;
 
 import dev.esactors.core.io.AtomicFiles;
+import dev.esactors.core.io.DirectoryLock;
 import dev.esactors.core.io.IoErrors;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 
 /**
  * The run directory's fencing token, for a coordinator that lost its node but still runs (a zombie) while sharding
@@ -38,8 +37,7 @@ final class RunFence {
     static RunFence take(Path runDir) {
         Path file = runDir.resolve(FILE);
         long previous = Files.exists(file) ? read(file).epoch() : 0;
-        String holder = "pid " + ManagementFactory.getRuntimeMXBean().getName().replace("@", " on ") + " since "
-                + Instant.now();
+        String holder = DirectoryLock.thisProcess();
         AtomicFiles.write(file, ((previous + 1) + " " + holder + "\n").getBytes(StandardCharsets.UTF_8));
         return new RunFence(file, previous + 1, holder);
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.esactors.core.io.AtomicFiles;
+import dev.esactors.core.io.JsonFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,7 @@ final class RunManifest {
         Path file = runDir.resolve(FILE);
         try {
             if (Files.isRegularFile(file)) {
-                JsonNode node = readTree(file);
+                JsonNode node = JsonFiles.readTree(JSON, file);
                 String existing = node == null ? "" : node.path("configHash").asText("");
                 if (!existing.equals(configHash)) {
                     throw new IllegalStateException(file + ": this run directory belongs to config hash " + existing
@@ -45,14 +46,6 @@ final class RunManifest {
                     .getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new IllegalStateException(file + ": cannot read or write the run manifest: " + e.getMessage(), e);
-        }
-    }
-
-    private static JsonNode readTree(Path file) throws IOException {
-        try {
-            return JSON.readTree(file.toFile());
-        } catch (StackOverflowError e) { // Jackson 2.11 parses nesting by recursion
-            throw new IOException("nested too deeply");
         }
     }
 }

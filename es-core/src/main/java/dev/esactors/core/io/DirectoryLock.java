@@ -52,14 +52,18 @@ public final class DirectoryLock implements AutoCloseable {
                         + "); wait for it to end or stop it");
             }
             channel.truncate(0);
-            channel.write(ByteBuffer.wrap(("pid " + ManagementFactory.getRuntimeMXBean().getName()
-                    .replace("@", " on ") + " since " + Instant.now().truncatedTo(ChronoUnit.SECONDS))
-                    .getBytes(StandardCharsets.UTF_8)), 0);
+            channel.write(ByteBuffer.wrap(thisProcess().getBytes(StandardCharsets.UTF_8)), 0);
             return new DirectoryLock(channel, lock);
         } catch (IOException e) {
             closeQuietly(channel);
             throw new UncheckedIOException("cannot lock run directory " + dir, e);
         }
+    }
+
+    /** This process as a holder names itself: "pid N on HOST since TIME". */
+    public static String thisProcess() {
+        return "pid " + ManagementFactory.getRuntimeMXBean().getName().replace("@", " on ") + " since "
+                + Instant.now().truncatedTo(ChronoUnit.SECONDS);
     }
 
     /**

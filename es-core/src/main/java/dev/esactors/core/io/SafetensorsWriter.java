@@ -31,17 +31,22 @@ public final class SafetensorsWriter {
     private SafetensorsWriter() {
     }
 
-    /** Writes {@code tensors} (in iteration order) and {@code metadata} to {@code path}, atomically. */
+    /**
+     * Writes {@code tensors} (in iteration order, from any device) and {@code metadata} to {@code path}, atomically,
+     * in their own dtypes.
+     */
     public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) {
         write(path, tensors, metadata, null);
     }
 
     /**
-     * As above, each tensor converted to {@code dtype} (null: as it is) just before its bytes are written, so that
-     * no converted copy of the whole model is ever held (an export of 1.5B parameters in bf16 held 3 GB more).
+     * As above, each tensor converted to {@code dtype} (null: as it is) and copied to the CPU just before its bytes
+     * are written, so that no converted or host copy of the whole model is ever held (an export of 1.5B parameters
+     * in bf16 held 3 GB more).
      */
     public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata, DType dtype) {
         byte[] header = header(tensors, metadata, dtype);
+        Device cpu = new Device(torch.DeviceType.CPU);
         AtomicFiles.write(path, channel -> {
             ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
             writeFully(channel, prefix.flip());
@@ -49,8 +54,7 @@ public final class SafetensorsWriter {
             for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
                 try (PointerScope scope = new PointerScope()) {
                     Tensor t = e.getValue();
-                    writeData(channel, dtype == null ? t : t.to(new Device(torch.DeviceType.CPU),
-                            dtype.scalarType()));
+                    writeData(channel, t.to(cpu, dtype == null ? t.scalar_type() : dtype.scalarType()));
                 }
             }
         });
@@ -65,9 +69,6 @@ public final class SafetensorsWriter {
         long offset = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             Tensor t = e.getValue();
-            if (as == null && !t.device().is_cpu()) {
-                throw new IllegalArgumentException("tensor '" + e.getKey() + "' must be on the CPU to be written");
-            }
             DType dtype = as != null ? as : DType.of(t.scalar_type());
             ObjectNode node = root.putObject(e.getKey());
             node.put("dtype", dtype.safetensorsName());

@@ -53,12 +53,10 @@ public final class WeightFiles implements AutoCloseable {
     private static WeightFiles openIndex(Path index) {
         JsonNode weightMap;
         try {
-            JsonNode root = new ObjectMapper().readTree(index.toFile());
+            JsonNode root = JsonFiles.readTree(new ObjectMapper(), index);
             weightMap = root == null ? null : root.get("weight_map");
         } catch (IOException e) {
             throw new SafetensorsFormatException(index, "cannot parse the index: " + e.getMessage(), e);
-        } catch (StackOverflowError e) { // Jackson 2.11 parses nesting by recursion
-            throw new SafetensorsFormatException(index, "cannot parse the index: nested too deeply");
         }
         if (weightMap == null || !weightMap.isObject()) {
             throw new SafetensorsFormatException(index, "missing object 'weight_map'");

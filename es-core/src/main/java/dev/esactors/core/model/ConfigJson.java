@@ -3,6 +3,7 @@ package dev.esactors.core.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.esactors.core.io.JsonFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -173,11 +174,9 @@ public final class ConfigJson {
             throw new IllegalArgumentException(file + ": file not found");
         }
         try {
-            return JSON.readTree(file.toFile());
+            return JsonFiles.readTree(JSON, file);
         } catch (IOException e) {
             throw error(file, "not valid JSON: " + e.getMessage());
-        } catch (StackOverflowError e) { // Jackson 2.11 parses nesting by recursion
-            throw error(file, "not valid JSON: nested too deeply");
         }
     }
 

@@ -9,6 +9,7 @@ import dev.esactors.core.io.TensorEntry;
 import dev.esactors.core.io.WeightFiles;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceSpec;
+import dev.esactors.core.torch.Scopes;
 import dev.esactors.core.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
@@ -60,7 +61,7 @@ public final class ModelLoader {
                         throw new SafetensorsFormatException(weights.source(), "tensor '" + spec.name() + "' holds "
                                 + "NaN or infinite values (a damaged or diverged model)");
                     }
-                    parameters.put(spec.name(), keep(scope, loaded.to(target, working.scalarType())));
+                    parameters.put(spec.name(), Scopes.keep(scope, loaded.to(target, working.scalarType())));
                 }
             }
         }
@@ -107,7 +108,7 @@ public final class ModelLoader {
                     t = torch.randn(spec.shape(), new GeneratorOptional(generator), f32).mul_(
                             new org.bytedeco.pytorch.Scalar(config.initializerRange()));
                 }
-                parameters.put(spec.name(), keep(scope, t.to(target, working.scalarType())));
+                parameters.put(spec.name(), Scopes.keep(scope, t.to(target, working.scalarType())));
             }
         }
         return new Decoder(config, parameters);
@@ -115,10 +116,7 @@ public final class ModelLoader {
 
     /** Writes the decoder's parameters (in their working dtype) to a safetensors file with Hugging Face names. */
     public static void saveWeights(Decoder decoder, Path file) {
-        Device cpu = new Device(torch.DeviceType.CPU);
-        Map<String, Tensor> onCpu = new LinkedHashMap<>();
-        decoder.parameters().forEach((name, t) -> onCpu.put(name, t.to(cpu, t.scalar_type())));
-        SafetensorsWriter.write(file, onCpu, Map.of("format", "pt"));
+        SafetensorsWriter.write(file, decoder.parameters(), Map.of("format", "pt"));
     }
 
     /**
@@ -127,7 +125,6 @@ public final class ModelLoader {
      * its own) and {@code model.safetensors.index.json} mapping each tensor to its shard. Returns the shard count.
      */
     public static int saveSharded(Decoder decoder, Path dir, long maxShardBytes) {
-        Device cpu = new Device(torch.DeviceType.CPU);
         List<Map<String, Tensor>> shards = new ArrayList<>();
         long used = 0;
         for (Map.Entry<String, Tensor> e : decoder.parameters().entrySet()) {
@@ -145,24 +142,15 @@ public final class ModelLoader {
         long total = 0;
         for (int i = 0; i < shards.size(); i++) {
             String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-            Map<String, Tensor> onCpu = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> e : shards.get(i).entrySet()) {
-                onCpu.put(e.getKey(), e.getValue().to(cpu, e.getValue().scalar_type()));
                 map.put(e.getKey(), name);
                 total += e.getValue().nbytes();
             }
-            SafetensorsWriter.write(dir.resolve(name), onCpu, Map.of("format", "pt"));
+            SafetensorsWriter.write(dir.resolve(name), shards.get(i), Map.of("format", "pt"));
         }
         metadata.put("total_size", total);
         AtomicFiles.write(dir.resolve(WeightFiles.INDEX), index.toPrettyString().getBytes(StandardCharsets.UTF_8));
         return shards.size();
-    }
-
-    /** Takes {@code t} out of {@code scope}, so that it outlives it (the decoder owns it). */
-    private static Tensor keep(PointerScope scope, Tensor t) {
-        t.retainReference(); // detaching releases the scope's reference: hold one of our own first
-        scope.detach(t);
-        return t;
     }
 
     private static void requireFloat(DType working) {

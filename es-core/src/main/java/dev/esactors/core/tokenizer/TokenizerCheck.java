@@ -2,6 +2,7 @@ package dev.esactors.core.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.esactors.core.io.JsonFiles;
 import dev.esactors.core.io.Sha256;
 
 import java.io.IOException;
@@ -38,11 +39,9 @@ final class TokenizerCheck {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(file.toFile());
+            root = JsonFiles.readTree(JSON, file);
         } catch (IOException e) {
             throw invalid(file, "not valid JSON: " + firstLine(e.getMessage()));
-        } catch (StackOverflowError e) { // Jackson 2.11 parses nesting by recursion
-            throw invalid(file, "not valid JSON: nested too deeply");
         }
         if (root == null || !root.isObject() || !root.has("model")) {
             throw invalid(file, "not a tokenizer (no \"model\" object at the top)");
