@@ -235,9 +235,10 @@ public final class Coordinator implements CoordinatorProtocol {
     }
 
     private Behavior<Command> roundDone(EvalRound round) {
-        for (RunEvent event : schedule.completed(round, run.nextIteration(), run::checkpointTo)) {
+        for (RunEvent event : schedule.completed(round, run.nextIteration(), run::checkpointTo,
+                run.replica().master())) {
             if (event instanceof RunEvent.HeldOut h) {
-                metrics.heldOut(h.accuracy(), h.meanReward(), h.bestAccuracy());
+                metrics.heldOut(h);
             }
             listener.tell(event);
         }

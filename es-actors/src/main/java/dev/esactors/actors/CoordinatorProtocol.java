@@ -108,10 +108,14 @@ public interface CoordinatorProtocol {
     record Reduced(Update update) implements Command {
     }
 
-    /** 64 bits of the hash of what makes a run's results: the ES config, the task and the model. */
+    /**
+     * 64 bits of the hash of what makes a run's results: the ES config, the task and the model, and how evaluation
+     * rounds are cut and sampled (an evaluator with another eval.batch or eval.samples would score other chunks).
+     */
     static long fingerprint(RunConfig config) {
         return ByteBuffer.wrap(HexFormat.of().parseHex(
-                Sha256.of(config.es().hash() + "|" + config.identity()).substring(0, 16))).getLong();
+                Sha256.of(config.es().hash() + "|" + config.identity() + "|eval batch " + config.evalBatch() + " "
+                        + config.evalSampling()).substring(0, 16))).getLong();
     }
 
     /**
@@ -126,8 +130,8 @@ public interface CoordinatorProtocol {
         }
         if (request.fingerprint() != fingerprint) {
             return "evaluator " + request.evaluatorId() + " runs another configuration of run " + config.id()
-                    + " (its es, task or model settings differ from the coordinator's): start every node with the "
-                    + "same run file";
+                    + " (its es, task, model or eval settings differ from the coordinator's): start every node with "
+                    + "the same run file";
         }
         if (request.applied() > t) {
             return "evaluator " + request.evaluatorId() + " has applied " + request.applied() + " updates but the run "

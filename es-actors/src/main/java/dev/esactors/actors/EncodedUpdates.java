@@ -22,7 +22,7 @@ final class EncodedUpdates {
         if (codes.size() < until) {
             List<Update> updates = journal.get();
             while (codes.size() < until) {
-                codes.add(RewardCode.of(updates.get(codes.size()).rewards()));
+                codes.add(RewardCode.of(updates.get(codes.size())));
             }
         }
         return codes.subList((int) from, (int) until);

@@ -16,10 +16,13 @@ import java.util.Map;
  * batch of right-or-wrong answers), so they travel as a table of the distinct values and one byte per member;
  * more than 256 distinct values travel as they are.
  *
- * @param values the distinct rewards (codes non-empty), or every member's reward (codes empty)
- * @param codes  member n's reward is values[codes[n] & 0xff]
+ * @param values  the distinct rewards (codes non-empty), or every member's reward (codes empty)
+ * @param codes   member n's reward is values[codes[n] & 0xff]
+ * @param skipped whether the journal records the update as skipped (no signal): sent rather than derived, since a
+ *                journal written before updates could be skipped applied tied iterations
  */
-public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") byte[] codes) {
+public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") byte[] codes,
+                         @JsonProperty("s") boolean skipped) {
 
     @JsonCreator
     public RewardCode {
@@ -27,19 +30,24 @@ public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") 
         codes = codes.clone();
     }
 
+    /** The compact form of {@code update}'s rewards and whether it was skipped. */
+    public static RewardCode of(Update update) {
+        return of(update.rewards(), update.skipped());
+    }
+
     /** The compact form of {@code rewards}. */
-    public static RewardCode of(double[] rewards) {
+    static RewardCode of(double[] rewards, boolean skipped) {
         Map<Long, Integer> index = new LinkedHashMap<>();
         byte[] codes = new byte[rewards.length];
         for (int n = 0; n < rewards.length; n++) {
             Integer code = index.computeIfAbsent(Double.doubleToLongBits(rewards[n]), bits -> index.size());
             if (code > 255) {
-                return new RewardCode(rewards, new byte[0]);
+                return new RewardCode(rewards, new byte[0], skipped);
             }
             codes[n] = (byte) (int) code;
         }
         double[] values = index.keySet().stream().mapToDouble(Double::longBitsToDouble).toArray();
-        return new RewardCode(values, codes);
+        return new RewardCode(values, codes, skipped);
     }
 
     /** Every member's raw reward, in member order. */
@@ -57,7 +65,8 @@ public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") 
     /** Iteration {@code t}'s update, as the coordinator's reducer made it from these rewards. */
     public Update update(EsConfig config, long t) {
         return Update.fromRewards(config, t,
-                config.schedule().members(t, config.populationSize(), config.antithetic()), rewards());
+                config.schedule().members(t, config.populationSize(), config.antithetic()), rewards())
+                .withSkipped(skipped);
     }
 
     @Override
@@ -72,7 +81,8 @@ public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") 
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RewardCode r && Arrays.equals(values, r.values) && Arrays.equals(codes, r.codes);
+        return o instanceof RewardCode r && Arrays.equals(values, r.values) && Arrays.equals(codes, r.codes)
+                && skipped == r.skipped;
     }
 
     @Override
@@ -83,6 +93,6 @@ public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") 
     @Override
     public String toString() {
         return "RewardCode[" + (codes.length == 0 ? values.length + " raw" : values.length + " distinct of "
-                + codes.length) + "]";
+                + codes.length) + (skipped ? ", skipped" : "") + "]";
     }
 }

@@ -1,11 +1,18 @@
 package dev.esactors.train;
 
 import dev.esactors.core.io.AtomicFiles;
+import dev.esactors.core.model.ConfigJson;
+import dev.esactors.core.model.Decoder;
+import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.eval.BaseDivergence;
 import dev.esactors.train.eval.EvalDatasets;
 import dev.esactors.train.eval.EvalRound;
 import dev.esactors.train.eval.Evaluation;
 import dev.esactors.train.eval.FinalEvaluation;
+import dev.esactors.train.eval.WeightDrift;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,8 +21,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
@@ -28,8 +37,14 @@ import java.util.stream.IntStream;
  */
 public final class EvaluationSchedule implements AutoCloseable {
 
-    /** Held-out scores so far, a line each: updates applied, accuracy, mean reward. */
+    /**
+     * Held-out scores so far, a line each: updates applied, accuracy, mean reward, samples, pass@samples,
+     * maj@samples, KL to the base model, group=drift pairs and extraI=accuracy/reward pairs for the eval.extra datasets
+     * (older runs' lines hold the first three).
+     */
     public static final String HELD_OUT = "held-out.txt";
+    /** The prefix of an eval.extra dataset's scores in {@value #HELD_OUT}: extraI=accuracy/reward for extra I. */
+    private static final String EXTRA = "extra";
 
     private final RunConfig config;
     private final EvalDatasets data; // null when the run has no eval datasets
@@ -38,6 +53,7 @@ public final class EvaluationSchedule implements AutoCloseable {
     private long heldOutAt = -1;
     private final List<RunEvent.HeldOut> history = new ArrayList<>();
     private BestWeights best; // null until the first held-out round (or one saved before a restart)
+    private BaseDivergence divergence; // the base model's side of the KL, made at the first held-out round
 
     /**
      * The schedule of {@code config}'s run, continuing at iteration {@code resumedAt} from what its run directory
@@ -68,7 +84,7 @@ public final class EvaluationSchedule implements AutoCloseable {
         try {
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 String[] f = line.trim().split(" ");
-                if (f.length != 3 || Long.parseLong(f[0]) >= resumedAt) {
+                if (f.length < 3 || Long.parseLong(f[0]) >= resumedAt) {
                     break; // a torn line, or a round after the resume point
                 }
                 long iteration = Long.parseLong(f[0]);
@@ -77,8 +93,27 @@ public final class EvaluationSchedule implements AutoCloseable {
                     bestAccuracy = accuracy;
                     bestIteration = iteration;
                 }
+                // iteration, accuracy, reward[, samples, pass@samples, maj@samples, KL, group=drift...]
+                boolean more = f.length >= 7;
+                Map<String, Double> drift = new LinkedHashMap<>();
+                Map<String, RunEvent.Scores> others = new LinkedHashMap<>();
+                for (int k = 7; k < f.length; k++) {
+                    String[] kv = f[k].split("=", 2);
+                    if (kv[0].startsWith(EXTRA)) { // eval.extra's accuracy/reward, by its index there
+                        int d = data.count() + Integer.parseInt(kv[0].substring(EXTRA.length()));
+                        String[] scores = kv[1].split("/", 2);
+                        if (d < data.tableCount()) {
+                            others.put(data.label(d), new RunEvent.Scores(Double.parseDouble(scores[0]),
+                                    Double.parseDouble(scores[1])));
+                        }
+                    } else {
+                        drift.put(kv[0], Double.parseDouble(kv[1]));
+                    }
+                }
                 history.add(new RunEvent.HeldOut(iteration, dataset, accuracy, Double.parseDouble(f[2]), bestAccuracy,
-                        bestIteration));
+                        bestIteration, more ? Integer.parseInt(f[3]) : 0, more ? Double.parseDouble(f[4]) : 0,
+                        more ? Double.parseDouble(f[5]) : Double.NaN, more ? Double.parseDouble(f[6]) : Double.NaN,
+                        drift, others));
                 kept.append(line.trim()).append('\n');
             }
         } catch (IOException e) {
@@ -104,12 +139,14 @@ public final class EvaluationSchedule implements AutoCloseable {
         if (data == null) {
             return null;
         }
-        List<Integer> all = IntStream.range(0, data.count()).boxed().toList();
+        List<Integer> all = IntStream.range(0, data.tableCount()).boxed().toList();
         if (t == 0 && base == null) {
             return new EvalRound(EvalRound.Purpose.BASE, t, all, data);
         }
         if (config.evalEvery() > 0 && t > 0 && t % config.evalEvery() == 0 && heldOutAt != t) {
-            return new EvalRound(EvalRound.Purpose.HELD_OUT, t, List.of(data.heldOut()), data);
+            List<Integer> heldOut = new ArrayList<>(List.of(data.heldOut()));
+            data.extras().stream().filter(d -> d != data.heldOut()).forEach(heldOut::add); // and the other tasks
+            return new EvalRound(EvalRound.Purpose.HELD_OUT, t, heldOut, data);
         }
         if (t >= end && finalRows == null) {
             return new EvalRound(EvalRound.Purpose.FINAL, t, all, data);
@@ -124,6 +161,16 @@ public final class EvaluationSchedule implements AutoCloseable {
      * given (best/).
      */
     public List<RunEvent> completed(EvalRound done, long iteration, Consumer<Path> keepBest) {
+        return completed(done, iteration, keepBest, Map.of());
+    }
+
+    /**
+     * As above, for a run whose current weights are {@code weights} (fp32 by parameter name; empty: not known):
+     * a held-out round then also measures how far they moved from the base model (weight drift per tensor group,
+     * and KL to the base model on eval.kl-prompts prompts of the held-out dataset).
+     */
+    public List<RunEvent> completed(EvalRound done, long iteration, Consumer<Path> keepBest,
+                                    Map<String, Tensor> weights) {
         List<RunEvent> events = new ArrayList<>();
         events.add(new RunEvent.Note(String.format(Locale.ROOT,
                 "evaluated %s weights (iteration %d): %d chunk(s) of %d item(s) scored by %d evaluator(s) in %.1f s",
@@ -134,12 +181,19 @@ public final class EvaluationSchedule implements AutoCloseable {
                 base = done.datasets().stream().map(d -> done.summary(d, "base")).toList();
                 RunDirectory.writeBaseEvaluation(config, base);
             }
-            case HELD_OUT -> events.add(heldOut(done.summary(data.heldOut(), "iteration"), iteration, keepBest));
+            case HELD_OUT -> {
+                Map<Integer, RunEvent.Scores> others = new LinkedHashMap<>();
+                data.extras().forEach(d -> others.put(d, new RunEvent.Scores(done.summary(d, "iteration").accuracy(),
+                        done.summary(d, "iteration").meanReward())));
+                events.add(heldOut(done.summary(data.heldOut(), "iteration"), iteration, keepBest,
+                        forgetting(weights), others));
+            }
             case FINAL -> {
                 List<Evaluation.Summary> before = baseSummaries();
                 finalRows = new ArrayList<>();
                 for (int d : done.datasets()) {
-                    finalRows.add(new FinalEvaluation.Row(data.path(d), before.get(d), done.summary(d, label(config))));
+                    finalRows.add(new FinalEvaluation.Row(data.path(d), data.label(d), before.get(d),
+                            done.summary(d, label(config))));
                 }
             }
         }
@@ -147,7 +201,38 @@ public final class EvaluationSchedule implements AutoCloseable {
     }
 
     /** Records a held-out score, and keeps the weights in best/ when they beat the best so far. */
-    private RunEvent.HeldOut heldOut(Evaluation.Summary s, long iteration, Consumer<Path> keepBest) {
+    private Map<String, RunEvent.Scores> labelled(Map<Integer, RunEvent.Scores> byDataset) {
+        Map<String, RunEvent.Scores> out = new LinkedHashMap<>();
+        byDataset.forEach((d, v) -> out.put(data.label(d), v));
+        return out;
+    }
+
+    /** Drift and KL of {@code weights} from the base model (NaN and empty without weights). */
+    private Forgetting forgetting(Map<String, Tensor> weights) {
+        if (weights.isEmpty()) {
+            return Forgetting.NONE;
+        }
+        try (NoGradGuard noGrad = new NoGradGuard()) { // GRPO's parameters record gradients otherwise
+            Map<String, Double> drift = new LinkedHashMap<>();
+            WeightDrift.measure(BaseModel.dir(config), weights).forEach((g, v) -> drift.put(g.label(), v));
+            double kl = Double.NaN;
+            if (config.evalKlPrompts() > 0) {
+                if (divergence == null) {
+                    divergence = data.baseDivergence(config.evalKlPrompts());
+                }
+                kl = divergence.meanKl(new Decoder(ConfigJson.read(BaseModel.dir(config)), weights));
+            }
+            return new Forgetting(kl, drift);
+        }
+    }
+
+    /** How far a round's weights are from the base model: KL on the held-out prompts, drift per tensor group. */
+    private record Forgetting(double kl, Map<String, Double> drift) {
+        static final Forgetting NONE = new Forgetting(Double.NaN, Map.of());
+    }
+
+    private RunEvent.HeldOut heldOut(Evaluation.Summary s, long iteration, Consumer<Path> keepBest,
+                                     Forgetting forgetting, Map<Integer, RunEvent.Scores> others) {
         heldOutAt = iteration;
         Path dataset = data.path(data.heldOut());
         if (best == null || best.beatenBy(s.accuracy(), s.meanReward())) {
@@ -155,13 +240,19 @@ public final class EvaluationSchedule implements AutoCloseable {
             best = new BestWeights(iteration, dataset, s.accuracy(), s.meanReward());
             best.save(config);
         }
+        double passAtK = s.samples() > 0 ? s.passAt(s.samples()) : 0;
         RunEvent.HeldOut event = new RunEvent.HeldOut(iteration, dataset, s.accuracy(), s.meanReward(),
-                best.accuracy(), best.iteration());
+                best.accuracy(), best.iteration(), s.samples(), passAtK, s.majority(), forgetting.kl(),
+                forgetting.drift(), labelled(others));
         history.add(event);
+        StringBuilder drift = new StringBuilder();
+        forgetting.drift().forEach((g, v) -> drift.append(' ').append(g).append('=').append(v));
+        others.forEach((d, v) -> drift.append(' ').append(EXTRA).append(d - data.count()).append('=')
+                .append(v.accuracy()).append('/').append(v.meanReward()));
         try {
-            Files.writeString(config.dir().resolve(HELD_OUT), String.format(Locale.ROOT, "%d %s %s%n", iteration,
-                    s.accuracy(), s.meanReward()), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
+            Files.writeString(config.dir().resolve(HELD_OUT), String.format(Locale.ROOT, "%d %s %s %d %s %s %s%s%n",
+                    iteration, s.accuracy(), s.meanReward(), s.samples(), passAtK, s.majority(), forgetting.kl(),
+                    drift), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to " + config.dir().resolve(HELD_OUT), e);
         }

@@ -114,7 +114,8 @@ public final class GrpoRun {
                     if (due != null) {
                         run.score(due, schedule.data());
                         long at = t;
-                        schedule.completed(due, t, dir -> run.checkpointTo(dir, at)).forEach(events);
+                        schedule.completed(due, t, dir -> run.checkpointTo(dir, at), run.policy.parameters())
+                                .forEach(events);
                     } else if (t >= end) {
                         break;
                     } else {
@@ -122,7 +123,7 @@ public final class GrpoRun {
                         rewards.append(t, step.rewards());
                         counts.append(t, step.rewards().length, step.tokens(), step.trainedTokens());
                         events.accept(RunEvent.IterationDone.of(t, config.iterations(), step.rewards(),
-                                step.seconds(), 0, 0, 0));
+                                step.seconds(), 0, 0, 0, false)); // GRPO steps are never skipped
                         t++;
                         if (config.checkpointEvery() > 0 && t % config.checkpointEvery() == 0
                                 || t == counts.end(config, t)) { // and always the last step's

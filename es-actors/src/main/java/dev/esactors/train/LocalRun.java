@@ -43,7 +43,7 @@ public final class LocalRun {
                 EvalRound due = schedule.due(t, end);
                 if (due != null) {
                     score(due, schedule.data(), model.decoder());
-                    schedule.completed(due, t, run::checkpointTo).forEach(events);
+                    schedule.completed(due, t, run::checkpointTo, run.replica().master()).forEach(events);
                 } else if (t >= end) {
                     break;
                 } else {

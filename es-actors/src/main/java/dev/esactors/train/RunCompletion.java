@@ -104,11 +104,12 @@ public final class RunCompletion {
         List<FinalEvaluation.Row> rows = new ArrayList<>();
         StringBuilder lastScores = new StringBuilder();
         for (int d = 0; d < scores.size(); d++) {
-            rows.add(new FinalEvaluation.Row(schedule.data().path(d), base.get(d), scores.get(d)));
+            rows.add(new FinalEvaluation.Row(schedule.data().path(d), schedule.data().label(d), base.get(d),
+                    scores.get(d)));
         }
         for (int d = 0; d < last.size(); d++) {
             lastScores.append(String.format(Locale.ROOT, "%s %s %.1f%%", d == 0 ? "" : ",",
-                    schedule.data().path(d).getFileName(), 100 * last.get(d).tuned().accuracy()));
+                    schedule.data().label(d), 100 * last.get(d).tuned().accuracy()));
         }
         BestWeights best = schedule.best();
         notes.accept(new RunEvent.Note(String.format(Locale.ROOT,

@@ -77,16 +77,20 @@ public final class RunDirectory {
         }
         try {
             JsonNode root = JSON.readTree(file.toFile());
-            if (!root.path("datasets").toString().equals(JSON.valueToTree(datasetNames(config)).toString())) {
+            if (!root.path("datasets").toString().equals(JSON.valueToTree(datasetNames(config)).toString())
+                    || !root.path("sampling").asText("greedy").equals(config.evalSampling().describe())) {
                 return null;
             }
             List<Evaluation.Summary> out = new ArrayList<>();
             for (JsonNode n : root.path("summaries")) {
+                List<Double> passAtK = new ArrayList<>();
+                n.path("passAtK").forEach(p -> passAtK.add(p.asDouble()));
                 out.add(new Evaluation.Summary(n.path("model").asText(), n.path("items").asInt(),
                         n.path("accuracy").asDouble(), n.path("meanReward").asDouble(), n.path("formatRate").asDouble(),
-                        n.path("tokensPerSecond").asDouble(), n.path("overContext").asInt()));
+                        n.path("tokensPerSecond").asDouble(), n.path("overContext").asInt(), n.path("samples").asInt(),
+                        n.path("sampleAccuracy").asDouble(), n.path("majority").asDouble(Double.NaN), passAtK));
             }
-            return out.size() == config.evalDatasets().size() ? out : null;
+            return out.size() == config.evalDatasets().size() + config.evalExtra().size() ? out : null;
         } catch (IOException | RuntimeException e) {
             return null; // unreadable: measured again (locally) at the end
         }
@@ -96,11 +100,17 @@ public final class RunDirectory {
     public static void writeBaseEvaluation(RunConfig config, List<Evaluation.Summary> summaries) {
         ObjectNode root = JSON.createObjectNode();
         root.set("datasets", JSON.valueToTree(datasetNames(config)));
+        root.put("sampling", config.evalSampling().describe());
         ArrayNode list = root.putArray("summaries");
         for (Evaluation.Summary s : summaries) {
-            list.addObject().put("model", s.model()).put("items", s.items()).put("accuracy", s.accuracy())
-                    .put("meanReward", s.meanReward()).put("formatRate", s.formatRate())
-                    .put("tokensPerSecond", s.tokensPerSecond()).put("overContext", s.overContext());
+            ObjectNode n = list.addObject().put("model", s.model()).put("items", s.items())
+                    .put("accuracy", s.accuracy()).put("meanReward", s.meanReward()).put("formatRate", s.formatRate())
+                    .put("tokensPerSecond", s.tokensPerSecond()).put("overContext", s.overContext())
+                    .put("samples", s.samples()).put("sampleAccuracy", s.sampleAccuracy());
+            if (Double.isFinite(s.majority())) {
+                n.put("majority", s.majority()); // NaN when the task's answers are not voted on: not JSON
+            }
+            n.set("passAtK", JSON.valueToTree(s.passAtK()));
         }
         try {
             AtomicFiles.write(config.dir().resolve(BASE_EVALUATION), JSON.writerWithDefaultPrettyPrinter()
@@ -111,6 +121,10 @@ public final class RunDirectory {
     }
 
     private static List<String> datasetNames(RunConfig config) {
-        return config.evalDatasets().stream().map(p -> p.toAbsolutePath().normalize().toString()).toList();
+        List<String> names = new ArrayList<>(config.evalDatasets().stream()
+                .map(p -> p.toAbsolutePath().normalize().toString()).toList());
+        config.evalExtra().forEach(e -> names.add(e.task() + " " + e.options() + " "
+                + e.dataset().toAbsolutePath().normalize()));
+        return names;
     }
 }

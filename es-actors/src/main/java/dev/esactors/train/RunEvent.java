@@ -21,19 +21,27 @@ public sealed interface RunEvent {
      * @param duplicates duplicate results ignored so far
      * @param stale      stale results ignored so far
      * @param reissued   members issued again so far (evaluator lost or deadline missed)
+     * @param distinctRewards different raw rewards in the population (1: no signal)
+     * @param tiedShare  share of members with the iteration's most common reward
+     * @param skipped    the update was skipped: every member got the same reward
      */
     record IterationDone(long iteration, int iterations, double meanReward, double maxReward, int failed,
-                         double evaluationsPerSecond, long duplicates, long stale, long reissued) implements RunEvent {
+                         double evaluationsPerSecond, long duplicates, long stale, long reissued,
+                         int distinctRewards, double tiedShare, boolean skipped) implements RunEvent {
 
         /** The event of committing {@code update}, whose members took {@code seconds} to evaluate. */
         public static IterationDone of(Update update, int iterations, double seconds, long duplicates, long stale,
                                        long reissued) {
-            return of(update.iteration(), iterations, update.rewards(), seconds, duplicates, stale, reissued);
+            return of(update.iteration(), iterations, update.rewards(), seconds, duplicates, stale, reissued,
+                    update.skipped());
         }
 
-        /** The event of an iteration whose raw {@code rewards} (NaN where one failed) took {@code seconds}. */
+        /**
+         * The event of an iteration whose raw {@code rewards} (NaN where one failed) took {@code seconds}, and whose
+         * update was {@code skipped} or not.
+         */
         public static IterationDone of(long iteration, int iterations, double[] rewards, double seconds,
-                                       long duplicates, long stale, long reissued) {
+                                       long duplicates, long stale, long reissued, boolean skipped) {
             double sum = 0;
             int n = 0;
             double max = Double.NEGATIVE_INFINITY;
@@ -46,7 +54,7 @@ public sealed interface RunEvent {
             }
             return new IterationDone(iteration, iterations, n == 0 ? Double.NaN : sum / n, max,
                     Update.failedCount(rewards), rewards.length / Math.max(seconds, 1e-9), duplicates, stale,
-                    reissued);
+                    reissued, Update.distinct(rewards), Update.tiedShare(rewards), skipped);
         }
     }
 
@@ -73,9 +81,25 @@ public sealed interface RunEvent {
      * @param meanReward    mean reward
      * @param bestAccuracy  the best accuracy so far (its weights are in the run's best/ directory)
      * @param bestIteration where it was reached
+     * @param samples       answers sampled per item (eval.samples; 0: greedy only, and the next two are 0)
+     * @param passAtK       pass@samples
+     * @param majority      maj@samples
+     * @param klToBase      mean per-token KL(current || base) on eval.kl-prompts held-out prompts (NaN: not measured)
+     * @param drift         relative weight drift from the base model per tensor group (empty: not measured)
+     * @param others        greedy accuracy and mean reward on each eval.extra dataset (another task's), by its
+     *                      table label
      */
     record HeldOut(long iteration, Path dataset, double accuracy, double meanReward, double bestAccuracy,
-                   long bestIteration) implements RunEvent {
+                   long bestIteration, int samples, double passAtK, double majority, double klToBase,
+                   java.util.Map<String, Double> drift, java.util.Map<String, Scores> others) implements RunEvent {
+        public HeldOut {
+            drift = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(drift));
+            others = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(others));
+        }
+    }
+
+    /** A dataset's greedy accuracy and mean reward. */
+    record Scores(double accuracy, double meanReward) {
     }
 
     /** The run stopped on an error. */

@@ -1,7 +1,9 @@
 package dev.esactors.train;
 
+import dev.esactors.core.es.Update;
 import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.eval.Evaluation;
 import dev.esactors.train.eval.FinalEvaluation;
 
 import java.nio.charset.StandardCharsets;
@@ -27,7 +29,9 @@ public final class RunReport {
                              List<FinalEvaluation.Row> evaluation, List<RunEvent.HeldOut> heldOut, Path dir) {
         double[] mean = new double[iterations.size()];
         double[] max = new double[iterations.size()];
-        StringBuilder csv = new StringBuilder("iteration,mean_reward,max_reward,min_reward\n");
+        StringBuilder csv = new StringBuilder(
+                "iteration,mean_reward,max_reward,min_reward,distinct_rewards,tied_share\n");
+        int tied = 0;
         for (int i = 0; i < iterations.size(); i++) {
             double sum = 0;
             int n = 0;
@@ -43,7 +47,10 @@ public final class RunReport {
             }
             mean[i] = n == 0 ? 0 : sum / n;
             max[i] = n == 0 ? 0 : hi;
-            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f%n", i, mean[i], max[i], n == 0 ? 0 : lo));
+            int distinct = Update.distinct(iterations.get(i));
+            tied += distinct == 1 ? 1 : 0;
+            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%d,%.4f%n", i, mean[i], max[i], n == 0 ? 0 : lo,
+                    distinct, Update.tiedShare(iterations.get(i))));
         }
         AtomicFiles.write(dir.resolve("rewards.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
         String html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>es-actors run " + escape(config.id())
@@ -52,7 +59,9 @@ public final class RunReport {
                 + "</b> " + escape(config.shown(config.task().options().toString())) + ", model <b>"
                 + escape(config.model().path() == null ? "stories260K (embedded)"
                         : config.shown(config.model().path().toString()))
-                + "</b>, " + iterations.size() + " iterations, " + escape(method) + ".</p>\n"
+                + "</b>, " + iterations.size() + " iterations, " + escape(method) + ".</p>\n<p>Iterations without "
+                + "signal (every reward the same, so ES skipped the update): " + tied + " of " + iterations.size()
+                + " (distinct rewards and the share tied with the most common one, per iteration: rewards.csv).</p>\n"
                 + svg(mean, max) + "\n" + evaluationTable(evaluation) + heldOutTable(heldOut) + "<table><tr><th>iteration</th><th>mean reward</th><th>max reward</th></tr>\n"
                 + rows(mean, max) + "</table>\n</body></html>\n";
         Path report = dir.resolve("report.html");
@@ -67,12 +76,25 @@ public final class RunReport {
             return lines;
         }
         // "ES" or "GRPO", or "ES@<iteration>" for weights chosen on the validation dataset (eval.final-weights = best)
-        lines.add(String.format(Locale.ROOT, "%-44s %6s %10s %10s %8s", "evaluation dataset", "items", "base",
-                rows.get(0).tuned().model(), "change"));
+        lines.add(String.format(Locale.ROOT, "%-44s %6s %10s %10s %8s %12s %12s", "evaluation dataset", "items", "base",
+                rows.get(0).tuned().model(), "change", "reward base", "reward " + rows.get(0).tuned().model()));
         for (FinalEvaluation.Row r : rows) {
-            lines.add(String.format(Locale.ROOT, "%-44s %6d %9.1f%% %9.1f%% %+7.1f pts", r.dataset().getFileName(),
+            lines.add(String.format(Locale.ROOT, "%-44s %6d %9.1f%% %9.1f%% %+7.1f pts %12.4f %12.4f", r.label(),
                     r.base().items(), 100 * r.base().accuracy(), 100 * r.tuned().accuracy(),
-                    100 * (r.tuned().accuracy() - r.base().accuracy())));
+                    100 * (r.tuned().accuracy() - r.base().accuracy()), r.base().meanReward(),
+                    r.tuned().meanReward()));
+        }
+        int k = rows.get(0).base().samples();
+        if (k > 0 && rows.get(0).tuned().samples() == k) {
+            String tuned = rows.get(0).tuned().model();
+            lines.add(String.format(Locale.ROOT, "%-44s %6s %8s %8s %8s %8s %8s %8s", "sampled, " + k + " per item",
+                    "items", "pass@1", tuned, "pass@" + k, tuned, "maj@" + k, tuned));
+            for (FinalEvaluation.Row r : rows) {
+                lines.add(String.format(Locale.ROOT, "%-44s %6d %8s %8s %8s %8s %8s %8s", r.label(),
+                        r.base().items(), percent(r.base().passAt(1)), percent(r.tuned().passAt(1)),
+                        percent(r.base().passAt(k)), percent(r.tuned().passAt(k)), percent(r.base().majority()),
+                        percent(r.tuned().majority())));
+            }
         }
         return lines;
     }
@@ -86,25 +108,85 @@ public final class RunReport {
                 + "<th>mean reward base</th><th>mean reward " + escape(rows.get(0).tuned().model()) + "</th></tr>\n");
         for (FinalEvaluation.Row r : rows) {
             sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td>%.1f%%</td><td>%.1f%%</td><td>%+.1f pts</td>"
-                            + "<td>%.4f</td><td>%.4f</td></tr>%n", escape(r.dataset().toString()), r.base().items(),
+                            + "<td>%.4f</td><td>%.4f</td></tr>%n", escape(r.label()), r.base().items(),
                     100 * r.base().accuracy(), 100 * r.tuned().accuracy(), 100 * (r.tuned().accuracy() - r.base().accuracy()),
                     r.base().meanReward(), r.tuned().meanReward()));
         }
-        return sb.append("</table>\n<h2>Reward per iteration</h2>\n").toString();
+        sb.append("</table>\n");
+        int k = rows.get(0).base().samples();
+        if (k > 0 && rows.get(0).tuned().samples() == k) {
+            String tuned = escape(rows.get(0).tuned().model());
+            sb.append("<h2>Base vs trained (").append(k).append(" sampled answers per item)</h2>\n<table><tr>"
+                    + "<th>dataset</th><th>pass@1 base</th><th>pass@1 ").append(tuned).append("</th><th>pass@")
+                    .append(k).append(" base</th><th>pass@").append(k).append(' ').append(tuned).append("</th><th>maj@")
+                    .append(k).append(" base</th><th>maj@").append(k).append(' ').append(tuned)
+                    .append("</th><th>pass@k base, k = 1..").append(k).append("</th><th>pass@k ").append(tuned)
+                    .append("</th></tr>\n");
+            for (FinalEvaluation.Row r : rows) {
+                sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+                                + "<td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n",
+                        escape(r.label()), percent(r.base().passAt(1)), percent(r.tuned().passAt(1)),
+                        percent(r.base().passAt(k)), percent(r.tuned().passAt(k)), percent(r.base().majority()),
+                        percent(r.tuned().majority()), curve(r.base()), curve(r.tuned())));
+            }
+            sb.append("</table>\n");
+        }
+        return sb.append("<h2>Reward per iteration</h2>\n").toString();
+    }
+
+    /** A share as a percentage, or "-" where there is none (maj@k of a task whose answers are not voted on). */
+    public static String percent(double share) {
+        return Double.isNaN(share) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * share);
+    }
+
+    private static String curve(Evaluation.Summary s) {
+        StringBuilder out = new StringBuilder();
+        for (double p : s.passAtK()) {
+            out.append(out.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.1f", 100 * p));
+        }
+        return out.toString();
     }
 
     private static String heldOutTable(List<RunEvent.HeldOut> heldOut) {
         if (heldOut.isEmpty()) {
             return "";
         }
+        RunEvent.HeldOut last = heldOut.get(heldOut.size() - 1);
+        int k = last.samples();
+        List<String> groups = List.copyOf(last.drift().keySet());
         StringBuilder sb = new StringBuilder("<h2>Held-out accuracy during the run ("
                 + escape(heldOut.get(0).dataset().getFileName().toString()) + ")</h2>\n<table><tr><th>iteration</th>"
-                + "<th>accuracy</th><th>mean reward</th></tr>\n");
+                + "<th>accuracy</th><th>mean reward</th>" + (k > 0 ? "<th>pass@" + k + "</th><th>maj@" + k + "</th>" : "")
+                + "<th>KL to base (nats/token)</th>");
+        groups.forEach(g -> sb.append("<th>drift ").append(escape(g)).append("</th>"));
+        List<String> others = List.copyOf(last.others().keySet());
+        others.forEach(o -> sb.append("<th>").append(escape(o)).append(" accuracy</th><th>").append(escape(o))
+                .append(" mean reward</th>"));
+        sb.append("</tr>\n");
         for (var h : heldOut) {
-            sb.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%.1f%%</td><td>%.4f</td></tr>%n", h.iteration(),
+            sb.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%.1f%%</td><td>%.4f</td>", h.iteration(),
                     100 * h.accuracy(), h.meanReward()));
+            if (k > 0) {
+                sb.append(h.samples() == k ? "<td>" + percent(h.passAtK()) + "</td><td>" + percent(h.majority())
+                        + "</td>" : "<td>-</td><td>-</td>");
+            }
+            sb.append("<td>").append(Double.isNaN(h.klToBase()) ? "-" : String.format(Locale.ROOT, "%.5f",
+                    h.klToBase())).append("</td>");
+            for (String g : groups) {
+                Double d = h.drift().get(g);
+                sb.append("<td>").append(d == null ? "-" : String.format(Locale.ROOT, "%.3f%%", 100 * d))
+                        .append("</td>");
+            }
+            for (String o : others) {
+                RunEvent.Scores a = h.others().get(o);
+                sb.append(a == null ? "<td>-</td><td>-</td>" : String.format(Locale.ROOT,
+                        "<td>%.1f%%</td><td>%.4f</td>", 100 * a.accuracy(), a.meanReward()));
+            }
+            sb.append("</tr>\n");
         }
-        return sb.append("</table>\n").toString();
+        return sb.append("</table>\n<p>Drift: ||w - w0|| / ||w0|| over each group's tensors, from the base model. KL: "
+                + "mean over tokens of KL(current || base) on held-out prompts, teacher-forced on the base model's "
+                + "greedy completions.</p>\n").toString();
     }
 
     private static String svg(double[] mean, double[] max) {

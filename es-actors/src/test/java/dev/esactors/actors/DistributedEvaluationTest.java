@@ -36,14 +36,7 @@ class DistributedEvaluationTest {
 
     @Test
     void chunksSpreadOverEvaluatorsAddUpToTheLocalEvaluation(@TempDir Path dir) throws IOException {
-        StringBuilder lines = new StringBuilder();
-        String[] openings = {"The dog ran to", "Anna and the", "One sunny day", "Tom saw a", "The little bird",
-                "Lily wanted", "Once there was", "The big tree"};
-        for (int i = 0; i < 24; i++) {
-            lines.append("{\"id\": \"e").append(i).append("\", \"prompt\": \"").append(openings[i % 8])
-                    .append(i >= 8 ? " " + i : "").append("\"}\n");
-        }
-        Path heldOut = Files.writeString(dir.resolve("eval.jsonl"), lines);
+        Path heldOut = dataset(dir, 24);
         RunConfig config = TestRuns.small(dir.resolve("run"), 2, Map.of("run.iterations", 2,
                 "eval.datasets", List.of(heldOut.toString()), "eval.batch", 4));
         List<RunEvent> events = new ArrayList<>();
@@ -76,12 +69,59 @@ class DistributedEvaluationTest {
         assertEquals(row.base().meanReward(), fallback.meanReward());
     }
 
+    @Test
+    void aSampledRoundOverThreeEvaluatorsEqualsTheLocalEvaluationBitForBit(@TempDir Path dir) throws IOException {
+        Path heldOut = dataset(dir, 18);
+        RunConfig config = TestRuns.small(dir.resolve("run"), 3, Map.of("run.iterations", 1,
+                "eval.datasets", List.of(heldOut.toString()), "eval.batch", 3, "eval.samples", 4,
+                "eval.temperature", 1.2, "eval.top-p", 0.95, "eval.seed", 5));
+        List<RunEvent> events = new ArrayList<>();
+        RunEvent last = EsNode.run(config, events::add);
+        assertInstanceOf(RunEvent.RunFinished.class, last, events.toString());
+        assertTrue(events.stream().anyMatch(e -> e instanceof RunEvent.Note n
+                && n.message().startsWith("evaluated final weights (iteration 1): 6 chunk(s) of 3 item(s) scored by")
+                && !n.message().contains("by 1 evaluator")), "the final round was spread: " + events);
+
+        FinalEvaluation.Row row = ((RunEvent.RunFinished) last).evaluation().get(0);
+        Task<TaskItem> task = Tasks.createForOwnItems(config.task().name(), config.task().options());
+        List<TaskItem> items = task.load(heldOut);
+        Evaluation.Summary tuned = local(config, task, items, "ES", ((RunEvent.RunFinished) last).exported());
+        Evaluation.Summary base = local(config, task, items, "base", dev.esactors.core.model.EmbeddedModel.directory());
+        for (Evaluation.Summary[] pair : new Evaluation.Summary[][] {{base, row.base()}, {tuned, row.tuned()}}) {
+            Evaluation.Summary here = pair[0];
+            Evaluation.Summary round = pair[1];
+            assertEquals(4, round.samples());
+            assertEquals(4, round.passAtK().size());
+            assertEquals(here.passAtK(), round.passAtK(), "pass@1..4, bit for bit");
+            assertEquals(here.majority(), round.majority());
+            assertEquals(here.sampleAccuracy(), round.sampleAccuracy());
+            assertEquals(here.accuracy(), round.accuracy());
+            assertEquals(here.meanReward(), round.meanReward());
+        }
+        // sampling found answers that greedy decoding does not give, or the test would not tell seeds apart
+        assertTrue(base.passAt(4) > base.passAt(1) || base.passAt(1) != base.accuracy(), base.toString());
+        assertTrue(base.passAt(1) <= base.passAt(2) && base.passAt(2) <= base.passAt(4), base.toString());
+        assertEquals(base.sampleAccuracy(), base.passAt(1), 1e-12, "pass@1 is the mean accuracy over samples");
+    }
+
+    private static Path dataset(Path dir, int n) throws IOException {
+        StringBuilder lines = new StringBuilder();
+        String[] openings = {"The dog ran to", "Anna and the", "One sunny day", "Tom saw a", "The little bird",
+                "Lily wanted", "Once there was", "The big tree"};
+        for (int i = 0; i < n; i++) {
+            lines.append("{\"id\": \"e").append(i).append("\", \"prompt\": \"").append(openings[i % 8])
+                    .append(i >= 8 ? " " + i : "").append("\"}\n");
+        }
+        return Files.writeString(dir.resolve("eval.jsonl"), lines);
+    }
+
     private static Evaluation.Summary local(RunConfig config, Task<TaskItem> task, List<TaskItem> items, String name,
                                             Path modelDir) {
         Decoder decoder = ModelLoader.load(modelDir, DeviceSpec.CPU, DType.F32);
         try (HfTokenizer tokenizer = HfTokenizer.load(modelDir)) {
-            return Evaluation.run(name, decoder, tokenizer, task, items, ChatTemplate.parse(config.task().template()),
-                    config.task().system(), config.evalBatch(), config.task().maxNewTokens(), r -> { });
+            return Evaluation.run(name, decoder, tokenizer, task, items, new Evaluation.Settings(
+                    ChatTemplate.parse(config.task().template()), config.task().system(), config.evalBatch(),
+                    config.task().maxNewTokens(), config.evalSampling()), r -> { });
         }
     }
 }

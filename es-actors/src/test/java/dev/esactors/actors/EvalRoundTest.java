@@ -47,19 +47,19 @@ class EvalRoundTest {
         assertEquals(a, queue.next("e2", 100));
 
         assertTrue(queue.complete(c));
-        assertTrue(round.accept(c, new Evaluation.Tally(2, 1, 2, 0.1, 20, 0), "e1"));
+        assertTrue(round.accept(c, greedy(2, 1, 2, 0.1, 20, 0), "e1"));
         assertFalse(queue.complete(c), "a duplicate is refused");
-        assertFalse(round.accept(c, new Evaluation.Tally(2, 0, 0, 0, 0, 0), "e2"), "and the round keeps the first");
+        assertFalse(round.accept(c, greedy(2, 0, 0, 0, 0, 0), "e2"), "and the round keeps the first");
         assertEquals(0, queue.reissueOverdue(50), "nothing is overdue yet");
         assertEquals(2, queue.reissueOverdue(150), "a and b missed their deadline");
         assertTrue(queue.complete(a));
         assertNotEquals(a, queue.next("e3", 300), "an answered chunk is never issued again");
         assertNull(queue.next("e3", 300));
-        assertTrue(round.accept(a, new Evaluation.Tally(4, 2, 4, 0.2, 40, 0), "e2"));
+        assertTrue(round.accept(a, greedy(4, 2, 4, 0.2, 40, 0), "e2"));
         assertFalse(round.complete());
         assertFalse(queue.isDone());
         assertTrue(queue.complete(b));
-        assertTrue(round.accept(b, new Evaluation.Tally(4, 1, 3, 0.3, 40, 1), "e1"));
+        assertTrue(round.accept(b, greedy(4, 1, 3, 0.3, 40, 1), "e1"));
         assertTrue(round.complete());
         assertTrue(queue.isDone());
         assertEquals(2, round.scorers());
@@ -73,5 +73,10 @@ class EvalRoundTest {
         assertEquals(0.9, s.formatRate(), 1e-12);
         assertEquals(1, s.overContext());
         datasets.close();
+    }
+
+    private static Evaluation.Tally greedy(int items, int right, int formatted, double reward, long tokens, int over) {
+        return new Evaluation.Tally(items, right, formatted, reward, tokens, over, 0, 0, 0, false,
+                new double[0]);
     }
 }

@@ -1,6 +1,7 @@
 package dev.esactors.actors;
 
 import dev.esactors.core.io.Sha256;
+import dev.esactors.train.EvaluationSchedule;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.eval.Evaluation;
@@ -24,11 +25,7 @@ class HeldOutEvaluationTest {
 
     @Test
     void heldOutScoresAreRecordedEveryKIterations(@TempDir Path dir) throws IOException {
-        Path heldOut = Files.writeString(dir.resolve("held-out.jsonl"), """
-                {"id": "h1", "prompt": "The dog ran to"}
-                {"id": "h2", "prompt": "Anna and the"}
-                {"id": "h3", "prompt": "One sunny day"}
-                """);
+        Path heldOut = threePrompts(dir);
         RunConfig config = TestRuns.small(dir.resolve("run"), 1, Map.of("run.iterations", 4,
                 "eval.every", 2, "eval.datasets", List.of(heldOut.toString())));
         List<RunEvent> events = new ArrayList<>();
@@ -46,6 +43,53 @@ class HeldOutEvaluationTest {
         }
         assertEquals(1, ((RunEvent.RunFinished) last).evaluation().size(), "and the final table is still made");
         assertTrue(Files.readString(dir.resolve("run/report.html")).contains("Held-out accuracy during the run"));
+    }
+
+    @Test
+    void everyRoundScoresThePriorTaskAndMeasuresDriftAndKlToTheBase(@TempDir Path dir) throws IOException {
+        Path heldOut = threePrompts(dir);
+        Path prior = Files.writeString(dir.resolve("prior.jsonl"), """
+                {"question": "Who ran to the park?", "answer": "The dog."}
+                {"question": "What did Anna see?", "answer": "A big red ball in the garden."}
+                """);
+        RunConfig config = TestRuns.small(dir.resolve("run"), 2, Map.of("run.iterations", 4, "eval.every", 2,
+                "eval.datasets", List.of(heldOut.toString()), "eval.kl-prompts", 2,
+                "eval.extra", List.of(Map.of("task", "conciseness", "dataset", prior.toString(),
+                        "max-new-tokens", 12))));
+        List<RunEvent> events = new ArrayList<>();
+        RunEvent last = EsNode.run(config, events::add);
+        assertInstanceOf(RunEvent.RunFinished.class, last, events.toString());
+        List<RunEvent.HeldOut> rounds = events.stream().filter(e -> e instanceof RunEvent.HeldOut)
+                .map(e -> (RunEvent.HeldOut) e).toList();
+        assertEquals(2, rounds.size(), events.toString());
+        for (RunEvent.HeldOut h : rounds) {
+            assertEquals(List.of("conciseness: prior.jsonl"), List.copyOf(h.others().keySet()), h.toString());
+            assertTrue(h.klToBase() > 0, "the weights moved, so did the next-token distributions: " + h);
+            assertEquals(List.of("embeddings", "attention", "mlp", "norms"), List.copyOf(h.drift().keySet()));
+            h.drift().values().forEach(v -> assertTrue(v > 0 && v < 0.5, h.toString()));
+        }
+        assertTrue(rounds.get(1).drift().get("mlp") > rounds.get(0).drift().get("mlp"),
+                "four updates move the weights further than two: " + rounds);
+        List<FinalEvaluation.Row> table = ((RunEvent.RunFinished) last).evaluation();
+        assertEquals(List.of("held-out.jsonl", "conciseness: prior.jsonl"),
+                table.stream().map(FinalEvaluation.Row::label).toList(), "the prior task has a row of its own");
+        assertEquals(2, table.get(1).base().items());
+        String report = Files.readString(dir.resolve("run/report.html"));
+        assertTrue(report.contains("conciseness: prior.jsonl") && report.contains("KL to base"), report);
+
+        // the rounds' monitors are kept in held-out.txt, so a run resumed at iteration 4 reports the same history
+        // before it (and scores round 4 again)
+        try (EvaluationSchedule resumed = new EvaluationSchedule(config, 4)) {
+            assertEquals(rounds.subList(0, 1), resumed.history());
+        }
+    }
+
+    private static Path threePrompts(Path dir) throws IOException {
+        return Files.writeString(dir.resolve("held-out.jsonl"), """
+                {"id": "h1", "prompt": "The dog ran to"}
+                {"id": "h2", "prompt": "Anna and the"}
+                {"id": "h3", "prompt": "One sunny day"}
+                """);
     }
 
     @Test

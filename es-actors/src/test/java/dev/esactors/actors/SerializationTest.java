@@ -49,7 +49,10 @@ class SerializationTest {
         roundTrips(new Coordinator.MemberResults(12, 8, new double[] {Double.NaN, 0.5, -1e-300, 3},
                 evaluator.getRef()));
         roundTrips(new Coordinator.EvalResult(50, 1, 7, new dev.esactors.train.eval.Evaluation.Tally(64, 20, 63,
-                27.25, 1280, 1), "", "node/evaluator-0", evaluator.getRef()));
+                27.25, 1280, 1, 0, 0, 0, false, new double[0]), "", "node/evaluator-0", evaluator.getRef()));
+        roundTrips(new Coordinator.EvalResult(50, 1, 7, new dev.esactors.train.eval.Evaluation.Tally(64, 20, 63,
+                27.25, 11520, 1, 4, 101, 23, true, new double[] {0.39453125, 0.5, 0.5625, 1.0 / 3}), "", "node/evaluator-0",
+                evaluator.getRef()));
         roundTrips(new Coordinator.EvalResult(50, 0, 0, dev.esactors.train.eval.Evaluation.Tally.EMPTY,
                 "java.lang.IllegalArgumentException: bad line", "node/evaluator-1", evaluator.getRef()));
     }
@@ -63,11 +66,11 @@ class SerializationTest {
         for (int n = 0; n < many.length; n++) {
             many[n] = Math.sin(n);
         }
-        roundTrips(new Evaluator.CatchUp(4, List.of(RewardCode.of(new double[] {Double.NaN, 2, 1.0 / 3, 2, -1e-300}),
-                RewardCode.of(many))));
+        roundTrips(new Evaluator.CatchUp(4, List.of(RewardCode.of(new double[] {Double.NaN, 2, 1.0 / 3, 2, -1e-300}, false),
+                RewardCode.of(many, true))));
         roundTrips(new Evaluator.CatchUp(0, List.of()));
-        roundTrips(new Evaluator.UpdatePushed(9, RewardCode.of(new double[] {0.25, Double.NaN, 0.25, 1})));
-        roundTrips(new Evaluator.UpdatePushed(10, RewardCode.of(many)));
+        roundTrips(new Evaluator.UpdatePushed(9, RewardCode.of(new double[] {0.25, Double.NaN, 0.25, 1}, true)));
+        roundTrips(new Evaluator.UpdatePushed(10, RewardCode.of(many, false)));
         roundTrips(new Evaluator.Refused("device type cuda, run uses cpu"));
         roundTrips(Evaluator.Finished.INSTANCE);
     }
@@ -87,11 +90,22 @@ class SerializationTest {
             rewards[7] = Double.NaN; // a failed member
             Update original = dev.esactors.core.es.Update.fromRewards(config, 12,
                     config.schedule().members(12, 300, true), rewards);
-            RewardCode code = RewardCode.of(original.rewards());
+            RewardCode code = RewardCode.of(original);
             assertEquals(config.alphaAt(12), original.alpha(), "the update carries its iteration's alpha");
             assertTrue(original.alpha() < 0.005 && original.alpha() > 0.001, "alpha at 12 of a 20-iteration decay");
             assertEquals(original, code.update(config, 12));
             assertEquals(discrete, code.codes().length == 300, "discrete rewards travel as a table and codes");
         }
+        // an iteration without signal is skipped, and a journal's record of a tied iteration from before skipping
+        // existed (applied) is rebuilt as applied
+        double[] tied = new double[300];
+        java.util.Arrays.fill(tied, 0.5);
+        tied[3] = Double.NaN; // a failed member counts as the worst, which is 0.5 too
+        Update skipped = dev.esactors.core.es.Update.fromRewards(config, 13, config.schedule().members(13, 300, true),
+                tied);
+        assertTrue(skipped.skipped());
+        assertEquals(skipped, RewardCode.of(skipped).update(config, 13));
+        Update applied = skipped.withSkipped(false);
+        assertEquals(applied, RewardCode.of(applied).update(config, 13));
     }
 }

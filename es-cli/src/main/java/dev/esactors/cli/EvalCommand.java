@@ -1,18 +1,18 @@
 package dev.esactors.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.esactors.core.model.Decoder;
-import dev.esactors.core.model.EmbeddedModel;
-import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.tokenizer.HfTokenizer;
-import dev.esactors.core.torch.DType;
-import dev.esactors.core.torch.DeviceSpec;
 import dev.esactors.core.torch.Torch;
 import dev.esactors.rewards.ChatTemplate;
+import dev.esactors.rewards.Score;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
 import dev.esactors.rewards.catalog.Tasks;
+import dev.esactors.train.RunReport;
+import dev.esactors.train.eval.EvalModel;
+import dev.esactors.train.config.EvalSampling;
 import dev.esactors.train.eval.Evaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,10 +33,13 @@ import java.util.concurrent.Callable;
 
 /** {@code es-actors eval}: accuracy of one or more models on a task's items, side by side. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Greedy accuracy of models on a task (several --model give a side-by-side table).")
+        description = "Accuracy of models on a task: greedy pass@1, and with --samples K also pass@k, maj@K and the "
+                + "accuracy over samples (several --model give a side-by-side table).")
 final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--model", paramLabel = "DIR", description = "model directory, or 'embedded' (stories260K); repeat to compare (default: embedded)")
+    @Option(names = "--model", paramLabel = "DIR", description = "a Hugging Face model directory, 'embedded' "
+            + "(stories260K), a run directory (its export/, else its newest checkpoint), a run's best/, or a "
+            + "checkpoint directory; repeat to compare (default: embedded)")
     List<Path> models = new ArrayList<>();
 
     @Option(names = "--task", required = true, description = "task name (see: es-actors tasks)")
@@ -54,8 +57,23 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "64", description = "prompts decoded together (default: ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--max-new-tokens", defaultValue = "256", description = "(default: ${DEFAULT-VALUE})")
-    int maxNewTokens;
+    @Option(names = "--max-new-tokens", description = "tokens per answer (default: the longest answer the task "
+            + "needs, 256 for open-ended tasks, clamped so that the longest prompt fits the model's context)")
+    Integer maxNewTokens;
+
+    @Option(names = "--samples", defaultValue = "0", paramLabel = "K",
+            description = "answers sampled per item besides the greedy one, for pass@k and maj@K (default: 0)")
+    int samples;
+
+    @Option(names = "--temperature", defaultValue = "0.7", description = "sampling temperature (default: ${DEFAULT-VALUE})")
+    double temperature;
+
+    @Option(names = "--top-p", defaultValue = "1.0", description = "nucleus mass (default: ${DEFAULT-VALUE})")
+    double topP;
+
+    @Option(names = "--seed", defaultValue = "0", description = "sampling seed; with the same --batch, a run's rounds "
+            + "with eval.seed give the same samples (default: ${DEFAULT-VALUE})")
+    long seed;
 
     @Option(names = "--template", defaultValue = "raw", description = "raw, chatml or llama3 (default: ${DEFAULT-VALUE})")
     String template;
@@ -76,9 +94,10 @@ final class EvalCommand implements Callable<Integer> {
         if (limit > 0 && limit < items.size()) {
             items = items.subList(0, limit);
         }
-        if (batch < 1 || maxNewTokens < 1) {
+        if (batch < 1 || (maxNewTokens != null && maxNewTokens < 1)) {
             throw new IllegalArgumentException("--batch and --max-new-tokens must be >= 1");
         }
+        EvalSampling sampling = new EvalSampling(samples, temperature, topP, seed);
         ChatTemplate chat = ChatTemplate.parse(template);
         Torch.load();
         List<Path> dirs = models.isEmpty() ? List.of(Path.of("embedded")) : models;
@@ -87,20 +106,16 @@ final class EvalCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         try (BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
             for (Path named : dirs) {
-                boolean embedded = named.toString().equals("embedded");
-                Path dir = embedded ? EmbeddedModel.directory() : named;
-                Decoder decoder = ModelLoader.load(dir, DeviceSpec.CPU, DType.F32);
-                try (HfTokenizer tokenizer = HfTokenizer.load(dir)) {
-                    rows.add(Evaluation.run(embedded ? "embedded (stories260K)" : dir.toString(), decoder, tokenizer, t, items, chat, "", batch, maxNewTokens,
-                            r -> write(writer, json, r)));
+                EvalModel.Loaded model = EvalModel.load(named, note -> printer.println("note: " + note));
+                try (HfTokenizer tokenizer = HfTokenizer.load(model.tokenizerDir())) {
+                    int tokens = maxNewTokens != null ? maxNewTokens : defaultMaxNewTokens(model, tokenizer, t, items,
+                            chat, printer);
+                    rows.add(Evaluation.run(model.label(), model.decoder(), tokenizer, t, items,
+                            new Evaluation.Settings(chat, "", batch, tokens, sampling), r -> write(writer, json, r)));
                 }
             }
         }
-        printer.printf("%-48s %6s %9s %12s %8s %10s%n", "model", "items", "accuracy", "mean reward", "format", "tokens/s");
-        for (Evaluation.Summary s : rows) {
-            printer.printf(Locale.ROOT, "%-48s %6d %8.1f%% %12.4f %7.1f%% %10.0f%n", s.model(), s.items(),
-                    100 * s.accuracy(), s.meanReward(), 100 * s.formatRate(), s.tokensPerSecond());
-        }
+        printTable(printer, rows, sampling);
         for (Evaluation.Summary s : rows) {
             if (s.overContext() > 0) {
                 printer.printf("note: %s: %d of %d prompts do not fit the model's context with --max-new-tokens; "
@@ -112,21 +127,82 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The longest answer the task needs, clamped so that the longest prompt still fits the model's context. */
+    private static int defaultMaxNewTokens(EvalModel.Loaded model, HfTokenizer tokenizer, Task<TaskItem> task,
+                                           List<TaskItem> items, ChatTemplate chat, PrintWriter printer) {
+        int answer = 1;
+        int longestPrompt = 0;
+        for (TaskItem item : items) {
+            answer = Math.max(answer, task.answerTokens(item));
+            longestPrompt = Math.max(longestPrompt, tokenizer.encode(chat.render("", task.userPrompt(item),
+                    task.assistantPrefix(item))).length);
+        }
+        int context = model.decoder().config().maxPositions();
+        int tokens = Math.max(1, Math.min(answer, context - longestPrompt));
+        printer.printf("max new tokens: %d (%s)%n", tokens, tokens == answer
+                ? "the longest answer " + task.name() + " needs"
+                : "the longest prompt, " + longestPrompt + " tokens, leaves that much of the model's context of "
+                        + context + "; the task's answers may need " + answer);
+        return tokens;
+    }
+
+    private static void printTable(PrintWriter printer, List<Evaluation.Summary> rows, EvalSampling sampling) {
+        int k = sampling.samples();
+        int width = rows.stream().mapToInt(s -> s.model().length()).max().orElse(0);
+        String model = "%-" + Math.max(48, width) + "s";
+        printer.printf(model + " %6s %9s %12s %8s %10s", "model", "items", "accuracy", "mean reward", "format", "tokens/s");
+        if (k > 0) {
+            printer.printf(" %9s %9s %9s %9s", "pass@1", "pass@" + k, "maj@" + k, "samples");
+        }
+        printer.println();
+        for (Evaluation.Summary s : rows) {
+            printer.printf(Locale.ROOT, model + " %6d %8.1f%% %12.4f %7.1f%% %10.0f", s.model(), s.items(),
+                    100 * s.accuracy(), s.meanReward(), 100 * s.formatRate(), s.tokensPerSecond());
+            if (k > 0) {
+                printer.printf(Locale.ROOT, " %9s %9s %9s %9s", RunReport.percent(s.passAt(1)),
+                        RunReport.percent(s.passAt(k)), RunReport.percent(s.majority()),
+                        RunReport.percent(s.sampleAccuracy()));
+            }
+            printer.println();
+        }
+        if (k > 0) {
+            printer.printf("accuracy is the greedy answer's; pass@k (Chen et al.'s unbiased estimator), maj@%d and "
+                    + "samples (accuracy over all sampled answers) are over %s%n", k, sampling.describe());
+            for (Evaluation.Summary s : rows) {
+                StringBuilder curve = new StringBuilder();
+                for (int j = 1; j <= k; j++) {
+                    curve.append(String.format(Locale.ROOT, " %d:%.1f%%", j, 100 * s.passAt(j)));
+                }
+                printer.printf("pass@k %s:%s%n", s.model(), curve);
+            }
+        }
+    }
+
     private static void write(BufferedWriter writer, ObjectMapper json, Evaluation.ItemResult r) {
         ObjectNode node = json.createObjectNode();
         node.put("model", r.model());
         node.put("id", r.id());
         node.put("completion", r.completion());
-        node.put("reward", r.score().reward());
-        node.put("answerOk", r.score().answerOk());
-        node.put("formatOk", r.score().formatOk());
-        node.put("extracted", r.score().extracted());
-        node.put("reason", r.score().reason());
+        put(node, r.score());
+        if (!r.samples().isEmpty()) {
+            ArrayNode samples = node.putArray("samples");
+            for (Evaluation.Sample sample : r.samples()) {
+                put(samples.addObject().put("completion", sample.completion()), sample.score());
+            }
+        }
         try {
             writer.write(node.toString());
             writer.newLine();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static void put(ObjectNode node, Score score) {
+        node.put("reward", score.reward());
+        node.put("answerOk", score.answerOk());
+        node.put("formatOk", score.formatOk());
+        node.put("extracted", score.extracted());
+        node.put("reason", score.reason());
     }
 }

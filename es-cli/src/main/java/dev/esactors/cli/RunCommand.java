@@ -9,6 +9,7 @@ import dev.esactors.core.tokenizer.HfTokenizer;
 import dev.esactors.train.GrpoRun;
 import dev.esactors.train.LocalRun;
 import dev.esactors.train.RunEvent;
+import dev.esactors.train.RunReport;
 import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.ModelFit;
 import dev.esactors.train.config.RunConfig;
@@ -74,6 +75,8 @@ final class RunCommand implements Callable<Integer> {
 
     private long startNanos;
     private final List<Double> iterationMeans = new java.util.ArrayList<>();
+    /** Updates this process saw skipped (no signal). */
+    private int skippedUpdates;
 
     @Override
     public Integer call() {
@@ -214,17 +217,34 @@ final class RunCommand implements Callable<Integer> {
         if (event instanceof RunEvent.IterationDone d) {
             showIteration(out, d);
         } else if (event instanceof RunEvent.HeldOut h) {
-            out.printf(Locale.ROOT, "held-out %s after %d iterations: accuracy %.1f%%, mean reward %.3f (best %.1f%% at %d, "
-                            + "kept in best/)%n", h.dataset().getFileName(), h.iteration(), 100 * h.accuracy(),
-                    h.meanReward(), 100 * h.bestAccuracy(), h.bestIteration());
+            String sampled = h.samples() == 0 ? "" : String.format(Locale.ROOT, ", pass@%d %s, maj@%d %s", h.samples(),
+                    RunReport.percent(h.passAtK()), h.samples(), RunReport.percent(h.majority()));
+            if (!Double.isNaN(h.klToBase())) {
+                sampled += String.format(Locale.ROOT, ", KL to base %.4f", h.klToBase());
+            }
+            if (!h.drift().isEmpty()) {
+                StringBuilder drift = new StringBuilder();
+                h.drift().forEach((g, v) -> drift.append(drift.length() == 0 ? "" : " ").append(g).append(' ')
+                        .append(String.format(Locale.ROOT, "%.2f%%", 100 * v)));
+                sampled += ", drift " + drift;
+            }
+            for (var other : h.others().entrySet()) {
+                sampled += String.format(Locale.ROOT, ", %s %.1f%% (reward %.3f)", other.getKey(),
+                        100 * other.getValue().accuracy(), other.getValue().meanReward());
+            }
+            out.printf(Locale.ROOT, "held-out %s after %d iterations: accuracy %.1f%%, mean reward %.3f%s (best %.1f%% at "
+                            + "%d, kept in best/)%n", h.dataset().getFileName(), h.iteration(), 100 * h.accuracy(),
+                    h.meanReward(), sampled, 100 * h.bestAccuracy(), h.bestIteration());
         } else if (event instanceof RunEvent.Note n) {
             out.println("note: " + n.message());
         } else if (event instanceof RunEvent.RunFinished f) {
             String rewards = iterationMeans.isEmpty() ? "no new iterations (the run was already complete)"
                     : rewardTrend(iterationMeans);
-            out.printf(Locale.ROOT, "done: %d iterations in %s; %s%nmaster sha256 %s%nreport %s%nmodel  %s%n",
-                    f.iterations(), clock((System.nanoTime() - startNanos) / 1e9), rewards, f.masterHash(), f.report(),
-                    f.exported());
+            String skipped = skippedUpdates == 0 ? "" : String.format("; %d update(s) skipped for want of signal "
+                    + "(every reward the same)", skippedUpdates);
+            out.printf(Locale.ROOT, "done: %d iterations in %s; %s%s%nmaster sha256 %s%nreport %s%nmodel  %s%n",
+                    f.iterations(), clock((System.nanoTime() - startNanos) / 1e9), rewards, skipped, f.masterHash(),
+                    f.report(), f.exported());
             dev.esactors.train.RunReport.evaluationLines(f.evaluation()).forEach(out::println);
         } else if (event instanceof RunEvent.RunFailed f) {
             out.flush(); // the progress so far, before the error that ends it
@@ -259,9 +279,10 @@ final class RunCommand implements Callable<Integer> {
         String faults = d.failed() + d.reissued() + d.duplicates() + d.stale() == 0 ? ""
                 : String.format(" | failed %d, reissued %d, duplicates %d, stale %d", d.failed(), d.reissued(),
                 d.duplicates(), d.stale());
-        out.printf(Locale.ROOT, "iteration %3d/%d [%s%s] reward mean %.3f max %.3f | %.1f evals/s | ETA %s%s%n",
+        skippedUpdates += d.skipped() ? 1 : 0;
+        out.printf(Locale.ROOT, "iteration %3d/%d [%s%s] reward mean %.3f max %.3f | %.1f evals/s | ETA %s%s%s%n",
                 done, d.iterations(), "#".repeat(filled), ".".repeat(width - filled), d.meanReward(), d.maxReward(),
-                d.evaluationsPerSecond(), clock(eta), faults);
+                d.evaluationsPerSecond(), clock(eta), faults, d.skipped() ? " | no signal, update skipped" : "");
     }
 
     private static String clock(double seconds) {

@@ -6,6 +6,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,6 +42,32 @@ class Sudoku4PresetTest {
         String report = Files.readString(dir.resolve("run/report.html"));
         assertTrue(report.contains("Base vs trained") && report.contains("fresh_4x4_1000.csv"),
                 "the table is in the report");
+
+        // eval takes the run's best/ checkpoint (loaded into the base model) and the run directory (its export of
+        // the same weights) as models, and by default as many new tokens as a 4x4 grid needs (not 256, which
+        // overflows sudoku4-base's 128-token context and scored every prompt as empty)
+        Path run = dir.resolve("run");
+        Cli.Result eval = Cli.run("eval", "--task", "sudoku", "--option", "prompt=compact", "--data",
+                "data/sudoku/d1_4x4_test_sudoku.csv", "--limit", "48", "--batch", "16", "--samples", "3",
+                "--model", "models/sudoku4-base", "--model", run.resolve("best").toString(), "--model", run.toString(),
+                "--out", dir.resolve("items.jsonl").toString());
+        assertEquals(0, eval.code(), eval.out() + eval.err());
+        assertTrue(eval.out().contains("max new tokens: 20 (the longest answer sudoku needs)"), eval.out());
+        assertTrue(!eval.out().contains("do not fit"), eval.out());
+        List<String> best = scores(eval.out(), run.resolve("best") + " (iteration 2)");
+        List<String> export = scores(eval.out(), run + " (export)");
+        assertEquals(8, best.size(), eval.out()); // items, accuracy, reward, format, pass@1, pass@3, maj@3, samples
+        assertEquals(best, export, "the same weights score the same, greedy and sampled\n" + eval.out());
+        assertTrue(eval.out().contains("pass@k models/sudoku4-base: 1:"), eval.out());
+    }
+
+    /** The figures of {@code model}'s row of an eval table, without tokens/s. */
+    private static List<String> scores(String out, String model) {
+        String row = out.lines().filter(l -> l.startsWith(model + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no row for " + model + "\n" + out));
+        List<String> fields = new ArrayList<>(List.of(row.substring(model.length()).trim().split("\\s+")));
+        fields.remove(4);
+        return fields;
     }
 
     @Test

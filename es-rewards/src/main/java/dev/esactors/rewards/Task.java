@@ -42,6 +42,23 @@ public interface Task<I extends TaskItem> {
     Score score(I item, String completion);
 
     /**
+     * Whether scores carry the answer read from a completion ({@link Score#extracted}), so that sampled answers can
+     * be put to a majority vote (maj@K). False for tasks that judge the whole completion.
+     */
+    default boolean extractsAnswers() {
+        return true;
+    }
+
+    /**
+     * The most tokens an answer to {@code item} needs, as evaluation's default for max new tokens (clamped to the
+     * model's context): the length in characters of the longest answer, for tasks whose answers have one (a
+     * tokenizer's token covers at least one character), else 256.
+     */
+    default int answerTokens(I item) {
+        return 256;
+    }
+
+    /**
      * The reward of a completion that cannot be judged (too long, or the reward failed): the task's worst, so that
      * it never beats a judged one. 0 for tasks whose rewards are not negative.
      */

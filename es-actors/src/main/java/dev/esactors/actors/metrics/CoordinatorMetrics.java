@@ -2,6 +2,7 @@ package dev.esactors.actors.metrics;
 
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.es.Update;
+import dev.esactors.train.RunEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -44,6 +45,7 @@ public final class CoordinatorMetrics implements AutoCloseable {
     private final Timer updateSeconds;
     private final Counter membersEvaluated;
     private final Counter membersFailed;
+    private final Counter updatesSkipped;
     private volatile double iteration;
     private volatile double checkpointBytes = Double.NaN;
     private volatile double updateNorm = Double.NaN;
@@ -51,6 +53,12 @@ public final class CoordinatorMetrics implements AutoCloseable {
     private volatile double heldOutAccuracy = Double.NaN;
     private volatile double heldOutReward = Double.NaN;
     private volatile double heldOutBest = Double.NaN;
+    private volatile double heldOutPassAtK = Double.NaN;
+    private volatile double distinctRewards = Double.NaN;
+    private volatile double klToBase = Double.NaN;
+    private final java.util.Map<String, double[]> drift = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile double tiedShare = Double.NaN;
+    private volatile double heldOutMajority = Double.NaN;
     private final double[] raw = {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
     private final double[] shaped = {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
 
@@ -84,6 +92,10 @@ public final class CoordinatorMetrics implements AutoCloseable {
                 m -> m.heldOutReward);
         gauge(registry, "es_heldout_best_accuracy", "best held-out accuracy so far (weights kept in best/)",
                 m -> m.heldOutBest);
+        gauge(registry, "es_heldout_pass_at_k", "held-out pass@k at the last in-run evaluation, k = eval.samples "
+                + "(NaN without sampled evaluation)", m -> m.heldOutPassAtK);
+        gauge(registry, "es_heldout_majority_accuracy", "held-out maj@k (majority vote over eval.samples answers) at "
+                + "the last in-run evaluation", m -> m.heldOutMajority);
         track(Gauge.builder("es_evaluators_active", tallies, Tallies::evaluatorsActive).strongReference(true)
                 .description("evaluators the coordinator is working with").register(registry));
         track(FunctionCounter.builder("es_members_reissued", tallies, Tallies::reissued)
@@ -95,6 +107,15 @@ public final class CoordinatorMetrics implements AutoCloseable {
         track(FunctionCounter.builder("es_results_unissued", tallies, Tallies::unissued)
                 .description("results from an evaluator the work was not issued to, ignored").register(registry));
         membersEvaluated = track(Counter.builder("es_members_evaluated").description("member results accepted")
+                .register(registry));
+        gauge(registry, "es_kl_to_base", "mean per-token KL(current || base) on eval.kl-prompts held-out prompts at "
+                + "the last held-out round, in nats", m -> m.klToBase);
+        gauge(registry, "es_rewards_distinct", "different rewards in the last iteration's population (1: no signal)",
+                m -> m.distinctRewards);
+        gauge(registry, "es_rewards_tied_share", "share of the last iteration's members tied with its most common "
+                + "reward", m -> m.tiedShare);
+        updatesSkipped = track(Counter.builder("es_updates_skipped")
+                .description("iterations without signal (every reward the same): their update was skipped")
                 .register(registry));
         membersFailed = track(Counter.builder("es_members_failed")
                 .description("members without a finite reward (counted as the worst)").register(registry));
@@ -119,6 +140,11 @@ public final class CoordinatorMetrics implements AutoCloseable {
         fill(raw, rewards);
         fill(shaped, update.coefficients());
         updateNorm = stepNorm;
+        distinctRewards = update.distinctRewards();
+        tiedShare = update.tiedShare();
+        if (update.skipped()) {
+            updatesSkipped.increment();
+        }
         evaluationsPerSecond = rewards.length / Math.max(seconds, 1e-9);
         membersEvaluated.increment(rewards.length);
         membersFailed.increment(failed);
@@ -138,10 +164,20 @@ public final class CoordinatorMetrics implements AutoCloseable {
     }
 
     /** Records an in-run held-out evaluation. */
-    public void heldOut(double accuracy, double meanReward, double best) {
-        heldOutAccuracy = accuracy;
-        heldOutReward = meanReward;
-        heldOutBest = best;
+    public void heldOut(RunEvent.HeldOut h) {
+        heldOutAccuracy = h.accuracy();
+        heldOutReward = h.meanReward();
+        heldOutBest = h.bestAccuracy();
+        heldOutPassAtK = h.samples() > 0 ? h.passAtK() : Double.NaN;
+        heldOutMajority = h.samples() > 0 ? h.majority() : Double.NaN;
+        klToBase = h.klToBase();
+        h.drift().forEach((group, value) -> drift.computeIfAbsent(group, g -> {
+            double[] holder = {Double.NaN};
+            track(Gauge.builder("es_weight_drift", holder, x -> x[0]).strongReference(true).tag("group", g)
+                    .description("relative drift of the weights from the base model, ||w - w0|| / ||w0|| over the "
+                            + "group's tensors, at the last held-out round").register(registry));
+            return holder;
+        })[0] = value);
     }
 
     /** mean, max, min, standard deviation of the finite values into {@code out}. */

@@ -68,6 +68,7 @@ final class LocalIncludes implements ConfigIncluder, ConfigIncluderFile, ConfigI
         if (!anySyntaxExists(file)) {
             throw missing(file.getPath(), file.getAbsoluteFile());
         }
+        RunConfigLoader.requireSmall(file);
         return ((ConfigIncluderFile) fallback).includeFile(context, file);
     }
 

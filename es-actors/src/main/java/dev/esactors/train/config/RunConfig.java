@@ -35,6 +35,9 @@ import java.util.TreeMap;
  * @param evalValidation the dataset those evaluations score and best/ is chosen on, or null: the first of
  *                       {@code evalDatasets}
  * @param finalWeights   which weights the final table scores and export/ holds
+ * @param evalSampling   sampled answers that every evaluation round scores besides the greedy one
+ * @param evalKlPrompts  held-out prompts on which each held-out round measures the KL to the base model (0: none)
+ * @param evalExtra      datasets of other tasks scored in every evaluation round (a prior-task suite)
  * @param metrics        the node's Prometheus endpoint
  * @param method         how the run trains: ES, or GRPO (for comparison)
  * @param grpo           the GRPO settings (used when {@code method} is GRPO)
@@ -43,7 +46,8 @@ import java.util.TreeMap;
 public record RunConfig(String id, Path dir, int iterations, long tokenBudget, Duration memberDeadline, Model model,
                         TaskSpec task, EsConfig es, int checkpointEvery, int checkpointKeep, int localEvaluators,
                         Cluster cluster, List<Path> evalDatasets, int evalBatch, int evalEvery, Path evalValidation,
-                        FinalWeights finalWeights, Metrics metrics, Method method, GrpoSettings grpo,
+                        FinalWeights finalWeights, EvalSampling evalSampling, int evalKlPrompts,
+                        List<ExtraEval> evalExtra, Metrics metrics, Method method, GrpoSettings grpo,
                         Source source) {
 
     /**
@@ -74,6 +78,29 @@ public record RunConfig(String id, Path dir, int iterations, long tokenBudget, D
             }
         }
         return text;
+    }
+
+    /**
+     * A dataset of another task that every evaluation round scores besides the run's own (eval.extra): a prior-task
+     * suite, to see whether training on one task costs another.
+     *
+     * @param task         task name
+     * @param options      task options
+     * @param dataset      the dataset file
+     * @param maxNewTokens tokens generated per prompt
+     * @param template     chat template name
+     * @param system       system message
+     */
+    public record ExtraEval(String task, Map<String, String> options, Path dataset, int maxNewTokens,
+                            String template, String system) {
+        public ExtraEval {
+            options = Collections.unmodifiableMap(new TreeMap<>(options));
+        }
+
+        /** How tables name it: the task and the file. */
+        public String label() {
+            return task + ": " + dataset.getFileName();
+        }
     }
 
     /** How a run trains. */

@@ -64,6 +64,7 @@ public final class RunConfigLoader {
 
     /** Parses a run or study file as HOCON: a missing file is an error, and includes stay local. */
     public static Config parseFile(Path file) {
+        requireSmall(file.toFile());
         try {
             // Absolute, so that a relative include is looked up next to the file even for a bare name like "run.conf".
             return ConfigFactory.parseFile(file.toAbsolutePath().toFile(), LocalIncludes.options());
@@ -71,6 +72,17 @@ public final class RunConfigLoader {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         } catch (StackOverflowError e) { // HOCON parses nesting by recursion
             throw new IllegalArgumentException(file + ": nested too deeply", e);
+        }
+    }
+
+    /** The largest run or study file read: HOCON's parser takes time quadratic in a line's tokens (20 s at 600 KB). */
+    static final long MAX_FILE_BYTES = 256 * 1024;
+
+    /** Refuses a run file (or an included one) over {@link #MAX_FILE_BYTES}: no hand-written run file is that big. */
+    static void requireSmall(java.io.File file) {
+        if (file.length() > MAX_FILE_BYTES) {
+            throw new IllegalArgumentException(file + ": " + file.length() + " bytes; a run file is at most "
+                    + MAX_FILE_BYTES / 1024 + " KiB");
         }
     }
 
@@ -119,12 +131,22 @@ public final class RunConfigLoader {
             }
             Path validation = validation(where, c, evalDatasets, evalEvery);
             RunConfig.FinalWeights finalWeights = finalWeights(where, c, validation);
+            EvalSampling evalSampling = evalSampling(where, c);
+            int klPrompts = nonNegative(where, "eval.kl-prompts", get(where, "eval.kl-prompts",
+                    () -> c.getInt("eval.kl-prompts")));
+            java.util.List<RunConfig.ExtraEval> extra = extra(where, c, task);
+            if (!extra.isEmpty() && evalDatasets.isEmpty()) {
+                throw new IllegalArgumentException(where + "eval.extra needs eval.datasets: its rows stand next to "
+                        + "the run's own task's in the base-vs-trained table");
+            }
             RunConfig.Metrics metrics = metrics(where, c);
             RunConfig.Method method = check(where, "method", () -> method(c.getString("method")));
             GrpoSettings grpo = grpo(where, c);
             String hocon = user.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
             return new RunConfig(id, dir, iterations, tokenBudget, deadline, model, task, es, every, keep, local,
-                    cluster, evalDatasets, evalBatch, evalEvery, validation, finalWeights, metrics, method, grpo,
+                    cluster, evalDatasets, evalBatch, evalEvery, validation, finalWeights, evalSampling, klPrompts,
+                    extra, metrics,
+                    method, grpo,
                     new RunConfig.Source(hocon, environmentValues(user.withFallback(defaults), c)));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
@@ -254,9 +276,15 @@ public final class RunConfigLoader {
             default -> throw new IllegalArgumentException(where + "es.alpha-schedule must be constant or cosine, got '"
                     + scheduleName + "'");
         };
+        double anchorDecay = get(where, "es.anchor-decay", () -> c.getDouble("es.anchor-decay"));
+        if (!(anchorDecay >= 0) || !(alpha * anchorDecay <= 1)) {
+            throw new IllegalArgumentException(where + "es.anchor-decay must be >= 0 and at most 1 / es.alpha (each "
+                    + "update moves the weights by alpha x anchor-decay of their distance to the base), got "
+                    + anchorDecay);
+        }
         return check(where, "es.population / es.sigma / es.alpha / es.antithetic / es.noise",
                 () -> new EsConfig(population, sigma, alpha, shaping, antithetic, noise, filter, update, seed,
-                        control.equals("shuffled-rewards"), perturbation, schedule));
+                        control.equals("shuffled-rewards"), perturbation, schedule, anchorDecay));
     }
 
     /** eval.validation: null when empty; otherwise an existing file, scored every eval.every, and not a table dataset. */
@@ -281,6 +309,56 @@ public final class RunConfigLoader {
             }
         }
         return file;
+    }
+
+    /**
+     * eval.extra: a list of {task, dataset, options, max-new-tokens, template, system}; the last four default to the
+     * run's task block. Each task is created and its dataset read now, so that a mistake is found before the run.
+     */
+    private static java.util.List<RunConfig.ExtraEval> extra(String where, Config c, RunConfig.TaskSpec own) {
+        java.util.List<RunConfig.ExtraEval> out = new java.util.ArrayList<>();
+        java.util.List<? extends Config> entries = get(where, "eval.extra", () -> c.getConfigList("eval.extra"));
+        for (int i = 0; i < entries.size(); i++) {
+            Config e = entries.get(i);
+            String key = "eval.extra[" + i + "]";
+            for (Map.Entry<String, ConfigValue> field : e.root().entrySet()) {
+                if (!java.util.Set.of("task", "dataset", "options", "max-new-tokens", "template", "system")
+                        .contains(field.getKey())) {
+                    throw new IllegalArgumentException(where + key + "." + field.getKey() + " is not a key of an extra "
+                            + "evaluation (task, dataset, options, max-new-tokens, template, system)");
+                }
+            }
+            String name = get(where, key + ".task", () -> e.getString("task"));
+            Path dataset = Paths.get(get(where, key + ".dataset", () -> e.getString("dataset")));
+            if (!Files.exists(dataset)) {
+                throw new IllegalArgumentException(where + key + ".dataset: '" + dataset + "' not found");
+            }
+            Map<String, String> options = new java.util.TreeMap<>();
+            if (e.hasPath("options")) {
+                get(where, key + ".options", () -> e.getConfig("options")).entrySet()
+                        .forEach(o -> options.put(o.getKey(), String.valueOf(o.getValue().unwrapped())));
+            }
+            int tokens = positive(where, key + ".max-new-tokens", e.hasPath("max-new-tokens")
+                    ? get(where, key + ".max-new-tokens", () -> e.getInt("max-new-tokens")) : own.maxNewTokens());
+            String template = e.hasPath("template") ? get(where, key + ".template", () -> e.getString("template"))
+                    : own.template();
+            check(where, key + ".template", () -> ChatTemplate.parse(template));
+            String system = e.hasPath("system") ? get(where, key + ".system", () -> e.getString("system"))
+                    : own.system();
+            RunConfig.ExtraEval extra = new RunConfig.ExtraEval(name, options, dataset, tokens, template, system);
+            check(where, key, () -> Tasks.createForOwnItems(name, options).load(dataset));
+            out.add(extra);
+        }
+        return java.util.List.copyOf(out);
+    }
+
+    /** eval.samples, eval.temperature, eval.top-p, eval.seed. */
+    private static EvalSampling evalSampling(String where, Config c) {
+        int samples = nonNegative(where, "eval.samples", get(where, "eval.samples", () -> c.getInt("eval.samples")));
+        double temperature = get(where, "eval.temperature", () -> c.getDouble("eval.temperature"));
+        double topP = get(where, "eval.top-p", () -> c.getDouble("eval.top-p"));
+        long seed = get(where, "eval.seed", () -> c.getLong("eval.seed"));
+        return check(where, "eval", () -> new EvalSampling(samples, temperature, topP, seed));
     }
 
     /** eval.final-weights: last, or best (which needs eval.validation, so that no reported dataset chooses). */

@@ -1,13 +1,16 @@
 package dev.esactors.train.eval;
 
 import dev.esactors.core.model.Decoder;
+import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.tokenizer.HfTokenizer;
+import dev.esactors.core.torch.DType;
 import dev.esactors.rewards.ChatTemplate;
 import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
 import dev.esactors.rewards.catalog.Tasks;
 import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.RunConfig;
+import org.bytedeco.javacpp.PointerScope;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,41 +19,69 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A run's evaluation datasets ({@code eval.datasets}, then {@code eval.validation} if set) cut into chunks of
- * {@code eval.batch} items: the unit of evaluation work, like a population member. Chunk k of dataset d is always
- * the same items decoded as one batch, so whichever replica scores it, the numbers are the same. Items and the
- * tokenizer are loaded on first use.
+ * A run's evaluation datasets ({@code eval.datasets}, then {@code eval.extra}'s datasets of other tasks, then
+ * {@code eval.validation} if set) cut into chunks of {@code eval.batch} items: the unit of evaluation work, like a
+ * population member. Chunk k of dataset d is always the same items decoded as one batch, so whichever replica scores
+ * it, the numbers are the same. Items and the tokenizer are loaded on first use.
  */
 public final class EvalDatasets implements AutoCloseable {
 
+    /** One dataset with the task that scores it and how its prompts are written. */
+    private record Entry(Path path, String label, String taskName, Map<String, String> options, String template,
+                         String system, int maxNewTokens) {
+    }
+
     private final RunConfig config;
-    private final List<Path> paths;
-    private final Task<TaskItem> task;
+    private final List<Entry> entries = new ArrayList<>();
+    private final Map<Integer, Task<TaskItem>> tasks = new HashMap<>();
     private final Map<Integer, List<TaskItem>> items = new HashMap<>();
     private HfTokenizer tokenizer;
 
     public EvalDatasets(RunConfig config) {
         this.config = config;
-        List<Path> all = new ArrayList<>(config.evalDatasets());
-        if (config.evalValidation() != null) {
-            all.add(config.evalValidation());
+        RunConfig.TaskSpec own = config.task();
+        for (Path d : config.evalDatasets()) {
+            entries.add(new Entry(d, d.getFileName().toString(), own.name(), own.options(), own.template(),
+                    own.system(), own.maxNewTokens()));
         }
-        this.paths = List.copyOf(all);
-        this.task = Tasks.createForOwnItems(config.task().name(), config.task().options());
+        for (RunConfig.ExtraEval e : config.evalExtra()) {
+            entries.add(new Entry(e.dataset(), e.label(), e.task(), e.options(), e.template(), e.system(),
+                    e.maxNewTokens()));
+        }
+        if (config.evalValidation() != null) {
+            Path v = config.evalValidation();
+            entries.add(new Entry(v, v.getFileName().toString(), own.name(), own.options(), own.template(),
+                    own.system(), own.maxNewTokens()));
+        }
     }
 
-    /** The datasets of the final table: eval.datasets, indices 0 to count - 1. */
+    /** The datasets of the run's own task in the final table: eval.datasets, indices 0 to count - 1. */
     public int count() {
         return config.evalDatasets().size();
     }
 
+    /** Every dataset of the final table: eval.datasets, then eval.extra's (indices count to tableCount - 1). */
+    public int tableCount() {
+        return count() + config.evalExtra().size();
+    }
+
+    /** The datasets of other tasks (eval.extra), which every round scores too. */
+    public List<Integer> extras() {
+        return java.util.stream.IntStream.range(count(), tableCount()).boxed().toList();
+    }
+
     /** The dataset the in-run evaluations score: eval.validation when set, else the first of eval.datasets. */
     public int heldOut() {
-        return config.evalValidation() != null ? count() : 0;
+        return config.evalValidation() != null ? tableCount() : 0;
     }
 
     public Path path(int dataset) {
-        return paths.get(dataset);
+        return entries.get(dataset).path();
+    }
+
+    /** How tables name {@code dataset}: its file name, and for another task's, the task first. */
+    public String label(int dataset) {
+        return entries.get(dataset).label();
     }
 
     /** Chunks of {@code dataset} (the last one may be short). */
@@ -69,15 +100,47 @@ public final class EvalDatasets implements AutoCloseable {
         if (tokenizer == null) {
             tokenizer = HfTokenizer.load(BaseModel.dir(config));
         }
-        return Evaluation.scoreBatch("eval", decoder, tokenizer, task,
-                all.subList(from, Math.min(all.size(), from + config.evalBatch())),
-                ChatTemplate.parse(config.task().template()), config.task().system(), config.task().maxNewTokens(),
-                r -> { });
+        return Evaluation.scoreBatch("eval", decoder, tokenizer, task(dataset),
+                all.subList(from, Math.min(all.size(), from + config.evalBatch())), from, settings(dataset), r -> { });
+    }
+
+    /** How {@code dataset} is evaluated: its task's template and answer length, eval.batch, eval.samples. */
+    public Evaluation.Settings settings(int dataset) {
+        Entry e = entries.get(dataset);
+        return new Evaluation.Settings(ChatTemplate.parse(e.template()), e.system(), config.evalBatch(),
+                e.maxNewTokens(), config.evalSampling());
+    }
+
+    private Task<TaskItem> task(int dataset) {
+        return tasks.computeIfAbsent(dataset, d -> Tasks.createForOwnItems(entries.get(d).taskName(),
+                entries.get(d).options()));
+    }
+
+    /**
+     * The KL monitor's base side: the base model's greedy completions of the first {@code prompts} items of the
+     * held-out dataset and its log-probabilities over them (the base model is loaded for this and then dropped).
+     */
+    public BaseDivergence baseDivergence(int prompts) {
+        List<TaskItem> all = items(heldOut());
+        Task<TaskItem> task = task(heldOut());
+        if (tokenizer == null) {
+            tokenizer = HfTokenizer.load(BaseModel.dir(config));
+        }
+        ChatTemplate template = ChatTemplate.parse(config.task().template());
+        List<int[]> encoded = new ArrayList<>();
+        for (TaskItem item : all.subList(0, Math.min(prompts, all.size()))) {
+            encoded.add(tokenizer.encode(template.render(config.task().system(), task.userPrompt(item),
+                    task.assistantPrefix(item))));
+        }
+        try (PointerScope scope = new PointerScope()) { // frees the base model; the log-probabilities are kept
+            Decoder base = ModelLoader.load(BaseModel.dir(config), BaseModel.coordinatorDevice(config), DType.F32);
+            return new BaseDivergence(base, encoded, config.task().maxNewTokens());
+        }
     }
 
     private List<TaskItem> items(int dataset) {
         return items.computeIfAbsent(dataset, d -> {
-            List<TaskItem> loaded = new ArrayList<>(task.load(path(d)));
+            List<TaskItem> loaded = new ArrayList<>(task(d).load(path(d)));
             if (loaded.isEmpty()) {
                 throw new IllegalArgumentException(path(d) + ": no items to evaluate");
             }

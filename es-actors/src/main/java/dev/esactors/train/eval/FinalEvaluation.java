@@ -18,8 +18,12 @@ import java.util.Map;
  */
 public final class FinalEvaluation {
 
-    /** One dataset's row: the base model's and the fine-tuned model's summaries. */
-    public record Row(Path dataset, Evaluation.Summary base, Evaluation.Summary tuned) {
+    /**
+     * One dataset's row: the base model's and the fine-tuned model's summaries.
+     *
+     * @param label how the table names it (the file, or for an eval.extra dataset, its task and file)
+     */
+    public record Row(Path dataset, String label, Evaluation.Summary base, Evaluation.Summary tuned) {
     }
 
     private FinalEvaluation() {
@@ -50,7 +54,7 @@ public final class FinalEvaluation {
         });
         List<Evaluation.Summary> out = new ArrayList<>();
         try (EvalDatasets data = new EvalDatasets(config)) {
-            for (int d = 0; d < data.count(); d++) {
+            for (int d = 0; d < data.tableCount(); d++) {
                 long start = System.nanoTime();
                 Evaluation.Tally total = Evaluation.Tally.EMPTY;
                 for (int k = 0; k < data.chunks(d); k++) {

@@ -19,10 +19,13 @@ import dev.esactors.core.io.Sha256;
  *                       before shaping, so updates carry no signal; if such a run "improves", the gain is noise
  * @param perturbation   full rank (the paper's) or low rank (EGGROLL, several members per forward pass)
  * @param alphaSchedule  how alpha changes over the iterations (constant: the paper's)
+ * @param anchorDecay    decay toward the base weights: each applied update first moves the master by
+ *                       alpha x anchorDecay x (base - master), a leash against forgetting (0: none). Not in the paper
  */
 public record EsConfig(int populationSize, double sigma, double alpha, FitnessShaping shaping, boolean antithetic,
                        NoiseMode noiseMode, ParameterFilter parameters, UpdateRule update, long runSeed,
-                       boolean shuffledControl, Perturbation perturbation, AlphaSchedule alphaSchedule) {
+                       boolean shuffledControl, Perturbation perturbation, AlphaSchedule alphaSchedule,
+                       double anchorDecay) {
 
     public EsConfig {
         java.util.Objects.requireNonNull(perturbation, "perturbation");
@@ -40,10 +43,22 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
         if (!(alpha > 0) || !(alpha <= 1)) {
             throw new IllegalArgumentException("alpha must be in (0, 1], got " + alpha);
         }
+        if (!(anchorDecay >= 0) || !(alpha * anchorDecay <= 1)) {
+            throw new IllegalArgumentException("anchor decay must be >= 0 and at most 1 / alpha (it moves the weights "
+                    + "by alpha x anchor-decay of their distance to the base), got " + anchorDecay);
+        }
         if (perturbation instanceof Perturbation.LowRank && noiseMode == NoiseMode.SHARED_SEED) {
             throw new IllegalArgumentException("low-rank perturbations need per-tensor noise (shared-seed noise "
                     + "would give same-shaped matrices the same factors)");
         }
+    }
+
+    /** The config without anchor decay. */
+    public EsConfig(int populationSize, double sigma, double alpha, FitnessShaping shaping, boolean antithetic,
+                    NoiseMode noiseMode, ParameterFilter parameters, UpdateRule update, long runSeed,
+                    boolean shuffledControl, Perturbation perturbation, AlphaSchedule alphaSchedule) {
+        this(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
+                shuffledControl, perturbation, alphaSchedule, 0);
     }
 
     /** The config with a constant alpha (the paper's). */
@@ -69,38 +84,43 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
     }
 
     public EsConfig withPopulation(int n, double newSigma, double newAlpha) {
-        return new EsConfig(n, newSigma, newAlpha, shaping, antithetic, noiseMode, parameters, update, runSeed, shuffledControl, perturbation,
-                alphaSchedule);
+        return new EsConfig(n, newSigma, newAlpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
+                shuffledControl, perturbation, alphaSchedule, anchorDecay);
     }
 
     public EsConfig withShaping(FitnessShaping s, boolean mirrored) {
-        return new EsConfig(populationSize, sigma, alpha, s, mirrored, noiseMode, parameters, update, runSeed, shuffledControl, perturbation,
-                alphaSchedule);
+        return new EsConfig(populationSize, sigma, alpha, s, mirrored, noiseMode, parameters, update, runSeed,
+                shuffledControl, perturbation, alphaSchedule, anchorDecay);
     }
 
     public EsConfig withNoise(NoiseMode mode, ParameterFilter filter) {
-        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, mode, filter, update, runSeed, shuffledControl, perturbation,
-                alphaSchedule);
+        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, mode, filter, update, runSeed,
+                shuffledControl, perturbation, alphaSchedule, anchorDecay);
     }
 
     public EsConfig withShuffledControl(boolean control) {
         return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
-                control, perturbation, alphaSchedule);
+                control, perturbation, alphaSchedule, anchorDecay);
     }
 
     public EsConfig withUpdate(UpdateRule rule) {
-        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, rule, runSeed, shuffledControl, perturbation,
-                alphaSchedule);
+        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, rule, runSeed,
+                shuffledControl, perturbation, alphaSchedule, anchorDecay);
     }
 
     public EsConfig withPerturbation(Perturbation p) {
         return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
-                shuffledControl, p, alphaSchedule);
+                shuffledControl, p, alphaSchedule, anchorDecay);
     }
 
     public EsConfig withAlphaSchedule(AlphaSchedule s) {
         return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
-                shuffledControl, perturbation, s);
+                shuffledControl, perturbation, s, anchorDecay);
+    }
+
+    public EsConfig withAnchorDecay(double decay) {
+        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
+                shuffledControl, perturbation, alphaSchedule, decay);
     }
 
     /** The step size of {@code iteration}: alpha under the {@link #alphaSchedule}. */
@@ -132,7 +152,8 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
                 + "]";
         return Sha256.of("es-config-v1|" + legacy
                 + (perturbation instanceof Perturbation.FullRank ? "" : "|" + perturbation)
-                + (alphaSchedule instanceof AlphaSchedule.Constant ? "" : "|" + alphaSchedule));
+                + (alphaSchedule instanceof AlphaSchedule.Constant ? "" : "|" + alphaSchedule)
+                + (anchorDecay == 0 ? "" : "|anchorDecay=" + anchorDecay));
     }
 
 }

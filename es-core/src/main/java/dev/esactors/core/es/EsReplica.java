@@ -39,6 +39,8 @@ public final class EsReplica {
     private final Tensor noiseBuffer; // flat float32, as large as the largest selected tensor
     private final Tensor sumBuffer;
     private final AdamState adam;
+    /** The base weights of the selected tensors (null for others, and when there is no anchor decay). */
+    private final List<Tensor> anchor;
     private boolean perturbed;
     private double lastStepNorm = Double.NaN;
 
@@ -88,6 +90,16 @@ public final class EsReplica {
         this.noiseBuffer = torch.empty(new long[] {largest}, f32, null);
         this.sumBuffer = torch.empty(new long[] {largest}, f32, null);
         this.adam = config.update() instanceof UpdateRule.Adam ? new AdamState(this.master, selected) : null;
+        // A replica is built on the base weights (checkpoints and updates come after), so they are the anchor.
+        this.anchor = config.anchorDecay() == 0 ? null : anchorCopy();
+    }
+
+    private List<Tensor> anchorCopy() {
+        List<Tensor> copies = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            copies.add(selected[i] ? master.get(i).clone() : null);
+        }
+        return java.util.Collections.unmodifiableList(copies);
     }
 
     /** Fresh fp32 masters: detached float32 copies of {@code parameters}, in the same order. */
@@ -272,11 +284,16 @@ public final class EsReplica {
 
     /**
      * Applies {@code update}: for each selected tensor, sums coefficient x sign x eps over the members in member
-     * order in fp32, moves the master by the update rule, and refreshes the working copy from the master.
+     * order in fp32, moves the master by the update rule, and refreshes the working copy from the master. A
+     * {@link Update#skipped} update changes nothing.
      */
     public void apply(Update update) {
         if (perturbed) {
             throw new IllegalStateException("cannot apply an update to a perturbed replica; restore it first");
+        }
+        if (update.skipped()) {
+            lastStepNorm = 0; // no signal: the weights, the decay and the optimizer's state stay as they are
+            return;
         }
         int n = update.populationSize();
         long[] seeds = update.seeds();
@@ -300,6 +317,10 @@ public final class EsReplica {
                 double decay = update.alpha() * config.update().weightDecay();
                 if (decay != 0) {
                     m.mul_(new Scalar(1 - decay));
+                }
+                double pull = update.alpha() * config.anchorDecay();
+                if (pull != 0) { // m += pull (base - m), as (1 - pull) m + pull base
+                    m.mul_(new Scalar(1 - pull)).add_(anchor.get(i), new Scalar(pull));
                 }
                 if (adam != null) {
                     adam.step(i, m, sum.div_(new Scalar((double) n)), update.alpha(), (UpdateRule.Adam) config.update());

@@ -14,9 +14,11 @@ import java.util.List;
  * @param rewards      the raw rewards, kept for reporting (not used by the update)
  * @param alpha        the learning rate applied
  * @param sigma        the noise scale the rewards were measured at
+ * @param skipped      no signal: every member's reward was the same (or every evaluation failed), so applying the
+ *                     update changes nothing (no step, no weight decay, no optimizer step); journalled as such
  */
 public record Update(long iteration, long[] seeds, int[] signs, double[] coefficients, double[] rewards,
-                     double alpha, double sigma) {
+                     double alpha, double sigma, boolean skipped) {
 
     public Update {
         seeds = seeds.clone();
@@ -36,10 +38,17 @@ public record Update(long iteration, long[] seeds, int[] signs, double[] coeffic
         }
     }
 
+    /** An update that is applied (not {@link #skipped}). */
+    public Update(long iteration, long[] seeds, int[] signs, double[] coefficients, double[] rewards, double alpha,
+                  double sigma) {
+        this(iteration, seeds, signs, coefficients, rewards, alpha, sigma, false);
+    }
+
     /**
      * The update of {@code iteration} for {@code members} with raw {@code rewards} (indexed like the members):
-     * failed members (NaN or infinite) count as the population's worst, the rest is shaped as configured. Pure:
-     * the Reducer actor and the single-process loop share it.
+     * failed members (NaN or infinite) count as the population's worst, the rest is shaped as configured. When
+     * that leaves every member with the same reward, the iteration carries no signal and the update is
+     * {@link #skipped}. Pure: the Reducer actor and the single-process loop share it.
      */
     public static Update fromRewards(EsConfig config, long iteration, List<Member> members, double[] rewards) {
         if (rewards.length != members.size()) {
@@ -55,10 +64,46 @@ public record Update(long iteration, long[] seeds, int[] signs, double[] coeffic
                 : config.shaping().apply(usable);
         long[] seeds = members.stream().mapToLong(Member::seed).toArray();
         int[] signs = members.stream().mapToInt(Member::sign).toArray();
-        return new Update(iteration, seeds, signs, coefficients, rewards, config.alphaAt(iteration), config.sigma());
+        return new Update(iteration, seeds, signs, coefficients, rewards, config.alphaAt(iteration), config.sigma(),
+                distinct(usable) == 1);
     }
 
-    /** A seeded Fisher-Yates permutation of {@code values} (the control run's rewards). */
+    /**
+     * This update with {@code skipped} as given: how a journal record written before updates could be skipped is
+     * sent to evaluators (they rebuild updates from rewards, and must apply what the journal applied).
+     */
+    public Update withSkipped(boolean skipped) {
+        return skipped == this.skipped ? this
+                : new Update(iteration, seeds, signs, coefficients, rewards, alpha, sigma, skipped);
+    }
+
+    /** How many different raw rewards the members got (failed members count as one more value). */
+    public int distinctRewards() {
+        return distinct(rewards);
+    }
+
+    /** The share of members whose raw reward is the iteration's most common one (1: all tied). */
+    public double tiedShare() {
+        return tiedShare(rewards);
+    }
+
+    /** The share of {@code rewards} equal to their most common value (non-finite ones count as one value). */
+    public static double tiedShare(double[] rewards) {
+        java.util.Map<Long, Integer> counts = new java.util.HashMap<>();
+        int most = 0;
+        for (double r : rewards) {
+            most = Math.max(most, counts.merge(Double.doubleToLongBits(Double.isFinite(r) ? r : Double.NaN), 1,
+                    Integer::sum));
+        }
+        return (double) most / rewards.length;
+    }
+
+    /** How many different values {@code values} holds (non-finite ones count as one value). */
+    public static int distinct(double[] values) {
+        return (int) Arrays.stream(values).map(v -> Double.isFinite(v) ? v : Double.NaN)
+                .mapToLong(Double::doubleToLongBits).distinct().count();
+    }
+
     /** {@code values} permuted by a seeded Fisher-Yates shuffle: the shuffled-reward control's (ES's and GRPO's). */
     public static double[] shuffled(double[] values, long seed) {
         double[] out = values.clone();
@@ -116,7 +161,7 @@ public record Update(long iteration, long[] seeds, int[] signs, double[] coeffic
         return o instanceof Update u && iteration == u.iteration && Arrays.equals(seeds, u.seeds)
                 && Arrays.equals(signs, u.signs) && Arrays.equals(coefficients, u.coefficients)
                 && Arrays.equals(rewards, u.rewards) && Double.compare(alpha, u.alpha) == 0
-                && Double.compare(sigma, u.sigma) == 0;
+                && Double.compare(sigma, u.sigma) == 0 && skipped == u.skipped;
     }
 
     @Override
@@ -126,6 +171,7 @@ public record Update(long iteration, long[] seeds, int[] signs, double[] coeffic
 
     @Override
     public String toString() {
-        return "Update[iteration=" + iteration + ", N=" + seeds.length + ", mean reward=" + meanReward() + "]";
+        return "Update[iteration=" + iteration + ", N=" + seeds.length + ", mean reward=" + meanReward()
+                + (skipped ? ", skipped" : "") + "]";
     }
 }

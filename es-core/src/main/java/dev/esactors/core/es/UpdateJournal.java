@@ -170,6 +170,9 @@ public final class UpdateJournal implements AutoCloseable {
         node.put("iteration", u.iteration());
         node.put("alpha", u.alpha());
         node.put("sigma", u.sigma());
+        if (u.skipped()) {
+            node.put("skipped", true); // absent in records written before updates could be skipped
+        }
         ArrayNode seeds = node.putArray("seeds");
         for (long s : u.seeds()) {
             seeds.add(s);
@@ -217,7 +220,8 @@ public final class UpdateJournal implements AutoCloseable {
                 JsonNode reward = n.get("rewards").get(i);
                 r[i] = reward.isTextual() ? Double.parseDouble(reward.asText()) : reward.asDouble();
             }
-            return new Update(expectedIteration, s, signs, c, r, n.get("alpha").asDouble(), n.get("sigma").asDouble());
+            return new Update(expectedIteration, s, signs, c, r, n.get("alpha").asDouble(), n.get("sigma").asDouble(),
+                    n.path("skipped").asBoolean(false));
         } catch (IOException | RuntimeException e) {
             return null;
         }

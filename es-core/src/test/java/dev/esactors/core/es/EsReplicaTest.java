@@ -161,6 +161,53 @@ class EsReplicaTest {
                 .withPopulation(3, 1e-3, 1e-3));
     }
 
+    @Test
+    void anchorDecayPullsTheWeightsTowardTheBaseNotTowardZero() {
+        String name = "model.layers.0.mlp.down_proj.weight";
+        double alpha = 0.1;
+        double anchor = 2.0; // each decay step closes alpha x anchor = 20% of the distance to the base
+        EsConfig plain = EsConfig.paper(3).withPopulation(4, 0.05, alpha);
+        for (boolean anchored : new boolean[] {true, false}) {
+            // anchored: decay toward the base; otherwise the same strength of ordinary weight decay, toward zero
+            EsConfig config = anchored ? plain.withAnchorDecay(anchor) : plain.withUpdate(new UpdateRule.Plain(anchor));
+            EsReplica replica = model(config, DType.F32).replica();
+            float[] base = TensorData.toFloats(replica.master().get(name));
+            List<Member> members = config.schedule().members(0, 4, false);
+            long[] seeds = members.stream().mapToLong(Member::seed).toArray();
+            int[] signs = members.stream().mapToInt(Member::sign).toArray();
+            // a real step away from the base (which the decay also acts on), then steps of zero signal: decay alone
+            replica.apply(new Update(0, seeds, signs, new double[] {1, -1, 0.5, -0.5}, new double[4], alpha, 0.05));
+            float[] moved = TensorData.toFloats(replica.master().get(name));
+            replica.apply(new Update(1, seeds, signs, new double[4], new double[4], alpha, 0.05));
+            float[] decayed = TensorData.toFloats(replica.master().get(name));
+            double distanceBefore = 0;
+            double distanceAfter = 0;
+            double normBase = 0;
+            double normMoved = 0;
+            double normAfter = 0;
+            for (int i = 0; i < base.length; i++) {
+                distanceBefore += Math.pow(moved[i] - base[i], 2);
+                distanceAfter += Math.pow(decayed[i] - base[i], 2);
+                normBase += Math.pow(base[i], 2);
+                normMoved += Math.pow(moved[i], 2);
+                normAfter += Math.pow(decayed[i], 2);
+                if (anchored) {
+                    double expected = (1 - alpha * anchor) * moved[i] + alpha * anchor * base[i];
+                    assertEquals(expected, decayed[i], 1e-6, "element " + i + " moved 20% of the way to its base");
+                }
+            }
+            if (anchored) {
+                assertEquals(0.8, Math.sqrt(distanceAfter / distanceBefore), 1e-4, "the distance to the base shrinks");
+                assertEquals(1, Math.sqrt(normAfter / normBase), 0.05, "the weights keep about the base's size");
+            } else {
+                assertEquals(0.8, Math.sqrt(normAfter / normMoved), 1e-4, "weight decay shrinks the weights to zero");
+                assertTrue(distanceAfter > distanceBefore, "and away from the base");
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> plain.withAnchorDecay(11), "alpha x decay above 1");
+        assertNotEquals(plain.hash(), plain.withAnchorDecay(anchor).hash(), "part of the config hash");
+    }
+
     private static double[] delta(EsModel m, String name, Member member) {
         float[] before = TensorData.toFloats(m.replica().master().get(name));
         m.replica().perturb(member);

@@ -214,6 +214,67 @@ class EsTrainerTest {
         assertTrue(log.stream().anyMatch(l -> l.contains("reward crashed")), log.toString());
     }
 
+    /**
+     * Odd iterations carry no signal (every member scores 0.5); even ones score the lower-half share. Adam with
+     * weight decay would move the weights even on a zero update, so only a skip leaves them as they were.
+     */
+    private static EsTrainer tiedTrainer(EsConfig config, Path runDir, int checkpointEvery) {
+        Decoder fp32 = ModelLoader.random(TINY, 4, DeviceSpec.CPU, DType.F32);
+        EsModel model = EsModel.create(config, fp32, DType.F32);
+        CompletionFitness lowerHalf = new CompletionFitness(model.decoder(), PROMPTS, 8, Set.of(), (i, c) ->
+                (double) java.util.Arrays.stream(c.tokens()).filter(t -> t < 32).count() / c.tokens().length);
+        FitnessFunction fitness = (iteration, member) -> iteration % 2 == 1 ? 0.5 : lowerHalf.evaluate(iteration,
+                member);
+        return new EsTrainer(model.replica(), fitness, runDir, "tiny-llama/tied-odd", checkpointEvery, 3, s -> { });
+    }
+
+    @Test
+    void anIterationWithoutSignalIsJournalledAsSkippedChangesNothingAndResumesToTheSameHash() throws IOException {
+        EsConfig config = CONFIG.withUpdate(new UpdateRule.Adam(0.9, 0.999, 1e-8, 0.5));
+        Path dir = root.resolve("tied");
+        List<String> hashes = new ArrayList<>();
+        try (EsTrainer t = tiedTrainer(config, dir, 0)) {
+            hashes.add(t.replica().masterHash());
+            for (int i = 0; i < 4; i++) {
+                EsTrainer.IterationResult r = t.step();
+                assertEquals(i % 2 == 1, r.update().skipped(), "iteration " + i + ": " + r.update());
+                assertEquals(i % 2 == 1 ? 1 : r.update().distinctRewards(), r.update().distinctRewards());
+                hashes.add(t.replica().masterHash());
+            }
+        }
+        assertNotEquals(hashes.get(0), hashes.get(1), "iteration 0 had signal and moved the weights");
+        assertEquals(hashes.get(1), hashes.get(2), "iteration 1 had none: no step, no decay, no Adam step");
+        assertNotEquals(hashes.get(2), hashes.get(3));
+        assertEquals(hashes.get(3), hashes.get(4));
+        List<String> lines = Files.readAllLines(dir.resolve("journal.jsonl"));
+        assertEquals(4, lines.size());
+        for (int i = 0; i < 4; i++) {
+            assertEquals(i % 2 == 1, lines.get(i).contains("\"skipped\":true"), lines.get(i));
+        }
+        assertEquals(List.of(false, true, false, true), UpdateJournal.read(dir.resolve("journal.jsonl")).stream()
+                .map(Update::skipped).toList(), "journalled as skipped");
+
+        // stopped right after the skipped iteration 1 without a checkpoint: the resume replays the skipped record
+        Path resumed = root.resolve("tied-resumed");
+        try (EsTrainer t = tiedTrainer(config, resumed, 0)) {
+            t.runUntil(2);
+        }
+        try (EsTrainer t = tiedTrainer(config, resumed, 0)) {
+            assertEquals(2, t.nextIteration());
+            t.runUntil(4);
+            assertEquals(hashes.get(4), t.replica().masterHash(), "bit-identical after a resume");
+        }
+        // and from a checkpoint taken at the skipped iteration (Adam's step count is part of it)
+        Path checkpointed = root.resolve("tied-checkpointed");
+        try (EsTrainer t = tiedTrainer(config, checkpointed, 2)) {
+            t.runUntil(2);
+        }
+        try (EsTrainer t = tiedTrainer(config, checkpointed, 2)) {
+            t.runUntil(4);
+            assertEquals(hashes.get(4), t.replica().masterHash(), "bit-identical after a checkpointed resume");
+        }
+    }
+
     @Test
     void anIterationInWhichEveryMemberFailedStopsTheRunBeforeItIsJournalled() {
         Decoder fp32 = ModelLoader.random(TINY, 4, DeviceSpec.CPU, DType.F32);

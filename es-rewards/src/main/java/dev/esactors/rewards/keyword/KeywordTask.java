@@ -78,6 +78,11 @@ public final class KeywordTask implements Task<KeywordItem> {
     }
 
     @Override
+    public boolean extractsAnswers() {
+        return false; // it counts a word in the whole completion
+    }
+
+    @Override
     public Score score(KeywordItem item, String completion) {
         int count = 0;
         String text = completion.toLowerCase(Locale.ROOT);

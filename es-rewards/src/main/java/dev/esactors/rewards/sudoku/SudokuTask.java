@@ -155,6 +155,12 @@ public final class SudokuTask implements Task<SudokuItem> {
     }
 
     @Override
+    public int answerTokens(SudokuItem item) {
+        // The compact prompt is continued by the grid itself, row by row; a chat answer may reason first.
+        return style == PromptStyle.COMPACT ? item.size() * (item.size() + 1) : Task.super.answerTokens(item);
+    }
+
+    @Override
     public String userPrompt(SudokuItem item) {
         String rows = rows(item.puzzle(), item.size());
         if (style == PromptStyle.COMPACT) {
