@@ -16,8 +16,10 @@ import dev.esactors.core.es.Update;
 import dev.esactors.train.EvaluationSchedule;
 import dev.esactors.train.RunCompletion;
 import dev.esactors.train.RunEvent;
+import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.eval.EvalRound;
+import dev.esactors.train.eval.WeightDrift;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Duration;
@@ -69,6 +71,7 @@ public final class Coordinator implements CoordinatorProtocol {
     private final EvaluationSchedule schedule;
     private final long fingerprint;
     private final long deadlineNanos;
+    private final boolean driftEveryIteration; // else at held-out rounds only: it reads the base weights
     private boolean finished;
 
     private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, RunConfig config, EsRun run,
@@ -85,6 +88,7 @@ public final class Coordinator implements CoordinatorProtocol {
         this.schedule = new EvaluationSchedule(config, run.nextIteration());
         this.codes = new EncodedUpdates(run::updates);
         this.fingerprint = fingerprint(config);
+        this.driftEveryIteration = WeightDrift.everyIteration(run.replica().master());
         this.deadlineNanos = config.memberDeadline().toNanos();
         context.getSystem().receptionist().tell(Receptionist.register(key(config.id()), context.getSelf()));
         timers.startTimerWithFixedDelay(CheckDeadlines.INSTANCE, Duration.ofMillis(
@@ -131,7 +135,8 @@ public final class Coordinator implements CoordinatorProtocol {
     }
 
     private Behavior<Command> onResult(IterationWork<ActorRef<Evaluator.Command>> work, MemberResults result) {
-        switch (work.accept(result.iteration(), result.first(), result.rewards(), result.from())) {
+        switch (work.accept(result.iteration(), result.first(), result.rewards(), result.promptRows(),
+                result.from())) {
             case STALE -> counts.stale++;
             case UNISSUED -> unissued(result.from(), "members from " + result.first() + " of iteration "
                     + result.iteration());
@@ -144,7 +149,7 @@ public final class Coordinator implements CoordinatorProtocol {
                                 + "evaluators' logs say why); the run stops before journalling it");
                     }
                     context.spawn(Reducer.create(run.config(), work.iteration(), work.members(), work.rewards(),
-                            context.getSelf()), "reducer-" + work.iteration());
+                            work.promptRewards(), context.getSelf()), "reducer-" + work.iteration());
                     return committing(work);
                 }
             }
@@ -155,7 +160,7 @@ public final class Coordinator implements CoordinatorProtocol {
     private Behavior<Command> committing(IterationWork<ActorRef<Evaluator.Command>> work) {
         return phase(Phase.NOTHING, Behaviors.receive(Command.class)
                 .onMessage(MemberResults.class, r -> {
-                    switch (work.accept(r.iteration(), r.first(), r.rewards(), r.from())) {
+                    switch (work.accept(r.iteration(), r.first(), r.rewards(), r.promptRows(), r.from())) {
                         case STALE -> counts.stale++;
                         case UNISSUED -> unissued(r.from(), "members from " + r.first() + " of iteration "
                                 + r.iteration());
@@ -186,6 +191,9 @@ public final class Coordinator implements CoordinatorProtocol {
         });
         double seconds = work.seconds();
         metrics.iterationDone(update, seconds, run.replica().lastStepNorm(), Update.failedCount(update.rewards()));
+        if (driftEveryIteration) {
+            metrics.drift(WeightDrift.byLabel(BaseModel.dir(config), run.replica().master()));
+        }
         run.lastCheckpoint().filter(c -> before.isEmpty() || c != before.get()).ifPresent(metrics::checkpoint);
         listener.tell(RunEvent.IterationDone.of(update, config.iterations(), seconds, counts.duplicates, counts.stale,
                 counts.reissued));

@@ -1,6 +1,7 @@
 package dev.esactors.actors;
 
 import akka.actor.typed.ActorRef;
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.esactors.core.es.Update;
 import dev.esactors.core.io.Sha256;
@@ -53,12 +54,24 @@ public interface CoordinatorProtocol {
      * @param first     the group's first member
      * @param rewards   raw rewards of members first, first + 1, ... (NaN where an evaluation failed)
      * @param from      the evaluator that evaluated it (a result from one the group was not issued to is ignored)
+     * @param prompts   with per-prompt shaping, each member's reward on each prompt ({@link PromptRewards}); else null
      */
     record MemberResults(@JsonProperty("i") long iteration, @JsonProperty("f") int first,
-                         @JsonProperty("r") double[] rewards, @JsonProperty("e") ActorRef<Evaluator.Command> from)
-            implements Command, CborSerializable {
+                         @JsonProperty("r") double[] rewards, @JsonProperty("e") ActorRef<Evaluator.Command> from,
+                         @JsonProperty("p") RewardCode prompts) implements Command, CborSerializable {
+        @JsonCreator
         public MemberResults {
             rewards = rewards.clone();
+        }
+
+        /** Results without per-prompt rewards (every shaping but per-prompt). */
+        public MemberResults(long iteration, int first, double[] rewards, ActorRef<Evaluator.Command> from) {
+            this(iteration, first, rewards, from, null);
+        }
+
+        /** The members' rewards on each prompt (rows empty where none were sent; no rows without any). */
+        double[][] promptRows() {
+            return PromptRewards.decode(prompts, rewards.length);
         }
 
         @Override
@@ -69,7 +82,8 @@ public interface CoordinatorProtocol {
         @Override
         public boolean equals(Object o) {
             return o instanceof MemberResults r && iteration == r.iteration && first == r.first
-                    && Arrays.equals(rewards, r.rewards) && Objects.equals(from, r.from);
+                    && Arrays.equals(rewards, r.rewards) && Objects.equals(from, r.from)
+                    && Objects.equals(prompts, r.prompts);
         }
 
         @Override
@@ -80,7 +94,8 @@ public interface CoordinatorProtocol {
         @Override
         public String toString() {
             return "MemberResults[iteration=" + iteration + ", first=" + first + ", rewards="
-                    + Arrays.toString(rewards) + ", from=" + from + "]";
+                    + Arrays.toString(rewards) + ", from=" + from + (prompts == null ? "" : ", prompts=" + prompts)
+                    + "]";
         }
     }
 

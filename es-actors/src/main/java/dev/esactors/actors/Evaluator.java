@@ -13,6 +13,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.esactors.actors.metrics.EvaluatorMetrics;
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.EsModel;
+import dev.esactors.core.es.FitnessShaping;
 import dev.esactors.core.es.Member;
 import dev.esactors.core.es.MemberPerturbation;
 import dev.esactors.core.es.MemberScore;
@@ -276,17 +277,19 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
                 .subList(work.first(), work.first() + work.count());
         List<MemberScore> scores = perturbation.evaluate(work.iteration(), group, fitness);
         double[] rewards = new double[group.size()];
+        double[][] promptRewards = new double[group.size()][];
         for (int k = 0; k < rewards.length; k++) {
             MemberScore score = scores.get(k);
             rewards[k] = score.reward();
+            promptRewards[k] = score.promptRewards();
             metrics.member(score.perturbNanos(), score.decodeNanos(), score.tokens());
             if (!score.error().isEmpty()) {
                 getContext().getLog().warn("evaluator {}: member {} of iteration {} failed: {}", id,
                         group.get(k).index(), work.iteration(), score.error());
             }
         }
-        coordinator.tell(new Coordinator.MemberResults(work.iteration(), work.first(), rewards,
-                getContext().getSelf()));
+        coordinator.tell(new Coordinator.MemberResults(work.iteration(), work.first(), rewards, getContext().getSelf(),
+                es.shaping() == FitnessShaping.PER_PROMPT ? PromptRewards.encode(promptRewards) : null));
         requestWork();
         return this;
     }

@@ -28,6 +28,7 @@ final class IterationWork<E> {
     private final int groupSize;
     private final WorkQueue<Integer, E> groups;
     private final double[] rewards;
+    private final double[][] promptRewards; // per member, empty until (or unless) its group sent them
     private final long startNanos = System.nanoTime();
 
     /** The work of {@code iteration} under {@code config}'s seed schedule and grouping. */
@@ -39,6 +40,7 @@ final class IterationWork<E> {
         this.groups = new WorkQueue<>(IntStream.range(0, count).boxed().toList());
         this.rewards = new double[members.size()];
         Arrays.fill(rewards, Double.NaN);
+        this.promptRewards = new double[members.size()][0];
     }
 
     long iteration() {
@@ -65,6 +67,11 @@ final class IterationWork<E> {
 
     /** Records the rewards of the group from member {@code first} of {@code resultIteration}, sent by {@code from}. */
     Outcome accept(long resultIteration, int first, double[] groupRewards, E from) {
+        return accept(resultIteration, first, groupRewards, new double[0][], from);
+    }
+
+    /** As above, with the members' rewards on each prompt (rows indexed like {@code groupRewards}, or none). */
+    Outcome accept(long resultIteration, int first, double[] groupRewards, double[][] groupPromptRewards, E from) {
         if (resultIteration != iteration || first < 0 || first >= members.size() || first % groupSize != 0
                 || groupRewards.length != count(first / groupSize)) {
             return Outcome.STALE;
@@ -76,6 +83,9 @@ final class IterationWork<E> {
             return Outcome.DUPLICATE;
         }
         System.arraycopy(groupRewards, 0, rewards, first, groupRewards.length);
+        for (int k = 0; k < groupPromptRewards.length && k < groupRewards.length; k++) {
+            promptRewards[first + k] = groupPromptRewards[k].clone();
+        }
         return Outcome.ACCEPTED;
     }
 
@@ -87,6 +97,15 @@ final class IterationWork<E> {
     /** The raw rewards, indexed like the members (NaN where an evaluation failed). */
     double[] rewards() {
         return rewards.clone();
+    }
+
+    /** Each member's rewards on each prompt (empty rows where none came: failed, or not per-prompt shaping). */
+    double[][] promptRewards() {
+        double[][] out = new double[promptRewards.length][];
+        for (int n = 0; n < out.length; n++) {
+            out[n] = promptRewards[n].clone();
+        }
+        return out;
     }
 
     /** Seconds since the iteration's work was created. */

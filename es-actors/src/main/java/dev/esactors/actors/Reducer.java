@@ -4,6 +4,7 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import dev.esactors.core.es.EsConfig;
+import dev.esactors.core.es.FitnessShaping;
 import dev.esactors.core.es.Member;
 import dev.esactors.core.es.Update;
 
@@ -19,12 +20,16 @@ public final class Reducer {
     private Reducer() {
     }
 
-    /** A reducer of {@code iteration}'s {@code rewards} (indexed like {@code members}), replying to {@code replyTo}. */
+    /**
+     * A reducer of {@code iteration}'s {@code rewards} (indexed like {@code members}; with per-prompt shaping, their
+     * rewards on each prompt too), replying to {@code replyTo}.
+     */
     public static Behavior<Void> create(EsConfig config, long iteration, List<Member> members, double[] rewards,
-                                        ActorRef<Coordinator.Command> replyTo) {
+                                        double[][] promptRewards, ActorRef<Coordinator.Command> replyTo) {
         double[] raw = rewards.clone();
+        double[][] rows = config.shaping() == FitnessShaping.PER_PROMPT ? promptRewards : new double[0][];
         return Behaviors.setup(context -> {
-            replyTo.tell(new Coordinator.Reduced(Update.fromRewards(config, iteration, members, raw)));
+            replyTo.tell(new Coordinator.Reduced(Update.fromRewards(config, iteration, members, raw, rows)));
             return Behaviors.stopped();
         });
     }

@@ -20,9 +20,10 @@ import java.util.Map;
  * @param codes   member n's reward is values[codes[n] & 0xff]
  * @param skipped whether the journal records the update as skipped (no signal): sent rather than derived, since a
  *                journal written before updates could be skipped applied tied iterations
+ * @param prompts with per-prompt shaping, every member's reward on each prompt ({@link PromptRewards}); else null
  */
 public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") byte[] codes,
-                         @JsonProperty("s") boolean skipped) {
+                         @JsonProperty("s") boolean skipped, @JsonProperty("p") RewardCode prompts) {
 
     @JsonCreator
     public RewardCode {
@@ -32,7 +33,9 @@ public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") 
 
     /** The compact form of {@code update}'s rewards and whether it was skipped. */
     public static RewardCode of(Update update) {
-        return of(update.rewards(), update.skipped());
+        RewardCode code = of(update.rewards(), update.skipped());
+        RewardCode prompts = PromptRewards.encode(update.promptRewards());
+        return prompts == null ? code : new RewardCode(code.values, code.codes, code.skipped, prompts);
     }
 
     /** The compact form of {@code rewards}. */
@@ -42,12 +45,12 @@ public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") 
         for (int n = 0; n < rewards.length; n++) {
             Integer code = index.computeIfAbsent(Double.doubleToLongBits(rewards[n]), bits -> index.size());
             if (code > 255) {
-                return new RewardCode(rewards, new byte[0], skipped);
+                return new RewardCode(rewards, new byte[0], skipped, null);
             }
             codes[n] = (byte) (int) code;
         }
         double[] values = index.keySet().stream().mapToDouble(Double::longBitsToDouble).toArray();
-        return new RewardCode(values, codes, skipped);
+        return new RewardCode(values, codes, skipped, null);
     }
 
     /** Every member's raw reward, in member order. */
@@ -64,9 +67,10 @@ public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") 
 
     /** Iteration {@code t}'s update, as the coordinator's reducer made it from these rewards. */
     public Update update(EsConfig config, long t) {
+        double[] rewards = rewards();
         return Update.fromRewards(config, t,
-                config.schedule().members(t, config.populationSize(), config.antithetic()), rewards())
-                .withSkipped(skipped);
+                config.schedule().members(t, config.populationSize(), config.antithetic()), rewards,
+                PromptRewards.decode(prompts, rewards.length)).withSkipped(skipped);
     }
 
     @Override
@@ -82,7 +86,7 @@ public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") 
     @Override
     public boolean equals(Object o) {
         return o instanceof RewardCode r && Arrays.equals(values, r.values) && Arrays.equals(codes, r.codes)
-                && skipped == r.skipped;
+                && skipped == r.skipped && java.util.Objects.equals(prompts, r.prompts);
     }
 
     @Override

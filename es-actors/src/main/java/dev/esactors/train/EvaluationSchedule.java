@@ -213,8 +213,7 @@ public final class EvaluationSchedule implements AutoCloseable {
             return Forgetting.NONE;
         }
         try (NoGradGuard noGrad = new NoGradGuard()) { // GRPO's parameters record gradients otherwise
-            Map<String, Double> drift = new LinkedHashMap<>();
-            WeightDrift.measure(BaseModel.dir(config), weights).forEach((g, v) -> drift.put(g.label(), v));
+            Map<String, Double> drift = WeightDrift.byLabel(BaseModel.dir(config), weights);
             double kl = Double.NaN;
             if (config.evalKlPrompts() > 0) {
                 if (divergence == null) {

@@ -69,12 +69,14 @@ public final class TaskFitness implements GroupFitness {
         for (int m = 0; m < members; m++) {
             double sum = 0;
             long tokens = 0;
+            double[] perPrompt = new double[indexes.size()];
             for (int k = 0; k < indexes.size(); k++) {
                 int[] generated = completions.get(m * indexes.size() + k).tokens();
                 tokens += generated.length;
-                sum += prompts.reward(indexes.get(k), generated);
+                perPrompt[k] = prompts.reward(indexes.get(k), generated);
+                sum += perPrompt[k];
             }
-            out.add(MemberScore.of(sum / indexes.size(), tokens));
+            out.add(MemberScore.of(sum / indexes.size(), tokens, perPrompt));
         }
         return out;
     }

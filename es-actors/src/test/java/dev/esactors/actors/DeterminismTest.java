@@ -135,4 +135,18 @@ class DeterminismTest {
         assertNotEquals(baseHash, one, "low-rank updates moved the weights");
         assertNotEquals(loopHash, one, "low-rank noise is another run than full-rank noise");
     }
+
+    @Test
+    void perPromptShapingGivesTheSameWeightsInTheLoopAndAcrossEvaluators() throws java.io.IOException {
+        Map<String, Object> perPrompt = Map.of("es.shaping", "per-prompt");
+        String loop = TestRuns.loopHash(TestRuns.small(root.resolve("per-prompt-loop"), 0, perPrompt));
+        assertEquals(loop, runActors("per-prompt-three", 3, perPrompt).masterHash(),
+                "evaluators send each member's reward per prompt; the coordinator shapes them as the loop does");
+        assertNotEquals(loopHash, loop, "per-prompt coefficients differ from z-scores of the means");
+        try (UpdateJournal journal = UpdateJournal.open(root.resolve("per-prompt-three").resolve("journal.jsonl"))) {
+            Update first = journal.records().get(0);
+            assertEquals(6, first.promptRewards().length, "the journal keeps the rows");
+            assertEquals(4, first.promptRewards()[0].length, "one reward per prompt of the batch (task.batch 4)");
+        }
+    }
 }

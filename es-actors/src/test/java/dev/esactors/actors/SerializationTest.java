@@ -46,6 +46,8 @@ class SerializationTest {
         roundTrips(new Coordinator.RequestWork(evaluator.getRef(), "node/evaluator-0", "cpu", 12, 14, "akka://es-actors@10.0.0.7:2552",
                 -6_917_529_027_641_081_857L));
         roundTrips(new Coordinator.MemberResults(12, 5, new double[] {0.75}, evaluator.getRef()));
+        roundTrips(new Coordinator.MemberResults(12, 6, new double[] {0.5, Double.NaN}, evaluator.getRef(),
+                PromptRewards.encode(new double[][] {{1, 0, 0.5, 0}, {}})));
         roundTrips(new Coordinator.MemberResults(12, 8, new double[] {Double.NaN, 0.5, -1e-300, 3},
                 evaluator.getRef()));
         roundTrips(new Coordinator.EvalResult(50, 1, 7, new dev.esactors.train.eval.Evaluation.Tally(64, 20, 63,
@@ -107,5 +109,19 @@ class SerializationTest {
         assertEquals(skipped, RewardCode.of(skipped).update(config, 13));
         Update applied = skipped.withSkipped(false);
         assertEquals(applied, RewardCode.of(applied).update(config, 13));
+        // per-prompt shaping: the rows travel with the rewards (a failed member's empty row too)
+        dev.esactors.core.es.EsConfig perPrompt = config.withShaping(dev.esactors.core.es.FitnessShaping.PER_PROMPT,
+                true);
+        double[][] rows = new double[300][];
+        double[] means = new double[300];
+        for (int n = 0; n < 300; n++) {
+            rows[n] = n == 7 ? new double[0] : new double[] {random.nextInt(2), random.nextInt(2), random.nextInt(2)};
+            means[n] = n == 7 ? Double.NaN : (rows[n][0] + rows[n][1] + rows[n][2]) / 3;
+        }
+        Update shaped = dev.esactors.core.es.Update.fromRewards(perPrompt, 14,
+                perPrompt.schedule().members(14, 300, true), means, rows);
+        RewardCode code = RewardCode.of(shaped);
+        assertEquals(shaped, code.update(perPrompt, 14));
+        assertEquals(900, code.prompts().codes().length, "one byte per member and prompt");
     }
 }

@@ -148,6 +148,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "simulated evaluators per node, which share one catch-up (default: ${DEFAULT-VALUE})")
     List<Integer> coordinationPerNode;
 
+    @Option(names = "--coordination-shaping", split = ",", defaultValue = "zscore",
+            description = "zscore and/or per-prompt (results then carry each member's reward on each of its 16 "
+                    + "simulated prompts) (default: ${DEFAULT-VALUE})")
+    List<String> coordinationShaping;
+
     @Option(names = "--coordination-iterations", defaultValue = "3", description = "(default: ${DEFAULT-VALUE})")
     int coordinationIterations;
 
@@ -167,11 +172,20 @@ final class BenchCommand implements Callable<Integer> {
                     + "an iteration to the first evaluator starting the next (all busy: to the last one)%n",
                     SimulatedEvaluator.batch(), coordinationIterations);
             CoordinationBench.header(out);
-            for (int p : coordinationPerPass) {
-                for (int perNode : coordinationPerNode) {
-                    for (int e : simulatedEvaluators) {
-                        CoordinationBench.run(out, java.nio.file.Files.createTempDirectory("es-coordination"), e,
-                                perNode, p, coordinationIterations, java.time.Duration.ofMillis(50));
+            for (String shaping : coordinationShaping) {
+                if (!shaping.equals("zscore") && !shaping.equals("per-prompt")) {
+                    throw new IllegalArgumentException("--coordination-shaping: zscore or per-prompt, got '"
+                            + shaping + "'");
+                }
+            }
+            for (String shaping : coordinationShaping) {
+                for (int p : coordinationPerPass) {
+                    for (int perNode : coordinationPerNode) {
+                        for (int e : simulatedEvaluators) {
+                            CoordinationBench.run(out, java.nio.file.Files.createTempDirectory("es-coordination"),
+                                    e, perNode, p, coordinationIterations, java.time.Duration.ofMillis(50),
+                                    shaping.equals("per-prompt"));
+                        }
                     }
                 }
             }

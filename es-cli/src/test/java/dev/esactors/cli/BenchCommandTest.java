@@ -54,11 +54,23 @@ class BenchCommandTest {
 
     @Test
     void coordinationBenchRunsAndPrints() {
-        Cli.Result r = Cli.run("bench", "--coordination", "--coordination-evaluators", "4", "--coordination-iterations", "2");
+        Cli.Result r = Cli.run("bench", "--coordination", "--coordination-evaluators", "4", "--coordination-iterations",
+                "2", "--coordination-shaping", "zscore,per-prompt");
         assertEquals(0, r.code(), r.out() + r.err());
-        // evaluators, nodes, N, P: full rank one node per evaluator, and low rank (groups of 8) on one node
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+4\\s+4\\s+4\\s+1\\s+.*")), r.out());
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+4\\s+1\\s+32\\s+8\\s+.*")), r.out());
+        // shaping, evaluators, nodes, N, P: full rank one node per evaluator, and low rank (groups of 8) on one node
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+zscore\\s+4\\s+4\\s+4\\s+1\\s+.*")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+zscore\\s+4\\s+1\\s+32\\s+8\\s+.*")), r.out());
+        // per-prompt shaping sends each member's 16 prompt rewards with its result: more work bytes per member
+        double zscore = workBytes(r.out(), "zscore");
+        double perPrompt = workBytes(r.out(), "per-prompt");
+        assertTrue(perPrompt > zscore && perPrompt < zscore + 100, zscore + " vs " + perPrompt + "\n" + r.out());
+    }
+
+    /** The work bytes per member of the full-rank, 4-evaluator row of {@code shaping}. */
+    private static double workBytes(String out, String shaping) {
+        String row = out.lines().filter(l -> l.matches("\\s*" + shaping + "\\s+4\\s+4\\s+4\\s+1\\s+.*")).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + shaping + " row\n" + out));
+        return Double.parseDouble(row.trim().split("\\s+")[8]);
     }
 
     @Test

@@ -122,6 +122,10 @@ class MonitoringTest {
         double tokens = value(scrape, "es_tokens_generated_total", "evaluator=\"local/evaluator-0\"");
         assertTrue(tokens > 0 && tokens <= ITERATIONS * 6 * 8 * 12, "tokens " + tokens);
         assertTrue(value(scrape, "es_update_norm", "") > 0);
+        // the signal and forgetting monitors of the last iteration
+        assertTrue(value(scrape, "es_rewards_distinct", "") >= 1);
+        double drift = value(scrape, "es_weight_drift", "group=\"mlp\"");
+        assertTrue(drift > 0 && drift < 1, "the weights moved from the base, a little: " + drift);
         assertTrue(value(scrape, "es_checkpoint_bytes", "") > 1000, "a checkpoint was written and measured");
         assertTrue(value(scrape, "es_device_memory_bytes", "device=\"cpu\"") > 0);
         assertTrue(value(scrape, "es_process_resident_memory_bytes", "") > 0);

@@ -30,7 +30,8 @@ public final class CoordinationBench {
     }
 
     public static void header(PrintWriter out) {
-        out.printf("%10s %6s %7s %5s %8s %15s %14s %12s %14s %14s %15s %13s %13s%n", "evaluators", "nodes", "N", "P",
+        out.printf("%10s %10s %6s %7s %5s %8s %15s %14s %12s %14s %14s %15s %13s %13s%n", "shaping", "evaluators",
+                "nodes", "N", "P",
                 "wall s", "coord ms/result", "update ms/memb", "work B/memb", "catch-up B/mb", "all B/member",
                 "msgs/eval/iter", "boundary ms", "all busy ms");
     }
@@ -38,16 +39,18 @@ public final class CoordinationBench {
     /**
      * Runs {@code iterations} iterations with {@code evaluators} simulated evaluators and prints one row. With
      * {@code membersPerPass} > 0 the run uses low-rank perturbations and hands out groups of that many members
-     * (N = evaluators x members per pass); with 0, full rank, N = evaluators.
+     * (N = evaluators x members per pass); with 0, full rank, N = evaluators. With {@code perPrompt}, per-prompt
+     * shaping: every result carries each member's reward on each prompt.
      */
     public static void run(PrintWriter out, Path dir, int evaluators, int perNode, int membersPerPass,
-                           int iterations, Duration median) {
+                           int iterations, Duration median, boolean perPrompt) {
         int population = evaluators * Math.max(1, membersPerPass);
         RunConfig config = RunConfigLoader.parse(ConfigFactory.parseMap(Map.of(
                 "run.id", "coordination-" + evaluators, "run.dir", dir.toString(), "run.iterations", iterations,
                 "es.population", population, "checkpoint.every", 0, "metrics.enabled", false,
                 "es.perturbation", membersPerPass > 0 ? "low-rank" : "full-rank",
-                "es.members-per-pass", Math.max(1, membersPerPass))), "coordination bench");
+                "es.members-per-pass", Math.max(1, membersPerPass),
+                "es.shaping", perPrompt ? "per-prompt" : "zscore")), "coordination bench");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SimulatedEvaluator.Wire wire = new SimulatedEvaluator.Wire();
         CompletableFuture<RunEvent> done = new CompletableFuture<>();
@@ -67,7 +70,7 @@ public final class CoordinationBench {
                     node = new NodeUpdates.Log(); // the next simulated node
                 }
                 context.spawn(SimulatedEvaluator.create(config.id(), "sim-" + i, 1000L + i, median, wire, node,
-                        "node-" + i / perNode, Coordinator.fingerprint(config)), "sim-" + i);
+                        "node-" + i / perNode, Coordinator.fingerprint(config), perPrompt), "sim-" + i);
             }
             return Behaviors.empty();
         }), "coordination-bench", ConfigFactory.parseResources(EsNode.class, "/es-actors-akka.conf")
@@ -91,7 +94,8 @@ public final class CoordinationBench {
         long work = wire.workBytes.sum();
         long catchUp = wire.catchUpBytes.sum();
         int nodes = (evaluators + perNode - 1) / perNode;
-        out.printf("%10d %6d %7d %5d %8.1f %15.3f %14.3f %12.1f %14.1f %14.1f %15.2f %13.1f %13.1f%n", evaluators,
+        out.printf("%10s %10d %6d %7d %5d %8.1f %15.3f %14.3f %12.1f %14.1f %14.1f %15.2f %13.1f %13.1f%n",
+                perPrompt ? "per-prompt" : "zscore", evaluators,
                 nodes, population, Math.max(1, membersPerPass), wall, (messages + updates) / members,
                 updates / members, (double) work / members, (double) catchUp / members,
                 (double) (work + catchUp) / members, (double) wire.messages.sum() / evaluators / iterations,

@@ -13,6 +13,7 @@ import akka.serialization.SerializationExtension;
 import dev.esactors.actors.Coordinator;
 import dev.esactors.actors.Evaluator;
 import dev.esactors.actors.NodeUpdates;
+import dev.esactors.actors.PromptRewards;
 
 import java.time.Duration;
 import java.util.Map;
@@ -88,15 +89,17 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     private final NodeUpdates.Log node;
     private final String nodeName;
     private final long fingerprint;
+    private final boolean perPrompt;
     private ActorRef<Coordinator.Command> coordinator;
     private long applied;
     private long started = -1; // the last iteration this evaluator started work of
 
     private SimulatedEvaluator(ActorContext<Object> context, TimerScheduler<Object> timers,
                                String runId, String id, long seed, Duration median, Wire wire, NodeUpdates.Log node,
-                               String nodeName, long fingerprint) {
+                               String nodeName, long fingerprint, boolean perPrompt) {
         super(context);
         this.fingerprint = fingerprint;
+        this.perPrompt = perPrompt;
         this.node = node;
         this.nodeName = nodeName;
         this.timers = timers;
@@ -115,9 +118,10 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
      * share {@code node}; member times are log-normal around {@code median}.
      */
     public static Behavior<Object> create(String runId, String id, long seed, Duration median, Wire wire,
-                                          NodeUpdates.Log node, String nodeName, long fingerprint) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new SimulatedEvaluator(context, timers, runId, id, seed, median, wire, node, nodeName, fingerprint)));
+                                          NodeUpdates.Log node, String nodeName, long fingerprint,
+                                          boolean perPrompt) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new SimulatedEvaluator(context, timers,
+                runId, id, seed, median, wire, node, nodeName, fingerprint, perPrompt)));
     }
 
     @Override
@@ -177,11 +181,13 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
 
     private Behavior<Object> onDone(Done done) {
         double[] rewards = new double[done.work().count()];
+        double[][] rows = new double[rewards.length][];
         for (int k = 0; k < rewards.length; k++) {
-            rewards[k] = outcomeReward();
+            rows[k] = outcomes();
+            rewards[k] = java.util.Arrays.stream(rows[k]).average().orElse(0);
         }
         Coordinator.MemberResults result = new Coordinator.MemberResults(done.work().iteration(), done.work().first(),
-                rewards, getContext().getSelf().narrow());
+                rewards, getContext().getSelf().narrow(), perPrompt ? PromptRewards.encode(rows) : null);
         wire.workBytes.add(bytes(result));
         wire.messages.increment();
         Wire.max(wire.lastResult, result.iteration()).accumulate(System.nanoTime());
@@ -190,13 +196,13 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
         return this;
     }
 
-    /** Like the tasks' outcome rewards: the share of right answers in a batch of {@value #BATCH} prompts. */
-    private double outcomeReward() {
-        int right = 0;
+    /** Like the tasks' outcome rewards: right (1) or wrong (0) on each of a batch of {@value #BATCH} prompts. */
+    private double[] outcomes() {
+        double[] right = new double[BATCH];
         for (int b = 0; b < BATCH; b++) {
-            right += random.nextDouble() < 0.3 ? 1 : 0;
+            right[b] = random.nextDouble() < 0.3 ? 1 : 0;
         }
-        return (double) right / BATCH;
+        return right;
     }
 
     private void requestWork() {

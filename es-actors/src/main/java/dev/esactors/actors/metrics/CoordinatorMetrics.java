@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -171,11 +172,17 @@ public final class CoordinatorMetrics implements AutoCloseable {
         heldOutPassAtK = h.samples() > 0 ? h.passAtK() : Double.NaN;
         heldOutMajority = h.samples() > 0 ? h.majority() : Double.NaN;
         klToBase = h.klToBase();
-        h.drift().forEach((group, value) -> drift.computeIfAbsent(group, g -> {
+        drift(h.drift());
+    }
+
+    /** Records the weights' relative drift from the base model per tensor group (label to value). */
+    public void drift(Map<String, Double> byGroup) {
+        byGroup.forEach((group, value) -> drift.computeIfAbsent(group, g -> {
             double[] holder = {Double.NaN};
             track(Gauge.builder("es_weight_drift", holder, x -> x[0]).strongReference(true).tag("group", g)
                     .description("relative drift of the weights from the base model, ||w - w0|| / ||w0|| over the "
-                            + "group's tensors, at the last held-out round").register(registry));
+                            + "group's tensors, after the last iteration (or held-out round, for large models)")
+                    .register(registry));
             return holder;
         })[0] = value);
     }

@@ -226,9 +226,10 @@ public final class RunConfigLoader {
         FitnessShaping shaping = switch (get(where, "es.shaping", () -> c.getString("es.shaping")).toLowerCase(Locale.ROOT)) {
             case "zscore", "z-score" -> FitnessShaping.ZSCORE;
             case "centered-ranks", "ranks" -> FitnessShaping.CENTERED_RANKS;
+            case "per-prompt" -> FitnessShaping.PER_PROMPT;
             case "none" -> FitnessShaping.NONE;
-            default -> throw new IllegalArgumentException(where + "es.shaping must be zscore, centered-ranks or none, got '"
-                    + c.getString("es.shaping") + "'");
+            default -> throw new IllegalArgumentException(where + "es.shaping must be zscore, centered-ranks, "
+                    + "per-prompt or none, got '" + c.getString("es.shaping") + "'");
         };
         boolean antithetic = get(where, "es.antithetic", () -> c.getBoolean("es.antithetic"));
         NoiseMode noise = switch (get(where, "es.noise", () -> c.getString("es.noise")).toLowerCase(Locale.ROOT)) {

@@ -40,7 +40,29 @@ public final class WeightDrift {
         }
     }
 
+    /** Masters up to this size have their drift measured after every iteration; larger ones at held-out rounds. */
+    public static final long EVERY_ITERATION_BYTES = 1L << 30;
+
     private WeightDrift() {
+    }
+
+    /**
+     * Whether measuring after every iteration is cheap enough: each measurement reads the whole base model from its
+     * files (the page cache, after the first time) and compares it with the master, in the coordinator's thread.
+     */
+    public static boolean everyIteration(Map<String, Tensor> weights) {
+        long bytes = 0;
+        for (Tensor t : weights.values()) {
+            bytes += t.numel() * t.element_size();
+        }
+        return bytes <= EVERY_ITERATION_BYTES;
+    }
+
+    /** {@link #measure}, keyed by the groups' labels (as metrics, tables and held-out.txt name them). */
+    public static Map<String, Double> byLabel(Path baseDir, Map<String, Tensor> weights) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        measure(baseDir, weights).forEach((g, v) -> out.put(g.label(), v));
+        return out;
     }
 
     /**

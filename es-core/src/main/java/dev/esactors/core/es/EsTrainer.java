@@ -103,6 +103,7 @@ public final class EsTrainer implements AutoCloseable {
         EsConfig config = run.config();
         List<Member> members = config.schedule().members(t, config.populationSize(), config.antithetic());
         double[] rewards = new double[members.size()];
+        double[][] promptRewards = new double[members.size()][];
         int groupSize = config.perturbation().membersPerPass();
         long tokens = 0;
         String firstError = "no finite reward";
@@ -111,6 +112,7 @@ public final class EsTrainer implements AutoCloseable {
             List<MemberScore> scores = perturbation.evaluate(t, group, fitness);
             for (int k = 0; k < group.size(); k++) {
                 rewards[group.get(k).index()] = scores.get(k).reward();
+                promptRewards[group.get(k).index()] = scores.get(k).promptRewards();
                 tokens += scores.get(k).tokens();
                 if (!scores.get(k).error().isEmpty()) {
                     firstError = firstError.equals("no finite reward") ? scores.get(k).error() : firstError;
@@ -124,7 +126,8 @@ public final class EsTrainer implements AutoCloseable {
             throw new IllegalStateException("iteration " + t + ": all " + failed + " members failed (" + firstError
                     + "); the run stops before journalling it");
         }
-        Update update = Update.fromRewards(config, t, members, rewards);
+        Update update = Update.fromRewards(config, t, members, rewards,
+                config.shaping() == FitnessShaping.PER_PROMPT ? promptRewards : new double[0][]);
         run.commit(update);
         if (failed > 0) {
             log.accept("iteration " + t + ": " + failed + " of " + members.size()

@@ -10,7 +10,12 @@ public enum FitnessShaping {
     /** Ranks mapped linearly onto [-0.5, 0.5] (OpenAI ES, 2017); tied rewards share their average rank. */
     CENTERED_RANKS,
     /** The raw rewards themselves. */
-    NONE;
+    NONE,
+    /**
+     * EGGROLL's group normalisation: each prompt's rewards z-scored across the population, then averaged over the
+     * prompts into a member's coefficient, so that hard and easy prompts weigh alike ({@link #perPrompt}).
+     */
+    PER_PROMPT;
 
     /** The shaped coefficients of {@code rewards}, which must all be finite. */
     public double[] apply(double[] rewards) {
@@ -24,7 +29,37 @@ public enum FitnessShaping {
             case ZSCORE -> zscore(rewards);
             case CENTERED_RANKS -> centeredRanks(rewards);
             case NONE -> rewards.clone();
+            case PER_PROMPT -> throw new IllegalArgumentException("per-prompt shaping needs each member's reward on "
+                    + "each prompt, not only their mean");
         };
+    }
+
+    /**
+     * Per-prompt shaping of {@code promptRewards} (row n: member n's reward on each of the iteration's prompts, all
+     * rows as long, all finite): column p z-scored across the members, then each row averaged.
+     */
+    public static double[] perPrompt(double[][] promptRewards) {
+        int members = promptRewards.length;
+        int prompts = promptRewards[0].length;
+        double[] coefficients = new double[members];
+        double[] column = new double[members];
+        for (int p = 0; p < prompts; p++) {
+            for (int n = 0; n < members; n++) {
+                if (promptRewards[n].length != prompts) {
+                    throw new IllegalArgumentException("member " + n + " has " + promptRewards[n].length
+                            + " prompt rewards, member 0 " + prompts);
+                }
+                column[n] = promptRewards[n][p];
+            }
+            double[] z = ZSCORE.apply(column);
+            for (int n = 0; n < members; n++) {
+                coefficients[n] += z[n];
+            }
+        }
+        for (int n = 0; n < members; n++) {
+            coefficients[n] /= prompts;
+        }
+        return coefficients;
     }
 
     private static double[] zscore(double[] r) {

@@ -187,9 +187,28 @@ public final class UpdateJournal implements AutoCloseable {
         }
         ArrayNode rewards = node.putArray("rewards");
         for (double r : u.rewards()) {
-            rewards.add(Double.isFinite(r) ? JSON.getNodeFactory().numberNode(r) : JSON.getNodeFactory().textNode(Double.toString(r)));
+            rewards.add(number(r));
+        }
+        if (u.promptRewards().length > 0) { // per-prompt shaping's input; absent for the other shapings
+            ArrayNode rows = node.putArray("promptRewards");
+            for (double[] row : u.promptRewards()) {
+                ArrayNode out = rows.addArray();
+                for (double r : row) {
+                    out.add(number(r));
+                }
+            }
         }
         return node;
+    }
+
+    /** A double as JSON: a number, or its text when not finite (JSON has no NaN). */
+    private static JsonNode number(double r) {
+        return Double.isFinite(r) ? JSON.getNodeFactory().numberNode(r)
+                : JSON.getNodeFactory().textNode(Double.toString(r));
+    }
+
+    private static double number(JsonNode n) {
+        return n.isTextual() ? Double.parseDouble(n.asText()) : n.asDouble();
     }
 
     /** The update of a journal line, or null if the line is damaged or not the expected iteration. */
@@ -217,11 +236,18 @@ public final class UpdateJournal implements AutoCloseable {
                 s[i] = seeds.get(i).asLong();
                 signs[i] = n.get("signs").get(i).asInt();
                 c[i] = n.get("coefficients").get(i).asDouble();
-                JsonNode reward = n.get("rewards").get(i);
-                r[i] = reward.isTextual() ? Double.parseDouble(reward.asText()) : reward.asDouble();
+                r[i] = number(n.get("rewards").get(i));
+            }
+            JsonNode rows = n.path("promptRewards");
+            double[][] prompts = new double[rows.size()][];
+            for (int i = 0; i < prompts.length; i++) {
+                prompts[i] = new double[rows.get(i).size()];
+                for (int p = 0; p < prompts[i].length; p++) {
+                    prompts[i][p] = number(rows.get(i).get(p));
+                }
             }
             return new Update(expectedIteration, s, signs, c, r, n.get("alpha").asDouble(), n.get("sigma").asDouble(),
-                    n.path("skipped").asBoolean(false));
+                    n.path("skipped").asBoolean(false), prompts);
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -26,6 +26,40 @@ class FitnessShapingTest {
     }
 
     @Test
+    void perPromptShapingStandardisesEachPromptAcrossThePopulationThenAverages() {
+        // three members, two prompts: prompt 0 is easy (two of three right), prompt 1 hard (one of three)
+        double[][] rows = {{1, 0}, {0, 0}, {1, 1}};
+        double s = Math.sqrt(2.0 / 9) + 1e-8; // both columns' population std (+ epsilon)
+        double[] z0 = {(1 - 2.0 / 3) / s, (0 - 2.0 / 3) / s, (1 - 2.0 / 3) / s};
+        double[] z1 = {(0 - 1.0 / 3) / s, (0 - 1.0 / 3) / s, (1 - 1.0 / 3) / s};
+        double[] hand = {(z0[0] + z1[0]) / 2, (z0[1] + z1[1]) / 2, (z0[2] + z1[2]) / 2};
+        assertArrayEquals(hand, FitnessShaping.perPrompt(rows), 1e-12);
+        assertArrayEquals(new double[] {0, -1.5 / Math.sqrt(2), 1.5 / Math.sqrt(2)}, FitnessShaping.perPrompt(rows),
+                1e-6, "the same in closed form");
+        // z-scoring the members' means instead weighs the prompts by their spread: another update
+        double[] means = FitnessShaping.ZSCORE.apply(new double[] {0.5, 0, 1});
+        assertTrue(Math.abs(means[1] - hand[1]) > 0.1, java.util.Arrays.toString(means));
+
+        // through Update.fromRewards: member 1 failed (no row), so on each prompt it counts as that prompt's worst
+        EsConfig config = EsConfig.paper(3).withPopulation(3, 0.01, 0.01).withShaping(FitnessShaping.PER_PROMPT,
+                false);
+        List<Member> members = config.schedule().members(0, 3, false);
+        Update u = Update.fromRewards(config, 0, members, new double[] {0.5, Double.NaN, 1},
+                new double[][] {{1, 0}, {}, {1, 1}});
+        double t = Math.sqrt(2.0 / 9) + 1e-8;
+        // prompt 0: {1, 1, 1} -> 0; prompt 1: {0, 0, 1}
+        assertArrayEquals(new double[] {-1.0 / 3 / t / 2, -1.0 / 3 / t / 2, 2.0 / 3 / t / 2}, u.coefficients(), 1e-12);
+        assertEquals(3, u.promptRewards().length, "the rows are kept for the journal and the evaluators");
+        assertThrows(IllegalArgumentException.class, () -> Update.fromRewards(config, 0, members,
+                new double[] {0.5, 0, 1}), "per-prompt shaping without per-prompt rewards");
+        assertThrows(IllegalArgumentException.class, () -> FitnessShaping.PER_PROMPT.apply(new double[] {1, 2}));
+        assertTrue(Update.fromRewards(config, 0, members, new double[] {0.5, 0.5, 0.5},
+                new double[][] {{1, 0}, {1, 0}, {1, 0}}).skipped(), "alike on every prompt: no signal");
+        assertTrue(!Update.fromRewards(config, 0, members, new double[] {0.5, 0.5, 0.5},
+                new double[][] {{1, 0}, {0, 1}, {1, 0}}).skipped(), "equal means, different prompts: signal");
+    }
+
+    @Test
     void centeredRanksSpanMinusHalfToHalfAndShareTies() {
         assertArrayEquals(new double[] {0.5, -0.5, 0.0}, FitnessShaping.CENTERED_RANKS.apply(new double[] {9, -3, 4}), 1e-15);
         assertArrayEquals(new double[] {-0.5, 1.0 / 6, 1.0 / 6, 1.0 / 6},
