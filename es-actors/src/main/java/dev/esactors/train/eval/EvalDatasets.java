@@ -118,7 +118,8 @@ public final class EvalDatasets implements AutoCloseable {
 
     /**
      * The KL monitor's base side: the base model's greedy completions of the first {@code prompts} items of the
-     * held-out dataset and its log-probabilities over them (the base model is loaded for this and then dropped).
+     * held-out dataset and its log-probabilities over them (the base model is loaded for this and then dropped: the
+     * decode's temporaries are freed on return, its weights, like any dropped model's, by the garbage collector).
      */
     public BaseDivergence baseDivergence(int prompts) {
         List<TaskItem> all = items(heldOut());
@@ -132,7 +133,7 @@ public final class EvalDatasets implements AutoCloseable {
             encoded.add(tokenizer.encode(template.render(config.task().system(), task.userPrompt(item),
                     task.assistantPrefix(item))));
         }
-        try (PointerScope scope = new PointerScope()) { // frees the base model; the log-probabilities are kept
+        try (PointerScope scope = new PointerScope()) { // the log-probabilities are kept, the temporaries freed
             Decoder base = ModelLoader.load(BaseModel.dir(config), BaseModel.coordinatorDevice(config), DType.F32);
             return new BaseDivergence(base, encoded, config.task().maxNewTokens());
         }
