@@ -28,7 +28,8 @@ public final class BaseDivergence {
     /**
      * Decodes {@code prompts} greedily with {@code base} for up to {@code maxNewTokens} tokens and keeps the base
      * model's log-probabilities over those completions. Prompts whose completion is empty, or that do not fit the
-     * context, are left out.
+     * context, are left out; when none is left there is nothing to compare on, and {@link #meanKl} is NaN (a
+     * monitor without data reports none; it does not stop the run).
      */
     public BaseDivergence(Decoder base, List<int[]> prompts, int maxNewTokens) {
         List<int[]> fitting = prompts.stream()
@@ -52,9 +53,6 @@ public final class BaseDivergence {
             }
             total += completion.length;
         }
-        if (sequences.isEmpty()) {
-            throw new IllegalArgumentException("no prompt gave the base model a completion to compare on");
-        }
         this.tokens = total;
     }
 
@@ -63,8 +61,11 @@ public final class BaseDivergence {
         return tokens;
     }
 
-    /** The mean over completion tokens of KL(current || base), in nats. */
+    /** The mean over completion tokens of KL(current || base), in nats; NaN without completion tokens. */
     public double meanKl(Decoder current) {
+        if (tokens == 0) {
+            return Double.NaN;
+        }
         double sum = 0;
         for (int i = 0; i < sequences.size(); i++) {
             try (PointerScope scope = new PointerScope()) {

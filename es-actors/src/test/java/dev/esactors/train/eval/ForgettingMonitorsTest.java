@@ -46,6 +46,10 @@ class ForgettingMonitorsTest {
             model.replica().restore();
             assertEquals(0.0, divergence.meanKl(model.decoder()), "restored: back to the base model");
         }
+        // prompts that leave no room for an answer give no completion to compare on: no KL, and no failure
+        BaseDivergence none = new BaseDivergence(base, List.of(new int[base.config().maxPositions()]), 12);
+        assertEquals(0, none.tokens());
+        assertTrue(Double.isNaN(none.meanKl(base)));
     }
 
     @Test
