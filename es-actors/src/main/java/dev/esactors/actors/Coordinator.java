@@ -191,7 +191,8 @@ public final class Coordinator implements CoordinatorProtocol {
         });
         double seconds = work.seconds();
         metrics.iterationDone(update, seconds, run.replica().lastStepNorm(), Update.failedCount(update.rewards()));
-        if (driftEveryIteration) {
+        // a held-out round due now measures these weights' drift itself (and sets the gauge from it)
+        if (driftEveryIteration && (due == null || due.purpose() != EvalRound.Purpose.HELD_OUT)) {
             metrics.drift(WeightDrift.byLabel(BaseModel.dir(config), run.replica().master()));
         }
         run.lastCheckpoint().filter(c -> before.isEmpty() || c != before.get()).ifPresent(metrics::checkpoint);

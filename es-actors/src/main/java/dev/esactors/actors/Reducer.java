@@ -4,7 +4,6 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import dev.esactors.core.es.EsConfig;
-import dev.esactors.core.es.FitnessShaping;
 import dev.esactors.core.es.Member;
 import dev.esactors.core.es.Update;
 
@@ -27,9 +26,8 @@ public final class Reducer {
     public static Behavior<Void> create(EsConfig config, long iteration, List<Member> members, double[] rewards,
                                         double[][] promptRewards, ActorRef<Coordinator.Command> replyTo) {
         double[] raw = rewards.clone();
-        double[][] rows = config.shaping() == FitnessShaping.PER_PROMPT ? promptRewards : new double[0][];
         return Behaviors.setup(context -> {
-            replyTo.tell(new Coordinator.Reduced(Update.fromRewards(config, iteration, members, raw, rows)));
+            replyTo.tell(new Coordinator.Reduced(Update.fromRewards(config, iteration, members, raw, promptRewards)));
             return Behaviors.stopped();
         });
     }

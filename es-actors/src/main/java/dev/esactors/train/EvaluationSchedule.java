@@ -158,16 +158,9 @@ public final class EvaluationSchedule implements AutoCloseable {
      * Records the complete round {@code done} of the weights after {@code iteration} updates (which are still the
      * run's weights) and returns what to report: a note, and for a held-out round its {@link RunEvent.HeldOut}. A
      * held-out score that beats the best so far has {@code keepBest} checkpoint the weights into the directory it is
-     * given (best/).
-     */
-    public List<RunEvent> completed(EvalRound done, long iteration, Consumer<Path> keepBest) {
-        return completed(done, iteration, keepBest, Map.of());
-    }
-
-    /**
-     * As above, for a run whose current weights are {@code weights} (fp32 by parameter name; empty: not known):
-     * a held-out round then also measures how far they moved from the base model (weight drift per tensor group,
-     * and KL to the base model on eval.kl-prompts prompts of the held-out dataset).
+     * given (best/). The run's current weights, {@code weights} (fp32 by parameter name), are what a held-out round
+     * also measures against the base model: weight drift per tensor group, and KL to the base model on eval.kl-prompts
+     * prompts of the held-out dataset.
      */
     public List<RunEvent> completed(EvalRound done, long iteration, Consumer<Path> keepBest,
                                     Map<String, Tensor> weights) {
@@ -183,8 +176,10 @@ public final class EvaluationSchedule implements AutoCloseable {
             }
             case HELD_OUT -> {
                 Map<Integer, RunEvent.Scores> others = new LinkedHashMap<>();
-                data.extras().forEach(d -> others.put(d, new RunEvent.Scores(done.summary(d, "iteration").accuracy(),
-                        done.summary(d, "iteration").meanReward())));
+                for (int d : data.extras()) {
+                    Evaluation.Summary s = done.summary(d, "iteration");
+                    others.put(d, new RunEvent.Scores(s.accuracy(), s.meanReward()));
+                }
                 events.add(heldOut(done.summary(data.heldOut(), "iteration"), iteration, keepBest,
                         forgetting(weights), others));
             }
@@ -200,18 +195,14 @@ public final class EvaluationSchedule implements AutoCloseable {
         return events;
     }
 
-    /** Records a held-out score, and keeps the weights in best/ when they beat the best so far. */
     private Map<String, RunEvent.Scores> labelled(Map<Integer, RunEvent.Scores> byDataset) {
         Map<String, RunEvent.Scores> out = new LinkedHashMap<>();
         byDataset.forEach((d, v) -> out.put(data.label(d), v));
         return out;
     }
 
-    /** Drift and KL of {@code weights} from the base model (NaN and empty without weights). */
+    /** Drift and KL of {@code weights} from the base model (KL NaN when eval.kl-prompts is 0). */
     private Forgetting forgetting(Map<String, Tensor> weights) {
-        if (weights.isEmpty()) {
-            return Forgetting.NONE;
-        }
         try (NoGradGuard noGrad = new NoGradGuard()) { // GRPO's parameters record gradients otherwise
             Map<String, Double> drift = WeightDrift.byLabel(BaseModel.dir(config), weights);
             double kl = Double.NaN;
@@ -227,9 +218,9 @@ public final class EvaluationSchedule implements AutoCloseable {
 
     /** How far a round's weights are from the base model: KL on the held-out prompts, drift per tensor group. */
     private record Forgetting(double kl, Map<String, Double> drift) {
-        static final Forgetting NONE = new Forgetting(Double.NaN, Map.of());
     }
 
+    /** Records a held-out score, and keeps the weights in best/ when they beat the best so far. */
     private RunEvent.HeldOut heldOut(Evaluation.Summary s, long iteration, Consumer<Path> keepBest,
                                      Forgetting forgetting, Map<Integer, RunEvent.Scores> others) {
         heldOutAt = iteration;

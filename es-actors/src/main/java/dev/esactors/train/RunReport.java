@@ -59,9 +59,9 @@ public final class RunReport {
                 + "</b> " + escape(config.shown(config.task().options().toString())) + ", model <b>"
                 + escape(config.model().path() == null ? "stories260K (embedded)"
                         : config.shown(config.model().path().toString()))
-                + "</b>, " + iterations.size() + " iterations, " + escape(method) + ".</p>\n<p>Iterations without "
-                + "signal (every reward the same, so ES skipped the update): " + tied + " of " + iterations.size()
-                + " (distinct rewards and the share tied with the most common one, per iteration: rewards.csv).</p>\n"
+                + "</b>, " + iterations.size() + " iterations, " + escape(method) + ".</p>\n<p>Iterations in which "
+                + "every reward was the same: " + tied + " of " + iterations.size() + " (distinct rewards and the share "
+                + "tied with the most common one, per iteration: rewards.csv).</p>\n"
                 + svg(mean, max) + "\n" + evaluationTable(evaluation) + heldOutTable(heldOut) + "<table><tr><th>iteration</th><th>mean reward</th><th>max reward</th></tr>\n"
                 + rows(mean, max) + "</table>\n</body></html>\n";
         Path report = dir.resolve("report.html");

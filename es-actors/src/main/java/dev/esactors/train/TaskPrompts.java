@@ -40,7 +40,7 @@ public final class TaskPrompts implements AutoCloseable {
         this.tokenizer = HfTokenizer.load(modelDir);
         ChatTemplate template = ChatTemplate.parse(config.task().template());
         for (TaskItem item : items) {
-            String text = template.render(config.task().system(), task.userPrompt(item), task.assistantPrefix(item));
+            String text = template.render(config.task().system(), task, item);
             int[] ids = tokenizer.encode(text);
             if (ids.length == 0) {
                 throw new IllegalArgumentException("item " + item.id() + " encodes to no tokens");

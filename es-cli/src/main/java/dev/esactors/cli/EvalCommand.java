@@ -134,8 +134,7 @@ final class EvalCommand implements Callable<Integer> {
         int longestPrompt = 0;
         for (TaskItem item : items) {
             answer = Math.max(answer, task.answerTokens(item));
-            longestPrompt = Math.max(longestPrompt, tokenizer.encode(chat.render("", task.userPrompt(item),
-                    task.assistantPrefix(item))).length);
+            longestPrompt = Math.max(longestPrompt, tokenizer.encode(chat.render("", task, item)).length);
         }
         int context = model.decoder().config().maxPositions();
         int tokens = Math.max(1, Math.min(answer, context - longestPrompt));

@@ -24,6 +24,11 @@ public enum ChatTemplate {
         };
     }
 
+    /** The prompt text of {@code task}'s {@code item}: its user message, and its assistant prefix to continue. */
+    public <I extends TaskItem> String render(String system, Task<I> task, I item) {
+        return render(system, task.userPrompt(item), task.assistantPrefix(item));
+    }
+
     /** Parses {@code raw}, {@code chatml} (or {@code qwen}), {@code llama3}. */
     public static ChatTemplate parse(String name) {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {

@@ -16,9 +16,6 @@ import dev.esactors.core.model.SamplingConfig;
  */
 public record EvalSampling(int samples, double temperature, double topP, long seed) {
 
-    /** Greedy evaluation only. */
-    public static final EvalSampling NONE = new EvalSampling(0, 1, 1, 0);
-
     public EvalSampling {
         if (samples < 0) {
             throw new IllegalArgumentException("samples must be >= 0, got " + samples);

@@ -127,15 +127,14 @@ public final class EvalDatasets implements AutoCloseable {
         if (tokenizer == null) {
             tokenizer = HfTokenizer.load(BaseModel.dir(config));
         }
-        ChatTemplate template = ChatTemplate.parse(config.task().template());
+        Evaluation.Settings settings = settings(heldOut());
         List<int[]> encoded = new ArrayList<>();
         for (TaskItem item : all.subList(0, Math.min(prompts, all.size()))) {
-            encoded.add(tokenizer.encode(template.render(config.task().system(), task.userPrompt(item),
-                    task.assistantPrefix(item))));
+            encoded.add(tokenizer.encode(settings.template().render(settings.system(), task, item)));
         }
         try (PointerScope scope = new PointerScope()) { // the log-probabilities are kept, the temporaries freed
             Decoder base = ModelLoader.load(BaseModel.dir(config), BaseModel.coordinatorDevice(config), DType.F32);
-            return new BaseDivergence(base, encoded, config.task().maxNewTokens());
+            return new BaseDivergence(base, encoded, settings.maxNewTokens());
         }
     }
 

@@ -68,13 +68,6 @@ public final class Evaluation {
             passAtK = List.copyOf(passAtK);
         }
 
-        /** A greedy evaluation's summary. */
-        public static Summary greedy(String model, int items, double accuracy, double meanReward, double formatRate,
-                                     double tokensPerSecond, int overContext) {
-            return new Summary(model, items, accuracy, meanReward, formatRate, tokensPerSecond, overContext, 0, 0,
-                    Double.NaN, List.of());
-        }
-
         /** pass@k for k = 1 ... samples. */
         public double passAt(int k) {
             return passAtK.get(k - 1);
@@ -217,8 +210,7 @@ public final class Evaluation {
         List<Integer> fittingIndex = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             TaskItem item = items.get(i);
-            int[] prompt = tokenizer.encode(settings.template().render(settings.system(), task.userPrompt(item),
-                    task.assistantPrefix(item)));
+            int[] prompt = tokenizer.encode(settings.template().render(settings.system(), task, item));
             if (prompt.length + maxNewTokens > decoder.config().maxPositions()) {
                 // The model cannot answer it: it scores as an empty answer would, and the evaluation goes on.
                 Score empty = Rewards.safeScore(task, item, "");
@@ -291,27 +283,21 @@ public final class Evaluation {
      */
     static boolean majorityRight(Sample[] samples) {
         Map<String, Integer> votes = new HashMap<>();
+        Map<String, Sample> first = new HashMap<>();
         Sample chosen = null;
         int most = 0;
         for (Sample s : samples) {
-            if (s.score().extracted().isEmpty()) {
+            String answer = s.score().extracted();
+            if (answer.isEmpty()) {
                 continue;
             }
-            int n = votes.merge(s.score().extracted(), 1, Integer::sum);
+            first.putIfAbsent(answer, s);
+            int n = votes.merge(answer, 1, Integer::sum);
             if (n > most) {
                 most = n;
-                chosen = firstWith(samples, s.score().extracted());
+                chosen = first.get(answer);
             }
         }
         return chosen != null && chosen.score().answerOk();
-    }
-
-    private static Sample firstWith(Sample[] samples, String extracted) {
-        for (Sample s : samples) {
-            if (s.score().extracted().equals(extracted)) {
-                return s;
-            }
-        }
-        throw new IllegalStateException("no sample extracted " + extracted);
     }
 }

@@ -126,8 +126,7 @@ public final class EsTrainer implements AutoCloseable {
             throw new IllegalStateException("iteration " + t + ": all " + failed + " members failed (" + firstError
                     + "); the run stops before journalling it");
         }
-        Update update = Update.fromRewards(config, t, members, rewards,
-                config.shaping() == FitnessShaping.PER_PROMPT ? promptRewards : new double[0][]);
+        Update update = Update.fromRewards(config, t, members, rewards, promptRewards);
         run.commit(update);
         if (failed > 0) {
             log.accept("iteration " + t + ": " + failed + " of " + members.size()

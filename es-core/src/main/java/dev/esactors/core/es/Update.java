@@ -181,28 +181,35 @@ public record Update(long iteration, long[] seeds, int[] signs, double[] coeffic
 
     /** {@code values} permuted by a seeded Fisher-Yates shuffle: the shuffled-reward control's (ES's and GRPO's). */
     public static double[] shuffled(double[] values, long seed) {
-        double[] out = values.clone();
-        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
-        for (int i = out.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            double t = out[i];
-            out[i] = out[j];
-            out[j] = t;
+        int[] order = shuffledOrder(values.length, seed);
+        double[] out = new double[values.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values[order[i]];
         }
         return out;
     }
 
     /** {@code rows} permuted as {@link #shuffled} permutes values under the same seed (per-prompt rows). */
     private static double[][] shuffledRows(double[][] rows, long seed) {
-        double[][] out = rows.clone();
-        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
-        for (int i = out.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            double[] t = out[i];
-            out[i] = out[j];
-            out[j] = t;
+        int[] order = shuffledOrder(rows.length, seed);
+        double[][] out = new double[rows.length][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = rows[order[i]];
         }
         return out;
+    }
+
+    /** Where each of {@code n} places takes its value from under the seeded Fisher-Yates shuffle. */
+    private static int[] shuffledOrder(int n, long seed) {
+        int[] order = java.util.stream.IntStream.range(0, n).toArray();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
     }
 
     private static double[][] deepCopy(double[][] rows) {
