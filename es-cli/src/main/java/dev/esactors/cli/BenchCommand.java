@@ -66,8 +66,8 @@ final class BenchCommand implements Callable<Integer> {
     int sharedPrefixTokens;
 
     @Option(names = "--compare-decode-attention", description = "also time each batch size with decode-step "
-            + "attention as broadcast products (the CPU default for small batches) against LibTorch's "
-            + "scaled_dot_product_attention, alternating the two")
+            + "attention as broadcast products (the CPU default for small steps) against batched matrix products "
+            + "(the CPU form for larger ones), alternating the two")
     boolean compareDecodeAttention;
 
     @Option(names = "--repeats", defaultValue = "3", description = "timed runs per point; the best is kept (default: ${DEFAULT-VALUE})")
@@ -277,7 +277,7 @@ final class BenchCommand implements Callable<Integer> {
             if (compareDecodeAttention) {
                 out.printf("decode-step attention: ms per batch (prefill and %d new tokens; shared prefix %d)%n",
                         newTokens, sharedPrefixTokens);
-                out.printf("%6s %14s %14s %10s %16s%n", "batch", "sdpa", "broadcast", "speed-up", "rows differing");
+                out.printf("%6s %14s %14s %10s %16s%n", "batch", "batched", "broadcast", "speed-up", "rows differing");
                 for (int batch : batchSizes) {
                     List<int[]> prompts = sharingPrompts(c.vocabSize(), batch);
                     BatchGenerator generator = new BatchGenerator(decoder);

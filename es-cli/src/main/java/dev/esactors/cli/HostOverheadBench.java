@@ -20,10 +20,11 @@ import java.util.Locale;
 
 /**
  * {@code bench --host-overhead}: what one decoder layer costs the host per decode step, measured where the arithmetic
- * is negligible (a random model 32 wide and 48 layers deep, batch 1): microseconds per layer, and the JavaCPP objects
- * a layer allocates per step (each LibTorch call that returns a new tensor, and each argument object), counted by a
- * PointerScope that every new object attaches to. On a GPU, where a step of a large model at small batch waits on
- * its host-side launches, these bound the decode speed.
+ * is negligible (a random model 32 wide and 48 layers deep, batch 1), for the general forward and for the
+ * preallocated decode step, alternated: microseconds per layer, the JavaCPP objects a layer allocates per step (each
+ * LibTorch call that returns a new tensor, and each argument object, counted by a PointerScope that every new object
+ * attaches to), and the decode step's LibTorch calls per layer. On a GPU, where a step of a large model at small
+ * batch waits on its host-side launches, these bound the decode speed.
  */
 final class HostOverheadBench {
 
@@ -45,37 +46,63 @@ final class HostOverheadBench {
         }
     }
 
+    /** One decode path's figures: host time and JavaCPP objects per layer per step. */
+    private record Figures(double microsPerLayer, double objectsPerLayer) {
+    }
+
     void run(PrintWriter out, DeviceSpec device) {
         Decoder decoder = ModelLoader.random(DEEP_NARROW, 42, device, DType.F32);
         int layers = DEEP_NARROW.numLayers();
-        double best = Double.MAX_VALUE;
-        long objects = 0;
-        for (int repeat = 0; repeat < 4; repeat++) { // the first warms up
-            try (PointerScope run = new PointerScope()) {
-                KvCache cache = decoder.newCache(1, PROMPT + STEPS + 1);
-                decoder.forward(ids(PROMPT, decoder), positions(0, PROMPT, decoder), PROMPT - 1,
-                        mask(PROMPT, PROMPT, decoder), cache);
-                long start = System.nanoTime();
-                for (int s = 0; s < STEPS; s++) {
-                    int slot = PROMPT + s;
-                    try (CountingScope step = new CountingScope()) {
-                        decoder.forward(ids(1, decoder), positions(slot, 1, decoder), slot, mask(1, slot + 1, decoder),
-                                cache);
-                        objects = step.attached;
-                    }
-                }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                if (repeat > 0) {
-                    best = Math.min(best, seconds);
-                }
+        out.printf(Locale.ROOT, "host overhead: random Llama %d wide, %d layers, batch 1, %d decode steps, best of 3 "
+                        + "alternating rounds; JavaCPP objects: each LibTorch call that returns a new tensor, and each "
+                        + "argument object, counted by the PointerScope they attach to%n",
+                DEEP_NARROW.hiddenSize(), layers, STEPS);
+        Figures general = null;
+        Figures fast = null;
+        long calls = 0;
+        for (int round = 0; round < 4; round++) { // the first warms up
+            decoder.setFastDecodeStep(false);
+            Figures g = measure(decoder);
+            decoder.setFastDecodeStep(true);
+            long before = decoder.decodeStepCalls();
+            Figures f = measure(decoder);
+            calls = decoder.decodeStepCalls() - before;
+            if (round > 0) {
+                general = general == null || g.microsPerLayer() < general.microsPerLayer() ? g : general;
+                fast = fast == null || f.microsPerLayer() < fast.microsPerLayer() ? f : fast;
             }
         }
-        double perLayer = best / STEPS / layers * 1e6;
-        double objectsPerLayer = (double) objects / layers;
-        out.printf(Locale.ROOT, "host overhead (random Llama %d wide, %d layers, batch 1, %d decode steps, best of 3): "
-                        + "%.1f us per layer per step; %.1f JavaCPP objects per layer per step (inputs and "
-                        + "constants of the step included, shared out); %.2f us per object%n",
-                DEEP_NARROW.hiddenSize(), layers, STEPS, perLayer, objectsPerLayer, perLayer / objectsPerLayer);
+        double callsPerLayer = (double) calls / STEPS / layers;
+        out.printf(Locale.ROOT, "general forward (prefill, deltas, autograd): %.1f us per layer per step; %.1f "
+                + "JavaCPP objects per layer per step%n", general.microsPerLayer(), general.objectsPerLayer());
+        out.printf(Locale.ROOT, "decode step (preallocated buffers): %.1f us per layer per step; %.1f JavaCPP objects "
+                        + "per layer per step; %.1f LibTorch calls per layer per step (the step's own count, its "
+                        + "per-step calls shared out); %.2f us per call; %.2fx the general forward's speed%n",
+                fast.microsPerLayer(), fast.objectsPerLayer(), callsPerLayer, fast.microsPerLayer() / callsPerLayer,
+                general.microsPerLayer() / fast.microsPerLayer());
+    }
+
+    /** 200 decode steps after a 4-token prefill, through whichever path the decoder is set to. */
+    private static Figures measure(Decoder decoder) {
+        long objects = 0;
+        double seconds;
+        try (PointerScope run = new PointerScope()) {
+            KvCache cache = decoder.newCache(1, PROMPT + STEPS + 1);
+            decoder.forward(ids(PROMPT, decoder), positions(0, PROMPT, decoder), PROMPT - 1,
+                    mask(PROMPT, PROMPT, decoder), cache);
+            long start = System.nanoTime();
+            for (int s = 0; s < STEPS; s++) {
+                int slot = PROMPT + s;
+                try (CountingScope step = new CountingScope()) {
+                    decoder.forward(ids(1, decoder), positions(slot, 1, decoder), slot, mask(1, slot + 1, decoder),
+                            cache);
+                    objects = step.attached;
+                }
+            }
+            seconds = (System.nanoTime() - start) / 1e9;
+        }
+        int layers = decoder.config().numLayers();
+        return new Figures(seconds / STEPS / layers * 1e6, (double) objects / layers);
     }
 
     private static Tensor ids(int n, Decoder decoder) {

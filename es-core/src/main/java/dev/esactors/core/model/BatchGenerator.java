@@ -136,7 +136,7 @@ public final class BatchGenerator {
                     }
                     Tensor hidden = decoder.forward(toDevice(next, batch, 1), toDevice(positions, batch, 1), slot,
                             keyMask.narrow(3, 0, slot + 1), cache, delta);
-                    logits.copy_(decoder.logits(hidden, delta).squeeze(1).to(cpu, ScalarType.Float));
+                    decoder.logitsInto(logits, hidden, delta);
                 }
             }
         }

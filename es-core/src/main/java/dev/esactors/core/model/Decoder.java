@@ -29,19 +29,22 @@ import java.util.Map;
  */
 public final class Decoder {
 
-    /** A projection's weight (out, in) and optional bias (out), with their names (how a delta finds them). */
-    private record Linear(String name, Tensor weight, String biasName, TensorOptional bias) {
+    /**
+     * A projection's weight (out, in) and optional bias (out), with their names (how a delta finds them), and the
+     * weight's transposed view (in, out) that {@link DecodeStep}'s products take, made once.
+     */
+    record Linear(String name, Tensor weight, String biasName, TensorOptional bias, Tensor transposed) {
     }
 
     /**
      * An RMSNorm weight and its name, with the optional arguments LibTorch's call takes built once: each JavaCPP
      * object made per call costs microseconds, which at small batch is what a decode step is made of.
      */
-    private record Norm(String name, Tensor weight, TensorOptional weightArgument, DoubleOptional epsilon) {
+    record Norm(String name, Tensor weight, TensorOptional weightArgument, DoubleOptional epsilon) {
     }
 
     /** Per-layer parameters, looked up once by their Hugging Face names. */
-    private record Layer(Norm inputNorm, Linear q, Linear k, Linear v, Linear o, Norm postNorm, Linear gate,
+    record Layer(Norm inputNorm, Linear q, Linear k, Linear v, Linear o, Norm postNorm, Linear gate,
                          Linear up, Linear down) {
     }
 
@@ -52,8 +55,8 @@ public final class Decoder {
     // Built once: per-call JavaCPP objects cost microseconds each (see Norm). Retained, so that a PointerScope
     // open while this class is initialised cannot free them.
     private static final TensorOptional NO_TENSOR = permanent(new TensorOptional());
-    private static final ScalarTypeOptional NO_DTYPE = permanent(new ScalarTypeOptional());
-    private static final DoubleOptional NO_SCALE = permanent(new DoubleOptional());
+    static final ScalarTypeOptional NO_DTYPE = permanent(new ScalarTypeOptional());
+    static final DoubleOptional NO_SCALE = permanent(new DoubleOptional());
 
     private final ModelConfig config;
     private final Map<String, Tensor> parameters;
@@ -67,6 +70,8 @@ public final class Decoder {
     private final long[] normShape;
     private final Scalar attentionScale; // 1 / sqrt(head_dim)
     private boolean broadcastDecodeAttention = true;
+    private boolean fastDecodeStep = true;
+    private DecodeStep step; // the buffers of the last batch size decoded one position at a time
 
     /**
      * Wraps {@code parameters} (every tensor of {@link ParameterLayout#of}, all on one device and in one floating
@@ -98,7 +103,7 @@ public final class Decoder {
         this.finalNorm = norm(ParameterLayout.FINAL_NORM);
         // Tied embeddings: the output head is the input embedding matrix itself (one tensor, one update).
         String head = config.tieWordEmbeddings() ? ParameterLayout.EMBED : ParameterLayout.LM_HEAD;
-        this.lmHead = new Linear(head, require(head), "", new TensorOptional());
+        this.lmHead = new Linear(head, require(head), "", new TensorOptional(), permanent(require(head).t()));
         this.rope = new RotaryEmbedding(config, device, dtype.scalarType());
         this.normShape = new long[] {config.hiddenSize()};
         this.attentionScale = new Scalar(1.0 / Math.sqrt(config.headDim()));
@@ -123,11 +128,24 @@ public final class Decoder {
 
     /**
      * Whether single-position decode steps on the CPU may compute attention as broadcast products (the default:
-     * faster for small models, see {@code smallDecodeStep}); false sends every step to scaled_dot_product_attention.
+     * faster for small models, see {@link #stepAttention}); false sends every CPU step to batched matrix products.
      * The two agree to rounding; benchmarks switch it to compare them.
      */
     public void setBroadcastDecodeAttention(boolean enabled) {
         this.broadcastDecodeAttention = enabled;
+    }
+
+    /**
+     * Whether decode steps without autograd or delta run through {@link DecodeStep}'s preallocated buffers (the
+     * default) or the general forward; the two give the same bits, benchmarks and tests switch it to compare them.
+     */
+    public void setFastDecodeStep(boolean enabled) {
+        this.fastDecodeStep = enabled;
+    }
+
+    /** LibTorch calls made by fast decode steps of the current batch size so far (0 before the first). */
+    public long decodeStepCalls() {
+        return step == null ? 0 : step.calls();
     }
 
     /** A cache for {@code batch} sequences of up to {@code capacity} positions, on this model's device and dtype. */
@@ -153,16 +171,26 @@ public final class Decoder {
                           WeightDelta delta) {
         long b = ids.size(0);
         long t = ids.size(1);
+        // Without a gradient to record (decoding), the residual stream and the MLP's products are this forward's own
+        // tensors, so their ops can go in place or into preallocated buffers: the same sums and products, and a call
+        // that returns a new tensor costs several times one that does not through JavaCPP. A GRPO step's backward
+        // pass needs the originals.
+        boolean inPlace = !recordsGradients();
+        if (t == 1 && delta == WeightDelta.NONE && fastDecodeStep && inPlace) {
+            if (step == null || step.batch() != b) {
+                if (step != null) {
+                    step.close();
+                }
+                step = new DecodeStep(this, (int) b);
+            }
+            return step.forward(ids, positions, maxPosition, mask, cache, layers, rope);
+        }
         Tensor[] cosSin = rope.at(positions, maxPosition);
         if (b % delta.members() != 0) {
             throw new IllegalArgumentException("a batch of " + b + " rows cannot be shared by " + delta.members()
                     + " members");
         }
         Tensor x = embedding(ids, delta); // (B, T, D)
-        // Without autograd (decoding), the residual stream and the MLP's products are this forward's own tensors,
-        // so their ops go in place: the same sums and products, and a call that returns a new tensor costs several
-        // times one that does not through JavaCPP. A GRPO step's backward pass needs the originals.
-        boolean inPlace = !GradMode.is_enabled();
         TensorOptional attnMask = new TensorOptional(mask);
         for (int l = 0; l < layers.size(); l++) {
             Layer layer = layers.get(l);
@@ -210,6 +238,19 @@ public final class Decoder {
         return logits(hidden, WeightDelta.NONE);
     }
 
+    /**
+     * Output logits of the final-normed hidden states (B, 1, D) of one position per row, written into {@code out}
+     * (B, V), a float32 tensor on the CPU: straight into it when the model is float32 on the CPU and no gradient
+     * is recorded (the same product as {@link #logits}, without the new tensors around it), else through a copy.
+     */
+    public void logitsInto(Tensor out, Tensor hidden, WeightDelta delta) {
+        if (delta == WeightDelta.NONE && dtype == DType.F32 && device.is_cpu() && !recordsGradients()) {
+            torch.mm_out(out, hidden.view(-1, hidden.size(-1)), lmHead.transposed());
+        } else {
+            out.copy_(logits(hidden, delta).squeeze(1).to(new Device(torch.DeviceType.CPU), ScalarType.Float));
+        }
+    }
+
     /** Output logits (B, T, V) with {@code delta}'s change to the output head (member-major rows). */
     public Tensor logits(Tensor hidden, WeightDelta delta) {
         return linear(hidden, lmHead, delta);
@@ -225,24 +266,32 @@ public final class Decoder {
         q = rope.apply(q, cosSin[0], cosSin[1]);
         k = rope.apply(k, cosSin[0], cosSin[1]);
         Tensor[] kv = cache.append(index, k, v); // each (B, nKvHeads, S, hd)
-        Tensor out = t == 1 && smallDecodeStep(b, kv[0].size(2))
-                ? decodeStepAttention(q, kv[0], kv[1], mask.get())
-                : torch.scaled_dot_product_attention(q, kv[0], kv[1], mask, 0.0, false, NO_SCALE,
-                        config.numKvHeads() != config.numHeads()); // (B, nHeads, T, hd)
+        StepAttention form = t == 1 ? stepAttention(b, kv[0].size(2)) : StepAttention.FUSED;
+        Tensor out = switch (form) { // (B, nHeads, T, hd)
+            case BROADCAST -> decodeStepAttention(q, kv[0], kv[1], mask.get());
+            case BATCHED -> batchedStepAttention(q, kv[0], kv[1], mask.get());
+            case FUSED -> torch.scaled_dot_product_attention(q, kv[0], kv[1], mask, 0.0, false, NO_SCALE,
+                    config.numKvHeads() != config.numHeads());
+        };
         out = out.transpose(1, 2).reshape(b, t, (long) config.numHeads() * hd); // (B, T, nHeads * hd)
         return linear(out, layer.o(), delta);
     }
 
     /**
-     * Whether one decode step's attention over {@code slots} cached positions is cheaper as broadcast products than
-     * through scaled_dot_product_attention: on the CPU, while the (B, heads, S, hd) product stays within a few MB.
-     * LibTorch's CPU kernel runs two tiny matrix products per row and head; on sudoku4-base's 32-row decode steps
-     * those calls cost more than the arithmetic (a batch decodes 1.19x as fast without them, docs/performance.md).
-     * Past ~1M elements the product's memory traffic costs more than the calls. GPUs keep their fused kernels.
+     * How one decode step's attention over {@code slots} cached positions runs ({@link StepAttention}). On the CPU
+     * as broadcast products while the (B, heads, S, hd) product stays within a few MB: LibTorch's CPU kernel for
+     * scaled_dot_product_attention runs two tiny matrix products per row and head, and on sudoku4-base's 32-row
+     * decode steps those calls cost more than the arithmetic (a batch decodes 1.19x as fast without them,
+     * docs/performance.md). Past ~1M elements the product's memory traffic costs more than the calls, and batched
+     * products over (B x kvHeads) matrices take over. GPUs keep their fused kernels.
      */
-    private boolean smallDecodeStep(long b, long slots) {
+    StepAttention stepAttention(long b, long slots) {
+        if (device.is_cuda()) {
+            return StepAttention.FUSED;
+        }
         long elements = b * config.numHeads() * slots * config.headDim();
-        return broadcastDecodeAttention && !device.is_cuda() && elements <= SMALL_DECODE_ELEMENTS;
+        return broadcastDecodeAttention && elements <= SMALL_DECODE_ELEMENTS
+                ? StepAttention.BROADCAST : StepAttention.BATCHED;
     }
 
     /**
@@ -260,6 +309,24 @@ public final class Decoder {
         Tensor weights = torch.softmax(scores.add_(mask.reshape(mask.size(0), 1, 1, -1)), -1);
         Tensor out = weights.unsqueeze(-1).mul(v.unsqueeze(2)).sum(SLOTS, false, NO_DTYPE);
         return out.view(b, q.size(1), 1, hd); // (B, Hkv, G, hd) -> (B, H, 1, hd)
+    }
+
+    /**
+     * softmax(q k^T / sqrt(hd) + mask) v for a single query position as two batched matrix products: the G query
+     * heads of each key/value head are the rows of one (G, hd) x (hd, S) product, for each of the B x Hkv heads.
+     * q (B, H, 1, hd); k and v (B, Hkv, S, hd), mask (B, 1, 1, S). Returns (B, H, 1, hd).
+     */
+    private Tensor batchedStepAttention(Tensor q, Tensor k, Tensor v, Tensor mask) {
+        long b = q.size(0);
+        long kvHeads = k.size(1);
+        long group = q.size(1) / kvHeads;
+        long hd = q.size(3);
+        long s = k.size(2);
+        Tensor queries = q.mul(attentionScale).reshape(b * kvHeads, group, hd);
+        Tensor scores = torch.bmm(queries, k.reshape(b * kvHeads, s, hd).transpose(1, 2)); // (B Hkv, G, S)
+        scores.view(b, kvHeads, group, s).add_(mask.reshape(mask.size(0), 1, 1, -1));
+        Tensor out = torch.bmm(torch.softmax(scores, -1), v.reshape(b * kvHeads, s, hd)); // (B Hkv, G, hd)
+        return out.view(b, q.size(1), 1, hd);
     }
 
     private Tensor mlp(Layer layer, Tensor h, WeightDelta delta, boolean inPlace) {
@@ -296,6 +363,23 @@ public final class Decoder {
         return low == null ? x : x.reshape(low.sizes()).add(low).view(x.sizes());
     }
 
+    /**
+     * Whether this forward records gradients: autograd on and the parameters requiring them. GRPO switches all
+     * parameters at once (GrpoRun), so the embedding speaks for them; ES never does, whatever the grad mode.
+     */
+    private boolean recordsGradients() {
+        return GradMode.is_enabled() && embed.requires_grad();
+    }
+
+    Tensor embeddingWeight() {
+        return embed;
+    }
+
+    /** The final RMSNorm of hidden states (B, T, D), a new tensor. */
+    Tensor finalNorm(Tensor x) {
+        return rmsNorm(x, finalNorm, WeightDelta.NONE);
+    }
+
     private Tensor rmsNorm(Tensor x, Norm norm, WeightDelta delta) {
         Tensor change = delta == WeightDelta.NONE ? null : delta.vector(norm.name());
         if (change == null) {
@@ -321,13 +405,16 @@ public final class Decoder {
 
     private Norm norm(String name) {
         Tensor weight = require(name);
-        return new Norm(name, weight, new TensorOptional(weight), new DoubleOptional(config.rmsNormEps()));
+        return new Norm(name, weight, permanent(new TensorOptional(weight)),
+                permanent(new DoubleOptional(config.rmsNormEps())));
     }
 
     private Linear projection(int i, String prefix) {
         String weight = ParameterLayout.layer(i, prefix + ".weight");
         String bias = ParameterLayout.layer(i, prefix + ".bias");
         Tensor b = parameters.get(bias);
-        return new Linear(weight, require(weight), bias, b == null ? new TensorOptional() : new TensorOptional(b));
+        Tensor w = require(weight);
+        return new Linear(weight, w, bias, permanent(b == null ? new TensorOptional() : new TensorOptional(b)),
+                permanent(w.t()));
     }
 }

@@ -15,6 +15,10 @@ public final class KvCache {
 
     private final Tensor[] keys;
     private final Tensor[] values;
+    private final Tensor[] broadcastKeys; // per layer (B, nKv, 1, S_max, hd): a step's broadcast operands
+    private final Tensor[] broadcastValues;
+    private final Tensor[] batchedKeys; // per layer (B nKv, hd, S_max): a step's batched product operands
+    private final Tensor[] batchedValues; // (B nKv, S_max, hd)
     private final int capacity;
     private int length;
 
@@ -26,9 +30,19 @@ public final class KvCache {
         this.values = new Tensor[config.numLayers()];
         long[] shape = {batch, config.numKvHeads(), capacity, config.headDim()}; // (B, nKv, S_max, hd)
         TensorOptions options = new TensorOptions(dtype).device(new org.bytedeco.pytorch.DeviceOptional(device));
+        this.broadcastKeys = new Tensor[config.numLayers()];
+        this.broadcastValues = new Tensor[config.numLayers()];
+        this.batchedKeys = new Tensor[config.numLayers()];
+        this.batchedValues = new Tensor[config.numLayers()];
+        long rows = (long) batch * config.numKvHeads();
         for (int l = 0; l < keys.length; l++) {
             keys[l] = torch.zeros(shape, options);
             values[l] = torch.zeros(shape, options);
+            // Made with the cache, so that they belong to the scope it belongs to; one view fewer per step and layer.
+            broadcastKeys[l] = keys[l].unsqueeze(2);
+            broadcastValues[l] = values[l].unsqueeze(2);
+            batchedKeys[l] = keys[l].view(rows, capacity, config.headDim()).transpose(1, 2);
+            batchedValues[l] = values[l].view(rows, capacity, config.headDim());
         }
     }
 
@@ -54,6 +68,28 @@ public final class KvCache {
         keys[layer].narrow(2, length, t).copy_(k);
         values[layer].narrow(2, length, t).copy_(v);
         return new Tensor[] {keys[layer].narrow(2, 0, length + t), values[layer].narrow(2, 0, length + t)};
+    }
+
+    /**
+     * A one-position step's {@link #append}: writes {@code k} and {@code v} (B, nKv, 1, hd) of {@code layer} at the
+     * slot that {@code slot} (a one-element long tensor) holds, which must be {@link #length()}, and returns keys and
+     * values of all S filled slots in the layout {@code attention} takes: (B, nKv, 1, S, hd) each to broadcast,
+     * (B nKv, hd, S) and (B nKv, S, hd) for batched products, (B, nKv, S, hd) else. Two new tensors, the views; the
+     * writes go in place.
+     */
+    Tensor[] appendStep(int layer, Tensor slot, Tensor k, Tensor v, StepAttention attention) {
+        if (length + 1 > capacity) {
+            throw new IllegalStateException("KV cache of " + capacity + " slots is full");
+        }
+        keys[layer].index_copy_(2, slot, k);
+        values[layer].index_copy_(2, slot, v);
+        int s = length + 1;
+        return switch (attention) {
+            case BROADCAST -> new Tensor[] {broadcastKeys[layer].narrow(3, 0, s),
+                    broadcastValues[layer].narrow(3, 0, s)};
+            case BATCHED -> new Tensor[] {batchedKeys[layer].narrow(2, 0, s), batchedValues[layer].narrow(1, 0, s)};
+            case FUSED -> new Tensor[] {keys[layer].narrow(2, 0, s), values[layer].narrow(2, 0, s)};
+        };
     }
 
     /**

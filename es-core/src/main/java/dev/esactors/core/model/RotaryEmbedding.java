@@ -46,6 +46,15 @@ final class RotaryEmbedding {
     }
 
     /**
+     * {@link #at} for one position per row, into {@code cos} and {@code signedSin} (B, hd): {@code positions} (B).
+     */
+    void gather(Tensor positions, long maxPosition, Tensor cosOut, Tensor signedSinOut) {
+        ensure(maxPosition + 1);
+        torch.index_select_out(cosOut, cos, 0, positions);
+        torch.index_select_out(signedSinOut, signedSin, 0, positions);
+    }
+
+    /**
      * x * cos + rotate_half(x) * sin, for x (B, heads, T, hd), with rotate_half(x) = [-x2, x1]. Computed as
      * x * cos + roll(x) * signedSin, where roll(x) = [x2, x1] and signedSin = [-sin1, sin2]: the same products
      * ((-a) b and a (-b) are the same number), so the same bits, in 4 LibTorch calls instead of 8 (two narrows, a
