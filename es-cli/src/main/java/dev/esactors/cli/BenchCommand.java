@@ -111,6 +111,10 @@ final class BenchCommand implements Callable<Integer> {
             + "layer and JavaCPP objects per layer on a random model 32 wide and 48 layers deep, batch 1")
     boolean hostOverhead;
 
+    @Option(names = "--products", description = "only the matrix products of a decode step at 1, 8 and 32 rows on the "
+            + "21.9M model's weight shapes: mm(x, W^T), mv per row and mm(W, x^T), in us per product")
+    boolean products;
+
     @Option(names = "--compare-reference", description = "only the comparison with the plain PyTorch eager loop "
             + "(bench/reference_decode.py, Debian's python3-torch) on the same models and prompts, alternating")
     boolean compareReference;
@@ -207,6 +211,12 @@ final class BenchCommand implements Callable<Integer> {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            return 0;
+        }
+        if (products) {
+            out.printf("Matrix products of a decode step, one thread, weights streamed (24 of each shape); %s%n",
+                    blas());
+            new ProductBench().run(out);
             return 0;
         }
         if (hostOverhead) {

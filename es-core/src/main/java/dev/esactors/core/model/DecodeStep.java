@@ -14,7 +14,9 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A decode step (one new position per row, no gradient recorded, no per-member delta) for a fixed batch size,
@@ -40,6 +42,7 @@ final class DecodeStep implements AutoCloseable {
     private final int batch;
     private final boolean manualNorm;
     private final List<Pointer> owned = new ArrayList<>();
+    private final Map<Tensor, Tensor> rows = new IdentityHashMap<>(); // batch 1: each product buffer's vector view
     private final Scalar two;
     // Scalars as 0-dim tensors: a Scalar operand is wrapped into a new tensor inside LibTorch on every call.
     private final Tensor epsilon;
@@ -105,13 +108,13 @@ final class DecodeStep implements AutoCloseable {
             x3 = keep(x2d.view(batch, 1, d));
             squares = buffer(options, batch, 1, d);
             meanSquare = buffer(options, batch, 1, 1);
-            h2d = buffer(options, batch, d);
+            h2d = rowBuffer(options, d);
             h3 = keep(h2d.view(batch, 1, d));
-            q2d = buffer(options, batch, heads * hd);
+            q2d = rowBuffer(options, heads * hd);
             q4 = keep(q2d.view(batch, heads, 1, hd));
-            k2d = buffer(options, batch, kvHeads * hd);
+            k2d = rowBuffer(options, kvHeads * hd);
             k4 = keep(k2d.view(batch, kvHeads, 1, hd));
-            v2d = buffer(options, batch, kvHeads * hd);
+            v2d = rowBuffer(options, kvHeads * hd);
             v4 = keep(v2d.view(batch, kvHeads, 1, hd));
             sin2d = buffer(options, batch, hd);
             Tensor sin4 = sin2d.view(batch, 1, 1, hd);
@@ -124,13 +127,16 @@ final class DecodeStep implements AutoCloseable {
             queries3 = keep(queries.view(batch * kvHeads, group, hd));
             attended = buffer(options, batch, kvHeads, group, hd);
             attended2d = keep(attended.view(batch, heads * hd));
+            if (batch == 1) {
+                rows.put(attended2d, keep(attended.view(heads * hd)));
+            }
             attended3 = keep(attended.view(batch * kvHeads, group, hd));
             attendedHeads = keep(attended.view(batch, heads, 1, hd));
-            o2d = buffer(options, batch, d);
+            o2d = rowBuffer(options, d);
             o3 = keep(o2d.view(batch, 1, d));
-            gate2d = buffer(options, batch, config.intermediateSize());
-            up2d = buffer(options, batch, config.intermediateSize());
-            down2d = buffer(options, batch, d);
+            gate2d = rowBuffer(options, config.intermediateSize());
+            up2d = rowBuffer(options, config.intermediateSize());
+            down2d = rowBuffer(options, d);
             down3 = keep(down2d.view(batch, 1, d));
             cos2d = buffer(options, batch, hd);
             cos4 = keep(cos2d.view(batch, 1, 1, hd));
@@ -262,10 +268,17 @@ final class DecodeStep implements AutoCloseable {
 
     /**
      * out = in W^T + b, as LibTorch's linear computes it for a (B, 1, in) input: with a bias one addmm on the
-     * flattened rows, without one a plain product.
+     * flattened rows, without one a plain product; for a single row, as {@link Decoder}'s linear does.
      */
     private void linear(Tensor out, Tensor in, Decoder.Linear p) {
-        if (p.bias().has_value()) {
+        if (batch == 1) { // a matrix-vector product, as the general forward's for one row
+            Tensor row = rows.get(out);
+            if (p.bias().has_value()) {
+                torch.addmv_out(row, p.bias().get(), p.weight(), rows.get(in));
+            } else {
+                torch.mv_out(row, p.weight(), rows.get(in));
+            }
+        } else if (p.bias().has_value()) {
             torch.addmm_out(out, p.bias().get(), in, p.transposed());
         } else {
             torch.mm_out(out, in, p.transposed());
@@ -312,6 +325,15 @@ final class DecodeStep implements AutoCloseable {
 
     private Tensor buffer(TensorOptions options, long... shape) {
         return keep(torch.empty(shape, options, null));
+    }
+
+    /** A (B, n) buffer that products write or read; for a single row, with its vector view made once. */
+    private Tensor rowBuffer(TensorOptions options, long n) {
+        Tensor matrix = buffer(options, batch, n);
+        if (batch == 1) {
+            rows.put(matrix, keep(matrix.view(n)));
+        }
+        return matrix;
     }
 
     /** Holds {@code p} past the scope it was made in, until {@link #close}. */
