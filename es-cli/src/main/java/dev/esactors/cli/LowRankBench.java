@@ -53,7 +53,12 @@ final class LowRankBench {
         BatchGenerator fullGenerator = new BatchGenerator(fullModel.decoder());
         BatchGenerator lowGenerator = new BatchGenerator(lowModel.decoder());
         List<Member> members = full.schedule().members(0, population, false);
-        fullGenerator.generate(prompts, Math.min(4, newTokens), Set.of(), SamplingConfig.GREEDY); // warm-up
+        fullGenerator.generate(prompts, Math.min(4, newTokens), Set.of(), SamplingConfig.GREEDY); // warm-ups
+        List<int[]> warmRows = new ArrayList<>();
+        members.subList(0, Math.min(population, perPass)).forEach(m -> warmRows.addAll(prompts));
+        try (LowRankPass pass = lowModel.replica().lowRankPass(members.subList(0, Math.min(population, perPass)))) {
+            lowGenerator.generate(warmRows, Math.min(4, newTokens), Set.of(), SamplingConfig.GREEDY, pass);
+        }
 
         double[] rewards = new double[population];
         long fullNanos = 0;

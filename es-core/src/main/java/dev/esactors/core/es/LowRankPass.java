@@ -62,7 +62,12 @@ public final class LowRankPass implements WeightDelta, AutoCloseable {
     @Override
     public Tensor linear(String name, Tensor x, Tensor y) {
         Tensor[] f = matrices.get(name);
-        return f == null ? y : torch.baddbmm(y, torch.bmm(x, f[1]), f[0]);
+        if (f == null) {
+            return y;
+        }
+        // y is the forward's own product: added to in place unless autograd needs it (the same kernel either way),
+        // which spares a copy of the (M, R, out) product per layer and step.
+        return y.requires_grad() ? torch.baddbmm(y, torch.bmm(x, f[1]), f[0]) : y.baddbmm_(torch.bmm(x, f[1]), f[0]);
     }
 
     @Override

@@ -38,7 +38,8 @@ public interface WeightDelta {
 
     /**
      * y plus the change to x W^T of matrix {@code name}'s perturbations: x is (M, R, in), y = x W^T (M, R, out);
-     * y itself when {@code name} is not perturbed.
+     * y itself when {@code name} is not perturbed. y is the forward's own tensor: it may be added to in place
+     * when it records no gradient.
      */
     Tensor linear(String name, Tensor x, Tensor y);
 
