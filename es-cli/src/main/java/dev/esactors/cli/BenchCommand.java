@@ -12,6 +12,7 @@ import dev.esactors.core.model.RopeConfig;
 import dev.esactors.core.model.SamplingConfig;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceSpec;
+import dev.esactors.core.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -239,8 +240,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (lowRank) {
             out.printf("Low-rank ES: N=%d members x B=%d prompts x T=%d new tokens (prompt %d), rank %d, %d LibTorch "
-                            + "threads; full rank decodes one member at a time, low rank P members per pass%n",
-                    lowRankPopulation, lowRankBatch, lowRankNewTokens, promptTokens, rank, torch.get_num_threads());
+                            + "threads; full rank decodes one member at a time, low rank P members per pass; %s%n",
+                    lowRankPopulation, lowRankBatch, lowRankNewTokens, promptTokens, rank, torch.get_num_threads(),
+                    blas());
             LowRankBench.header(out);
             LowRankBench bench = new LowRankBench(lowRankPopulation, lowRankBatch, promptTokens, lowRankNewTokens, rank);
             for (String name : names) {
@@ -327,9 +329,9 @@ final class BenchCommand implements Callable<Integer> {
             String l2 = System.getenv("OPENBLAS_L2_SIZE");
             return "OpenBLAS core " + forced + ", forced by OPENBLAS_CORETYPE" + (l2 == null ? "" : " (and "
                     + "OPENBLAS_L2_SIZE=" + l2 + ")") + ": unset it to let OpenBLAS pick this CPU's own kernels, "
-                    + "often faster";
+                    + "often faster; " + Torch.nativeHeap();
         }
-        return "OpenBLAS core chosen for this CPU (" + cpu() + ")";
+        return "OpenBLAS core chosen for this CPU (" + cpu() + "); " + Torch.nativeHeap();
     }
 
     private static String cpu() {

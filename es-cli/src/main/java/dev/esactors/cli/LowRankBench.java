@@ -57,7 +57,7 @@ final class LowRankBench {
         List<int[]> warmRows = new ArrayList<>();
         members.subList(0, Math.min(population, perPass)).forEach(m -> warmRows.addAll(prompts));
         try (LowRankPass pass = lowModel.replica().lowRankPass(members.subList(0, Math.min(population, perPass)))) {
-            lowGenerator.generate(warmRows, Math.min(4, newTokens), Set.of(), SamplingConfig.GREEDY, pass);
+            lowGenerator.generate(warmRows, newTokens, Set.of(), SamplingConfig.GREEDY, pass);
         }
 
         double[] rewards = new double[population];

@@ -157,8 +157,15 @@ public final class EsReplica {
                     working.get(i).copy_(sum);
                 } else {
                     Tensor eps = noise.fill(view(noiseBuffer, master.get(i)), member.seed(), i);
-                    // eps <- master + sigma * sign * eps, in fp32; then cast once into the working dtype
-                    working.get(i).copy_(eps.mul_(new Scalar(scale)).add_(master.get(i)));
+                    Tensor w = working.get(i);
+                    if (w.scalar_type() == master.get(i).scalar_type()) {
+                        // an fp32 working copy takes sigma * sign * eps + master straight: the same two roundings
+                        // as below, one pass over the tensor fewer
+                        torch.mul_out(w, eps, new Scalar(scale)).add_(master.get(i));
+                    } else {
+                        // eps <- master + sigma * sign * eps, in fp32; then cast once into the working dtype
+                        w.copy_(eps.mul_(new Scalar(scale)).add_(master.get(i)));
+                    }
                 }
             }
         }

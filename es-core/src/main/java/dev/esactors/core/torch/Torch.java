@@ -24,6 +24,12 @@ public final class Torch {
         Holder.touch();
     }
 
+    /** How the native heap that LibTorch's tensors live on is set up ({@link NativeHeap}), for a log line. */
+    public static String nativeHeap() {
+        load();
+        return Holder.HEAP;
+    }
+
     /** Sets LibTorch's intra-op thread count (the BLAS also reads {@code OMP_NUM_THREADS} at start-up). */
     public static void setThreads(int threads) {
         if (threads < 1) {
@@ -41,6 +47,8 @@ public final class Torch {
 
     /** Class-holder idiom: the JVM runs the static initialiser exactly once, under its own lock. */
     private static final class Holder {
+        static final String HEAP;
+
         static {
             // DJL's tokenizers (loaded beside us) phone home unless told not to; we never reach the network.
             System.setProperty("offline", "true");
@@ -49,6 +57,7 @@ public final class Torch {
             if (System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") == null) {
                 System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
             }
+            HEAP = NativeHeap.tune();
             String platform = Loader.getPlatform();
             for (String lib : PRELOADED) {
                 String resource = "/org/bytedeco/pytorch/" + platform + "/" + lib;
