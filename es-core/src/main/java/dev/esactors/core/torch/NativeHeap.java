@@ -14,7 +14,8 @@ import com.sun.jna.Platform;
  *
  * <p>Blocks under 32 MiB (glibc's maximum for the threshold) come from the heap, 512 MiB of free heap stay mapped,
  * and the heap grows 64 MiB at a time. The price is resident memory that does not shrink after a peak by up to
- * that much. {@code -Des.native-heap=default} keeps glibc's defaults. Linux with glibc only; elsewhere nothing.
+ * that much, and a higher peak for large models (bf16 weights under 32 MiB come from the heap: +1 GB for the
+ * 1.5B-shaped replay). {@code -Des.native-heap=default} keeps glibc's defaults. Linux with glibc only; elsewhere nothing.
  */
 final class NativeHeap {
 
