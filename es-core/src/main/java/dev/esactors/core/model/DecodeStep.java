@@ -167,35 +167,7 @@ final class DecodeStep implements AutoCloseable {
         slot.fill_(new Scalar(cache.length()));
         calls += 4;
         StepAttention form = decoder.stepAttention(batch, slots);
-        long kvHeads = slotShape[1];
-        long group = slotShape[2];
-        Tensor product = null;
-        Tensor scores = null;
-        Tensor scores4 = null;
-        Tensor weights = null;
-        Tensor weights5 = null;
-        Tensor mask4 = null;
-        TensorOptional maskArgument = null;
-        // The step's slot count: these change every step and are shared by all layers.
-        TensorOptions options = new TensorOptions(decoder.dtype().scalarType())
-                .device(new DeviceOptional(decoder.device()));
-        if (form == StepAttention.BROADCAST) {
-            slotShape[3] = slots;
-            product = torch.empty(slotShape, options, null); // (B, Hkv, G, S, hd)
-            scores = torch.empty(new long[] {batch, kvHeads, group, slots}, options, null);
-            weights = torch.empty(new long[] {batch, kvHeads, group, slots}, options, null);
-            weights5 = weights.unsqueeze(-1);
-            mask4 = mask.reshape(mask.size(0), 1, 1, -1);
-            calls += 5;
-        } else if (form == StepAttention.BATCHED) {
-            scores = torch.empty(new long[] {batch * kvHeads, group, slots}, options, null);
-            scores4 = scores.view(batch, kvHeads, group, slots);
-            weights = torch.empty(new long[] {batch * kvHeads, group, slots}, options, null);
-            mask4 = mask.reshape(mask.size(0), 1, 1, -1);
-            calls += 4;
-        } else {
-            maskArgument = new TensorOptional(mask);
-        }
+        Scratch scratch = scratch(form, slots, mask);
         for (int l = 0; l < layers.size(); l++) {
             Decoder.Layer layer = layers.get(l);
             norm(layer.inputNorm());
@@ -204,34 +176,8 @@ final class DecodeStep implements AutoCloseable {
             linear(v2d, layer.v());
             rope(qRotation);
             rope(kRotation);
-            Tensor[] kv = cache.appendStep(l, slot, kRotation.out(), v4, form);
-            calls += 4;
-            switch (form) {
-                case BROADCAST -> {
-                    torch.mul_out(queries, qRotation.out(), attentionScale);
-                    torch.mul_out(product, queries5, kv[0]); // (B, Hkv, G, S, hd)
-                    torch.sum_out(scores, product, LAST, false, NO_DTYPE); // (B, Hkv, G, S)
-                    scores.add_(mask4);
-                    torch.softmax_out(weights, scores, -1);
-                    torch.mul_out(product, weights5, kv[1]);
-                    torch.sum_out(attended, product, SLOTS, false, NO_DTYPE); // (B, Hkv, G, hd)
-                    calls += 7;
-                }
-                case BATCHED -> {
-                    torch.mul_out(queries, qRotation.out(), attentionScale);
-                    torch.bmm_out(scores, queries3, kv[0]); // (B Hkv, G, S)
-                    scores4.add_(mask4);
-                    torch.softmax_out(weights, scores, -1);
-                    torch.bmm_out(attended3, weights, kv[1]); // (B Hkv, G, hd)
-                    calls += 5;
-                }
-                case FUSED -> {
-                    attendedHeads.copy_(torch.scaled_dot_product_attention(qRotation.out(), kv[0], kv[1],
-                            maskArgument, 0.0, false, Decoder.NO_SCALE, config.numKvHeads() != config.numHeads()));
-                    calls += 2;
-                }
-                default -> throw new IllegalStateException(form.name());
-            }
+            attend(form, cache.appendStep(l, slot, kRotation.out(), v4, form), scratch);
+            calls += 4; // the cache's two writes and two views
             linear(o2d, attended2d, layer.o());
             x3.add_(o3);
             norm(layer.postNorm());
@@ -246,6 +192,74 @@ final class DecodeStep implements AutoCloseable {
         cache.advance(1);
         calls++; // the final norm
         return decoder.finalNorm(x3);
+    }
+
+    /**
+     * The tensors of one step's attention whose shapes grow with the step's slot count S, shared by all layers:
+     * those the form needs, the others null.
+     */
+    private record Scratch(Tensor product, Tensor scores, Tensor scores4, Tensor weights, Tensor weights5,
+                           Tensor mask4, TensorOptional maskArgument) {
+    }
+
+    private Scratch scratch(StepAttention form, long slots, Tensor mask) {
+        long kvHeads = slotShape[1];
+        long group = slotShape[2];
+        TensorOptions options = new TensorOptions(decoder.dtype().scalarType())
+                .device(new DeviceOptional(decoder.device()));
+        switch (form) {
+            case BROADCAST -> {
+                slotShape[3] = slots;
+                Tensor weights = torch.empty(new long[] {batch, kvHeads, group, slots}, options, null);
+                calls += 5;
+                return new Scratch(torch.empty(slotShape, options, null), // (B, Hkv, G, S, hd)
+                        torch.empty(new long[] {batch, kvHeads, group, slots}, options, null), null, weights,
+                        weights.unsqueeze(-1), mask.reshape(mask.size(0), 1, 1, -1), null);
+            }
+            case BATCHED -> {
+                Tensor scores = torch.empty(new long[] {batch * kvHeads, group, slots}, options, null);
+                calls += 4;
+                return new Scratch(null, scores, scores.view(batch, kvHeads, group, slots),
+                        torch.empty(new long[] {batch * kvHeads, group, slots}, options, null), null,
+                        mask.reshape(mask.size(0), 1, 1, -1), null);
+            }
+            default -> {
+                return new Scratch(null, null, null, null, null, null, new TensorOptional(mask));
+            }
+        }
+    }
+
+    /**
+     * The attention of the step's queries over keys and values {@code kv} (as {@link KvCache#appendStep} lays them
+     * out for {@code form}), into {@code attended}: {@link Decoder}'s decode-step attention of the same form.
+     */
+    private void attend(StepAttention form, Tensor[] kv, Scratch s) {
+        switch (form) {
+            case BROADCAST -> {
+                torch.mul_out(queries, qRotation.out(), attentionScale);
+                torch.mul_out(s.product(), queries5, kv[0]); // (B, Hkv, G, S, hd)
+                torch.sum_out(s.scores(), s.product(), LAST, false, NO_DTYPE); // (B, Hkv, G, S)
+                s.scores().add_(s.mask4());
+                torch.softmax_out(s.weights(), s.scores(), -1);
+                torch.mul_out(s.product(), s.weights5(), kv[1]);
+                torch.sum_out(attended, s.product(), SLOTS, false, NO_DTYPE); // (B, Hkv, G, hd)
+                calls += 7;
+            }
+            case BATCHED -> {
+                torch.mul_out(queries, qRotation.out(), attentionScale);
+                torch.bmm_out(s.scores(), queries3, kv[0]); // (B Hkv, G, S)
+                s.scores4().add_(s.mask4());
+                torch.softmax_out(s.weights(), s.scores(), -1);
+                torch.bmm_out(attended3, s.weights(), kv[1]); // (B Hkv, G, hd)
+                calls += 5;
+            }
+            case FUSED -> {
+                attendedHeads.copy_(torch.scaled_dot_product_attention(qRotation.out(), kv[0], kv[1],
+                        s.maskArgument(), 0.0, false, Decoder.NO_SCALE, config.numKvHeads() != config.numHeads()));
+                calls += 2;
+            }
+            default -> throw new IllegalStateException(form.name());
+        }
     }
 
     /** h = RMSNorm(x) with {@code norm}'s weight. */
