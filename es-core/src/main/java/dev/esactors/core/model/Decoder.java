@@ -51,6 +51,13 @@ public final class Decoder {
 
     /** Broadcast decode-step attention up to this many (B, heads, S, hd) elements (4 MB in float32). */
     private static final long SMALL_DECODE_ELEMENTS = 1L << 20;
+    /**
+     * Broadcast decode-step attention only for heads at most this wide: the per-head products of 8- and 32-wide
+     * heads (stories260K, sudoku4-base) are too small for a matrix product to pay, while 64-wide heads (the 21.9M
+     * bench model, Qwen2.5) decode 1.23x as fast at batch 8 through batched products (bench
+     * --compare-decode-attention with the rule off, docs/performance.md).
+     */
+    private static final int BROADCAST_MAX_HEAD_DIM = 32;
     private static final long[] LAST = {-1};
     private static final long[] SLOTS = {3};
     // Built once: per-call JavaCPP objects cost microseconds each (see Norm). Retained, so that a PointerScope
@@ -287,16 +294,16 @@ public final class Decoder {
      * as broadcast products while the (B, heads, S, hd) product stays within a few MB: LibTorch's CPU kernel for
      * scaled_dot_product_attention runs two tiny matrix products per row and head, and on sudoku4-base's 32-row
      * decode steps those calls cost more than the arithmetic (a batch decodes 1.19x as fast without them,
-     * docs/performance.md). Past ~1M elements the product's memory traffic costs more than the calls, and batched
-     * products over (B x kvHeads) matrices take over. GPUs keep their fused kernels.
+     * docs/performance.md). Past ~1M elements the product's memory traffic costs more than the calls, and so do
+     * heads wider than 32; batched products over (B x kvHeads) matrices take over. GPUs keep their fused kernels.
      */
     StepAttention stepAttention(long b, long slots) {
         if (device.is_cuda()) {
             return StepAttention.FUSED;
         }
         long elements = b * config.numHeads() * slots * config.headDim();
-        return broadcastDecodeAttention && elements <= SMALL_DECODE_ELEMENTS
-                ? StepAttention.BROADCAST : StepAttention.BATCHED;
+        return broadcastDecodeAttention && config.headDim() <= BROADCAST_MAX_HEAD_DIM
+                && elements <= SMALL_DECODE_ELEMENTS ? StepAttention.BROADCAST : StepAttention.BATCHED;
     }
 
     /**

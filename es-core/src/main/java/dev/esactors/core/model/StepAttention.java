@@ -6,13 +6,13 @@ package dev.esactors.core.model;
  */
 enum StepAttention {
     /**
-     * Broadcast products and sums on the CPU while (B, heads, S, hd) stays within a few MB: the fewest calls, and on
-     * small models LibTorch's per-call costs are the step.
+     * Broadcast products and sums on the CPU while (B, heads, S, hd) stays within a few MB and heads are at most 32
+     * wide: the fewest calls, and on small models LibTorch's per-call costs are the step.
      */
     BROADCAST,
     /**
-     * Two batched matrix products over (B x kvHeads) matrices on the CPU, for larger steps: no (B, heads, S, hd)
-     * temporary, whose memory traffic outgrows the calls it saves.
+     * Two batched matrix products over (B x kvHeads) matrices on the CPU, for larger steps and wider heads: no
+     * (B, heads, S, hd) temporary, whose memory traffic outgrows the calls it saves.
      */
     BATCHED,
     /** scaled_dot_product_attention: GPUs' fused kernels. */
