@@ -54,9 +54,10 @@ final class LowRankBench {
         BatchGenerator lowGenerator = new BatchGenerator(lowModel.decoder());
         List<Member> members = full.schedule().members(0, population, false);
         fullGenerator.generate(prompts, Math.min(4, newTokens), Set.of(), SamplingConfig.GREEDY); // warm-ups
+        List<Member> firstGroup = members.subList(0, Math.min(population, perPass));
         List<int[]> warmRows = new ArrayList<>();
-        members.subList(0, Math.min(population, perPass)).forEach(m -> warmRows.addAll(prompts));
-        try (LowRankPass pass = lowModel.replica().lowRankPass(members.subList(0, Math.min(population, perPass)))) {
+        firstGroup.forEach(m -> warmRows.addAll(prompts));
+        try (LowRankPass pass = lowModel.replica().lowRankPass(firstGroup)) {
             lowGenerator.generate(warmRows, newTokens, Set.of(), SamplingConfig.GREEDY, pass);
         }
 

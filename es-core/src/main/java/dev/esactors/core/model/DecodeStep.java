@@ -41,6 +41,7 @@ final class DecodeStep implements AutoCloseable {
     private final ModelConfig config;
     private final int batch;
     private final boolean manualNorm;
+    private final long[] normShape;
     private final List<Pointer> owned = new ArrayList<>();
     private final Map<Tensor, Tensor> rows = new IdentityHashMap<>(); // batch 1: each product buffer's vector view
     private final Scalar two;
@@ -92,6 +93,7 @@ final class DecodeStep implements AutoCloseable {
         // Spelled out, RMSNorm is the same LibTorch ops as rms_norm's float32 path, in the same order; in half
         // precision rms_norm computes in float32 and converts back, so it is called as a whole there.
         this.manualNorm = decoder.dtype() == DType.F32;
+        this.normShape = new long[] {config.hiddenSize()};
         long d = config.hiddenSize();
         long hd = config.headDim();
         long heads = config.numHeads();
@@ -271,7 +273,7 @@ final class DecodeStep implements AutoCloseable {
             torch.mul_out(h3, x3, meanSquare).mul_(norm.weight());
             calls += 6;
         } else {
-            h3.copy_(torch.rms_norm(x3, new long[] {config.hiddenSize()}, norm.weightArgument(), norm.epsilon()));
+            h3.copy_(torch.rms_norm(x3, normShape, norm.weightArgument(), norm.epsilon()));
             calls += 2;
         }
     }
@@ -280,23 +282,9 @@ final class DecodeStep implements AutoCloseable {
         linear(out, h2d, p);
     }
 
-    /**
-     * out = in W^T + b, as LibTorch's linear computes it for a (B, 1, in) input: with a bias one addmm on the
-     * flattened rows, without one a plain product; for a single row, as {@link Decoder}'s linear does.
-     */
+    /** out = in W^T + b, as the general forward computes it ({@link Decoder.Linear#into}). */
     private void linear(Tensor out, Tensor in, Decoder.Linear p) {
-        if (batch == 1) { // a matrix-vector product, as the general forward's for one row
-            Tensor row = rows.get(out);
-            if (p.bias().has_value()) {
-                torch.addmv_out(row, p.bias().get(), p.weight(), rows.get(in));
-            } else {
-                torch.mv_out(row, p.weight(), rows.get(in));
-            }
-        } else if (p.bias().has_value()) {
-            torch.addmm_out(out, p.bias().get(), in, p.transposed());
-        } else {
-            torch.mm_out(out, in, p.transposed());
-        }
+        p.into(out, in, rows.get(out), rows.get(in)); // the vector views exist for a single row only
         calls++;
     }
 

@@ -35,6 +35,25 @@ public final class Decoder {
      * weight's transposed view (in, out) that {@link DecodeStep}'s products take, made once.
      */
     record Linear(String name, Tensor weight, String biasName, TensorOptional bias, Tensor transposed) {
+
+        /**
+         * out = in W^T + b written into {@code out}, the same product {@link Decoder#linear} makes: for a single row
+         * ({@code outRow} and {@code inRow}, the vector views of out and in, not null) a matrix-vector product (see
+         * {@link #singleRow}), else what LibTorch's linear runs for (B, 1, in): addmm with a bias, mm without.
+         */
+        void into(Tensor out, Tensor in, Tensor outRow, Tensor inRow) {
+            if (outRow != null) {
+                if (bias.has_value()) {
+                    torch.addmv_out(outRow, bias.get(), weight, inRow);
+                } else {
+                    torch.mv_out(outRow, weight, inRow);
+                }
+            } else if (bias.has_value()) {
+                torch.addmm_out(out, bias.get(), in, transposed);
+            } else {
+                torch.mm_out(out, in, transposed);
+            }
+        }
     }
 
     /**
@@ -253,11 +272,9 @@ public final class Decoder {
      */
     public void logitsInto(Tensor out, Tensor hidden, WeightDelta delta) {
         if (delta == WeightDelta.NONE && dtype == DType.F32 && device.is_cpu() && !recordsGradients()) {
-            if (out.size(0) == 1) {
-                torch.mv_out(out.view(-1), lmHead.weight(), hidden.view(-1)); // as linear() does for one row
-            } else {
-                torch.mm_out(out, hidden.view(-1, hidden.size(-1)), lmHead.transposed());
-            }
+            Tensor rows = hidden.view(-1, hidden.size(-1));
+            boolean single = out.size(0) == 1;
+            lmHead.into(out, rows, single ? out.view(-1) : null, single ? rows.view(-1) : null);
         } else {
             out.copy_(logits(hidden, delta).squeeze(1).to(new Device(torch.DeviceType.CPU), ScalarType.Float));
         }

@@ -34,8 +34,15 @@ final class NativeHeap {
 
     /** Applies the settings once per process; returns what it did, for a log line. */
     static String tune() {
-        if ("default".equals(System.getProperty("es.native-heap"))) {
+        String setting = System.getProperty("es.native-heap", "tuned");
+        if (setting.equals("default")) {
             return "glibc malloc defaults (es.native-heap=default)";
+        }
+        if (!setting.equals("tuned")) {
+            // a typo must not pass for the tuned heap unnoticed; nothing is stopped for it, the defaults are kept
+            System.err.println("es-actors: es.native-heap must be tuned or default, got '" + setting
+                    + "': keeping glibc's malloc defaults");
+            return "glibc malloc defaults (es.native-heap=" + setting + " is not tuned or default)";
         }
         if (!Platform.isLinux()) {
             return "platform malloc defaults (not Linux)";
