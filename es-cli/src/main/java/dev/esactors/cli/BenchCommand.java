@@ -13,6 +13,7 @@ import dev.esactors.core.model.SamplingConfig;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceSpec;
 import dev.esactors.core.torch.Torch;
+import dev.esactors.train.config.RunConfigLoader;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -86,6 +87,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--es-new-tokens", defaultValue = "64", description = "T for --es (default: ${DEFAULT-VALUE})")
     int esNewTokens;
+
+    @Option(names = "--es-noise-cache", defaultValue = "auto", description = "memory the replica of --es may keep "
+            + "its members' noise in for the update: a size (512MiB, 0 = none) or auto, as model.noise-cache "
+            + "(default: ${DEFAULT-VALUE})")
+    String esNoiseCache;
 
     @Option(names = "--low-rank", description = "only the low-rank bench: member evaluations per second of full-rank "
             + "ES (one member per decode) against low-rank ES (P members per batched decode), and each mode's update")
@@ -305,16 +311,27 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         if (es) {
-            out.printf("%nOne ES iteration: N=%d members x B=%d prompts x T=%d new tokens (prompt %d), one replica; "
-                    + "overhead = ES iteration / N plain decodes at batch B%n", esPopulation, esBatch, esNewTokens,
+            out.printf("%nES iterations: N=%d members x B=%d prompts x T=%d new tokens (prompt %d), one replica, two "
+                    + "iterations; overhead = ES iteration / N plain decodes at batch B; kept: members whose noise the "
+                    + "update reads (--es-noise-cache); draws: noise drawn, in members%n", esPopulation, esBatch, esNewTokens,
                     promptTokens);
             EsIterationBench.header(out);
-            EsIterationBench bench = new EsIterationBench(esPopulation, esBatch, promptTokens, esNewTokens);
+            EsIterationBench bench = new EsIterationBench(esPopulation, esBatch, promptTokens, esNewTokens,
+                    noiseCacheBytes(esNoiseCache));
             for (String name : names) {
                 bench.run(out, name, load(name, DType.F32), runtime.workingDType());
             }
         }
         return 0;
+    }
+
+    /** --es-noise-cache as the run file's model.noise-cache reads it. */
+    private long noiseCacheBytes(String text) {
+        try {
+            return RunConfigLoader.noiseCache(text);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--es-noise-cache " + e.getMessage());
+        }
     }
 
     /**

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One ES iteration on one replica, timed piece by piece, against plain decoding of the same rollouts: N members x
+ * ES iterations on one replica (two, each timed piece by piece), against plain decoding of the same rollouts: N members x
  * B prompts x T new tokens, each member perturbed, decoded, restored, then the update applied. The overhead ratio
  * is (ES iteration) / (N unperturbed decodes at batch B). Prints figures; asserts nothing.
  */
@@ -25,34 +25,48 @@ final class EsIterationBench {
     private final int batch;
     private final int promptTokens;
     private final int newTokens;
+    private final long noiseCacheBytes;
 
-    EsIterationBench(int population, int batch, int promptTokens, int newTokens) {
+    EsIterationBench(int population, int batch, int promptTokens, int newTokens, long noiseCacheBytes) {
         this.population = population;
         this.batch = batch;
         this.promptTokens = promptTokens;
         this.newTokens = newTokens;
+        this.noiseCacheBytes = noiseCacheBytes;
     }
 
     static void header(PrintWriter out) {
-        out.printf("%-24s %12s %10s %10s %9s %11s %11s %9s %12s %10s%n", "model", "parameters", "decode s",
-                "ES iter s", "overhead", "pert+rest", "update %", "noise GB/s", "peak RSS MB", "RSS/fp32");
+        out.printf("%-24s %12s %5s %10s %10s %9s %11s %11s %9s %7s %7s %12s %10s%n", "model", "parameters", "iter",
+                "decode s", "ES iter s", "overhead", "pert+rest", "update %", "noise GB/s", "kept", "draws",
+                "peak RSS MB", "RSS/fp32");
     }
 
-    /** Times one iteration of {@code fp32} (an F32 model, taken over as the master) and prints one row. */
+    /**
+     * Times two iterations of {@code fp32} (an F32 model, taken over as the master), a row each: the first pays for
+     * memory the replica allocates once (its noise cache's pages are first touched there), the second is what every
+     * later iteration of a run costs.
+     */
     void run(PrintWriter out, String name, Decoder fp32, DType working) {
         EsConfig config = EsConfig.paper(1).withPopulation(population, 1e-3, 5e-4);
-        EsModel model = EsModel.create(config, fp32, working);
+        EsModel model = EsModel.create(config, fp32, working, noiseCacheBytes);
         List<int[]> prompts = BenchCommand.randomPrompts(model.decoder().config().vocabSize(), batch, promptTokens);
         BatchGenerator generator = new BatchGenerator(model.decoder());
         generator.generate(prompts, Math.min(4, newTokens), Set.of(), SamplingConfig.GREEDY); // warm-up
+        for (int iteration = 0; iteration < 2; iteration++) {
+            iteration(out, name, config, model, generator, prompts, iteration);
+        }
+    }
 
+    private void iteration(PrintWriter out, String name, EsConfig config, EsModel model, BatchGenerator generator,
+                           List<int[]> prompts, int iteration) {
         // Plain decodes and members alternate, so that both see the same (shared, noisy) machine.
-        List<Member> members = config.schedule().members(0, population, false);
+        List<Member> members = config.schedule().members(iteration, population, false);
         double[] rewards = new double[population];
         long decodeNanos = 0;
         long memberNanos = 0;
         long perturbNanos = 0;
         long restoreNanos = 0;
+        long drawsBefore = model.replica().noiseDraws();
         for (int n = 0; n < population; n++) {
             long start = System.nanoTime();
             generator.generate(prompts, newTokens, Set.of(), SamplingConfig.GREEDY);
@@ -71,7 +85,7 @@ final class EsIterationBench {
             memberNanos += end - start;
         }
         long updateStart = System.nanoTime();
-        Update update = Update.fromRewards(config, 0, members, rewards);
+        Update update = Update.fromRewards(config, iteration, members, rewards);
         model.replica().apply(update);
         long updateNanos = System.nanoTime() - updateStart;
         long esNanos = memberNanos + updateNanos;
@@ -82,9 +96,12 @@ final class EsIterationBench {
         // a perturbation regenerates every tensor's noise once (4 bytes per parameter) and adds it to the master
         double noiseGbPerSecond = 4.0 * parameters * population / (perturbNanos / 1e9) / 1e9;
         long peak = DeviceMemory.peakResidentBytes();
-        out.printf("%-24s %,12d %10.2f %10.2f %9.3f %10.1f%% %10.1f%% %9.2f %12.0f %10.1f%n", name, parameters,
-                decodeSeconds, esSeconds, esSeconds / decodeSeconds, 100.0 * (perturbNanos + restoreNanos) / esNanos,
-                100.0 * updateNanos / esNanos, noiseGbPerSecond, peak / 1e6,
+        // kept: members whose noise the replica keeps for the update; draws: the model's noise drawn, in members
+        double draws = (double) (model.replica().noiseDraws() - drawsBefore) / model.replica().names().size();
+        out.printf("%-24s %,12d %5d %10.2f %10.2f %9.3f %10.1f%% %10.1f%% %9.2f %7d %7.1f %12.0f %10.1f%n", name,
+                parameters, iteration + 1, decodeSeconds, esSeconds, esSeconds / decodeSeconds,
+                100.0 * (perturbNanos + restoreNanos) / esNanos, 100.0 * updateNanos / esNanos, noiseGbPerSecond,
+                Math.min(population, model.replica().noiseCacheMembers()), draws, peak / 1e6,
                 peak / (4.0 * parameters));
         out.flush();
     }

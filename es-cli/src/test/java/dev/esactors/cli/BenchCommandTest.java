@@ -24,9 +24,11 @@ class BenchCommandTest {
         assertEquals(4, comparisonRows, r.out());
         assertEquals(2, r.out().lines().filter(l -> l.startsWith("decode-step attention: ms per batch")).count(),
                 r.out());
-        assertTrue(r.out().contains("One ES iteration: N=2 members x B=2 prompts x T=4 new tokens"), r.out());
-        long esRows = r.out().lines().filter(l -> l.matches("(stories260K|random Llama 20M).*\\d+\\.\\d+\\s*$")).count();
-        assertEquals(2, esRows, r.out());
+        assertTrue(r.out().contains("ES iterations: N=2 members x B=2 prompts x T=4 new tokens"), r.out());
+        // two iterations per model, each replica keeping both members' noise (kept 2) and drawing each once (2.0)
+        long esRows = r.out().lines()
+                .filter(l -> l.matches("(stories260K|random Llama 20M).* [12] .* 2 +2\\.0 .*\\d+\\.\\d+\\s*$")).count();
+        assertEquals(4, esRows, r.out());
     }
 
     @Test

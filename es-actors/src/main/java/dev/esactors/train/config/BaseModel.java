@@ -22,7 +22,7 @@ public final class BaseModel {
     /** A fresh replica at the base weights, on {@code device}. */
     public static EsModel load(RunConfig config, DeviceSpec device) {
         return EsModel.create(config.es(), ModelLoader.load(dir(config), device, DType.F32),
-                DType.parseWorking(config.model().dtype()));
+                DType.parseWorking(config.model().dtype()), config.model().noiseCache());
     }
 
     /** The coordinator applies updates on the run's device type, so its noise matches the evaluators'. */

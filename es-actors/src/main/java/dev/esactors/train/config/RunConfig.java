@@ -122,8 +122,11 @@ public record RunConfig(String id, Path dir, int iterations, long tokenBudget, D
      * @param path   the model directory, or null for the embedded stories260K
      * @param dtype  working dtype name
      * @param device device type: cpu or cuda
+     * @param noiseCache bytes a replica may keep members' noise in between perturbation and update, or
+     *                   {@link dev.esactors.core.es.EsReplica#NOISE_CACHE_DEFAULT}; speed and memory only, so not
+     *                   part of the run's identity
      */
-    public record Model(Path path, String dtype, String device) {
+    public record Model(Path path, String dtype, String device, long noiseCache) {
     }
 
     /**

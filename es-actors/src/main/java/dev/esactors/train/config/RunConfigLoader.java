@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
 import dev.esactors.core.es.AlphaSchedule;
 import dev.esactors.core.es.EsConfig;
+import dev.esactors.core.es.EsReplica;
 import dev.esactors.core.es.FitnessShaping;
 import dev.esactors.core.es.NoiseMode;
 import dev.esactors.core.es.ParameterFilter;
@@ -183,6 +184,21 @@ public final class RunConfigLoader {
         }
     }
 
+    /**
+     * A replica's noise cache budget in bytes from its text: a size (HOCON's: "512 MiB", "1g", "0") or auto
+     * ({@link EsReplica#NOISE_CACHE_DEFAULT}).
+     */
+    public static long noiseCache(String text) {
+        if (text.trim().equalsIgnoreCase("auto")) {
+            return EsReplica.NOISE_CACHE_DEFAULT;
+        }
+        try {
+            return ConfigFactory.parseMap(Map.of("size", text)).getMemorySize("size").toBytes();
+        } catch (ConfigException | IllegalArgumentException e) { // a negative size is the latter
+            throw new IllegalArgumentException("must be a size (512 MiB, 0 = none) or auto, got '" + text + "'", e);
+        }
+    }
+
     private static RunConfig.Model model(String where, Config c) {
         String path = get(where, "model.path", () -> c.getString("model.path"));
         Path dir = path.isBlank() ? null : Paths.get(path);
@@ -195,7 +211,14 @@ public final class RunConfigLoader {
         if (!device.equals("cpu") && !device.equals("cuda")) {
             throw new IllegalArgumentException(where + "model.device must be cpu or cuda, got '" + device + "'");
         }
-        return new RunConfig.Model(dir, dtype, device);
+        String cache = get(where, "model.noise-cache", () -> c.getString("model.noise-cache"));
+        long noiseCache;
+        try {
+            noiseCache = noiseCache(cache);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + "model.noise-cache " + e.getMessage(), e);
+        }
+        return new RunConfig.Model(dir, dtype, device, noiseCache);
     }
 
     private static RunConfig.TaskSpec task(String where, Config c) {

@@ -2,6 +2,7 @@ package dev.esactors.train.config;
 
 import com.typesafe.config.ConfigFactory;
 import dev.esactors.core.es.AlphaSchedule;
+import dev.esactors.core.es.EsReplica;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,6 +76,19 @@ class RunConfigTest {
         assertTrue(error(sudoku + "eval { every = 5, validation = \"no/such.csv\" }")
                 .contains("eval.validation: 'no/such.csv' not found"));
         assertTrue(error("eval.final-weights = first").contains("eval.final-weights must be last or best"));
+    }
+
+    @Test
+    void theNoiseCacheIsASizeOrAutoAndNotPartOfTheRunIdentity() throws IOException {
+        RunConfig auto = RunConfigLoader.load(null, ConfigFactory.empty());
+        assertEquals(EsReplica.NOISE_CACHE_DEFAULT, auto.model().noiseCache());
+        RunConfig sized = RunConfigLoader.load(null, ConfigFactory.parseString("model.noise-cache = 512 MiB"));
+        assertEquals(512L << 20, sized.model().noiseCache());
+        assertEquals(0, RunConfigLoader.load(null, ConfigFactory.parseString("model.noise-cache = 0")).model().noiseCache());
+        assertEquals(auto.identity(), sized.identity(), "a resume with another cache size is the same run");
+        assertTrue(error("model.noise-cache = lots").contains("model.noise-cache must be a size (512 MiB, 0 = none) "
+                + "or auto, got 'lots'"), error("model.noise-cache = lots"));
+        assertTrue(error("model.noise-cache = -1 MiB").contains("model.noise-cache must be a size"));
     }
 
     @Test

@@ -24,6 +24,14 @@ public record EsModel(Decoder decoder, EsReplica replica) {
      * model computes in BF16.
      */
     public static EsModel create(EsConfig config, Decoder fp32, DType working) {
+        return create(config, fp32, working, NoiseCache.AUTO);
+    }
+
+    /**
+     * {@link #create(EsConfig, Decoder, DType)} with {@code noiseCacheBytes} of memory for members' noise between
+     * perturbation and update (-1: the default; see {@link EsReplica#EsReplica(EsConfig, Map, Map, long)}).
+     */
+    public static EsModel create(EsConfig config, Decoder fp32, DType working, long noiseCacheBytes) {
         if (fp32.dtype() != DType.F32) {
             throw new IllegalArgumentException("the master must come from an F32 model, got " + fp32.dtype());
         }
@@ -38,6 +46,6 @@ public record EsModel(Decoder decoder, EsReplica replica) {
             }
         }
         Decoder decoder = new Decoder(fp32.config(), copies);
-        return new EsModel(decoder, new EsReplica(config, fp32.parameters(), decoder.parameters()));
+        return new EsModel(decoder, new EsReplica(config, fp32.parameters(), decoder.parameters(), noiseCacheBytes));
     }
 }

@@ -25,9 +25,14 @@ import java.util.Map;
  * The ES view of one model replica: its working parameters (what the model computes with, in F32, BF16 or
  * F16) and their fp32 master copy (what updates accumulate in). Perturbation writes master + sigma x eps into
  * the working copy; restore re-derives the working copy from the master, so it is bit-exact in any dtype.
- * Tensor i's noise depends only on (member seed, i), with i the parameter's position in layout order.
+ * Tensor i's noise depends only on (member seed, i), with i the parameter's position in layout order, which is
+ * why the full-rank noise of the members a replica perturbed can be kept for the update ({@link NoiseCache}) instead
+ * of being drawn again, with the same bits.
  */
 public final class EsReplica {
+
+    /** A noise cache budget that means: 1 GiB on a CPU, none on a GPU. */
+    public static final long NOISE_CACHE_DEFAULT = NoiseCache.AUTO;
 
     private final EsConfig config;
     private final List<String> names;
@@ -36,6 +41,7 @@ public final class EsReplica {
     private final boolean[] selected;
     private final NoiseSource noise;
     private final LowRankNoise lowRank; // null in full-rank mode
+    private final NoiseCache cache; // null in low-rank mode
     private final Tensor noiseBuffer; // flat float32, as large as the largest selected tensor
     private final Tensor sumBuffer;
     private final AdamState adam;
@@ -50,6 +56,15 @@ public final class EsReplica {
      *                {@code master} only if nothing else needs the unperturbed weights, which is never: pass copies
      */
     public EsReplica(EsConfig config, Map<String, Tensor> master, Map<String, Tensor> working) {
+        this(config, master, working, NoiseCache.AUTO);
+    }
+
+    /**
+     * @param noiseCacheBytes memory for keeping members' full-rank noise from their perturbation to the update (so
+     *                        that the update need not draw it again): whole members up to this many bytes; -1 for
+     *                        the default (1 GiB on a CPU, none on a GPU). Changes speed and memory, never results
+     */
+    public EsReplica(EsConfig config, Map<String, Tensor> master, Map<String, Tensor> working, long noiseCacheBytes) {
         if (!master.keySet().equals(working.keySet()) || !new ArrayList<>(master.keySet()).equals(new ArrayList<>(working.keySet()))) {
             throw new IllegalArgumentException("master and working parameters must have the same names in the same order");
         }
@@ -85,6 +100,12 @@ public final class EsReplica {
         }
         this.lowRank = config.perturbation() instanceof Perturbation.LowRank l
                 ? new LowRankNoise(noise, l.rank(), shapes, selected, this.master.get(0).device()) : null;
+        long[] numels = new long[names.size()];
+        for (int i = 0; i < names.size(); i++) {
+            numels[i] = this.master.get(i).numel();
+        }
+        this.cache = lowRank != null ? null
+                : new NoiseCache(noiseCacheBytes, numels, selected, this.master.get(0).device());
         TensorOptions f32 = new TensorOptions(ScalarType.Float).device(
                 new org.bytedeco.pytorch.DeviceOptional(this.master.get(0).device()));
         this.noiseBuffer = torch.empty(new long[] {largest}, f32, null);
@@ -142,12 +163,20 @@ public final class EsReplica {
         try (PointerScope scope = new PointerScope()) {
             double scale = config.sigma() * member.sign();
             Tensor stream = lowRank == null ? null : lowRank.streams(List.of(member)).select(0, 0);
+            // full rank: the member's noise from the cache (an antithetic partner drew it), or drawn into a free
+            // slot of it for the update to read, or drawn into the scratch buffer
+            int slot = cache == null ? -1 : cache.find(member.seed());
+            boolean draw = slot < 0;
+            if (cache != null && slot < 0) {
+                slot = cache.reserve();
+            }
             for (int i = 0; i < names.size(); i++) {
                 if (!selected[i]) {
                     continue;
                 }
+                Tensor m = master.get(i);
                 if (lowRank != null) {
-                    Tensor sum = view(sumBuffer, master.get(i)).copy_(master.get(i));
+                    Tensor sum = view(sumBuffer, m).copy_(m);
                     if (lowRank.isMatrix(i)) {
                         Tensor[] f = lowRank.factors(stream, i);
                         sum.addmm_(f[0], f[1].t(), new Scalar(1.0), new Scalar(scale * lowRank.scale()));
@@ -155,18 +184,26 @@ public final class EsReplica {
                         sum.add_(lowRank.vector(stream, i).view(sum.sizes()), new Scalar(scale));
                     }
                     working.get(i).copy_(sum);
-                } else {
-                    Tensor eps = noise.fill(view(noiseBuffer, master.get(i)), member.seed(), i);
-                    Tensor w = working.get(i);
-                    if (w.scalar_type() == master.get(i).scalar_type()) {
-                        // an fp32 working copy takes sigma * sign * eps + master straight: the same two roundings
-                        // as below, one pass over the tensor fewer
-                        torch.mul_out(w, eps, new Scalar(scale)).add_(master.get(i));
-                    } else {
-                        // eps <- master + sigma * sign * eps, in fp32; then cast once into the working dtype
-                        w.copy_(eps.mul_(new Scalar(scale)).add_(master.get(i)));
-                    }
+                    continue;
                 }
+                Tensor eps = slot >= 0 ? cache.view(slot, i, m) : view(noiseBuffer, m);
+                if (draw) {
+                    noise.fill(eps, member.seed(), i);
+                }
+                Tensor w = working.get(i);
+                if (w.scalar_type() == m.scalar_type()) {
+                    // an fp32 working copy takes sigma * sign * eps + master straight: the same two roundings
+                    // as below, one pass over the tensor fewer
+                    torch.mul_out(w, eps, new Scalar(scale)).add_(m);
+                } else {
+                    // master + sigma * sign * eps in fp32 (in the scratch buffer, so that kept noise stays noise),
+                    // then cast once into the working dtype
+                    Tensor sum = slot >= 0 ? view(noiseBuffer, m) : eps;
+                    w.copy_(torch.mul_out(sum, eps, new Scalar(scale)).add_(m));
+                }
+            }
+            if (draw && slot >= 0) {
+                cache.commit(slot, member.seed()); // only now: a failure above leaves no half-drawn member
             }
         }
         perturbed = true;
@@ -234,8 +271,9 @@ public final class EsReplica {
         Tensor sum = view(sumBuffer, m).zero_();
         Tensor eps = view(noiseBuffer, m);
         for (int k = 0; k < seeds.length; k++) {
-            noise.fill(eps, seeds[k], i);
-            sum.add_(eps, new Scalar(coefficients[k] * signs[k]));
+            int slot = cache.find(seeds[k]);
+            sum.add_(slot >= 0 ? cache.view(slot, i, m) : noise.fill(eps, seeds[k], i),
+                    new Scalar(coefficients[k] * signs[k]));
         }
         return sum;
     }
@@ -300,6 +338,7 @@ public final class EsReplica {
         }
         if (update.skipped()) {
             lastStepNorm = 0; // no signal: the weights, the decay and the optimizer's state stay as they are
+            forgetNoise();
             return;
         }
         int n = update.populationSize();
@@ -338,6 +377,24 @@ public final class EsReplica {
             }
         }
         lastStepNorm = update.alpha() / n * Math.sqrt(squaredNorm);
+        forgetNoise();
+    }
+
+    /** The iteration's members are done with: their kept noise makes room for the next iteration's. */
+    private void forgetNoise() {
+        if (cache != null) {
+            cache.clear();
+        }
+    }
+
+    /** How many whole members' noise this replica keeps between perturbation and update (0 in low-rank mode). */
+    public int noiseCacheMembers() {
+        return cache == null ? 0 : cache.capacity();
+    }
+
+    /** How many tensors' full-rank noise this replica has drawn from the generator so far. */
+    public long noiseDraws() {
+        return noise.draws();
     }
 
     /**
@@ -368,6 +425,7 @@ public final class EsReplica {
             working.get(i).copy_(master.get(i));
         });
         perturbed = false;
+        forgetNoise();
     }
 
     private static void requireShape(String name, Tensor source, Tensor target) {
@@ -391,6 +449,7 @@ public final class EsReplica {
             working.get(i).copy_(master.get(i));
         }
         perturbed = false;
+        forgetNoise();
     }
 
     /** The optimizer state to checkpoint (Adam moments by name and step count); empty for the plain rule. */

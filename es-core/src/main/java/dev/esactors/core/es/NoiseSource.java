@@ -14,6 +14,7 @@ import org.bytedeco.pytorch.global.torch_cuda;
 final class NoiseSource {
 
     private final NoiseMode mode;
+    private long draws;
 
     NoiseSource(NoiseMode mode) {
         this.mode = mode;
@@ -21,8 +22,14 @@ final class NoiseSource {
 
     /** Overwrites {@code buffer} (contiguous float32) with the noise of tensor {@code index} for {@code memberSeed}. */
     Tensor fill(Tensor buffer, long memberSeed, int index) {
+        draws++;
         Generator generator = generator(buffer.device(), mode.seedFor(memberSeed, index));
         return torch.randn_out(buffer, buffer.sizes(), new GeneratorOptional(generator));
+    }
+
+    /** How many tensors' noise {@link #fill} has drawn. */
+    long draws() {
+        return draws;
     }
 
     /** Overwrites {@code buffer} (contiguous float32) with the stream of N(0,1) drawn from {@code seed} itself. */

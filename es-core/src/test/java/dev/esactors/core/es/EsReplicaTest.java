@@ -117,6 +117,61 @@ class EsReplicaTest {
         assertTrue(naiveChanged < master0.length / 100, "a 1e-6 step added in bf16 is lost almost everywhere: changed " + naiveChanged);
     }
 
+    /** Per-member working hashes and the master hash after each of two iterations, and the noise draws made. */
+    private record Trace(List<String> hashes, long draws, int kept) {
+    }
+
+    private static Trace trace(EsConfig config, DType working, long noiseCacheBytes) {
+        Decoder fp32 = ModelLoader.load(EmbeddedModel.directory(), DeviceSpec.CPU, DType.F32);
+        EsReplica replica = EsModel.create(config, fp32, working, noiseCacheBytes).replica();
+        List<String> hashes = new java.util.ArrayList<>();
+        int n = config.populationSize();
+        for (int t = 0; t < 2; t++) {
+            List<Member> members = config.schedule().members(t, n, config.antithetic());
+            double[] rewards = new double[n];
+            for (int k = 0; k < n; k++) {
+                replica.perturb(members.get(k));
+                hashes.add(replica.workingHash());
+                rewards[k] = (k * 7 + t) % 5; // any fitness that differs between members
+                replica.restore();
+            }
+            replica.apply(Update.fromRewards(config, t, members, rewards));
+            hashes.add(replica.masterHash());
+            hashes.add(replica.workingHash());
+        }
+        return new Trace(hashes, replica.noiseDraws(), replica.noiseCacheMembers());
+    }
+
+    @Test
+    void keptNoiseGivesTheSameBitsAsNoiseDrawnAgain() {
+        long memberBytes = 4L * ModelLoader.load(EmbeddedModel.directory(), DeviceSpec.CPU, DType.F32)
+                .config().parameterCount();
+        for (boolean antithetic : new boolean[] {false, true}) {
+            EsConfig config = EsConfig.paper(11).withShaping(FitnessShaping.ZSCORE, antithetic)
+                    .withPopulation(6, 1e-2, 1e-2);
+            for (DType working : new DType[] {DType.F32, DType.BF16}) {
+                String what = (antithetic ? "antithetic, " : "") + working;
+                Trace drawn = trace(config, working, 0);
+                Trace some = trace(config, working, 2 * memberBytes + memberBytes / 2); // two members of six
+                Trace all = trace(config, working, -1); // the default: 1 GiB on a CPU
+                assertEquals(0, drawn.kept());
+                assertEquals(2, some.kept());
+                assertTrue(all.kept() >= 6, "the default keeps every member of a small model: " + all.kept());
+                assertEquals(drawn.hashes(), some.hashes(), what + ": two members' noise kept");
+                assertEquals(drawn.hashes(), all.hashes(), what + ": every member's noise kept");
+                // the draws show where the noise came from: every member twice without the cache (perturbation
+                // and update); with it, once per seed, the update drawing only what did not fit
+                long tensors = drawn.draws() / (2 * 2 * 6);
+                assertEquals(2 * 2 * 6 * tensors, drawn.draws());
+                int seeds = antithetic ? 3 : 6;
+                assertEquals(2 * seeds * tensors, all.draws(), what);
+                // two slots, filled by the first two seeds: per iteration, without mirroring, 6 perturbation draws
+                // and 4 in the update; mirrored, 2 seeds drawn once, members 4 and 5 twice each
+                assertEquals((antithetic ? 2 * 6 : 2 * 10) * tensors, some.draws(), what);
+            }
+        }
+    }
+
     @Test
     void onlySelectedParametersMove() {
         EsConfig config = EsConfig.paper(9).withPopulation(2, 1e-2, 1e-2).withNoise(NoiseMode.PER_TENSOR,
