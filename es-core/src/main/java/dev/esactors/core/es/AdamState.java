@@ -26,15 +26,20 @@ final class AdamState {
         }
     }
 
-    /** One Adam step of parameter i along gradient estimate g (which it may overwrite). */
-    void step(int i, Tensor master, Tensor g, double alpha, UpdateRule.Adam rule) {
-        m[i].mul_(new Scalar(rule.beta1())).add_(g, new Scalar(1 - rule.beta1()));
-        v[i].mul_(new Scalar(rule.beta2())).addcmul_(g, g, new Scalar(1 - rule.beta2()));
+    /**
+     * One Adam step of elements [offset, offset + length) of parameter i ({@code master}: that range of it, flat)
+     * along gradient estimate g (which it may overwrite). Elementwise, so a range rounds as the whole tensor does.
+     */
+    void step(int i, long offset, long length, Tensor master, Tensor g, double alpha, UpdateRule.Adam rule) {
+        Tensor mi = m[i].view(-1).narrow(0, offset, length);
+        Tensor vi = v[i].view(-1).narrow(0, offset, length);
+        mi.mul_(new Scalar(rule.beta1())).add_(g, new Scalar(1 - rule.beta1()));
+        vi.mul_(new Scalar(rule.beta2())).addcmul_(g, g, new Scalar(1 - rule.beta2()));
         double mCorrection = 1 - Math.pow(rule.beta1(), step);
         double vCorrection = 1 - Math.pow(rule.beta2(), step);
         // master += alpha * (m / mCorrection) / (sqrt(v / vCorrection) + eps): ascent, since ES maximises reward
-        Tensor denominator = v[i].div(new Scalar(vCorrection)).sqrt().add_(new Scalar(rule.epsilon()));
-        master.add_(m[i].div(denominator), new Scalar(alpha / mCorrection));
+        Tensor denominator = vi.div(new Scalar(vCorrection)).sqrt().add_(new Scalar(rule.epsilon()));
+        master.add_(mi.div(denominator), new Scalar(alpha / mCorrection));
     }
 
     Map<String, Tensor> export(List<String> names) {

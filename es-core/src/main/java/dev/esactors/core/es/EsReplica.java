@@ -7,6 +7,7 @@ import dev.esactors.core.torch.Scopes;
 import dev.esactors.core.torch.TensorData;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -42,7 +43,14 @@ public final class EsReplica {
     private final NoiseSource noise;
     private final LowRankNoise lowRank; // null in full-rank mode
     private final NoiseCache cache; // null in low-rank mode
-    private final Tensor noiseBuffer; // flat float32, as large as the largest selected tensor
+    /** Full-rank noise is drawn and summed in chunks of this many elements (a multiple of 16; CPU only). */
+    static final long NOISE_CHUNK = 1L << 24;
+
+    private final long chunk;
+    private final org.bytedeco.pytorch.Device device;
+    // flat float32 scratch: a chunk of noise, and a chunk of the update's sum (in low-rank mode, the largest tensor:
+    // a low-rank perturbation is formed whole)
+    private final Tensor noiseBuffer;
     private final Tensor sumBuffer;
     private final AdamState adam;
     /** The base weights of the selected tensors (null for others, and when there is no anchor decay). */
@@ -65,6 +73,12 @@ public final class EsReplica {
      *                        the default (1 GiB on a CPU, none on a GPU). Changes speed and memory, never results
      */
     public EsReplica(EsConfig config, Map<String, Tensor> master, Map<String, Tensor> working, long noiseCacheBytes) {
+        this(config, master, working, noiseCacheBytes, NOISE_CHUNK);
+    }
+
+    /** With full-rank noise drawn in chunks of {@code chunk} elements: tests show any chunking gives the same bits. */
+    EsReplica(EsConfig config, Map<String, Tensor> master, Map<String, Tensor> working, long noiseCacheBytes,
+              long chunk) {
         if (!master.keySet().equals(working.keySet()) || !new ArrayList<>(master.keySet()).equals(new ArrayList<>(working.keySet()))) {
             throw new IllegalArgumentException("master and working parameters must have the same names in the same order");
         }
@@ -84,6 +98,9 @@ public final class EsReplica {
             if (!Arrays.equals(TensorData.shape(m), TensorData.shape(w)) || !m.device().equals(w.device())) {
                 throw new IllegalArgumentException("master and working '" + names.get(i) + "' differ in shape or device");
             }
+            if (!m.is_contiguous() || !w.is_contiguous()) { // chunks are ranges of their flat views
+                throw new IllegalArgumentException("master and working '" + names.get(i) + "' must be contiguous");
+            }
             if (m.data_ptr().address() == w.data_ptr().address()) {
                 throw new IllegalArgumentException("master and working '" + names.get(i) + "' share memory; "
                         + "the master must be a separate copy");
@@ -91,6 +108,8 @@ public final class EsReplica {
             selected[i] = config.parameters().selects(names.get(i), TensorData.shape(m));
         }
         this.noise = new NoiseSource(config.noiseMode());
+        this.device = this.master.get(0).device();
+        this.chunk = chunk;
         List<long[]> shapes = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             shapes.add(shape(i));
@@ -108,8 +127,10 @@ public final class EsReplica {
                 : new NoiseCache(noiseCacheBytes, numels, selected, this.master.get(0).device());
         TensorOptions f32 = new TensorOptions(ScalarType.Float).device(
                 new org.bytedeco.pytorch.DeviceOptional(this.master.get(0).device()));
-        this.noiseBuffer = torch.empty(new long[] {largest}, f32, null);
-        this.sumBuffer = torch.empty(new long[] {largest}, f32, null);
+        // a chunk is at most chunk + 15 long (a remainder under 16 joins the last chunk)
+        long chunked = device.is_cuda() ? largest : Math.min(largest, chunk + 15);
+        this.noiseBuffer = torch.empty(new long[] {lowRank == null ? chunked : 1}, f32, null);
+        this.sumBuffer = torch.empty(new long[] {lowRank == null ? chunked : largest}, f32, null);
         this.adam = config.update() instanceof UpdateRule.Adam ? new AdamState(this.master, selected) : null;
         // A replica is built on the base weights (checkpoints and updates come after), so they are the anchor.
         this.anchor = config.anchorDecay() == 0 ? null : anchorCopy();
@@ -186,20 +207,29 @@ public final class EsReplica {
                     working.get(i).copy_(sum);
                     continue;
                 }
-                Tensor eps = slot >= 0 ? cache.view(slot, i, m) : view(noiseBuffer, m);
-                if (draw) {
-                    noise.fill(eps, member.seed(), i);
-                }
-                Tensor w = working.get(i);
-                if (w.scalar_type() == m.scalar_type()) {
-                    // an fp32 working copy takes sigma * sign * eps + master straight: the same two roundings
-                    // as below, one pass over the tensor fewer
-                    torch.mul_out(w, eps, new Scalar(scale)).add_(m);
-                } else {
-                    // master + sigma * sign * eps in fp32 (in the scratch buffer, so that kept noise stays noise),
-                    // then cast once into the working dtype
-                    Tensor sum = slot >= 0 ? view(noiseBuffer, m) : eps;
-                    w.copy_(torch.mul_out(sum, eps, new Scalar(scale)).add_(m));
+                Tensor flat = m.view(-1);
+                Tensor w = working.get(i).view(-1);
+                GeneratorOptional drawing = draw ? noise.stream(device, member.seed(), i) : null;
+                long[] bounds = NoiseSource.chunks(flat.numel(), chunk, device);
+                for (int c = 0; c + 1 < bounds.length; c++) {
+                    long offset = bounds[c];
+                    long length = bounds[c + 1] - offset;
+                    Tensor eps = slot >= 0 ? cache.range(slot, i, offset, length) : noiseBuffer.narrow(0, 0, length);
+                    if (draw) {
+                        NoiseSource.fill(eps, drawing);
+                    }
+                    Tensor mc = flat.narrow(0, offset, length);
+                    Tensor wc = w.narrow(0, offset, length);
+                    if (wc.scalar_type() == mc.scalar_type()) {
+                        // an fp32 working copy takes sigma * sign * eps + master straight: the same two roundings
+                        // as below, one pass over the tensor fewer
+                        torch.mul_out(wc, eps, new Scalar(scale)).add_(mc);
+                    } else {
+                        // master + sigma * sign * eps in fp32 (in the scratch buffer, so that kept noise stays
+                        // noise), then cast once into the working dtype
+                        Tensor sum = slot >= 0 ? noiseBuffer.narrow(0, 0, length) : eps;
+                        wc.copy_(torch.mul_out(sum, eps, new Scalar(scale)).add_(mc));
+                    }
                 }
             }
             if (draw && slot >= 0) {
@@ -265,15 +295,30 @@ public final class EsReplica {
         return t.scalar_type() == dtype ? t : t.to(dtype);
     }
 
-    /** sum_n c_n sign_n eps_n of full-rank tensor i, member by member in order (in the sum buffer). */
-    private Tensor fullRankSum(int i, long[] seeds, int[] signs, double[] coefficients) {
-        Tensor m = master.get(i);
-        Tensor sum = view(sumBuffer, m).zero_();
-        Tensor eps = view(noiseBuffer, m);
+    /**
+     * The generators of full-rank tensor i's noise for the members whose noise is not kept (null for those whose is),
+     * to draw it chunk by chunk.
+     */
+    private GeneratorOptional[] streams(int i, long[] seeds) {
+        GeneratorOptional[] streams = new GeneratorOptional[seeds.length];
         for (int k = 0; k < seeds.length; k++) {
-            int slot = cache.find(seeds[k]);
-            sum.add_(slot >= 0 ? cache.view(slot, i, m) : noise.fill(eps, seeds[k], i),
-                    new Scalar(coefficients[k] * signs[k]));
+            streams[k] = cache.find(seeds[k]) >= 0 ? null : noise.stream(device, seeds[k], i);
+        }
+        return streams;
+    }
+
+    /**
+     * sum_n c_n sign_n eps_n over elements [offset, offset + length) of full-rank tensor i, member by member in order
+     * (in the sum buffer); {@code streams} are the members' generators, each at this chunk.
+     */
+    private Tensor fullRankSum(int i, long offset, long length, long[] seeds, int[] signs, double[] coefficients,
+                               GeneratorOptional[] streams) {
+        Tensor sum = sumBuffer.narrow(0, 0, length).zero_();
+        Tensor eps = noiseBuffer.narrow(0, 0, length);
+        for (int k = 0; k < seeds.length; k++) {
+            Tensor e = streams[k] == null ? cache.range(cache.find(seeds[k]), i, offset, length)
+                    : NoiseSource.fill(eps, streams[k]);
+            sum.add_(e, new Scalar(coefficients[k] * signs[k]));
         }
         return sum;
     }
@@ -355,29 +400,54 @@ public final class EsReplica {
                 if (!selected[i]) {
                     continue;
                 }
-                Tensor m = master.get(i);
-                Tensor sum = lowRankSums != null ? lowRankSums.get(i) : fullRankSum(i, seeds, signs, coefficients);
-                try (PointerScope square = new PointerScope()) { // a temporary the size of the tensor, freed now
-                    squaredNorm += sum.mul(sum).sum().item_double();
+                // tensor by tensor, chunk by chunk: every step below is elementwise, so a chunk of a tensor rounds
+                // as the whole tensor did; only the norm's float sums are per chunk (monitoring, not weights)
+                try (PointerScope tensorScope = new PointerScope()) {
+                    Tensor m = master.get(i).view(-1);
+                    Tensor w = working.get(i).view(-1);
+                    long[] bounds = lowRankSums != null ? new long[] {0, m.numel()}
+                            : NoiseSource.chunks(m.numel(), chunk, device);
+                    GeneratorOptional[] streams = lowRankSums != null ? null : streams(i, seeds);
+                    for (int c = 0; c + 1 < bounds.length; c++) {
+                        long offset = bounds[c];
+                        long length = bounds[c + 1] - offset;
+                        Tensor sum = lowRankSums != null ? lowRankSums.get(i).view(-1)
+                                : fullRankSum(i, offset, length, seeds, signs, coefficients, streams);
+                        squaredNorm += step(i, m.narrow(0, offset, length), sum, update, offset, length);
+                        w.narrow(0, offset, length).copy_(m.narrow(0, offset, length));
+                    }
                 }
-                double decay = update.alpha() * config.update().weightDecay();
-                if (decay != 0) {
-                    m.mul_(new Scalar(1 - decay));
-                }
-                double pull = update.alpha() * config.anchorDecay();
-                if (pull != 0) { // m += pull (base - m), as (1 - pull) m + pull base
-                    m.mul_(new Scalar(1 - pull)).add_(anchor.get(i), new Scalar(pull));
-                }
-                if (adam != null) {
-                    adam.step(i, m, sum.div_(new Scalar((double) n)), update.alpha(), (UpdateRule.Adam) config.update());
-                } else {
-                    m.add_(sum, new Scalar(update.alpha() / n));
-                }
-                working.get(i).copy_(m);
             }
         }
         lastStepNorm = update.alpha() / n * Math.sqrt(squaredNorm);
         forgetNoise();
+    }
+
+    /**
+     * Moves elements [offset, offset + length) of master i ({@code m}) by the update rule along {@code sum} (which
+     * it may overwrite); returns sum's squared norm.
+     */
+    private double step(int i, Tensor m, Tensor sum, Update update, long offset, long length) {
+        double squaredNorm;
+        try (PointerScope square = new PointerScope()) { // a temporary the size of the chunk, freed now
+            squaredNorm = sum.mul(sum).sum().item_double();
+        }
+        double decay = update.alpha() * config.update().weightDecay();
+        if (decay != 0) {
+            m.mul_(new Scalar(1 - decay));
+        }
+        double pull = update.alpha() * config.anchorDecay();
+        if (pull != 0) { // m += pull (base - m), as (1 - pull) m + pull base
+            m.mul_(new Scalar(1 - pull)).add_(anchor.get(i).view(-1).narrow(0, offset, length), new Scalar(pull));
+        }
+        int n = update.populationSize();
+        if (adam != null) {
+            adam.step(i, offset, length, m, sum.div_(new Scalar((double) n)), update.alpha(),
+                    (UpdateRule.Adam) config.update());
+        } else {
+            m.add_(sum, new Scalar(update.alpha() / n));
+        }
+        return squaredNorm;
     }
 
     /** The iteration's members are done with: their kept noise makes room for the next iteration's. */

@@ -101,12 +101,15 @@ final class NoiseCache {
         filled[slot] = true;
     }
 
-    /** Tensor {@code index}'s noise in slot {@code slot}, shaped like {@code like} (a view: writing fills the slot). */
-    Tensor view(int slot, int index, Tensor like) {
+    /**
+     * Elements [offset, offset + length) of tensor {@code index}'s noise in slot {@code slot}, flat (a view: writing
+     * fills the slot).
+     */
+    Tensor range(int slot, int index, long offset, long length) {
         if (offsets[index] < 0) {
             throw new IllegalArgumentException("parameter " + index + " is not perturbed, so has no noise");
         }
-        return slots[slot].narrow(0, offsets[index], like.numel()).view(like.sizes());
+        return slots[slot].narrow(0, offsets[index] + offset, length);
     }
 
     /** Forgets every member (the memory stays, for the next iteration's members). */

@@ -10,6 +10,13 @@ import org.bytedeco.pytorch.global.torch_cuda;
 /**
  * Fills buffers with N(0,1) noise from LibTorch's seeded generator of the buffer's device type. CPU and CUDA
  * generators draw different numbers from the same seed, which is why a run never mixes device types.
+ *
+ * <p>A large tensor's noise can be drawn in chunks from one generator ({@link #stream}, {@link #chunks}) with the
+ * numbers of a single fill, on a CPU: LibTorch's CPU normal fill of a contiguous float tensor of at least 16 draws
+ * all its uniforms in order, turns each block of 16 into normals (Box-Muller) and, when the size is not a multiple
+ * of 16, draws 16 more for the last 16 elements; so chunks whose lengths are multiples of 16, the last one at least
+ * 16 long, continue the stream exactly ({@code NoiseSourceTest}). CUDA's generator advances by launch, not by
+ * element, so there a tensor is always one chunk.
  */
 final class NoiseSource {
 
@@ -22,12 +29,47 @@ final class NoiseSource {
 
     /** Overwrites {@code buffer} (contiguous float32) with the noise of tensor {@code index} for {@code memberSeed}. */
     Tensor fill(Tensor buffer, long memberSeed, int index) {
-        draws++;
-        Generator generator = generator(buffer.device(), mode.seedFor(memberSeed, index));
-        return torch.randn_out(buffer, buffer.sizes(), new GeneratorOptional(generator));
+        return fill(buffer, stream(buffer.device(), memberSeed, index));
     }
 
-    /** How many tensors' noise {@link #fill} has drawn. */
+    /** The generator of tensor {@code index}'s noise for {@code memberSeed}, to draw it chunk by chunk. */
+    GeneratorOptional stream(Device device, long memberSeed, int index) {
+        draws++;
+        return new GeneratorOptional(generator(device, mode.seedFor(memberSeed, index)));
+    }
+
+    /** Overwrites {@code buffer} (contiguous float32) with the next numbers of {@code stream}. */
+    static Tensor fill(Tensor buffer, GeneratorOptional stream) {
+        return torch.randn_out(buffer, buffer.sizes(), stream);
+    }
+
+    /**
+     * The boundaries of {@code numel} elements in chunks of {@code chunk} (a multiple of 16) on a CPU, the remainder
+     * joining the last chunk when it is shorter than 16 (see the class comment): {0, ..., numel}. One chunk on a GPU.
+     */
+    static long[] chunks(long numel, long chunk, Device device) {
+        if (chunk % 16 != 0 || chunk < 16) {
+            throw new IllegalArgumentException("noise chunks must be a positive multiple of 16, got " + chunk);
+        }
+        if (device.is_cuda() || numel <= chunk) {
+            return new long[] {0, numel};
+        }
+        long whole = numel / chunk;
+        if (numel % chunk != 0 && numel % chunk < 16) {
+            whole--; // the short remainder goes with the last whole chunk
+        }
+        long[] bounds = new long[(int) whole + 2];
+        for (int k = 0; k <= whole; k++) {
+            bounds[k] = k * chunk;
+        }
+        bounds[bounds.length - 1] = numel;
+        if (bounds[bounds.length - 2] == numel) { // numel is a multiple of chunk: no empty last chunk
+            return java.util.Arrays.copyOf(bounds, bounds.length - 1);
+        }
+        return bounds;
+    }
+
+    /** How many tensors' noise {@link #fill} and {@link #stream} have drawn. */
     long draws() {
         return draws;
     }
