@@ -3,6 +3,7 @@ package dev.esactors.core.es;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.Scopes;
+import dev.esactors.core.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
@@ -45,6 +46,7 @@ public record EsModel(Decoder decoder, EsReplica replica) {
                 copies.put(e.getKey(), Scopes.keep(scope, copy)); // the working decoder owns it
             }
         }
+        Torch.releaseFreedMemory(); // the conversions' intermediates
         Decoder decoder = new Decoder(fp32.config(), copies);
         return new EsModel(decoder, new EsReplica(config, fp32.parameters(), decoder.parameters(), noiseCacheBytes));
     }

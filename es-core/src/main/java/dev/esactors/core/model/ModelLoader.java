@@ -65,6 +65,7 @@ public final class ModelLoader {
                 }
             }
         }
+        Torch.releaseFreedMemory(); // the file-dtype copies, freed one by one, would stay in the process
         return new Decoder(config, parameters);
     }
 

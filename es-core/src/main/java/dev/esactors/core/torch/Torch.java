@@ -30,6 +30,15 @@ public final class Torch {
         return Holder.HEAP;
     }
 
+    /**
+     * Returns the native heap's free memory to the kernel ({@link NativeHeap#trim}): after a phase that freed much
+     * that will not be needed again soon, such as loading a model.
+     */
+    public static void releaseFreedMemory() {
+        load();
+        NativeHeap.trim();
+    }
+
     /** Sets LibTorch's intra-op thread count (the BLAS also reads {@code OMP_NUM_THREADS} at start-up). */
     public static void setThreads(int threads) {
         if (threads < 1) {
