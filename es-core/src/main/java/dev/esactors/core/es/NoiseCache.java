@@ -9,7 +9,11 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Whole members' full-rank noise, kept from their perturbation to the update, so that the update reads it instead
@@ -32,9 +36,10 @@ final class NoiseCache {
     private final long[] offsets; // element offset of tensor i inside a slot; -1 when not selected
     private final long memberElements;
     private final Device device;
-    private final Tensor[] slots;
-    private final long[] seeds;
-    private final boolean[] filled;
+    private final int capacity;
+    private final List<Tensor> slots = new ArrayList<>(); // allocated as needed, up to capacity
+    private final BitSet used = new BitSet(); // slots holding a member's noise
+    private final Map<Long, Integer> bySeed = new HashMap<>(); // member seed -> its slot
 
     /**
      * @param budgetBytes the most memory the kept noise may take, or {@link #AUTO}
@@ -54,51 +59,44 @@ final class NoiseCache {
         if (budget < 0) {
             throw new IllegalArgumentException("noise cache budget must be >= 0 bytes, got " + budgetBytes);
         }
-        int capacity = elements == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE - 8, budget / (4 * elements));
-        this.slots = new Tensor[capacity];
-        this.seeds = new long[capacity];
-        this.filled = new boolean[capacity];
+        // a tiny model's budget holds more members than any population: slots are only made when needed
+        this.capacity = elements == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE - 8, budget / (4 * elements));
     }
 
     /** How many whole members the budget holds. */
     int capacity() {
-        return slots.length;
+        return capacity;
     }
 
     /** The slot holding member seed {@code seed}'s noise, or -1. */
     int find(long seed) {
-        for (int k = 0; k < slots.length; k++) {
-            if (filled[k] && seeds[k] == seed) {
-                return k;
-            }
-        }
-        return -1;
+        return bySeed.getOrDefault(seed, -1);
     }
 
     /**
-     * A free slot for {@code seed}'s noise, allocated if it is the first use, or -1 when the budget is taken. The
-     * slot counts as holding the seed only after {@link #commit}: a perturbation that fails half way leaves no
+     * A free slot for a member's noise, allocated if it is the first use, or -1 when the budget is taken. The slot
+     * counts as holding the member's noise only after {@link #commit}: a perturbation that fails half way leaves no
      * half-drawn member behind.
      */
     int reserve() {
-        for (int k = 0; k < slots.length; k++) {
-            if (!filled[k]) {
-                if (slots[k] == null) {
-                    try (PointerScope own = new PointerScope()) { // the replica's for its life, not the caller's
-                        slots[k] = Scopes.keep(own, torch.empty(new long[] {memberElements},
-                                new TensorOptions(ScalarType.Float).device(new DeviceOptional(device)), null));
-                    }
-                }
-                return k;
-            }
+        int k = used.nextClearBit(0);
+        if (k < slots.size()) {
+            return k;
         }
-        return -1;
+        if (slots.size() == capacity) {
+            return -1;
+        }
+        try (PointerScope own = new PointerScope()) { // the replica's for its life, not the caller's
+            slots.add(Scopes.keep(own, torch.empty(new long[] {memberElements},
+                    new TensorOptions(ScalarType.Float).device(new DeviceOptional(device)), null)));
+        }
+        return slots.size() - 1;
     }
 
     /** Slot {@code slot} now holds every selected tensor's noise of {@code seed}. */
     void commit(int slot, long seed) {
-        seeds[slot] = seed;
-        filled[slot] = true;
+        used.set(slot);
+        bySeed.put(seed, slot);
     }
 
     /**
@@ -109,11 +107,12 @@ final class NoiseCache {
         if (offsets[index] < 0) {
             throw new IllegalArgumentException("parameter " + index + " is not perturbed, so has no noise");
         }
-        return slots[slot].narrow(0, offsets[index] + offset, length);
+        return slots.get(slot).narrow(0, offsets[index] + offset, length);
     }
 
     /** Forgets every member (the memory stays, for the next iteration's members). */
     void clear() {
-        Arrays.fill(filled, false);
+        used.clear();
+        bySeed.clear();
     }
 }
