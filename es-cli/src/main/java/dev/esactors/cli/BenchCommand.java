@@ -174,6 +174,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws java.io.IOException {
         runtime.applyThreads();
         PrintWriter out = spec.commandLine().getOut();
+        long esNoiseCacheBytes = noiseCacheBytes(esNoiseCache); // a bad value is refused before minutes of decoding
         if (coordination) {
             out.printf("Coordination: a Coordinator over the embedded model's master and simulated evaluators "
                     + "(member time log-normal, median 50 ms; reward: share of right answers among %d prompts); "
@@ -313,11 +314,11 @@ final class BenchCommand implements Callable<Integer> {
         if (es) {
             out.printf("%nES iterations: N=%d members x B=%d prompts x T=%d new tokens (prompt %d), one replica, two "
                     + "iterations; overhead = ES iteration / N plain decodes at batch B; kept: members whose noise the "
-                    + "update reads (--es-noise-cache); draws: noise drawn, in members%n", esPopulation, esBatch, esNewTokens,
-                    promptTokens);
+                    + "update reads (--es-noise-cache); draws: noise drawn, in members%n", esPopulation, esBatch,
+                    esNewTokens, promptTokens);
             EsIterationBench.header(out);
             EsIterationBench bench = new EsIterationBench(esPopulation, esBatch, promptTokens, esNewTokens,
-                    noiseCacheBytes(esNoiseCache));
+                    esNoiseCacheBytes);
             for (String name : names) {
                 bench.run(out, name, load(name, DType.F32), runtime.workingDType());
             }

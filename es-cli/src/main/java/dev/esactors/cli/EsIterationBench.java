@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * ES iterations on one replica (two, each timed piece by piece), against plain decoding of the same rollouts: N members x
- * B prompts x T new tokens, each member perturbed, decoded, restored, then the update applied. The overhead ratio
- * is (ES iteration) / (N unperturbed decodes at batch B). Prints figures; asserts nothing.
+ * ES iterations on one replica (two, each timed piece by piece), against plain decoding of the same rollouts: N
+ * members x B prompts x T new tokens, each member perturbed, decoded, restored, then the update applied. The
+ * overhead ratio is (ES iteration) / (N unperturbed decodes at batch B). Prints figures; asserts nothing.
  */
 final class EsIterationBench {
 

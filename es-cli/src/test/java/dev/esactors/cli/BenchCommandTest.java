@@ -95,4 +95,13 @@ class BenchCommandTest {
         long rows = r.out().lines().filter(l -> l.matches("(stories260K|random Llama 20M).*\\d+\\.\\d+x.*")).count();
         assertEquals(2, rows, r.out());
     }
+
+    @Test
+    void aBadNoiseCacheSizeIsRefusedBeforeAnyDecoding() {
+        Cli.Result r = Cli.run("bench", "--es", "--es-noise-cache", "-5MiB", "--threads", "1");
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("--es-noise-cache must be a size (512 MiB, 0 = none) or auto, got '-5MiB'"),
+                r.err());
+        assertTrue(!r.out().contains("tokens/s"), "nothing was decoded first: " + r.out());
+    }
 }

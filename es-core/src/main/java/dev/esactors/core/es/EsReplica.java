@@ -111,22 +111,18 @@ public final class EsReplica {
         this.device = this.master.get(0).device();
         this.chunk = chunk;
         List<long[]> shapes = new ArrayList<>();
+        long[] numels = new long[names.size()];
         for (int i = 0; i < names.size(); i++) {
             shapes.add(shape(i));
+            numels[i] = this.master.get(i).numel();
             if (selected[i]) {
-                largest = Math.max(largest, this.master.get(i).numel());
+                largest = Math.max(largest, numels[i]);
             }
         }
         this.lowRank = config.perturbation() instanceof Perturbation.LowRank l
-                ? new LowRankNoise(noise, l.rank(), shapes, selected, this.master.get(0).device()) : null;
-        long[] numels = new long[names.size()];
-        for (int i = 0; i < names.size(); i++) {
-            numels[i] = this.master.get(i).numel();
-        }
-        this.cache = lowRank != null ? null
-                : new NoiseCache(noiseCacheBytes, numels, selected, this.master.get(0).device());
-        TensorOptions f32 = new TensorOptions(ScalarType.Float).device(
-                new org.bytedeco.pytorch.DeviceOptional(this.master.get(0).device()));
+                ? new LowRankNoise(noise, l.rank(), shapes, selected, device) : null;
+        this.cache = lowRank != null ? null : new NoiseCache(noiseCacheBytes, numels, selected, device);
+        TensorOptions f32 = new TensorOptions(ScalarType.Float).device(new org.bytedeco.pytorch.DeviceOptional(device));
         // a chunk is at most chunk + 15 long (a remainder under 16 joins the last chunk)
         long chunked = device.is_cuda() ? largest : Math.min(largest, chunk + 15);
         this.noiseBuffer = torch.empty(new long[] {lowRank == null ? chunked : 1}, f32, null);

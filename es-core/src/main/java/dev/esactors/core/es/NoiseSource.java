@@ -27,11 +27,6 @@ final class NoiseSource {
         this.mode = mode;
     }
 
-    /** Overwrites {@code buffer} (contiguous float32) with the noise of tensor {@code index} for {@code memberSeed}. */
-    Tensor fill(Tensor buffer, long memberSeed, int index) {
-        return fill(buffer, stream(buffer.device(), memberSeed, index));
-    }
-
     /** The generator of tensor {@code index}'s noise for {@code memberSeed}, to draw it chunk by chunk. */
     GeneratorOptional stream(Device device, long memberSeed, int index) {
         draws++;
@@ -54,22 +49,17 @@ final class NoiseSource {
         if (device.is_cuda() || numel <= chunk) {
             return new long[] {0, numel};
         }
-        long whole = numel / chunk;
-        if (numel % chunk != 0 && numel % chunk < 16) {
-            whole--; // the short remainder goes with the last whole chunk
-        }
-        long[] bounds = new long[(int) whole + 2];
-        for (int k = 0; k <= whole; k++) {
+        // a remainder of 16 or more is a chunk of its own; a shorter one goes with the last whole chunk
+        long count = numel / chunk + (numel % chunk >= 16 ? 1 : 0);
+        long[] bounds = new long[(int) count + 1];
+        for (int k = 0; k < count; k++) {
             bounds[k] = k * chunk;
         }
-        bounds[bounds.length - 1] = numel;
-        if (bounds[bounds.length - 2] == numel) { // numel is a multiple of chunk: no empty last chunk
-            return java.util.Arrays.copyOf(bounds, bounds.length - 1);
-        }
+        bounds[(int) count] = numel;
         return bounds;
     }
 
-    /** How many tensors' noise {@link #fill} and {@link #stream} have drawn. */
+    /** How many tensors' noise {@link #stream} has been asked for (each a fresh draw from its seed). */
     long draws() {
         return draws;
     }

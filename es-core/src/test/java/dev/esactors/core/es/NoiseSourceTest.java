@@ -33,7 +33,7 @@ class NoiseSourceTest {
         long[] chunks = {16, 32, 48, 1024};
         int compared = 0;
         for (long size : sizes) {
-            Tensor whole = source.fill(torch.empty(size), 12345, 3);
+            Tensor whole = NoiseSource.fill(torch.empty(size), source.stream(CPU, 12345, 3));
             for (long chunk : chunks) {
                 long[] bounds = NoiseSource.chunks(size, chunk, CPU);
                 Tensor pieces = torch.empty(size);
@@ -47,7 +47,7 @@ class NoiseSourceTest {
         }
         assertTrue(compared >= 20, "half the comparisons had several chunks: " + compared);
         // and what makes the rule necessary: a last chunk under 16 elements draws other numbers
-        Tensor whole = source.fill(torch.empty(40), 7, 0);
+        Tensor whole = NoiseSource.fill(torch.empty(40), source.stream(CPU, 7, 0));
         Tensor pieces = torch.empty(40);
         GeneratorOptional stream = source.stream(CPU, 7, 0);
         NoiseSource.fill(pieces.narrow(0, 0, 32), stream);
