@@ -336,20 +336,19 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Which OpenBLAS kernels LibTorch runs, and a warning when the environment forces them: OPENBLAS_CORETYPE picks
-     * a core type by name (these build machines set an older one than their CPU's, which is slower); otherwise
-     * OpenBLAS picks this CPU's own at load (its JavaCPP presets do not map openblas_get_corename, so the CPU is
-     * named instead).
+     * Which OpenBLAS LibTorch runs (library, build, core type, file: {@link Torch#blas}), and a warning when the
+     * environment forces a core type: OPENBLAS_CORETYPE picks one by name (these build machines set an older one
+     * than their CPU's, which is slower).
      */
     static String blas() {
         String forced = System.getenv("OPENBLAS_CORETYPE");
+        String warning = "";
         if (forced != null) {
             String l2 = System.getenv("OPENBLAS_L2_SIZE");
-            return "OpenBLAS core " + forced + ", forced by OPENBLAS_CORETYPE" + (l2 == null ? "" : " (and "
-                    + "OPENBLAS_L2_SIZE=" + l2 + ")") + ": unset it to let OpenBLAS pick this CPU's own kernels, "
-                    + "often faster; " + Torch.nativeHeap();
+            warning = "; core forced by OPENBLAS_CORETYPE=" + forced + (l2 == null ? "" : " (and OPENBLAS_L2_SIZE="
+                    + l2 + ")") + ": unset it to let OpenBLAS pick this CPU's own kernels, often faster";
         }
-        return "OpenBLAS core chosen for this CPU (" + cpu() + "); " + Torch.nativeHeap();
+        return Torch.blas() + " on " + cpu() + warning + "; " + Torch.nativeHeap();
     }
 
     private static String cpu() {

@@ -34,6 +34,11 @@ public final class EsActorsCommand implements Runnable {
 
     /** Runs the command line with the given streams and returns its exit code (tests call this, not main). */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        String blas = dev.esactors.core.torch.Torch.blasSettingError();
+        if (blas != null) { // named before any work, not as an error of whatever first loads LibTorch
+            err.println("error: " + blas);
+            return 2;
+        }
         CommandLine cli = new CommandLine(new EsActorsCommand()).setOut(out).setErr(err);
         // Expected failures (bad input) print one clear line, not a stack trace.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

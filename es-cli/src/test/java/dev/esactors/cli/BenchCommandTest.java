@@ -104,4 +104,18 @@ class BenchCommandTest {
                 r.err());
         assertTrue(!r.out().contains("tokens/s"), "nothing was decoded first: " + r.out());
     }
+
+    @Test
+    void aBadBlasSettingIsRefusedBeforeAnything() {
+        System.setProperty("es.blas", "fastest");
+        try {
+            Cli.Result r = Cli.run("bench", "--products");
+            assertEquals(2, r.code(), r.out() + r.err());
+            assertTrue(r.err().startsWith("error: es.blas must be bundled, system or the absolute path of a "
+                    + "libopenblas shared library, got 'fastest'"), r.err());
+            assertTrue(r.out().isEmpty(), r.out());
+        } finally {
+            System.clearProperty("es.blas");
+        }
+    }
 }

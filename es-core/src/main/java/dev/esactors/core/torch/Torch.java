@@ -3,8 +3,10 @@ package dev.esactors.core.torch;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 
 /** The one place that loads LibTorch's native libraries into this JVM. */
 public final class Torch {
@@ -39,6 +41,28 @@ public final class Torch {
         NativeHeap.trim();
     }
 
+    /**
+     * The OpenBLAS LibTorch's CPU products run on ({@link Blas}): version, core type, file and the {@code es.blas}
+     * setting, for a log line.
+     */
+    public static String blas() {
+        load();
+        return Holder.BLAS;
+    }
+
+    /**
+     * Applies the {@code es.blas} / {@code ES_BLAS} setting ahead of LibTorch ({@link Blas#select}): null when it
+     * is usable, else the one-line reason, for a command line to report before it starts work.
+     */
+    public static String blasSettingError() {
+        try {
+            Blas.select();
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
     /** Sets LibTorch's intra-op thread count (the BLAS also reads {@code OMP_NUM_THREADS} at start-up). */
     public static void setThreads(int threads) {
         if (threads < 1) {
@@ -57,6 +81,7 @@ public final class Torch {
     /** Class-holder idiom: the JVM runs the static initialiser exactly once, under its own lock. */
     private static final class Holder {
         static final String HEAP;
+        static final String BLAS;
 
         static {
             // DJL's tokenizers (loaded beside us) phone home unless told not to; we never reach the network.
@@ -67,19 +92,23 @@ public final class Torch {
                 System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
             }
             HEAP = NativeHeap.tune();
+            Blas.select(); // before LibTorch: the library it binds libopenblas.so.0 to is the first one loaded
             String platform = Loader.getPlatform();
+            Path torchCpu = null;
             for (String lib : PRELOADED) {
                 String resource = "/org/bytedeco/pytorch/" + platform + "/" + lib;
                 if (torch.class.getResource(resource) == null) {
                     continue; // a GPU or other build may name its libraries differently: nothing to pre-unpack
                 }
                 try {
-                    Loader.cacheResource(torch.class, resource);
+                    File file = Loader.cacheResource(torch.class, resource);
+                    torchCpu = lib.equals("libtorch_cpu.so") && file != null ? file.toPath() : torchCpu;
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot unpack LibTorch library " + resource, e);
                 }
             }
             Loader.load(torch.class);
+            BLAS = Blas.describe(torchCpu);
         }
 
         static void touch() {

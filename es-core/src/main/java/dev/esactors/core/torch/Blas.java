@@ -1,0 +1,156 @@
+package dev.esactors.core.torch;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
+import com.sun.jna.Structure;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which OpenBLAS LibTorch's CPU matrix products run on: the one bundled with LibTorch's JavaCPP presets (the
+ * default, nothing to install), or the machine's own ({@code es.blas=system}, or the {@code ES_BLAS} environment
+ * variable; or a path to a libopenblas). The products of a decode step at small batch are most of its time, and on
+ * this project's machine Debian's OpenBLAS 0.3.21 build ran them 10-25% faster than the bundled 0.3.31 build, and
+ * every bundled 0.3.21-0.3.31 build alike, with bit-identical results (docs/performance.md). Bits are a property of
+ * the kernels a library picks for the CPU, so every node of a cluster should use the same setting.
+ *
+ * <p>How: the chosen library is opened with RTLD_GLOBAL before JavaCPP loads LibTorch. LibTorch needs
+ * {@code libopenblas.so.0}, and the dynamic loader binds that name to the first loaded library whose soname it is;
+ * JavaCPP still maps its own copy, unused. {@link #describe} reports the library that LibTorch's {@code sgemm_}
+ * actually resolves to, so a setting that did not take is visible.
+ */
+final class Blas {
+
+    static final String PROPERTY = "es.blas";
+    static final String ENV = "ES_BLAS";
+    private static final int RTLD_NOW = 0x2;
+    private static final int RTLD_GLOBAL = 0x100;
+    /** Where Debian/Ubuntu (pthread and OpenMP builds), Fedora/RHEL and others install the shared library. */
+    private static final List<String> SYSTEM_PATHS = List.of(
+            "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+            "/usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so.0",
+            "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0",
+            "/usr/lib/aarch64-linux-gnu/openblas-openmp/libopenblas.so.0",
+            "/usr/lib64/libopenblas.so.0",
+            "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
+            "/usr/lib/libopenblas.so.0");
+
+    /** Kept reachable: JNA closes a library whose NativeLibrary is collected. */
+    private static NativeLibrary system;
+
+    private Blas() {
+    }
+
+    /** The setting in force: the system property, else the environment variable, else "bundled". */
+    static String setting() {
+        String value = System.getProperty(PROPERTY);
+        if (value == null) {
+            value = System.getenv(ENV);
+        }
+        return value == null || value.isBlank() ? "bundled" : value.strip();
+    }
+
+    /**
+     * The library file {@code setting} names, or null for the bundled one; an IllegalArgumentException naming the
+     * setting and what to do when it names nothing usable.
+     */
+    static Path library(String setting) {
+        if (setting.equals("bundled")) {
+            return null;
+        }
+        if (setting.equals("system")) {
+            if (!Platform.isLinux()) {
+                throw new IllegalArgumentException(source() + "=system is supported on Linux only");
+            }
+            return SYSTEM_PATHS.stream().map(Path::of).filter(Files::isRegularFile).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException(source() + "=system: no libopenblas.so.0 in "
+                            + String.join(", ", SYSTEM_PATHS) + " (Debian/Ubuntu: apt-get install "
+                            + "libopenblas0-pthread), or name the file, or unset it for the bundled OpenBLAS"));
+        }
+        Path file = Path.of(setting);
+        if (!file.isAbsolute() || !Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(source() + " must be bundled, system or the absolute path of a "
+                    + "libopenblas shared library, got '" + setting + "'" + (file.isAbsolute() ? " (no such file)" : ""));
+        }
+        return file;
+    }
+
+    /**
+     * Opens the chosen library globally, before LibTorch loads; nothing for the bundled one. Once per process;
+     * an IllegalArgumentException naming the setting when it names nothing usable.
+     */
+    static synchronized void select() {
+        if (system != null) {
+            return;
+        }
+        Path file = library(setting());
+        if (file != null) {
+            system = open(file);
+        }
+    }
+
+    /** {@code file} opened with RTLD_GLOBAL, once checked to be a BLAS; an IllegalArgumentException if not. */
+    static NativeLibrary open(Path file) {
+        try {
+            NativeLibrary library = NativeLibrary.getInstance(file.toString(),
+                    Map.of(Library.OPTION_OPEN_FLAGS, RTLD_NOW | RTLD_GLOBAL));
+            library.getFunction("sgemm_"); // not a BLAS at all: refused here rather than by LibTorch
+            return library;
+        } catch (UnsatisfiedLinkError e) {
+            // JNA's message repeats the loader's reason on several lines; its last line is the reason
+            String reason = e.getMessage() == null ? e.toString() : e.getMessage().lines().reduce((a, b) -> b).orElse("");
+            throw new IllegalArgumentException(source() + ": cannot load " + file + " as a BLAS: " + reason.strip(), e);
+        }
+    }
+
+    /**
+     * The OpenBLAS LibTorch's products resolve to, once LibTorch is loaded: version and build, the core type its
+     * kernels were chosen for, the file, and the setting. "unknown" parts where this platform cannot tell.
+     */
+    static String describe(Path torchLibrary) {
+        String setting = setting();
+        if (!Platform.isLinux() || torchLibrary == null) {
+            return "OpenBLAS (" + PROPERTY + "=" + setting + ")";
+        }
+        try {
+            // the symbol as LibTorch's own lookups find it: its dependencies, the global scope first
+            Pointer sgemm = NativeLibrary.getInstance(torchLibrary.toString()).getFunction("sgemm_");
+            DlInfo info = new DlInfo();
+            if (Dl.INSTANCE.dladdr(sgemm, info) == 0 || info.dli_fname == null) {
+                return "OpenBLAS, file unknown (" + PROPERTY + "=" + setting + ")";
+            }
+            NativeLibrary blas = NativeLibrary.getInstance(info.dli_fname);
+            String config = blas.getFunction("openblas_get_config").invokeString(new Object[0], false);
+            String core = blas.getFunction("openblas_get_corename").invokeString(new Object[0], false);
+            return config.strip() + ", core " + core + ", " + info.dli_fname + " (" + PROPERTY + "=" + setting + ")";
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return "OpenBLAS, not identified: " + e.getMessage() + " (" + PROPERTY + "=" + setting + ")";
+        }
+    }
+
+    private static String source() {
+        return System.getProperty(PROPERTY) != null ? PROPERTY : ENV;
+    }
+
+    /** dladdr(3), to name the file a symbol's address lies in. */
+    private interface Dl extends Library {
+        Dl INSTANCE = Native.load("c", Dl.class);
+
+        int dladdr(Pointer address, DlInfo info);
+    }
+
+    /** glibc's Dl_info. */
+    @Structure.FieldOrder({"dli_fname", "dli_fbase", "dli_sname", "dli_saddr"})
+    public static final class DlInfo extends Structure {
+        public String dli_fname;
+        public Pointer dli_fbase;
+        public String dli_sname;
+        public Pointer dli_saddr;
+    }
+}
