@@ -16,9 +16,10 @@ import java.util.Map;
  * Which OpenBLAS LibTorch's CPU matrix products run on: the one bundled with LibTorch's JavaCPP presets (the
  * default, nothing to install), or the machine's own ({@code es.blas=system}, or the {@code ES_BLAS} environment
  * variable; or a path to a libopenblas). The products of a decode step at small batch are most of its time, and on
- * this project's machine Debian's OpenBLAS 0.3.21 build ran them 10-25% faster than the bundled 0.3.31 build, and
- * every bundled 0.3.21-0.3.31 build alike, with bit-identical results (docs/performance.md). Bits are a property of
- * the kernels a library picks for the CPU, so every node of a cluster should use the same setting.
+ * this project's machine Debian's OpenBLAS 0.3.21 ran some of them 10-25% faster than the bundled 0.3.31 (bytedeco's
+ * own 0.3.21 build no faster than its 0.3.31: it is the build), with bit-identical results (docs/performance.md).
+ * Bits are a property of the kernels a library picks for the CPU, so every node of a cluster should use the same
+ * setting.
  *
  * <p>How: the chosen library is opened with RTLD_GLOBAL before JavaCPP loads LibTorch. LibTorch needs
  * {@code libopenblas.so.0}, and the dynamic loader binds that name to the first loaded library whose soname it is;
@@ -101,6 +102,9 @@ final class Blas {
             NativeLibrary library = NativeLibrary.getInstance(file.toString(),
                     Map.of(Library.OPTION_OPEN_FLAGS, RTLD_NOW | RTLD_GLOBAL));
             library.getFunction("sgemm_"); // not a BLAS at all: refused here rather than by LibTorch
+            // another BLAS would serve LibTorch through the global scope but not under the name libopenblas.so.0,
+            // so describe() could not name it: OpenBLAS only
+            library.getFunction("openblas_get_config");
             return library;
         } catch (UnsatisfiedLinkError e) {
             // JNA's message repeats the loader's reason on several lines; its last line is the reason
@@ -119,7 +123,8 @@ final class Blas {
             return "OpenBLAS (" + PROPERTY + "=" + setting + ")";
         }
         try {
-            // the symbol as LibTorch's own lookups find it: its dependencies, the global scope first
+            // dlsym on LibTorch's handle searches it and its dependencies, among them whichever library the
+            // loader bound to the name libopenblas.so.0: the one LibTorch calls
             Pointer sgemm = NativeLibrary.getInstance(torchLibrary.toString()).getFunction("sgemm_");
             DlInfo info = new DlInfo();
             if (Dl.INSTANCE.dladdr(sgemm, info) == 0 || info.dli_fname == null) {

@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code es.blas}: the machine's OpenBLAS in place of the bundled one, with the same bits. Each setting runs in a
  * child JVM of its own (the library is chosen once, before LibTorch loads) that prints which library LibTorch's
  * {@code sgemm_} resolves to and a hash of matrix products at the decode step's shapes and of a greedy decode.
- * Needs Debian's libopenblas0-pthread (.ci/run installs it and sets ES_REQUIRE_SYSTEM_BLAS=1 so that CI cannot skip).
+ * Needs Debian's libopenblas0-pthread and libblas3 (.ci/run installs them and sets ES_REQUIRE_SYSTEM_BLAS=1 so that
+ * CI cannot skip).
  */
 class BlasTest {
 
@@ -98,9 +99,7 @@ class BlasTest {
 
     @Test
     void theSystemOpenBlasServesLibTorchWithTheBundledOnesBits() throws Exception {
-        boolean required = "1".equals(System.getenv("ES_REQUIRE_SYSTEM_BLAS"));
-        assertTrue(!required || Files.isRegularFile(SYSTEM), "ES_REQUIRE_SYSTEM_BLAS=1 but " + SYSTEM + " is missing");
-        assumeTrue(Files.isRegularFile(SYSTEM), "no system OpenBLAS (apt-get install libopenblas0-pthread)");
+        requireOrAssume(SYSTEM, "libopenblas0-pthread");
         List<String> bundled = inChild("bundled");
         List<String> system = inChild("system");
         // the description names the file LibTorch's sgemm_ resolves to: the switch took effect, or this fails
@@ -133,5 +132,17 @@ class BlasTest {
         IllegalArgumentException notBlas = assertThrows(IllegalArgumentException.class, () -> Blas.open(zlib));
         assertTrue(notBlas.getMessage().contains("cannot load " + zlib + " as a BLAS")
                 && notBlas.getMessage().contains("sgemm_"), notBlas.getMessage());
+        // a BLAS that is not OpenBLAS (Debian's reference BLAS, libblas3): refused too, since bench could not name it
+        Path reference = Path.of("/usr/lib/x86_64-linux-gnu/blas/libblas.so.3");
+        requireOrAssume(reference, "libblas3");
+        IllegalArgumentException notOpenBlas = assertThrows(IllegalArgumentException.class, () -> Blas.open(reference));
+        assertTrue(notOpenBlas.getMessage().contains("openblas_get_config"), notOpenBlas.getMessage());
+    }
+
+    /** Skips without {@code file} on a developer's machine; fails without it where ES_REQUIRE_SYSTEM_BLAS=1 (CI). */
+    private static void requireOrAssume(Path file, String debianPackage) {
+        boolean required = "1".equals(System.getenv("ES_REQUIRE_SYSTEM_BLAS"));
+        assertTrue(!required || Files.isRegularFile(file), "ES_REQUIRE_SYSTEM_BLAS=1 but " + file + " is missing");
+        assumeTrue(Files.isRegularFile(file), "no " + file + " (apt-get install " + debianPackage + ")");
     }
 }
