@@ -3,17 +3,14 @@ package dev.esactors.core.es;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.EmbeddedModel;
 import dev.esactors.core.model.ModelLoader;
+import dev.esactors.core.testing.ChildJvm;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceSpec;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A low-rank update sums each element over the members in one BLAS matrix product; a replica with another thread
@@ -45,17 +42,8 @@ class LowRankThreadsTest {
     }
 
     private static String inChildWithOneThread(int rank) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Doffline=true", "-cp", System.getProperty("java.class.path"), LowRankThreadsTest.class.getName(),
-                Integer.toString(rank)).redirectErrorStream(true);
-        builder.environment().put("OMP_NUM_THREADS", "1");
-        builder.environment().put("OPENBLAS_NUM_THREADS", "1");
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the child JVM finishes");
-        assertEquals(0, process.exitValue(), output);
-        String[] lines = output.split("\n");
-        return lines[lines.length - 1].trim();
+        List<String> lines = ChildJvm.run(LowRankThreadsTest.class, List.of(), 120, Integer.toString(rank));
+        return lines.get(lines.size() - 1).trim();
     }
 
     @Test

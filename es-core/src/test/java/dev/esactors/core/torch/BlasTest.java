@@ -6,6 +6,7 @@ import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.EmbeddedModel;
 import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.model.SamplingConfig;
+import dev.esactors.core.testing.ChildJvm;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -21,7 +22,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -84,16 +84,7 @@ class BlasTest {
     }
 
     private static List<String> inChild(String setting) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Doffline=true", "-Des.blas=" + setting, "-cp", System.getProperty("java.class.path"),
-                BlasTest.class.getName()).redirectErrorStream(true);
-        builder.environment().put("OMP_NUM_THREADS", "1");
-        builder.environment().put("OPENBLAS_NUM_THREADS", "1");
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertTrue(process.waitFor(180, TimeUnit.SECONDS), "the child JVM finishes");
-        assertEquals(0, process.exitValue(), output);
-        List<String> lines = output.lines().toList();
+        List<String> lines = ChildJvm.run(BlasTest.class, List.of("-Des.blas=" + setting), 180);
         return lines.subList(lines.size() - 2, lines.size());
     }
 
