@@ -34,7 +34,7 @@ public final class EsActorsCommand implements Runnable {
 
     /** Runs the command line with the given streams and returns its exit code (tests call this, not main). */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        String blas = dev.esactors.core.torch.Torch.blasSettingError();
+        String blas = dev.esactors.core.torch.Torch.applyBlasSetting();
         if (blas != null) { // named before any work, not as an error of whatever first loads LibTorch
             err.println("error: " + blas);
             return 2;

@@ -1,11 +1,9 @@
 package dev.esactors.core.torch;
 
 import com.sun.jna.Library;
-import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
-import com.sun.jna.Structure;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,8 +124,8 @@ final class Blas {
             // dlsym on LibTorch's handle searches it and its dependencies, among them whichever library the
             // loader bound to the name libopenblas.so.0: the one LibTorch calls
             Pointer sgemm = NativeLibrary.getInstance(torchLibrary.toString()).getFunction("sgemm_");
-            DlInfo info = new DlInfo();
-            if (Dl.INSTANCE.dladdr(sgemm, info) == 0 || info.dli_fname == null) {
+            LibC.DlInfo info = new LibC.DlInfo();
+            if (LibC.load().dladdr(sgemm, info) == 0 || info.dli_fname == null) {
                 return "OpenBLAS, file unknown (" + PROPERTY + "=" + setting + ")";
             }
             NativeLibrary blas = NativeLibrary.getInstance(info.dli_fname);
@@ -141,21 +139,5 @@ final class Blas {
 
     private static String source() {
         return System.getProperty(PROPERTY) != null ? PROPERTY : ENV;
-    }
-
-    /** dladdr(3), to name the file a symbol's address lies in. */
-    private interface Dl extends Library {
-        Dl INSTANCE = Native.load("c", Dl.class);
-
-        int dladdr(Pointer address, DlInfo info);
-    }
-
-    /** glibc's Dl_info. */
-    @Structure.FieldOrder({"dli_fname", "dli_fbase", "dli_sname", "dli_saddr"})
-    public static final class DlInfo extends Structure {
-        public String dli_fname;
-        public Pointer dli_fbase;
-        public String dli_sname;
-        public Pointer dli_saddr;
     }
 }

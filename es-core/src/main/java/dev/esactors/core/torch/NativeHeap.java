@@ -1,7 +1,5 @@
 package dev.esactors.core.torch;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import com.sun.jna.Platform;
 
 /**
@@ -25,15 +23,8 @@ final class NativeHeap {
     private static final int M_MMAP_THRESHOLD = -3;
     private static final int MIB = 1 << 20;
 
-    /** glibc's mallopt(3): returns 1 on success, 0 on a value it refuses; malloc_trim(3). */
-    private interface C extends Library {
-        int mallopt(int parameter, int value);
-
-        int malloc_trim(long pad);
-    }
-
     /** The C library once the settings are applied; null when they are not (nothing to trim). */
-    private static volatile C tuned;
+    private static volatile LibC tuned;
 
     private NativeHeap() {
     }
@@ -54,7 +45,7 @@ final class NativeHeap {
             return "platform malloc defaults (not Linux)";
         }
         try {
-            C c = Native.load("c", C.class);
+            LibC c = LibC.load();
             boolean ok = c.mallopt(M_MMAP_THRESHOLD, 32 * MIB) == 1
                     & c.mallopt(M_TRIM_THRESHOLD, 512 * MIB) == 1
                     & c.mallopt(M_TOP_PAD, 64 * MIB) == 1;
@@ -72,7 +63,7 @@ final class NativeHeap {
      * (1.4 GB after loading the 1.5B-shaped model in fp32, in 0.07 s). No-op with glibc's defaults.
      */
     static void trim() {
-        C c = tuned;
+        LibC c = tuned;
         if (c != null) {
             c.malloc_trim(0);
         }

@@ -54,7 +54,7 @@ public final class Torch {
      * Applies the {@code es.blas} / {@code ES_BLAS} setting ahead of LibTorch ({@link Blas#select}): null when it
      * is usable, else the one-line reason, for a command line to report before it starts work.
      */
-    public static String blasSettingError() {
+    public static String applyBlasSetting() {
         try {
             Blas.select();
             return null;
@@ -102,7 +102,9 @@ public final class Torch {
                 }
                 try {
                     File file = Loader.cacheResource(torch.class, resource);
-                    torchCpu = lib.equals("libtorch_cpu.so") && file != null ? file.toPath() : torchCpu;
+                    if (lib.equals("libtorch_cpu.so")) {
+                        torchCpu = file.toPath(); // for naming the BLAS it calls
+                    }
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot unpack LibTorch library " + resource, e);
                 }
