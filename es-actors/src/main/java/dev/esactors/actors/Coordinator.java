@@ -268,7 +268,8 @@ public final class Coordinator implements CoordinatorProtocol {
         finished = true; // the meters stay, so that the final values are scraped
         try {
             var before = run.lastCheckpoint();
-            RunEvent.RunFinished done = RunCompletion.finish(config, run, schedule, listener::tell);
+            RunEvent.RunFinished done = RunCompletion.finish(config, RunCompletion.trained(config, run), schedule,
+                    listener::tell);
             run.lastCheckpoint().filter(c -> before.isEmpty() || c != before.get()).ifPresent(metrics::checkpoint);
             context.getLog().info("run {} finished at iteration {}", config.id(), run.nextIteration());
             listener.tell(done);

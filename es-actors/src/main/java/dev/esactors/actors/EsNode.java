@@ -38,7 +38,7 @@ public final class EsNode {
     public static RunEvent run(RunConfig config, Consumer<RunEvent> events) {
         if (config.cluster().standalone() && config.localEvaluators() == 0) {
             throw new IllegalArgumentException("a standalone run without evaluators has no actors to start: run it "
-                    + "with LocalRun (es-actors run --evaluators 0)");
+                    + "in one thread (es-actors run --evaluators 0)");
         }
         try (NodeMetrics metrics = NodeMetrics.start(config.metrics(), config.id(), nodeName(config))) {
             metrics.endpoint().ifPresent(uri -> events.accept(new RunEvent.Note("metrics at " + uri)));

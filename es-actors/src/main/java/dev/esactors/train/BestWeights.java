@@ -2,8 +2,8 @@ package dev.esactors.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.esactors.core.es.Checkpoint;
-import dev.esactors.core.es.CheckpointStore;
+import dev.esactors.core.state.Checkpoint;
+import dev.esactors.core.state.CheckpointStore;
 import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.train.config.RunConfig;
 

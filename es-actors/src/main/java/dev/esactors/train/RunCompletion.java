@@ -1,6 +1,6 @@
 package dev.esactors.train;
 
-import dev.esactors.core.es.Checkpoint;
+import dev.esactors.core.state.Checkpoint;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.es.HfExport;
 import dev.esactors.core.torch.DType;
@@ -42,14 +42,13 @@ public final class RunCompletion {
                           List<double[]> rewards, String description, DType exportType) {
     }
 
-    /** Finishes the ES {@code run} (writing a last checkpoint); notes go to {@code notes}. */
-    public static RunEvent.RunFinished finish(RunConfig config, EsRun run, EvaluationSchedule schedule,
-                                              Consumer<RunEvent> notes) {
+    /** Writes the ES {@code run}'s last checkpoint and returns what it trained. */
+    public static Trained trained(RunConfig config, EsRun run) {
         run.checkpoint();
-        return finish(config, new Trained(run.replica().master(), run.replica().masterHash(), run.nextIteration(),
-                run.configHash(), run.updates().stream().map(u -> u.rewards()).toList(), "population "
-                + config.es().populationSize() + ", sigma " + config.es().sigma() + ", alpha "
-                + config.es().alphaDescription(), DType.parseWorking(config.model().dtype())), schedule, notes);
+        return new Trained(run.replica().master(), run.replica().masterHash(), run.nextIteration(), run.configHash(),
+                run.updates().stream().map(u -> u.rewards()).toList(), "population " + config.es().populationSize()
+                + ", sigma " + config.es().sigma() + ", alpha " + config.es().alphaDescription(),
+                DType.parseWorking(config.model().dtype()));
     }
 
     /** Finishes a run that trained {@code trained}. Returns the event that says where everything went. */

@@ -22,7 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
-/** Opens a run's durable state: the run directory, its saved config, the resumed EsRun, the base model's scores. */
+/**
+ * A run's directory: checked and created before a method opens its durable state there, its saved config
+ * (run.conf), the resumed ES state, the base model's scores.
+ */
 public final class RunDirectory {
 
     private RunDirectory() {
@@ -37,6 +40,18 @@ public final class RunDirectory {
 
     /** {@link #open(RunConfig, Consumer)} over {@code model}, a fresh {@link #baseModel} whose replica it trains. */
     public static EsRun open(RunConfig config, EsModel model, Consumer<String> notes) {
+        prepare(config);
+        EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config::shown, config.checkpointEvery(),
+                config.checkpointKeep(), notes);
+        saveRunFile(config); // only once the directory accepted this config
+        return run;
+    }
+
+    /**
+     * Checks what a run reads before it trains (its prompts fit the model, no training item is an evaluation item)
+     * and creates its directory.
+     */
+    static void prepare(RunConfig config) {
         ModelFit.check(config);
         TrainTestSplit.check(config);
         try {
@@ -44,10 +59,19 @@ public final class RunDirectory {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the run directory " + config.dir(), e);
         }
-        EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config::shown, config.checkpointEvery(),
-                config.checkpointKeep(), notes);
-        saveRunFile(config); // only once the directory accepted this config
-        return run;
+    }
+
+    /**
+     * Refuses {@code dir} when it already holds a run of either method (its manifest, journal or saved run file):
+     * only a resume may continue one, and one method's run never silently takes over another's.
+     */
+    public static void requireNoRun(Path dir) {
+        for (String file : List.of("run.json", "journal.jsonl", "run.conf")) {
+            if (Files.exists(dir.resolve(file))) {
+                throw new IllegalArgumentException("run directory " + dir + " already holds a run; continue it with "
+                        + "--resume " + dir + " or choose another run.dir");
+            }
+        }
     }
 
     /**

@@ -96,7 +96,7 @@ class DeterminismTest {
         Map<String, Object> rounds = Map.of("run.iterations", 4, "eval.every", 2, "eval.datasets",
                 List.of(test.toString()), "eval.validation", validation.toString(), "eval.final-weights", "best");
         List<RunEvent> localEvents = new ArrayList<>();
-        RunEvent local = dev.esactors.train.LocalRun.run(TestRuns.small(root.resolve("rounds-local"), 0, rounds),
+        RunEvent local = dev.esactors.train.RunLoop.run(TestRuns.small(root.resolve("rounds-local"), 0, rounds),
                 localEvents::add);
         List<RunEvent> actorEvents = new ArrayList<>();
         RunEvent actors = EsNode.run(TestRuns.small(root.resolve("rounds-actors"), 2, rounds), actorEvents::add);

@@ -1,7 +1,7 @@
 package dev.esactors.actors;
 
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.train.LocalRun;
+import dev.esactors.train.RunLoop;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;
@@ -17,15 +17,15 @@ final class TestRuns {
     private TestRuns() {
     }
 
-    /** The master hash of the run in one thread without actors ({@link LocalRun}): what the actors must reproduce. */
+    /** The master hash of the run in one thread without actors ({@link RunLoop}): what the actors must reproduce. */
     static String loopHash(RunConfig config) {
         return localRun(config).masterHash();
     }
 
-    /** {@code config} run by {@link LocalRun}, which must finish. */
+    /** {@code config} run by {@link RunLoop}, which must finish. */
     static RunEvent.RunFinished localRun(RunConfig config) {
         List<RunEvent> events = new ArrayList<>();
-        RunEvent last = LocalRun.run(config, events::add);
+        RunEvent last = RunLoop.run(config, events::add);
         if (!(last instanceof RunEvent.RunFinished finished)) {
             throw new AssertionError("the local run did not finish: " + events);
         }

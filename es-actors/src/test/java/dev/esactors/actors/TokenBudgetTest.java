@@ -1,7 +1,6 @@
 package dev.esactors.actors;
 
-import dev.esactors.train.GrpoRun;
-import dev.esactors.train.LocalRun;
+import dev.esactors.train.RunLoop;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.StepLog;
 import org.junit.jupiter.api.Test;
@@ -32,8 +31,7 @@ class TokenBudgetTest {
         for (Map<String, Object> extra : List.of(es, grpo)) {
             Path dir = root.resolve(extra.containsKey("method") ? "grpo" : "es");
             var config = TestRuns.small(dir, 0, extra);
-            RunEvent last = config.method() == dev.esactors.train.config.RunConfig.Method.GRPO
-                    ? GrpoRun.run(config, e -> { }) : LocalRun.run(config, e -> { });
+            RunEvent last = RunLoop.run(config, e -> { });
             RunEvent.RunFinished finished = assertInstanceOf(RunEvent.RunFinished.class, last, last.toString());
             List<String> steps = Files.readAllLines(dir.resolve(StepLog.COUNTS));
             assertEquals(finished.iterations(), steps.size(), "a line of counts per iteration");

@@ -44,7 +44,7 @@ class GrpoRunTest {
     @Test
     void aShortRunRaisesTheKeywordRewardAndRepeatsBitForBit() throws Exception {
         List<RunEvent> events = new ArrayList<>();
-        RunEvent last = GrpoRun.run(config(root.resolve("a"), Map.of()), events::add);
+        RunEvent last = RunLoop.run(config(root.resolve("a"), Map.of()), events::add);
         RunEvent.RunFinished a = assertInstanceOf(RunEvent.RunFinished.class, last, events.toString());
         List<Double> means = means(events);
         assertEquals(8, means.size());
@@ -55,15 +55,15 @@ class GrpoRunTest {
         assertTrue(Files.readString(a.report()).contains("GRPO: 4 prompts x 8 completions"), "the report says how");
 
         RunEvent.RunFinished b = assertInstanceOf(RunEvent.RunFinished.class,
-                GrpoRun.run(config(root.resolve("b"), Map.of()), e -> { }));
+                RunLoop.run(config(root.resolve("b"), Map.of()), e -> { }));
         assertEquals(a.masterHash(), b.masterHash(), "seeded sampling and one order of operations: the same weights");
         RunEvent.RunFinished other = assertInstanceOf(RunEvent.RunFinished.class,
-                GrpoRun.run(config(root.resolve("c"), Map.of("run.iterations", 2, "es.seed", 4)), e -> { }));
+                RunLoop.run(config(root.resolve("c"), Map.of("run.iterations", 2, "run.seed", 4)), e -> { }));
         assertNotEquals(a.masterHash(), other.masterHash());
 
         // The control learns from the same step's rewards shuffled across its completions: no signal, no rise.
         List<RunEvent> control = new ArrayList<>();
-        GrpoRun.run(config(root.resolve("control"), Map.of("es.control", "shuffled-rewards")), control::add);
+        RunLoop.run(config(root.resolve("control"), Map.of("run.control", "shuffled-rewards")), control::add);
         List<Double> controlMeans = means(control);
         assertEquals(8, controlMeans.size(), control.toString());
         double controlLast = (controlMeans.get(5) + controlMeans.get(6) + controlMeans.get(7)) / 3;
@@ -85,7 +85,7 @@ class GrpoRunTest {
                 "eval.final-weights", "best", "eval.batch", 4);
         List<RunEvent> events = new ArrayList<>();
         RunEvent.RunFinished whole = assertInstanceOf(RunEvent.RunFinished.class,
-                GrpoRun.run(config(root.resolve("rounds"), rounds), events::add), events.toString());
+                RunLoop.run(config(root.resolve("rounds"), rounds), events::add), events.toString());
         List<RunEvent.HeldOut> heldOut = events.stream().filter(e -> e instanceof RunEvent.HeldOut)
                 .map(e -> (RunEvent.HeldOut) e).toList();
         assertEquals(List.of(2L, 4L, 6L), heldOut.stream().map(RunEvent.HeldOut::iteration).toList());
@@ -101,11 +101,11 @@ class GrpoRunTest {
 
         // Stopped after step 4's checkpoint, then run to the end: the same weights, held-out curve and counts.
         Path resumed = root.resolve("rounds-resumed");
-        assertInstanceOf(RunEvent.RunFinished.class, GrpoRun.run(config(resumed, withIterations(rounds, 4)),
+        assertInstanceOf(RunEvent.RunFinished.class, RunLoop.run(config(resumed, withIterations(rounds, 4)),
                 e -> { }));
         List<RunEvent> after = new ArrayList<>();
         RunEvent.RunFinished end = assertInstanceOf(RunEvent.RunFinished.class,
-                GrpoRun.run(config(resumed, rounds), after::add), after.toString());
+                RunLoop.run(config(resumed, rounds), after::add), after.toString());
         assertTrue(after.stream().anyMatch(e -> e instanceof RunEvent.Note n && n.message().contains("resumed")));
         assertEquals(whole.masterHash(), end.masterHash());
         assertEquals(Files.readString(root.resolve("rounds").resolve(EvaluationSchedule.HELD_OUT)),
@@ -124,19 +124,19 @@ class GrpoRunTest {
     void aSecondWriterIsRefusedWhileARunHoldsItsDirectory() {
         Path dir = root.resolve("locked");
         try (DirectoryLock lock = DirectoryLock.acquire(dir)) {
-            RunEvent refused = GrpoRun.run(config(dir, Map.of("run.iterations", 1)), e -> { });
+            RunEvent refused = RunLoop.run(config(dir, Map.of("run.iterations", 1)), e -> { });
             RunEvent.RunFailed failed = assertInstanceOf(RunEvent.RunFailed.class, refused);
             assertTrue(failed.reason().contains("run directory " + dir + " is in use by another run (pid "),
                     failed.reason());
         }
-        assertInstanceOf(RunEvent.RunFinished.class, GrpoRun.run(config(dir, Map.of("run.iterations", 1)), e -> { }),
+        assertInstanceOf(RunEvent.RunFinished.class, RunLoop.run(config(dir, Map.of("run.iterations", 1)), e -> { }),
                 "free again once the holder lets go");
     }
 
     @Test
     void aKlPenaltyAndSeveralPassesRun() {
         List<RunEvent> events = new ArrayList<>();
-        RunEvent last = GrpoRun.run(config(root.resolve("kl"), Map.of("run.iterations", 2, "grpo.kl-beta", 0.04,
+        RunEvent last = RunLoop.run(config(root.resolve("kl"), Map.of("run.iterations", 2, "grpo.kl-beta", 0.04,
                 "grpo.passes", 2, "grpo.advantage-scaling", "none", "grpo.loss-aggregation", "seq-mean-token-sum")),
                 events::add);
         assertInstanceOf(RunEvent.RunFinished.class, last, events.toString());

@@ -66,8 +66,7 @@ class LegacyRunResumeTest {
     }
 
     private static RunEvent.RunFinished run(RunConfig config, List<RunEvent> events) {
-        RunEvent last = config.method() == RunConfig.Method.GRPO ? GrpoRun.run(config, events::add)
-                : LocalRun.run(config, events::add);
+        RunEvent last = RunLoop.run(config, events::add);
         return assertInstanceOf(RunEvent.RunFinished.class, last, events.toString());
     }
 

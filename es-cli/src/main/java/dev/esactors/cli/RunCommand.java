@@ -6,9 +6,9 @@ import com.typesafe.config.ConfigValueFactory;
 import dev.esactors.actors.EsNode;
 import dev.esactors.core.io.DirectoryLock;
 import dev.esactors.core.tokenizer.HfTokenizer;
-import dev.esactors.train.GrpoRun;
-import dev.esactors.train.LocalRun;
+import dev.esactors.train.RunDirectory;
 import dev.esactors.train.RunEvent;
+import dev.esactors.train.RunLauncher;
 import dev.esactors.train.RunReport;
 import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.ModelFit;
@@ -91,24 +91,16 @@ final class RunCommand implements Callable<Integer> {
         EsNode.akkaConfig(run); // opens the TLS stores: a wrong password is exit 2 here, not a failing handshake
         if (run.cluster().standalone()) { // a standby coordinator waits for its run directory by design
             DirectoryLock.checkFree(run.dir());
-        }
-        // Cluster coordinators resume by design (a standby takes over a lost coordinator's run directory).
-        if (resume == null && Files.isRegularFile(run.dir().resolve("journal.jsonl")) && run.cluster().standalone()) {
-            throw new IllegalArgumentException("run directory " + run.dir() + " already holds a run; continue it with "
-                    + "--resume " + run.dir() + " or choose another run.dir");
+            // Cluster coordinators resume by design (a standby takes over a lost coordinator's run directory).
+            if (resume == null) {
+                RunDirectory.requireNoRun(run.dir());
+            }
         }
         out.println(header(run));
+        run.source().notes().forEach(note -> out.println("note: " + note));
         out.flush();
         startNanos = System.nanoTime();
-        RunEvent last;
-        if (run.method() == RunConfig.Method.GRPO) {
-            last = GrpoRun.run(checkedGrpo(run), event -> show(out, event));
-        } else if (run.cluster().standalone() && run.localEvaluators() == 0) {
-            // No evaluators on a standalone run: the run library alone, in this thread, without an actor system.
-            last = LocalRun.run(run, event -> show(out, event));
-        } else {
-            last = EsNode.run(run, event -> show(out, event));
-        }
+        RunEvent last = RunLauncher.run(run, EsNode::run, event -> show(out, event));
         out.flush();
         return last instanceof RunEvent.RunFinished || last instanceof RunEvent.NodeStopped ? 0 : 1;
     }
@@ -129,19 +121,6 @@ final class RunCommand implements Callable<Integer> {
                         + "iterations, %d local evaluator(s), role %s, run dir %s", run.id(), run.task().name(),
                 run.task().options(), run.es().populationSize(), run.es().sigma(), run.es().alphaDescription(),
                 run.iterations(), run.localEvaluators(), run.cluster().role(), run.dir());
-    }
-
-    /** GRPO runs in one process; a run directory is continued only with --resume. */
-    private RunConfig checkedGrpo(RunConfig run) {
-        if (!run.cluster().standalone()) {
-            throw new IllegalArgumentException("method = grpo runs in one process: cluster.role must be standalone, "
-                    + "got " + run.cluster().role() + " (its gradients would need an all-reduce across nodes)");
-        }
-        if (resume == null && Files.exists(run.dir().resolve("run.conf"))) {
-            throw new IllegalArgumentException("run directory " + run.dir() + " already holds a run; continue it "
-                    + "with --resume " + run.dir() + " or choose another run.dir");
-        }
-        return run;
     }
 
     private Path runFile() {

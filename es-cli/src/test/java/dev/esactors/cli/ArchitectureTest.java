@@ -52,6 +52,31 @@ class ArchitectureTest {
                 "and passes a class without one");
     }
 
+    /** The rule for durable run state in {@code statePackage}: it serves every method, so it knows none of them. */
+    static ArchRule durableStateKnowsNoMethod(String statePackage) {
+        return noClasses().that().resideInAPackage(statePackage + "..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.esactors.core.es..", "dev.esactors.core.rl..",
+                        "dev.esactors.core.model..")
+                .because("a run directory's lock, fence, manifest and checkpoints serve ES and GRPO alike; the "
+                        + "methods build on them, not the other way round");
+    }
+
+    @Test
+    void durableStateImportsNoTrainingMethod() {
+        assertTrue(main.containPackage("dev.esactors.core.state"), "the durable state is imported");
+        durableStateKnowsNoMethod("dev.esactors.core.state").check(main);
+    }
+
+    @Test
+    void theStateRuleCatchesAMethodImport() {
+        JavaClasses fixture = new ClassFileImporter().importClasses(ForbiddenStateClass.class);
+        assertTrue(durableStateKnowsNoMethod("dev.esactors.cli").evaluate(fixture).hasViolation(),
+                "the rule sees state that reaches for the ES replica");
+        assertFalse(durableStateKnowsNoMethod("dev.esactors.cli")
+                .evaluate(new ClassFileImporter().importClasses(ArchitectureTest.class)).hasViolation(),
+                "and passes a class without one");
+    }
+
     @Test
     void nothingOutsideTheCliImportsIt() {
         noClasses().that().resideOutsideOfPackage("dev.esactors.cli..")
@@ -83,5 +108,10 @@ class ArchitectureTest {
     /** A stand-in for a run-library class that imports Akka: what {@link #theRuleCatchesAForbiddenImport} refuses. */
     static final class ForbiddenTrainClass {
         akka.actor.typed.ActorRef<String> leaked;
+    }
+
+    /** A stand-in for durable state that knows a method: what {@link #theStateRuleCatchesAMethodImport} refuses. */
+    static final class ForbiddenStateClass {
+        dev.esactors.core.es.EsReplica replica;
     }
 }

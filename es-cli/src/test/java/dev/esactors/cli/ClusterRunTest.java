@@ -273,7 +273,7 @@ class ClusterRunTest {
                 task { max-new-tokens = 24, options { word = "happy" } }
                 grpo { prompts = 4, group-size = 8, learning-rate = 1e-3 }
                 """);
-        RunEvent alone = dev.esactors.train.GrpoRun.run(RunConfigLoader.load(grpo, ConfigFactory.parseMap(Map.of(
+        RunEvent alone = dev.esactors.train.RunLoop.run(RunConfigLoader.load(grpo, ConfigFactory.parseMap(Map.of(
                 "run.dir", root.resolve("grpo-reference").toString()))), e -> { });
         String uninterrupted = assertInstanceOf(RunEvent.RunFinished.class, alone, alone.toString()).masterHash();
         Path dir = root.resolve("grpo-crashed");

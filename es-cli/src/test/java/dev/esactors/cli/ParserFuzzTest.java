@@ -1,7 +1,7 @@
 package dev.esactors.cli;
 
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.core.es.CheckpointStore;
+import dev.esactors.core.state.CheckpointStore;
 import dev.esactors.core.es.UpdateJournal;
 import dev.esactors.core.io.SafetensorsFile;
 import dev.esactors.core.model.ConfigJson;

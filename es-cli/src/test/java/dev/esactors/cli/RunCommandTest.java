@@ -148,6 +148,41 @@ class RunCommandTest {
         assertTrue(again.err().contains("already holds a run") && again.err().contains("--resume"), again.err());
     }
 
+    @Test
+    void oneMethodsRunDirectoryIsNeverTakenOverByTheOther(@TempDir Path dir) throws IOException {
+        String grpo = dir.resolve("g2").toString();
+        String[] small = {"--set", "task.max-new-tokens=8", "--set", "grpo.prompts=2", "--set", "grpo.group-size=2",
+                "--set", "task.batch=2", "--set", "es.population=2"};
+        Cli.Result trained = Cli.run(concat(new String[] {"run", "--set", "method=grpo", "--iterations", "2",
+                "--run-dir", grpo}, small));
+        assertEquals(0, trained.code(), trained.out() + trained.err());
+        String saved = Files.readString(Path.of(grpo, "run.conf"));
+        String checkpoint = Files.readString(Path.of(grpo, "checkpoints/iter-00000002/state.json"));
+
+        Cli.Result es = Cli.run(concat(new String[] {"run", "--iterations", "2", "--run-dir", grpo}, small));
+        assertEquals(2, es.code(), es.out() + es.err());
+        assertTrue(es.err().contains("already holds a run") && es.err().contains("--resume"), es.err());
+
+        Cli.Result switched = Cli.run("run", "--resume", grpo, "--set", "method=es");
+        assertTrue(switched.code() != 0, switched.out() + switched.err());
+        assertTrue(switched.err().contains("belongs to config hash"), switched.err());
+        assertEquals(saved, Files.readString(Path.of(grpo, "run.conf")), "run.conf is as it was");
+        assertEquals(checkpoint, Files.readString(Path.of(grpo, "checkpoints/iter-00000002/state.json")));
+        assertTrue(!Files.exists(Path.of(grpo, "journal.jsonl")), "no ES journal was started there");
+
+        Cli.Result resumed = Cli.run("run", "--resume", grpo, "--iterations", "3");
+        assertEquals(0, resumed.code(), resumed.out() + resumed.err());
+        assertTrue(resumed.out().contains("resumed from checkpoint") && resumed.out().contains("(step 2)"),
+                resumed.out());
+
+        // And the other way round: an ES directory refuses a GRPO run.
+        String esDir = dir.resolve("e2").toString();
+        assertEquals(0, Cli.run(concat(new String[] {"run", "--iterations", "1", "--run-dir", esDir}, small)).code());
+        Cli.Result grpoOverEs = Cli.run("run", "--resume", esDir, "--set", "method=grpo");
+        assertTrue(grpoOverEs.code() != 0, grpoOverEs.out() + grpoOverEs.err());
+        assertTrue(grpoOverEs.err().contains("belongs to config hash"), grpoOverEs.err());
+    }
+
     private static String sha(String out) {
         return out.lines().filter(l -> l.startsWith("master sha256 ")).findFirst().orElseThrow(() ->
                 new AssertionError("no master sha256 in " + out));

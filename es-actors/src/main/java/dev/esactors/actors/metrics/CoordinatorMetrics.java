@@ -1,6 +1,6 @@
 package dev.esactors.actors.metrics;
 
-import dev.esactors.core.es.EsRun;
+import dev.esactors.core.state.RunState;
 import dev.esactors.core.es.Update;
 import dev.esactors.train.RunEvent;
 import io.micrometer.core.instrument.Counter;
@@ -159,7 +159,7 @@ public final class CoordinatorMetrics implements AutoCloseable {
     }
 
     /** Records a checkpoint write. */
-    public void checkpoint(EsRun.CheckpointWrite write) {
+    public void checkpoint(RunState.CheckpointWrite write) {
         checkpointSeconds.record(Duration.ofNanos((long) (write.seconds() * 1e9)));
         checkpointBytes = write.bytes();
     }

@@ -1,6 +1,7 @@
 package dev.esactors.train.config;
 
 import dev.esactors.core.es.EsConfig;
+import dev.esactors.core.rl.GrpoSettings;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,10 +58,12 @@ public record RunConfig(String id, Path dir, int iterations, long tokenBudget, D
      *                          (saved in the run directory as run.conf, for --resume)
      * @param environmentValues the values that substitutions took from the environment: they may be secrets, so
      *                          they never appear in clear in anything the run writes ({@link #shown})
+     * @param notes             what the user should know about the file as read: old key names taken for new ones
      */
-    public record Source(String hocon, Set<String> environmentValues) {
+    public record Source(String hocon, Set<String> environmentValues, List<String> notes) {
         public Source {
             environmentValues = Set.copyOf(environmentValues);
+            notes = List.copyOf(notes);
         }
     }
 
@@ -189,6 +192,16 @@ public record RunConfig(String id, Path dir, int iterations, long tokenBudget, D
      * @param linger  how long the endpoint stays up after the run ends, so that the last values get scraped
      */
     public record Metrics(boolean enabled, String host, int port, Duration linger) {
+    }
+
+    /** The run's seed (run.seed): ES's seed schedule and GRPO's sampling both derive from it. */
+    public long runSeed() {
+        return es.runSeed(); // the ES config carries it too, since its hash (every ES checkpoint's) covers it
+    }
+
+    /** run.control = shuffled-rewards: a control run that learns from rewards shuffled across the step's samples. */
+    public boolean shuffledControl() {
+        return es.shuffledControl();
     }
 
     /** What defines the run's results besides the ES config (part of the config hash checkpoints carry). */

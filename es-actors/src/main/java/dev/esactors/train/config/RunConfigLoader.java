@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
 import dev.esactors.core.es.AlphaSchedule;
 import dev.esactors.core.es.EsConfig;
+import dev.esactors.core.rl.GrpoSettings;
 import dev.esactors.core.es.EsReplica;
 import dev.esactors.core.es.FitnessShaping;
 import dev.esactors.core.es.NoiseMode;
@@ -87,17 +88,31 @@ public final class RunConfigLoader {
         }
     }
 
+    /**
+     * Keys that moved, by their old names: run-level settings that steer every method once sat in the es block. Run
+     * files and run directories written before still load (run.conf is rewritten with the new names on a resume).
+     */
+    static final Map<String, String> MOVED = Map.of("es.seed", "run.seed", "es.control", "run.control");
+
     /** Validates {@code user} against the defaults and builds the run config; {@code source} names it in errors. */
     public static RunConfig parse(Config user, String source) {
         Config defaults = ConfigFactory.parseResources(RunConfigLoader.class, "/es-run-defaults.conf");
-        for (Map.Entry<String, ConfigValue> entry : user.entrySet()) {
-            String key = entry.getKey();
-            if (!key.startsWith("task.options.") && !defaults.hasPathOrNull(key)) {
-                throw new IllegalArgumentException(source + ": unknown key '" + key + "'");
-            }
-        }
-        Config c = user.withFallback(defaults).resolve();
         String where = source + ": ";
+        java.util.List<String> notes = new java.util.ArrayList<>();
+        Config c;
+        try { // a substitution nothing resolves is HOCON's error, named as every other one is
+            user = moved(user, source, notes);
+            for (Map.Entry<String, ConfigValue> entry : user.entrySet()) {
+                String key = entry.getKey();
+                if (!key.startsWith("task.options.") && !defaults.hasPathOrNull(key)) {
+                    throw new IllegalArgumentException(source + ": unknown key '" + key + "'");
+                }
+            }
+            c = user.withFallback(defaults).resolve();
+        } catch (ConfigException e) { // HOCON names the file and line itself where it knows them
+            throw new IllegalArgumentException(e.getMessage().startsWith(source) ? e.getMessage()
+                    : where + e.getMessage(), e);
+        }
         try {
             String id = get(where, "run.id", () -> c.getString("run.id"));
             Path dir = Paths.get(get(where, "run.dir", () -> c.getString("run.dir")));
@@ -148,10 +163,37 @@ public final class RunConfigLoader {
                     cluster, evalDatasets, evalBatch, evalEvery, validation, finalWeights, evalSampling, klPrompts,
                     extra, metrics,
                     method, grpo,
-                    new RunConfig.Source(hocon, environmentValues(user.withFallback(defaults), c)));
+                    new RunConfig.Source(hocon, environmentValues(user.withFallback(defaults), c), notes));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
+    }
+
+    /** {@code user} with each {@link #MOVED} key under its new name, and a note for each; both names must agree. */
+    private static Config moved(Config user, String source, java.util.List<String> notes) {
+        for (Map.Entry<String, String> key : new java.util.TreeMap<>(MOVED).entrySet()) {
+            String old = key.getKey();
+            String now = key.getValue();
+            if (!user.hasPathOrNull(old)) {
+                continue;
+            }
+            ConfigValue value = user.getValue(old);
+            // Compared as text: HOCON reads 8 as an int in one place and a long in another.
+            if (user.hasPathOrNull(now) && !String.valueOf(user.getValue(now).unwrapped())
+                    .equals(String.valueOf(value.unwrapped()))) {
+                throw new IllegalArgumentException(source + ": " + old + " (the old name of " + now + ") = "
+                        + value.render() + " disagrees with " + now + " = " + user.getValue(now).render()
+                        + "; keep " + now + " only");
+            }
+            notes.add(source + ": " + old + " is now " + now + " (a run-level setting, for every method); read as "
+                    + now);
+            user = user.withoutPath(old).withValue(now, value);
+            String block = old.substring(0, old.indexOf('.'));
+            if (user.getObject(block).isEmpty()) {
+                user = user.withoutPath(block); // not an empty es { } in the saved run.conf
+            }
+        }
+        return user;
     }
 
     /** The values in {@code resolved} that differ when {@code unresolved} is resolved without the environment. */
@@ -274,10 +316,11 @@ public final class RunConfigLoader {
             case "adam" -> check(where, "es.weight-decay", () -> new UpdateRule.Adam(0.9, 0.999, 1e-8, decay));
             default -> throw new IllegalArgumentException(where + "es.update must be plain or adam, got '" + rule + "'");
         };
-        long seed = get(where, "es.seed", () -> c.getLong("es.seed"));
-        String control = get(where, "es.control", () -> c.getString("es.control")).toLowerCase(Locale.ROOT);
+        long seed = get(where, "run.seed", () -> c.getLong("run.seed"));
+        String control = get(where, "run.control", () -> c.getString("run.control")).toLowerCase(Locale.ROOT);
         if (!control.equals("none") && !control.equals("shuffled-rewards")) {
-            throw new IllegalArgumentException(where + "es.control must be none or shuffled-rewards, got '" + control + "'");
+            throw new IllegalArgumentException(where + "run.control must be none or shuffled-rewards, got '" + control
+                    + "'");
         }
         String mode = get(where, "es.perturbation", () -> c.getString("es.perturbation")).toLowerCase(Locale.ROOT);
         int rank = get(where, "es.rank", () -> c.getInt("es.rank"));

@@ -1,8 +1,8 @@
 package dev.esactors.train.eval;
 
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.core.es.Checkpoint;
-import dev.esactors.core.es.CheckpointStore;
+import dev.esactors.core.state.Checkpoint;
+import dev.esactors.core.state.CheckpointStore;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.model.Decoder;

@@ -1,11 +1,9 @@
 package dev.esactors.train.study;
 
 import dev.esactors.train.EvaluationSchedule;
-import dev.esactors.train.GrpoRun;
-import dev.esactors.train.LocalRun;
 import dev.esactors.train.RunEvent;
+import dev.esactors.train.RunLauncher;
 import dev.esactors.train.StepLog;
-import dev.esactors.train.config.RunConfig;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -69,8 +67,7 @@ public final class Study {
         double cpuBefore = ProcessMeter.cpuSeconds();
         long start = System.nanoTime();
         List<RunEvent> events = new ArrayList<>();
-        RunEvent last = run.config().method() == RunConfig.Method.GRPO
-                ? GrpoRun.run(run.config(), events::add) : LocalRun.run(run.config(), events::add);
+        RunEvent last = RunLauncher.run(run.config(), RunLauncher.IN_PROCESS_ONLY, events::add);
         if (!(last instanceof RunEvent.RunFinished finished)) {
             throw new IllegalStateException("study run " + run.name() + " failed: " + last);
         }

@@ -43,7 +43,7 @@ public record StudyPlan(Path dir, long completions, long tokens, List<PlannedRun
      * @param method es or grpo
      * @param axis   the key its method's axis varies
      * @param value  the value it takes, as written in the study file
-     * @param seed   es.seed
+     * @param seed   run.seed
      * @param config the run
      */
     public record PlannedRun(String name, String method, String axis, String value, long seed, RunConfig config) {
@@ -124,7 +124,7 @@ public record StudyPlan(Path dir, long completions, long tokens, List<PlannedRun
                         seed);
                 Config run = base.withValue(axis, value)
                         .withValue("method", ConfigValueFactory.fromAnyRef(method))
-                        .withValue("es.seed", ConfigValueFactory.fromAnyRef(seed))
+                        .withValue("run.seed", ConfigValueFactory.fromAnyRef(seed))
                         .withValue("run.id", ConfigValueFactory.fromAnyRef(name))
                         .withValue("run.dir", ConfigValueFactory.fromAnyRef(dir.resolve("runs").resolve(name).toString()))
                         .withValue("evaluators.local", ConfigValueFactory.fromAnyRef(0))

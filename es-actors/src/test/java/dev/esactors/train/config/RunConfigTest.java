@@ -37,6 +37,32 @@ class RunConfigTest {
     }
 
     @Test
+    void runLevelSettingsLiveInTheRunBlockAndTheirOldNamesStillLoad() throws IOException {
+        RunConfig now = RunConfigLoader.load(null, ConfigFactory.parseString(
+                "run { seed = 11, control = shuffled-rewards }"));
+        assertEquals(11, now.runSeed());
+        assertTrue(now.shuffledControl());
+        assertTrue(now.source().notes().isEmpty(), now.source().notes().toString());
+
+        // A run file (or a run directory's run.conf) written before: the same run, the same ES hash, and a note.
+        Path old = Files.writeString(dir.resolve("old.conf"), "es { seed = 11, control = shuffled-rewards }");
+        RunConfig legacy = RunConfigLoader.load(old, ConfigFactory.empty());
+        assertEquals(now.es().hash(), legacy.es().hash(), "old run directories keep their config hash");
+        assertEquals(2, legacy.source().notes().size(), legacy.source().notes().toString());
+        assertTrue(legacy.source().notes().get(0).contains("es.control is now run.control"),
+                legacy.source().notes().toString());
+        assertTrue(legacy.source().hocon().contains("seed=11") && !legacy.source().hocon().contains("es {"),
+                "run.conf is saved with the new names: " + legacy.source().hocon());
+
+        assertTrue(error("es.seed = 3\nrun.seed = 4").contains("es.seed (the old name of run.seed) = 3 disagrees "
+                + "with run.seed = 4"));
+        assertEquals(3, RunConfigLoader.load(old, ConfigFactory.parseString("run.seed = 3, es.seed = 3")).runSeed(),
+                "both names with one value are the same setting");
+        assertTrue(error("run.control = maybe").startsWith(dir.resolve("run.conf") + ": run.control must be none or "
+                + "shuffled-rewards"));
+    }
+
+    @Test
     void taskOptionsEnterTheRunIdentityInSortedOrder() {
         // The identity is hashed into every checkpoint; an order that changes between JVMs (Map.copyOf's) made
         // a resumed sudoku4 run refuse its own checkpoints.

@@ -1,6 +1,7 @@
 package dev.esactors.core.es;
 
 import dev.esactors.core.io.Sha256;
+import dev.esactors.core.state.Checkpoint;
 import dev.esactors.core.model.ParameterLayout;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.Scopes;

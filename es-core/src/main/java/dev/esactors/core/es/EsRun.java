@@ -1,10 +1,9 @@
 package dev.esactors.core.es;
 
-import dev.esactors.core.io.DirectoryLock;
 import dev.esactors.core.io.Sha256;
+import dev.esactors.core.state.Checkpoint;
+import dev.esactors.core.state.RunState;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -12,33 +11,19 @@ import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
- * The durable state of one ES run: the replica holding the fp32 master, the update journal, the checkpoints and
- * the run manifest, in one run directory. Opening it resumes (newest intact checkpoint + journal replay); every
- * committed update is journalled (fsynced) before it is applied. The single-process {@link EsTrainer} and the
- * Coordinator actor both keep their state here.
+ * The durable state of one ES run: the replica holding the fp32 master and the update journal, over the
+ * {@link RunState} every run directory has (lock, fence, manifest, checkpoints). Opening it resumes (newest intact
+ * checkpoint + journal replay); every committed update is journalled (fsynced) before it is applied. The
+ * single-process {@link EsTrainer} and the Coordinator actor both keep their state here.
  */
 public final class EsRun implements AutoCloseable {
 
     private final EsReplica replica;
     private final UpdateJournal journal;
-    private final DirectoryLock lock; // held until close: one writer per run directory
-    private final RunFence fence; // and where the lock does not hold (a shared volume), a writer that was replaced stops
-    private final CheckpointStore checkpoints;
+    private final RunState state;
     private final int checkpointEvery;
-    private final String configHash;
     private final Consumer<String> log;
     private long nextIteration;
-    private CheckpointWrite lastCheckpoint;
-
-    /**
-     * A checkpoint written by this run, for monitoring.
-     *
-     * @param dir     its directory
-     * @param seconds time to write it (weights, optimizer state, hash, rename)
-     * @param bytes   bytes on disk
-     */
-    public record CheckpointWrite(Path dir, double seconds, long bytes) {
-    }
 
     /**
      * Opens (or resumes) the run in {@code runDir}.
@@ -65,18 +50,14 @@ public final class EsRun implements AutoCloseable {
         this.replica = replica;
         this.log = log;
         this.checkpointEvery = checkpointEvery;
-        EsConfig config = replica.config();
-        this.configHash = configHash(replica, runIdentity);
-        this.lock = DirectoryLock.acquire(runDir);
+        this.state = RunState.open(runDir, configHash(replica, runIdentity),
+                shown.apply(replica.config() + " | " + runIdentity), keepCheckpoints);
         try {
-            RunManifest.check(runDir, configHash, shown.apply(config + " | " + runIdentity));
-            this.fence = RunFence.take(runDir);
             this.journal = UpdateJournal.open(runDir.resolve("journal.jsonl"));
         } catch (RuntimeException e) {
-            lock.close();
+            state.close();
             throw e;
         }
-        this.checkpoints = new CheckpointStore(runDir.resolve("checkpoints"), keepCheckpoints);
         try {
             resume();
         } catch (RuntimeException e) {
@@ -95,7 +76,7 @@ public final class EsRun implements AutoCloseable {
 
     /** The hash of ES config, run identity and base weights that checkpoints are checked against. */
     public String configHash() {
-        return configHash;
+        return state.configHash();
     }
 
     /** The next iteration to run: the number of updates applied so far. */
@@ -131,7 +112,7 @@ public final class EsRun implements AutoCloseable {
             throw new IllegalArgumentException("expected the update of iteration " + nextIteration + ", got "
                     + update.iteration());
         }
-        fence.check();
+        state.checkWriter();
         journal.append(update);
         nextIteration = update.iteration() + 1;
         onceDurable.run();
@@ -143,40 +124,29 @@ public final class EsRun implements AutoCloseable {
 
     /** Writes a checkpoint of the current state now. */
     public Path checkpoint() {
-        return timed(checkpoints);
+        return state.checkpoint(nextIteration, snapshot());
     }
 
     /** Writes a checkpoint of the current state under {@code root} (e.g. the best weights so far), keeping one. */
     public Path checkpointTo(Path root) {
-        return timed(new CheckpointStore(root, 1));
+        return state.checkpointTo(root, nextIteration, snapshot());
     }
 
     /** The last checkpoint this process wrote, if any. */
-    public Optional<CheckpointWrite> lastCheckpoint() {
-        return Optional.ofNullable(lastCheckpoint);
+    public Optional<RunState.CheckpointWrite> lastCheckpoint() {
+        return state.lastCheckpoint();
     }
 
-    private Path timed(CheckpointStore store) {
-        fence.check();
-        long start = System.nanoTime();
-        Path dir = store.save(nextIteration, configHash, replica);
-        lastCheckpoint = new CheckpointWrite(dir, (System.nanoTime() - start) / 1e9, sizeOf(dir));
-        return dir;
-    }
-
-    private static long sizeOf(Path dir) {
-        try (var files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
-        } catch (IOException e) {
-            return -1; // only a monitoring figure: the checkpoint itself is already safely written
-        }
+    private RunState.Snapshot snapshot() {
+        return new RunState.Snapshot(replica.master(), replica.optimizerState(), replica.optimizerStep(),
+                replica.masterHash());
     }
 
     private void resume() {
         if (!journal.recovery().isEmpty()) {
             log.accept(journal.recovery());
         }
-        Optional<Checkpoint> checkpoint = checkpoints.latest(journal.size(), configHash, log);
+        Optional<Checkpoint> checkpoint = state.latest(journal.size(), log);
         long from = 0;
         if (checkpoint.isPresent()) {
             Checkpoint c = checkpoint.get();
@@ -198,6 +168,6 @@ public final class EsRun implements AutoCloseable {
     @Override
     public void close() {
         journal.close();
-        lock.close();
+        state.close();
     }
 }

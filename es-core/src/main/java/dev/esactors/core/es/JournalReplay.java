@@ -1,5 +1,7 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.state.Checkpoint;
+import dev.esactors.core.state.CheckpointStore;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;

@@ -415,7 +415,7 @@ public final class Decoder {
 
     /**
      * Whether this forward records gradients: autograd on and the parameters requiring them. GRPO switches all
-     * parameters at once (GrpoRun), so the embedding speaks for them; ES never does, whatever the grad mode.
+     * parameters at once (GRPO's learner), so the embedding speaks for them; ES never does, whatever the grad mode.
      */
     private boolean recordsGradients() {
         return GradMode.is_enabled() && embed.requires_grad();

@@ -1,5 +1,8 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.state.CheckpointStore;
+import dev.esactors.core.state.RunFence;
+import dev.esactors.core.state.RunManifest;
 import dev.esactors.core.model.Architecture;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.ModelConfig;

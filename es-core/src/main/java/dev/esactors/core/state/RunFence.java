@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.state;
 
 import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.core.io.DirectoryLock;
@@ -19,9 +19,9 @@ import java.nio.file.Path;
  * between one check and the write after it (microseconds); the journal's own check that nobody else appended since
  * it last wrote (UpdateJournal) catches an append in that moment.
  */
-final class RunFence {
+public final class RunFence {
 
-    static final String FILE = "fence";
+    public static final String FILE = "fence";
 
     private final Path file;
     private final long epoch;
@@ -34,7 +34,7 @@ final class RunFence {
     }
 
     /** Takes over {@code runDir}: writes the epoch after the one there (if any) and returns this writer's fence. */
-    static RunFence take(Path runDir) {
+    public static RunFence take(Path runDir) {
         Path file = runDir.resolve(FILE);
         long previous = Files.exists(file) ? read(file).epoch() : 0;
         String holder = DirectoryLock.thisProcess();
@@ -42,12 +42,12 @@ final class RunFence {
         return new RunFence(file, previous + 1, holder);
     }
 
-    long epoch() {
+    public long epoch() {
         return epoch;
     }
 
     /** Throws if another writer has opened the run directory since this one did. */
-    void check() {
+    public void check() {
         Token now = read(file);
         if (now.epoch() != epoch) {
             throw new IllegalStateException(file.getParent() + ": taken over by another coordinator (epoch "

@@ -1,13 +1,10 @@
-package dev.esactors.train.config;
-
-import dev.esactors.core.rl.GroupAdvantages;
-import dev.esactors.core.rl.GrpoLoss;
+package dev.esactors.core.rl;
 
 import java.util.Locale;
 
 /**
- * The {@code grpo} block of a run file: how a GRPO run samples, scores and updates (used when {@code method =
- * "grpo"}). Values are checked here; the loader names the key at fault.
+ * The hyperparameters of a GRPO run (a run file's {@code grpo} block): how it samples, scores and updates. Values
+ * are checked here, each error naming its run-file key, as {@code EsConfig} does for the es block.
  *
  * @param prompts      prompts per step
  * @param groupSize    completions sampled per prompt (G)
@@ -52,7 +49,7 @@ public record GrpoSettings(int prompts, int groupSize, double temperature, doubl
     }
 
     /** {@code std} or {@code none} (key {@code grpo.advantage-scaling}). */
-    static GroupAdvantages.Scaling scaling(String value) {
+    public static GroupAdvantages.Scaling scaling(String value) {
         return switch (value.toLowerCase(Locale.ROOT)) {
             case "std" -> GroupAdvantages.Scaling.STD;
             case "none" -> GroupAdvantages.Scaling.NONE;
@@ -62,7 +59,7 @@ public record GrpoSettings(int prompts, int groupSize, double temperature, doubl
     }
 
     /** {@code token-mean} or {@code seq-mean-token-sum} (key {@code grpo.loss-aggregation}). */
-    static GrpoLoss.Aggregation aggregation(String value) {
+    public static GrpoLoss.Aggregation aggregation(String value) {
         return switch (value.toLowerCase(Locale.ROOT)) {
             case "token-mean" -> GrpoLoss.Aggregation.TOKEN_MEAN;
             case "seq-mean-token-sum" -> GrpoLoss.Aggregation.SEQ_MEAN_TOKEN_SUM;

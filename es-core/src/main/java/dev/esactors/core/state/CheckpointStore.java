@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.state;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,8 +38,8 @@ public final class CheckpointStore {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern NAME = Pattern.compile("iter-(\\d{8})");
-    static final String WEIGHTS = "weights.safetensors";
-    static final String STATE = "state.json";
+    public static final String WEIGHTS = "weights.safetensors";
+    public static final String STATE = "state.json";
 
     private final Path root;
     private final int keep;
@@ -56,15 +56,9 @@ public final class CheckpointStore {
         return root;
     }
 
-    /** Writes the checkpoint of {@code replica} after {@code iteration} updates, then prunes old ones. */
-    public Path save(long iteration, String configHash, EsReplica replica) {
-        return save(iteration, configHash, replica.master(), replica.optimizerState(), replica.optimizerStep(),
-                replica.masterHash());
-    }
-
     /**
      * Writes a checkpoint after {@code iteration} steps: {@code weights} by name, {@code optimizer} state tensors
-     * (named {@code adam.*}) and step count, and the weights' hash; then prunes old ones. GRPO runs use it too.
+     * (named {@code adam.*}) and step count, and the weights' hash; then prunes old ones.
      */
     public Path save(long iteration, String configHash, Map<String, Tensor> weights, Map<String, Tensor> optimizer,
                      long optimizerStep, String weightsHash) {

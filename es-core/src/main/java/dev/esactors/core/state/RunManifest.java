@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.state;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,9 +15,9 @@ import java.nio.file.Path;
  * {@code run.json}: the configuration hash a run directory belongs to. Written when the run starts, checked
  * whenever it is opened again, so that a journal is never replayed under different hyperparameters.
  */
-final class RunManifest {
+public final class RunManifest {
 
-    static final String FILE = "run.json";
+    public static final String FILE = "run.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private RunManifest() {

@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.state;
 
 import dev.esactors.core.io.SafetensorsFile;
 import org.bytedeco.javacpp.PointerScope;
