@@ -1,6 +1,5 @@
 package dev.esactors.core.rl;
 
-import dev.esactors.core.es.EsReplica;
 import dev.esactors.core.es.Update;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Completion;
@@ -9,6 +8,7 @@ import dev.esactors.core.model.SamplingConfig;
 import dev.esactors.core.model.TokenLogProbs;
 import dev.esactors.core.state.Checkpoint;
 import dev.esactors.core.state.RunState;
+import dev.esactors.core.state.WeightsHash;
 import dev.esactors.core.torch.TensorData;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -164,7 +164,7 @@ public final class GrpoLearner {
 
     /** SHA-256 of the policy's weights, as ES hashes its master. */
     public String weightsHash() {
-        return EsReplica.hash(names, parameters);
+        return WeightsHash.of(names, parameters);
     }
 
     /** The policy's weights by name, outside autograd. */
