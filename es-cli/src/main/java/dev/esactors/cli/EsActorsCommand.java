@@ -1,5 +1,7 @@
 package dev.esactors.cli;
 
+import dev.esactors.cli.bench.BenchCommand;
+import dev.esactors.cli.bench.RealSizeBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

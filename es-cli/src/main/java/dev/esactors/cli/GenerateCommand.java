@@ -1,5 +1,6 @@
 package dev.esactors.cli;
 
+import dev.esactors.cli.options.RuntimeOptions;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Completion;
 import dev.esactors.core.model.Decoder;

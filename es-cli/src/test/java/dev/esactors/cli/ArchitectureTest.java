@@ -8,6 +8,7 @@ import com.tngtech.archunit.lang.EvaluationResult;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -77,6 +78,27 @@ class ArchitectureTest {
                 "and passes a class without one");
     }
 
+    /** Benchmarks are classes of their own in a bench package, never options of a production class. */
+    static ArchRule benchmarksLiveInBenchPackages() {
+        return classes().that().haveSimpleNameEndingWith("Bench").should().resideInAPackage("..bench..")
+                .because("a benchmark is its own class (bench SUBCOMMAND), never a switch inside production code")
+                .allowEmptyShould(true); // a fixture without benchmarks passes
+    }
+
+    @Test
+    void everyBenchmarkIsInABenchPackage() {
+        assertTrue(main.containPackage("dev.esactors.cli.bench"), "the benchmarks are imported");
+        benchmarksLiveInBenchPackages().check(main);
+    }
+
+    @Test
+    void theBenchRuleCatchesABenchmarkOutsideABenchPackage() {
+        assertTrue(benchmarksLiveInBenchPackages().evaluate(new ClassFileImporter().importClasses(StrayBench.class))
+                .hasViolation(), "a benchmark in dev.esactors.cli is seen");
+        assertFalse(benchmarksLiveInBenchPackages().evaluate(new ClassFileImporter()
+                .importClasses(ArchitectureTest.class)).hasViolation(), "and a class that is no benchmark passes");
+    }
+
     @Test
     void nothingOutsideTheCliImportsIt() {
         noClasses().that().resideOutsideOfPackage("dev.esactors.cli..")
@@ -108,6 +130,10 @@ class ArchitectureTest {
     /** A stand-in for a run-library class that imports Akka: what {@link #theRuleCatchesAForbiddenImport} refuses. */
     static final class ForbiddenTrainClass {
         akka.actor.typed.ActorRef<String> leaked;
+    }
+
+    /** A benchmark outside a bench package: what {@link #theBenchRuleCatchesABenchmarkOutsideABenchPackage} refuses. */
+    static final class StrayBench {
     }
 
     /** A stand-in for durable state that knows a method: what {@link #theStateRuleCatchesAMethodImport} refuses. */

@@ -11,10 +11,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BenchCommandTest {
 
     @Test
+    void benchAloneListsItsBenchmarks() {
+        Cli.Result r = Cli.run("bench");
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (String name : new String[] {"decode", "es", "low-rank", "coordination", "host-overhead", "products",
+                "compare-reference", "shape"}) {
+            assertTrue(r.out().lines().anyMatch(l -> l.trim().startsWith(name + " ")), name + " in " + r.out());
+        }
+    }
+
+    @Test
     void benchRunsAndPrintsDecodeAndEsTables() {
-        Cli.Result r = Cli.run("bench", "--batch-sizes", "2", "--new-tokens", "4", "--repeats", "1", "--threads", "1",
-                "--es", "--es-population", "2", "--es-batch", "2", "--es-new-tokens", "4",
-                "--shared-prefix-tokens", "10", "--compare-decode-attention");
+        Cli.Result r = Cli.run("bench", "decode", "--batch-sizes", "2", "--new-tokens", "4", "--repeats", "1",
+                "--threads", "1", "--shared-prefix-tokens", "10", "--compare-decode-attention");
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("fp32 matmul 1024x1024:"), r.out());
         // batch, ms one way, ms the other, speed-up, rows differing: one row per model in each comparison (shared
@@ -24,6 +33,8 @@ class BenchCommandTest {
         assertEquals(4, comparisonRows, r.out());
         assertEquals(2, r.out().lines().filter(l -> l.startsWith("decode-step attention: ms per batch")).count(),
                 r.out());
+        r = Cli.run("bench", "es", "--population", "2", "--batch", "2", "--new-tokens", "4", "--threads", "1");
+        assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("ES iterations: N=2 members x B=2 prompts x T=4 new tokens"), r.out());
         // two iterations per model, each replica keeping both members' noise (kept 2) and drawing each once (2.0)
         long esRows = r.out().lines()
@@ -33,9 +44,9 @@ class BenchCommandTest {
 
     @Test
     void theRealSizeRunGoesThroughEveryPhaseInProcessesOfTheirOwn(@org.junit.jupiter.api.io.TempDir Path dir) {
-        // The same command as --shape qwen2.5-1.5b, on a tiny shape: write shards, load + decode, an ES iteration
+        // The same command as shape qwen2.5-1.5b, on a tiny shape: write shards, load + decode, an ES iteration
         // with checkpoint and export, replay, reload; each phase a child process that reports its peak memory.
-        Cli.Result r = Cli.run("bench", "--shape", "tiny-qwen2", "--shape-dir", dir.toString());
+        Cli.Result r = Cli.run("bench", "shape", "tiny-qwen2", "--dir", dir.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(!r.out().contains("failed"), r.out());
         java.util.List<String> phases = r.out().lines().filter(l -> l.matches(".* [0-9.]+ +[0-9.]+ GB +[0-9.]+x"))
@@ -48,7 +59,7 @@ class BenchCommandTest {
 
     @Test
     void hostOverheadCountsObjectsPerLayer() {
-        Cli.Result r = Cli.run("bench", "--host-overhead", "--threads", "1");
+        Cli.Result r = Cli.run("bench", "host-overhead", "--threads", "1");
         assertEquals(0, r.code(), r.out() + r.err());
         java.util.regex.Matcher general = java.util.regex.Pattern.compile("general forward .*: ([0-9.]+) us per layer "
                 + "per step; ([0-9.]+) JavaCPP objects per layer per step").matcher(r.out());
@@ -67,8 +78,8 @@ class BenchCommandTest {
 
     @Test
     void coordinationBenchRunsAndPrints() {
-        Cli.Result r = Cli.run("bench", "--coordination", "--coordination-evaluators", "4", "--coordination-iterations",
-                "2", "--coordination-shaping", "zscore,per-prompt");
+        Cli.Result r = Cli.run("bench", "coordination", "--evaluators", "4", "--iterations", "2", "--shaping",
+                "zscore,per-prompt");
         assertEquals(0, r.code(), r.out() + r.err());
         // shaping, evaluators, nodes, N, P: full rank one node per evaluator, and low rank (groups of 8) on one node
         assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+zscore\\s+4\\s+4\\s+4\\s+1\\s+.*")), r.out());
@@ -88,8 +99,8 @@ class BenchCommandTest {
 
     @Test
     void lowRankBenchRunsAndPrints() {
-        Cli.Result r = Cli.run("bench", "--low-rank", "--low-rank-members-per-pass", "2", "--low-rank-population", "2",
-                "--low-rank-batch", "2", "--low-rank-new-tokens", "3", "--threads", "1");
+        Cli.Result r = Cli.run("bench", "low-rank", "--members-per-pass", "2", "--population", "2", "--batch", "2",
+                "--new-tokens", "3", "--threads", "1");
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("Low-rank ES: N=2 members x B=2 prompts x T=3 new tokens"), r.out());
         long rows = r.out().lines().filter(l -> l.matches("(stories260K|random Llama 20M).*\\d+\\.\\d+x.*")).count();
@@ -98,9 +109,9 @@ class BenchCommandTest {
 
     @Test
     void aBadNoiseCacheSizeIsRefusedBeforeAnyDecoding() {
-        Cli.Result r = Cli.run("bench", "--es", "--es-noise-cache", "-5MiB", "--threads", "1");
+        Cli.Result r = Cli.run("bench", "es", "--noise-cache", "-5MiB", "--threads", "1");
         assertEquals(2, r.code(), r.out() + r.err());
-        assertTrue(r.err().contains("--es-noise-cache must be a size (512 MiB, 0 = none) or auto, got '-5MiB'"),
+        assertTrue(r.err().contains("--noise-cache must be a size (512 MiB, 0 = none) or auto, got '-5MiB'"),
                 r.err());
         assertTrue(!r.out().contains("tokens/s"), "nothing was decoded first: " + r.out());
     }
@@ -109,7 +120,7 @@ class BenchCommandTest {
     void aBadBlasSettingIsRefusedBeforeAnything() {
         System.setProperty("es.blas", "fastest");
         try {
-            Cli.Result r = Cli.run("bench", "--products");
+            Cli.Result r = Cli.run("bench", "products");
             assertEquals(2, r.code(), r.out() + r.err());
             assertTrue(r.err().startsWith("error: es.blas must be bundled, system or the absolute path of a "
                     + "libopenblas shared library, got 'fastest'"), r.err());

@@ -96,8 +96,7 @@ public final class Decoder {
     private final RotaryEmbedding rope;
     private final long[] normShape;
     private final Scalar attentionScale; // 1 / sqrt(head_dim)
-    private boolean broadcastDecodeAttention = true;
-    private boolean fastDecodeStep = true;
+    private final DecodePaths paths;
     private DecodeStep step; // the buffers of the last batch size decoded one position at a time
 
     /**
@@ -105,7 +104,13 @@ public final class Decoder {
      * dtype). The map is kept, not copied: its tensors are the model.
      */
     public Decoder(ModelConfig config, Map<String, Tensor> parameters) {
+        this(config, parameters, DecodePaths.DEFAULT);
+    }
+
+    /** As above, decoding through {@code paths} (benchmarks and tests compare the paths; all give the same bits). */
+    public Decoder(ModelConfig config, Map<String, Tensor> parameters, DecodePaths paths) {
         this.config = config;
+        this.paths = paths;
         this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
         this.embed = require(ParameterLayout.EMBED);
         this.device = embed.device();
@@ -154,20 +159,11 @@ public final class Decoder {
     }
 
     /**
-     * Whether single-position decode steps on the CPU may compute attention as broadcast products (the default:
-     * faster for small models, see {@link #stepAttention}); false sends every CPU step to batched matrix products.
-     * The two agree to rounding; benchmarks switch it to compare them.
+     * This model decoding through {@code paths}: the same parameter tensors (an update to either is an update to
+     * both), its own decode-step buffers.
      */
-    public void setBroadcastDecodeAttention(boolean enabled) {
-        this.broadcastDecodeAttention = enabled;
-    }
-
-    /**
-     * Whether decode steps without autograd or delta run through {@link DecodeStep}'s preallocated buffers (the
-     * default) or the general forward; the two give the same bits, benchmarks and tests switch it to compare them.
-     */
-    public void setFastDecodeStep(boolean enabled) {
-        this.fastDecodeStep = enabled;
+    public Decoder withPaths(DecodePaths paths) {
+        return new Decoder(config, parameters, paths);
     }
 
     /** LibTorch calls made by fast decode steps of the current batch size so far (0 before the first). */
@@ -203,7 +199,7 @@ public final class Decoder {
         // that returns a new tensor costs several times one that does not through JavaCPP. A GRPO step's backward
         // pass needs the originals.
         boolean inPlace = !recordsGradients();
-        if (t == 1 && delta == WeightDelta.NONE && fastDecodeStep && inPlace) {
+        if (t == 1 && delta == WeightDelta.NONE && paths.fastStep() && inPlace) {
             if (step == null || step.batch() != b) {
                 if (step != null) {
                     step.close();
@@ -319,7 +315,7 @@ public final class Decoder {
             return StepAttention.FUSED;
         }
         long elements = b * config.numHeads() * slots * config.headDim();
-        return broadcastDecodeAttention && config.headDim() <= BROADCAST_MAX_HEAD_DIM
+        return paths.broadcastAttention() && config.headDim() <= BROADCAST_MAX_HEAD_DIM
                 && elements <= SMALL_DECODE_ELEMENTS ? StepAttention.BROADCAST : StepAttention.BATCHED;
     }
 

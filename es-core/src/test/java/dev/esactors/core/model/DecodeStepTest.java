@@ -59,12 +59,11 @@ class DecodeStepTest {
     void generationIsUnchangedAndCountsItsCalls() {
         Decoder decoder = ModelLoader.random(LLAMA, 3L, DeviceSpec.CPU, DType.F32);
         List<int[]> prompts = List.of(new int[] {1, 5, 9, 11}, new int[] {1, 40}, new int[] {1, 7, 7});
-        BatchGenerator generator = new BatchGenerator(decoder);
-        decoder.setFastDecodeStep(false);
-        List<Completion> general = generator.generate(prompts, 12, Set.of(), SamplingConfig.GREEDY);
-        assertEquals(0, decoder.decodeStepCalls());
-        decoder.setFastDecodeStep(true);
-        List<Completion> fast = generator.generate(prompts, 12, Set.of(), SamplingConfig.GREEDY);
+        Decoder generalPath = decoder.withPaths(new DecodePaths(false, true));
+        List<Completion> general = new BatchGenerator(generalPath).generate(prompts, 12, Set.of(),
+                SamplingConfig.GREEDY);
+        assertEquals(0, generalPath.decodeStepCalls());
+        List<Completion> fast = new BatchGenerator(decoder).generate(prompts, 12, Set.of(), SamplingConfig.GREEDY);
         for (int b = 0; b < prompts.size(); b++) {
             assertEquals(12, fast.get(b).tokens().length);
             assertArrayEquals(general.get(b).tokens(), fast.get(b).tokens(), "row " + b);
@@ -78,12 +77,13 @@ class DecodeStepTest {
      * Prefills one random batch into two caches, then decodes 6 steps on each: one cache through the fast step,
      * the other through the general forward, and compares the hidden states exactly. Row 0 has a masked slot.
      */
-    private static void assertSameBits(Decoder decoder, int batch, boolean broadcast) {
+    private static void assertSameBits(Decoder model, int batch, boolean broadcast) {
         int prompt = 5;
         int steps = 6;
         Random random = new Random(batch * 31L + (broadcast ? 1 : 0));
-        int vocab = decoder.config().vocabSize();
-        decoder.setBroadcastDecodeAttention(broadcast);
+        int vocab = model.config().vocabSize();
+        Decoder decoder = model.withPaths(new DecodePaths(true, broadcast));
+        Decoder generalPath = model.withPaths(new DecodePaths(false, broadcast));
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             long[] ids = new long[batch * prompt];
             long[] positions = new long[batch * prompt];
@@ -116,11 +116,9 @@ class DecodeStepTest {
                     at[b] = prompt + s;
                 }
                 Tensor stepMask = mask.narrow(3, 0, prompt + s + 1);
-                decoder.setFastDecodeStep(true);
                 Tensor fast = decoder.forward(TensorData.longs(next, batch, 1), TensorData.longs(at, batch, 1),
                         prompt + s, stepMask, fastCache);
-                decoder.setFastDecodeStep(false);
-                Tensor general = decoder.forward(TensorData.longs(next, batch, 1), TensorData.longs(at, batch, 1),
+                Tensor general = generalPath.forward(TensorData.longs(next, batch, 1), TensorData.longs(at, batch, 1),
                         prompt + s, stepMask, generalCache);
                 assertEquals(general.dim(), fast.dim());
                 assertTrue(torch.equal(general, fast), decoder.dtype() + " batch " + batch + " broadcast "
@@ -131,9 +129,6 @@ class DecodeStepTest {
                 decoder.logitsInto(logits, fast, WeightDelta.NONE);
                 assertTrue(torch.equal(expected, logits), "logits at step " + s);
             }
-        } finally {
-            decoder.setFastDecodeStep(true);
-            decoder.setBroadcastDecodeAttention(true);
         }
     }
 }

@@ -82,15 +82,10 @@ class DecoderReferenceTest {
         BatchGenerator generator = new BatchGenerator(decoder);
         float[] broadcast = cachedLogits();
         List<Completion> broadcastTokens = generator.generate(prompts, 16, Set.of(), SamplingConfig.GREEDY);
-        decoder.setBroadcastDecodeAttention(false);
-        float[] fused;
-        List<Completion> fusedTokens;
-        try {
-            fused = cachedLogits();
-            fusedTokens = generator.generate(prompts, 16, Set.of(), SamplingConfig.GREEDY);
-        } finally {
-            decoder.setBroadcastDecodeAttention(true);
-        }
+        Decoder batched = decoder.withPaths(new DecodePaths(true, false));
+        float[] fused = cachedLogits(batched);
+        List<Completion> fusedTokens = new BatchGenerator(batched).generate(prompts, 16, Set.of(),
+                SamplingConfig.GREEDY);
         double worst = 0;
         for (int i = 0; i < fused.length; i++) {
             worst = Math.max(worst, Math.abs(fused[i] - broadcast[i]));
@@ -104,17 +99,22 @@ class DecoderReferenceTest {
 
     /** Logits at every position of SEQUENCE: a 4-token prefill, then one cached decode step per position. */
     private static float[] cachedLogits() {
+        return cachedLogits(decoder);
+    }
+
+    /** {@link #cachedLogits()} decoded by {@code model}. */
+    private static float[] cachedLogits(Decoder model) {
         int prompt = 4;
-        KvCache cache = decoder.newCache(1, SEQUENCE.length);
+        KvCache cache = model.newCache(1, SEQUENCE.length);
         float[] stepwise = new float[SEQUENCE.length * tiny.config.vocabSize()];
-        Tensor prefill = decoder.logits(decoder.forward(
+        Tensor prefill = model.logits(model.forward(
                 TensorData.longs(Arrays.stream(SEQUENCE, 0, prompt).asLongStream().toArray(), 1, prompt),
                 TensorData.longs(new long[] {0, 1, 2, 3}, 1, prompt), prompt - 1,
                 TensorData.floats(causal(prompt), 1, 1, prompt, prompt), cache));
         float[] first = TensorData.toFloats(prefill);
         System.arraycopy(first, 0, stepwise, 0, first.length);
         for (int p = prompt; p < SEQUENCE.length; p++) {
-            float[] step = TensorData.toFloats(decoder.logits(decoder.forward(
+            float[] step = TensorData.toFloats(model.logits(model.forward(
                     TensorData.longs(new long[] {SEQUENCE[p]}, 1, 1), TensorData.longs(new long[] {p}, 1, 1), p,
                     TensorData.floats(new float[p + 1], 1, 1, 1, p + 1), cache)));
             System.arraycopy(step, 0, stepwise, p * step.length, step.length);

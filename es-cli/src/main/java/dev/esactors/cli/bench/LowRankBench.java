@@ -1,4 +1,4 @@
-package dev.esactors.cli;
+package dev.esactors.cli.bench;
 
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.EsModel;
@@ -11,10 +11,18 @@ import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.SamplingConfig;
 import dev.esactors.core.torch.DType;
 
+import org.bytedeco.pytorch.global.torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * Member evaluations per second of full-rank ES (perturb the weights, decode B prompts, restore; one member at a
@@ -22,34 +30,65 @@ import java.util.Set;
  * prompts, interleaved group by group so that both see the same noisy machine; and the cost of each mode's update.
  * Prints figures; asserts nothing.
  */
-final class LowRankBench {
+@Command(name = "low-rank", mixinStandardHelpOptions = true,
+        description = "Member evaluations per second of full-rank ES (one member per decode) against low-rank ES "
+                + "(P members per batched decode), and each mode's update.")
+final class LowRankBench implements Callable<Integer> {
 
-    private final int population;
-    private final int batch;
-    private final int promptTokens;
-    private final int newTokens;
-    private final int rank;
+    @Mixin
+    BenchModels models;
 
-    LowRankBench(int population, int batch, int promptTokens, int newTokens, int rank) {
-        this.population = population;
-        this.batch = batch;
-        this.promptTokens = promptTokens;
-        this.newTokens = newTokens;
-        this.rank = rank;
+    @Option(names = "--members-per-pass", split = ",", defaultValue = "8,32",
+            description = "P values to time (default: ${DEFAULT-VALUE})")
+    List<Integer> membersPerPass;
+
+    @Option(names = "--population", defaultValue = "32", description = "N (default: ${DEFAULT-VALUE})")
+    int population;
+
+    @Option(names = "--batch", defaultValue = "4", description = "prompts per member, B (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--new-tokens", defaultValue = "32", description = "T (default: ${DEFAULT-VALUE})")
+    int newTokens;
+
+    @Option(names = "--prompt-tokens", defaultValue = "16", description = "prompt length (default: ${DEFAULT-VALUE})")
+    int promptTokens;
+
+    @Option(names = "--rank", defaultValue = "1", description = "r (default: ${DEFAULT-VALUE})")
+    int rank;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        models.runtime.applyThreads();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("Low-rank ES: N=%d members x B=%d prompts x T=%d new tokens (prompt %d), rank %d, %d LibTorch "
+                        + "threads; full rank decodes one member at a time, low rank P members per pass; %s%n",
+                population, batch, newTokens, promptTokens, rank, torch.get_num_threads(), BenchModels.blas());
+        header(out);
+        for (String name : models.names()) {
+            for (int p : membersPerPass) {
+                run(out, name, models.load(name, DType.F32), models.load(name, DType.F32),
+                        models.runtime.workingDType(), p);
+            }
+        }
+        return 0;
     }
 
-    static void header(PrintWriter out) {
+    private static void header(PrintWriter out) {
         out.printf("%-24s %6s %14s %14s %8s %13s %13s%n", "model", "P", "full evals/s", "low-rank ev/s", "speed-up",
                 "full update s", "low update s");
     }
 
     /** Times N members both ways with {@code perPass} members per low-rank pass; prints one row. */
-    void run(PrintWriter out, String name, Decoder fp32Full, Decoder fp32Low, DType working, int perPass) {
+    private void run(PrintWriter out, String name, Decoder fp32Full, Decoder fp32Low, DType working, int perPass) {
         EsConfig full = EsConfig.paper(1).withPopulation(population, 1e-2, 5e-3);
         EsConfig low = full.withPerturbation(new Perturbation.LowRank(rank, perPass));
         EsModel fullModel = EsModel.create(full, fp32Full, working);
         EsModel lowModel = EsModel.create(low, fp32Low, working);
-        List<int[]> prompts = BenchCommand.randomPrompts(fullModel.decoder().config().vocabSize(), batch, promptTokens);
+        List<int[]> prompts = BenchModels.randomPrompts(fullModel.decoder().config().vocabSize(), batch, promptTokens);
         BatchGenerator fullGenerator = new BatchGenerator(fullModel.decoder());
         BatchGenerator lowGenerator = new BatchGenerator(lowModel.decoder());
         List<Member> members = full.schedule().members(0, population, false);

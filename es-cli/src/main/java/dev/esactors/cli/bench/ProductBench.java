@@ -1,26 +1,52 @@
-package dev.esactors.cli;
+package dev.esactors.cli.bench;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
+import dev.esactors.cli.options.RuntimeOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 
 /**
- * {@code bench --products}: the matrix products a decode step is made of at small batch, on the 21.9M random Llama's
+ * {@code bench products}: the matrix products a decode step is made of at small batch, on the 21.9M random Llama's
  * weight shapes, in the forms the decoder could take: {@code mm(x, W^T)} (what LibTorch's linear does, and the
  * decoder for more than one row), {@code mv(W, x)} per row (the decoder for a single row), and {@code mm(W, x^T)}
  * (the weight as the left operand). Each form cycles through 24 weights of the shape, so that they stream from memory
  * as a model's do rather than sit in cache. Microseconds per product, best of 3, one thread.
  */
-final class ProductBench {
+@Command(name = "products", mixinStandardHelpOptions = true,
+        description = "A decode step's matrix products at 1, 8 and 32 rows on the ~20M model's weight shapes, in three "
+                + "forms: mm(x, W^T), mv per row, mm(W, x^T).")
+final class ProductBench implements Callable<Integer> {
+
+    @Mixin
+    RuntimeOptions runtime;
+
+    @Spec
+    CommandSpec spec;
 
     private static final int[][] SHAPES = {{512, 512}, {512, 1376}, {1376, 512}, {512, 8192}}; // in, out
     private static final int[] ROWS = {1, 8, 32};
     private static final int COPIES = 24;
 
-    void run(PrintWriter out) {
+    @Override
+    public Integer call() {
+        runtime.applyThreads();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("Matrix products of a decode step, one thread, weights streamed (24 of each shape); %s%n",
+                BenchModels.blas());
+        run(out);
+        return 0;
+    }
+
+    private void run(PrintWriter out) {
         out.printf("%6s %6s %6s %14s %14s %14s%n", "rows", "in", "out", "mm(x, W^T) us", "mv per row us",
                 "mm(W, x^T) us");
         for (int[] shape : SHAPES) {

@@ -1,6 +1,7 @@
-package dev.esactors.cli;
+package dev.esactors.cli.bench;
 
 import dev.esactors.core.model.Architecture;
+import dev.esactors.core.model.DecodePaths;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.KvCache;
 import dev.esactors.core.model.ModelConfig;
@@ -14,19 +15,35 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
+import dev.esactors.cli.options.RuntimeOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 
 /**
- * {@code bench --host-overhead}: what one decoder layer costs the host per decode step, measured where the arithmetic
+ * {@code bench host-overhead}: what one decoder layer costs the host per decode step, measured where the arithmetic
  * is negligible (a random model 32 wide and 48 layers deep, batch 1), for the general forward and for the
  * preallocated decode step, alternated: microseconds per layer, the JavaCPP objects a layer allocates per step (each
  * LibTorch call that returns a new tensor, and each argument object, counted by a PointerScope that every new object
  * attaches to), and the decode step's LibTorch calls per layer. On a GPU, where a step of a large model at small
  * batch waits on its host-side launches, these bound the decode speed.
  */
-final class HostOverheadBench {
+@Command(name = "host-overhead", mixinStandardHelpOptions = true,
+        description = "Microseconds and JavaCPP objects per decoder layer per decode step on a deep, narrow model, "
+                + "for the general forward and the preallocated decode step, and the step's LibTorch calls per layer.")
+final class HostOverheadBench implements Callable<Integer> {
+
+    @Mixin
+    RuntimeOptions runtime;
+
+    @Spec
+    CommandSpec spec;
 
     /** Deep and narrow: per-layer host cost dominates the arithmetic. */
     static final ModelConfig DEEP_NARROW = new ModelConfig(Architecture.LLAMA, 32, 64, 48, 4, 2, 8, 512, 512, 1e-5,
@@ -50,7 +67,14 @@ final class HostOverheadBench {
     private record Figures(double microsPerLayer, double objectsPerLayer) {
     }
 
-    void run(PrintWriter out, DeviceSpec device) {
+    @Override
+    public Integer call() {
+        runtime.applyThreads();
+        run(spec.commandLine().getOut(), runtime.deviceSpec());
+        return 0;
+    }
+
+    private void run(PrintWriter out, DeviceSpec device) {
         Decoder decoder = ModelLoader.random(DEEP_NARROW, 42, device, DType.F32);
         int layers = DEEP_NARROW.numLayers();
         out.printf(Locale.ROOT, "host overhead: random Llama %d wide, %d layers, batch 1, %d decode steps, best of 3 "
@@ -60,10 +84,9 @@ final class HostOverheadBench {
         Figures general = null;
         Figures fast = null;
         long calls = 0;
+        Decoder generalPath = decoder.withPaths(new DecodePaths(false, true)); // the same weights
         for (int round = 0; round < 4; round++) { // the first warms up
-            decoder.setFastDecodeStep(false);
-            Figures g = measure(decoder);
-            decoder.setFastDecodeStep(true);
+            Figures g = measure(generalPath);
             long before = decoder.decodeStepCalls();
             Figures f = measure(decoder);
             calls = decoder.decodeStepCalls() - before;
@@ -82,7 +105,7 @@ final class HostOverheadBench {
                 general.microsPerLayer() / fast.microsPerLayer());
     }
 
-    /** 200 decode steps after a 4-token prefill, through whichever path the decoder is set to. */
+    /** 200 decode steps after a 4-token prefill, through the decoder's paths. */
     private static Figures measure(Decoder decoder) {
         long objects = 0;
         double seconds;

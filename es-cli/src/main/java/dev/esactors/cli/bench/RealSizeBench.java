@@ -1,4 +1,4 @@
-package dev.esactors.cli;
+package dev.esactors.cli.bench;
 
 import dev.esactors.core.model.Architecture;
 import dev.esactors.core.model.ConfigJson;
@@ -11,6 +11,13 @@ import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceSpec;
 import dev.esactors.train.study.ProcessMeter;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -20,19 +27,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
- * {@code bench --shape qwen2.5-1.5b}: a model of real size through the whole system on this machine. A random model
+ * {@code bench shape qwen2.5-1.5b}: a model of real size through the whole system on this machine. A random model
  * with the exact config of the named one is written as bf16 shards with an index (as Hugging Face ships it), then
  * each phase runs as its own es-actors process (so that its peak memory is its own): load and decode, one ES
  * iteration of a few members with a bf16 working copy over the fp32 master plus its checkpoint and export, replay of
  * the journal, and loading the export back. Prints each phase's wall time and peak resident memory against the
  * model's fp32 bytes.
  */
-final class RealSizeBench {
+@Command(name = "shape", mixinStandardHelpOptions = true,
+        description = "A random model with a real model's exact config, written as bf16 shards and run through load, "
+                + "decode, an ES iteration, checkpoint, export, replay and reload, each phase in its own process: "
+                + "times and peak memory.")
+public final class RealSizeBench implements Callable<Integer> {
 
     /** Environment variable naming the file where an es-actors process writes its peak memory and CPU time. */
-    static final String PEAK_FILE = "ES_ACTORS_PEAK_FILE";
+    public static final String PEAK_FILE = "ES_ACTORS_PEAK_FILE";
 
     /** Configs of real models, exactly as their config.json says (tokenizer aside: the embedded one's is used). */
     static final Map<String, ModelConfig> SHAPES = Map.of(
@@ -46,19 +58,41 @@ final class RealSizeBench {
 
     private static final long SHARD_BYTES = 1L << 30;
 
-    private final String shape;
-    private final Path dir;
+    @Parameters(paramLabel = "NAME", description = "qwen2.5-1.5b, qwen2.5-0.5b or tiny-qwen2 (seconds, "
+            + "for tests)")
+    String shape;
 
-    RealSizeBench(String shape, Path dir) {
+    @Option(names = "--dir", paramLabel = "DIR", description = "where the model and the run go (default: a new "
+            + "temporary directory)")
+    Path dir;
+
+    @Option(names = "--write-only", hidden = true, description = "(a phase of this benchmark) write the model into "
+            + "--dir and stop")
+    boolean writeOnly;
+
+    @Spec
+    CommandSpec spec;
+
+    private String mainClass;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
         if (!SHAPES.containsKey(shape)) {
-            throw new IllegalArgumentException("--shape: unknown shape '" + shape + "'; known: " + SHAPES.keySet());
+            throw new ParameterException(spec.commandLine(), "unknown shape '" + shape + "'; known: "
+                    + SHAPES.keySet());
         }
-        this.shape = shape;
-        this.dir = dir;
+        if (writeOnly) {
+            writeModel(shape, dir);
+            return 0;
+        }
+        dir = dir != null ? dir : Files.createTempDirectory("es-real-size");
+        mainClass = spec.root().userObject().getClass().getName(); // each phase runs this command line anew
+        run(spec.commandLine().getOut());
+        return 0;
     }
 
     /** Writes the random model (in the process that calls it: a phase of its own). */
-    static void writeModel(String shape, Path dir) throws IOException {
+    private static void writeModel(String shape, Path dir) throws IOException {
         ModelConfig config = SHAPES.get(shape);
         Decoder decoder = ModelLoader.random(config, 42, DeviceSpec.CPU, DType.BF16);
         Files.createDirectories(dir);
@@ -70,7 +104,7 @@ final class RealSizeBench {
                 shards);
     }
 
-    void run(PrintWriter out) throws IOException, InterruptedException {
+    private void run(PrintWriter out) throws IOException, InterruptedException {
         ModelConfig config = SHAPES.get(shape);
         double fp32 = config.parameterCount() * 4.0;
         Path run = dir.resolve("run");
@@ -78,8 +112,8 @@ final class RealSizeBench {
                 config.parameterCount(), fp32 / 1e9, fp32 / 2e9, dir);
         out.printf("%-58s %9s %11s %9s%n", "phase (own process)", "seconds", "peak RSS", "/ fp32");
         List<Phase> phases = List.of(
-                new Phase("write a random model: bf16 shards + index", List.of("bench", "--write-shape", shape,
-                        "--shape-dir", dir.resolve("model").toString())),
+                new Phase("write a random model: bf16 shards + index", List.of("bench", "shape", shape,
+                        "--dir", dir.resolve("model").toString(), "--write-only")),
                 new Phase("load (bf16) + decode 16 tokens", List.of("generate", "--model",
                         dir.resolve("model").toString(), "--dtype", "bf16", "--prompt", "Once upon a time",
                         "--max-new-tokens", "16", "--ids")),
@@ -93,7 +127,7 @@ final class RealSizeBench {
                         run.resolve("export").toString(), "--dtype", "bf16", "--prompt", "Once upon a time",
                         "--max-new-tokens", "16", "--ids")));
         for (Phase phase : phases) {
-            Result r = phase.run(dir);
+            Result r = phase.run(mainClass);
             out.printf(Locale.ROOT, "%-58s %9.1f %8.2f GB %8.2fx%n", phase.name(), r.seconds(), r.peakBytes() / 1e9,
                     r.peakBytes() / fp32);
             out.flush();
@@ -108,7 +142,7 @@ final class RealSizeBench {
     }
 
     /** Called in a measured process at exit: its peak resident memory (bytes) and CPU seconds. */
-    static void writePeak(Path file) {
+    public static void writePeak(Path file) {
         try {
             Files.writeString(file, ProcessMeter.peakRssBytes() + " " + ProcessMeter.cpuSeconds());
         } catch (IOException e) {
@@ -120,14 +154,14 @@ final class RealSizeBench {
     }
 
     private record Phase(String name, List<String> args) {
-        Result run(Path dir) throws IOException, InterruptedException {
+        Result run(String mainClass) throws IOException, InterruptedException {
             Path peak = Files.createTempFile("es-peak", ".txt");
             Path log = Files.createTempFile("es-phase", ".log");
             try {
                 List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command()
                         .orElse("java")));
                 command.addAll(List.of("-Doffline=true", "-Des.home=" + System.getProperty("es.home", "."),
-                        "-cp", System.getProperty("java.class.path"), EsActorsCommand.class.getName()));
+                        "-cp", System.getProperty("java.class.path"), mainClass));
                 command.addAll(args);
                 ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                         .redirectOutput(log.toFile());

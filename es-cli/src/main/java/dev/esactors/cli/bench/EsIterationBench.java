@@ -1,4 +1,4 @@
-package dev.esactors.cli;
+package dev.esactors.cli.bench;
 
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.EsModel;
@@ -10,32 +10,75 @@ import dev.esactors.core.model.SamplingConfig;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceMemory;
 
+import dev.esactors.train.config.RunConfigLoader;
+import org.bytedeco.pytorch.global.torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * ES iterations on one replica (two, each timed piece by piece), against plain decoding of the same rollouts: N
  * members x B prompts x T new tokens, each member perturbed, decoded, restored, then the update applied. The
  * overhead ratio is (ES iteration) / (N unperturbed decodes at batch B). Prints figures; asserts nothing.
  */
-final class EsIterationBench {
+@Command(name = "es", mixinStandardHelpOptions = true,
+        description = "ES iterations against plain decoding of the same rollouts: the ES overhead ratio, the "
+                + "perturb/restore and update shares, noise GB/s and peak resident memory over the fp32 model size.")
+final class EsIterationBench implements Callable<Integer> {
 
-    private final int population;
-    private final int batch;
-    private final int promptTokens;
-    private final int newTokens;
-    private final long noiseCacheBytes;
+    @Mixin
+    BenchModels models;
 
-    EsIterationBench(int population, int batch, int promptTokens, int newTokens, long noiseCacheBytes) {
-        this.population = population;
-        this.batch = batch;
-        this.promptTokens = promptTokens;
-        this.newTokens = newTokens;
-        this.noiseCacheBytes = noiseCacheBytes;
+    @Option(names = "--population", defaultValue = "8", description = "N (default: ${DEFAULT-VALUE})")
+    int population;
+
+    @Option(names = "--batch", defaultValue = "32", description = "prompts per member, B (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--new-tokens", defaultValue = "64", description = "T (default: ${DEFAULT-VALUE})")
+    int newTokens;
+
+    @Option(names = "--prompt-tokens", defaultValue = "16", description = "prompt length (default: ${DEFAULT-VALUE})")
+    int promptTokens;
+
+    @Option(names = "--noise-cache", defaultValue = "auto", description = "memory the replica may keep members' "
+            + "noise in, as the run file's model.noise-cache (a size, 0 = none, or auto) (default: ${DEFAULT-VALUE})")
+    String noiseCache;
+
+    @Spec
+    CommandSpec spec;
+
+    private long noiseCacheBytes;
+
+    @Override
+    public Integer call() {
+        try { // a bad value is refused before minutes of decoding
+            noiseCacheBytes = RunConfigLoader.noiseCache(noiseCache);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--noise-cache " + e.getMessage());
+        }
+        models.runtime.applyThreads();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("ES iterations: N=%d members x B=%d prompts x T=%d new tokens (prompt %d), one replica, two "
+                + "iterations, %d LibTorch threads; overhead = ES iteration / N plain decodes at batch B; kept: "
+                + "members whose noise the update reads (--noise-cache); draws: noise drawn, in members; %s%n",
+                population, batch, newTokens, promptTokens, torch.get_num_threads(), BenchModels.blas());
+        header(out);
+        for (String name : models.names()) {
+            run(out, name, models.load(name, DType.F32), models.runtime.workingDType());
+        }
+        return 0;
     }
 
-    static void header(PrintWriter out) {
+    private static void header(PrintWriter out) {
         out.printf("%-24s %12s %5s %10s %10s %9s %11s %11s %9s %7s %7s %12s %10s%n", "model", "parameters", "iter",
                 "decode s", "ES iter s", "overhead", "pert+rest", "update %", "noise GB/s", "kept", "draws",
                 "peak RSS MB", "RSS/fp32");
@@ -46,10 +89,10 @@ final class EsIterationBench {
      * memory the replica allocates once (its noise cache's pages are first touched there), the second is what every
      * later iteration of a run costs.
      */
-    void run(PrintWriter out, String name, Decoder fp32, DType working) {
+    private void run(PrintWriter out, String name, Decoder fp32, DType working) {
         EsConfig config = EsConfig.paper(1).withPopulation(population, 1e-3, 5e-4);
         EsModel model = EsModel.create(config, fp32, working, noiseCacheBytes);
-        List<int[]> prompts = BenchCommand.randomPrompts(model.decoder().config().vocabSize(), batch, promptTokens);
+        List<int[]> prompts = BenchModels.randomPrompts(model.decoder().config().vocabSize(), batch, promptTokens);
         BatchGenerator generator = new BatchGenerator(model.decoder());
         generator.generate(prompts, Math.min(4, newTokens), Set.of(), SamplingConfig.GREEDY); // warm-up
         for (int iteration = 0; iteration < 2; iteration++) {
