@@ -129,8 +129,8 @@ public interface CoordinatorProtocol {
      */
     static long fingerprint(RunConfig config) {
         return ByteBuffer.wrap(HexFormat.of().parseHex(
-                Sha256.of(config.es().hash() + "|" + config.identity() + "|eval batch " + config.evalBatch() + " "
-                        + config.evalSampling()).substring(0, 16))).getLong();
+                Sha256.of(config.es().hash() + "|" + config.identity() + "|eval batch " + config.eval().batch() + " "
+                        + config.eval().sampling()).substring(0, 16))).getLong();
     }
 
     /**

@@ -61,7 +61,7 @@ public final class EvaluationSchedule implements AutoCloseable {
      */
     public EvaluationSchedule(RunConfig config, long resumedAt) {
         this.config = config;
-        if (config.evalDatasets().isEmpty()) {
+        if (config.eval().datasets().isEmpty()) {
             this.data = null;
             return;
         }
@@ -143,7 +143,7 @@ public final class EvaluationSchedule implements AutoCloseable {
         if (t == 0 && base == null) {
             return new EvalRound(EvalRound.Purpose.BASE, t, all, data);
         }
-        if (config.evalEvery() > 0 && t > 0 && t % config.evalEvery() == 0 && heldOutAt != t) {
+        if (config.eval().every() > 0 && t > 0 && t % config.eval().every() == 0 && heldOutAt != t) {
             List<Integer> heldOut = new ArrayList<>(List.of(data.heldOut()));
             data.extras().stream().filter(d -> d != data.heldOut()).forEach(heldOut::add); // and the other tasks
             return new EvalRound(EvalRound.Purpose.HELD_OUT, t, heldOut, data);
@@ -168,7 +168,7 @@ public final class EvaluationSchedule implements AutoCloseable {
         events.add(new RunEvent.Note(String.format(Locale.ROOT,
                 "evaluated %s weights (iteration %d): %d chunk(s) of %d item(s) scored by %d evaluator(s) in %.1f s",
                 done.purpose().name().toLowerCase(Locale.ROOT).replace('_', '-'), done.iteration(),
-                done.chunks(), config.evalBatch(), done.scorers(), done.seconds())));
+                done.chunks(), config.eval().batch(), done.scorers(), done.seconds())));
         switch (done.purpose()) {
             case BASE -> {
                 base = done.datasets().stream().map(d -> done.summary(d, "base")).toList();
@@ -206,9 +206,9 @@ public final class EvaluationSchedule implements AutoCloseable {
         try (NoGradGuard noGrad = new NoGradGuard()) { // GRPO's parameters record gradients otherwise
             Map<String, Double> drift = WeightDrift.byLabel(BaseModel.dir(config), weights);
             double kl = Double.NaN;
-            if (config.evalKlPrompts() > 0) {
+            if (config.eval().klPrompts() > 0) {
                 if (divergence == null) {
-                    divergence = data.baseDivergence(config.evalKlPrompts());
+                    divergence = data.baseDivergence(config.eval().klPrompts());
                 }
                 kl = divergence.meanKl(new Decoder(ConfigJson.read(BaseModel.dir(config)), weights));
             }

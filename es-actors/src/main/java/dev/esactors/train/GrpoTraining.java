@@ -40,13 +40,12 @@ final class GrpoTraining implements Trainer {
     private final StepLog rewards;
     private long nextStep;
 
-    private GrpoTraining(RunConfig config, RunState state, Consumer<String> notes) {
+    private GrpoTraining(RunConfig config, GrpoLearner learner, TaskPrompts prompts, RunState state,
+                         Consumer<String> notes) {
         this.config = config;
+        this.learner = learner;
+        this.prompts = prompts;
         this.state = state;
-        Decoder policy = ModelLoader.load(BaseModel.dir(config), BaseModel.coordinatorDevice(config), DType.F32);
-        Decoder reference = config.grpo().klBeta() > 0
-                ? ModelLoader.load(BaseModel.dir(config), BaseModel.coordinatorDevice(config), DType.F32) : null;
-        this.learner = new GrpoLearner(policy, reference, config.grpo());
         Optional<Checkpoint> found = state.latest(Long.MAX_VALUE, notes);
         found.ifPresent(c -> {
             learner.load(c);
@@ -55,20 +54,31 @@ final class GrpoTraining implements Trainer {
         this.nextStep = found.map(Checkpoint::iteration).orElse(0L);
         this.rewards = new StepLog(config.dir().resolve(StepLog.GRPO_REWARDS));
         rewards.keep(nextStep, true); // appended before each checkpoint: it holds every step up to one
-        this.prompts = new TaskPrompts(config, BaseModel.dir(config));
     }
 
-    /** Opens (or resumes) {@code config}'s GRPO run in its directory. */
+    /**
+     * Opens (or resumes) {@code config}'s GRPO run in its directory. The models and prompts load first, so that one
+     * that cannot load leaves the directory as it was (a run.json without a run would refuse the next attempt).
+     */
     static GrpoTraining open(RunConfig config, Consumer<String> notes) {
         RunDirectory.prepare(config);
-        RunState state = RunState.open(config.dir(), configHash(config), config.shown(describe(config) + " | "
-                + config.identity()), config.checkpointKeep());
+        Decoder policy = ModelLoader.load(BaseModel.dir(config), BaseModel.coordinatorDevice(config), DType.F32);
+        Decoder reference = config.grpo().klBeta() > 0
+                ? ModelLoader.load(BaseModel.dir(config), BaseModel.coordinatorDevice(config), DType.F32) : null;
+        GrpoLearner learner = new GrpoLearner(policy, reference, config.grpo());
+        TaskPrompts prompts = new TaskPrompts(config, BaseModel.dir(config));
+        RunState state = null;
         try {
-            GrpoTraining training = new GrpoTraining(config, state, notes);
+            state = RunState.open(config.dir(), configHash(config), config.shown(describe(config) + " | "
+                    + config.identity()), config.checkpoint().keep());
+            GrpoTraining training = new GrpoTraining(config, learner, prompts, state, notes);
             RunDirectory.saveRunFile(config); // only once the checkpoints accepted this config
             return training;
         } catch (RuntimeException e) {
-            state.close();
+            prompts.close();
+            if (state != null) {
+                state.close();
+            }
             throw e;
         }
     }
@@ -95,7 +105,7 @@ final class GrpoTraining implements Trainer {
                 (prompt, completion) -> prompts.reward(items.get(prompt), completion), config.shuffledControl());
         rewards.append(t, step.rewards());
         nextStep = t + 1;
-        if (config.checkpointEvery() > 0 && nextStep % config.checkpointEvery() == 0) {
+        if (config.checkpoint().every() > 0 && nextStep % config.checkpoint().every() == 0) {
             state.checkpoint(nextStep, learner.snapshot());
         }
         return new Step(RunEvent.IterationDone.of(t, config.iterations(), step.rewards(), step.seconds(), 0, 0, 0,

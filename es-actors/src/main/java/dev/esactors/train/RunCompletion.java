@@ -56,7 +56,7 @@ public final class RunCompletion {
                                               Consumer<RunEvent> notes) {
         Map<String, Tensor> finalWeights = trained.weights();
         List<FinalEvaluation.Row> evaluation = schedule.finalRows();
-        if (config.finalWeights() == RunConfig.FinalWeights.BEST) {
+        if (config.eval().finalWeights() == RunConfig.FinalWeights.BEST) {
             Checkpoint chosen = chosenWeights(config, trained, schedule, notes);
             if (chosen != null) {
                 finalWeights = chosen.master();
@@ -76,7 +76,7 @@ public final class RunCompletion {
                                             Consumer<RunEvent> notes) {
         if (schedule.best() == null) {
             notes.accept(new RunEvent.Note("eval.final-weights = best, but no held-out evaluation ran (eval.every "
-                    + config.evalEvery() + ", " + config.iterations() + " iterations): the last weights are the "
+                    + config.eval().every() + ", " + config.iterations() + " iterations): the last weights are the "
                     + "result"));
             return null;
         }

@@ -41,8 +41,8 @@ public final class RunDirectory {
     /** {@link #open(RunConfig, Consumer)} over {@code model}, a fresh {@link #baseModel} whose replica it trains. */
     public static EsRun open(RunConfig config, EsModel model, Consumer<String> notes) {
         prepare(config);
-        EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config::shown, config.checkpointEvery(),
-                config.checkpointKeep(), notes);
+        EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config::shown, config.checkpoint().every(),
+                config.checkpoint().keep(), notes);
         saveRunFile(config); // only once the directory accepted this config
         return run;
     }
@@ -102,7 +102,7 @@ public final class RunDirectory {
         try {
             JsonNode root = JSON.readTree(file.toFile());
             if (!root.path("datasets").toString().equals(JSON.valueToTree(datasetNames(config)).toString())
-                    || !root.path("sampling").asText("greedy").equals(config.evalSampling().describe())) {
+                    || !root.path("sampling").asText("greedy").equals(config.eval().sampling().describe())) {
                 return null;
             }
             List<Evaluation.Summary> out = new ArrayList<>();
@@ -114,7 +114,7 @@ public final class RunDirectory {
                         n.path("tokensPerSecond").asDouble(), n.path("overContext").asInt(), n.path("samples").asInt(),
                         n.path("sampleAccuracy").asDouble(), n.path("majority").asDouble(Double.NaN), passAtK));
             }
-            return out.size() == config.evalDatasets().size() + config.evalExtra().size() ? out : null;
+            return out.size() == config.eval().datasets().size() + config.eval().extra().size() ? out : null;
         } catch (IOException | RuntimeException e) {
             return null; // unreadable: measured again (locally) at the end
         }
@@ -124,7 +124,7 @@ public final class RunDirectory {
     public static void writeBaseEvaluation(RunConfig config, List<Evaluation.Summary> summaries) {
         ObjectNode root = JSON.createObjectNode();
         root.set("datasets", JSON.valueToTree(datasetNames(config)));
-        root.put("sampling", config.evalSampling().describe());
+        root.put("sampling", config.eval().sampling().describe());
         ArrayNode list = root.putArray("summaries");
         for (Evaluation.Summary s : summaries) {
             ObjectNode n = list.addObject().put("model", s.model()).put("items", s.items())
@@ -145,9 +145,9 @@ public final class RunDirectory {
     }
 
     private static List<String> datasetNames(RunConfig config) {
-        List<String> names = new ArrayList<>(config.evalDatasets().stream()
+        List<String> names = new ArrayList<>(config.eval().datasets().stream()
                 .map(p -> p.toAbsolutePath().normalize().toString()).toList());
-        config.evalExtra().forEach(e -> names.add(e.task() + " " + e.options() + " "
+        config.eval().extra().forEach(e -> names.add(e.task() + " " + e.options() + " "
                 + e.dataset().toAbsolutePath().normalize()));
         return names;
     }

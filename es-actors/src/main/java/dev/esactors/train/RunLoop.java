@@ -18,7 +18,7 @@ public final class RunLoop {
     private RunLoop() {
     }
 
-    /** Runs {@code config} to its last step in this thread, resuming what its directory holds; returns the last event. */
+    /** Runs {@code config} to its last step in this thread, resuming what its directory holds; returns the end. */
     public static RunEvent run(RunConfig config, Consumer<RunEvent> events) {
         Consumer<String> notes = message -> events.accept(new RunEvent.Note(message));
         Trainer trainer;

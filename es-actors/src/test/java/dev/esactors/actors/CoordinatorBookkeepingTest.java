@@ -2,9 +2,12 @@ package dev.esactors.actors;
 
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.Perturbation;
+import dev.esactors.core.es.Update;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,8 +15,60 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The Coordinator's bookkeeping without actors: work queues, an iteration's groups, and the per-node updates. */
+/**
+ * The Coordinator's bookkeeping without actors: work queues, an iteration's groups, the evaluators it serves, the
+ * encoded updates, and the per-node updates.
+ */
 class CoordinatorBookkeepingTest {
+
+    @Test
+    void theRosterKnowsEachEvaluatorOnceAndHandsBackParkedRequestsInOrder() {
+        EvaluatorRoster<String, Integer> roster = new EvaluatorRoster<>();
+        assertTrue(roster.asked("a", "node1/a", 1), "a is new");
+        assertTrue(roster.asked("b", "node1/b", 2));
+        assertFalse(roster.asked("a", "node1/a", 3), "a asks again");
+        assertEquals(3, roster.lastRequest("a"));
+        roster.park("b", 2);
+        roster.park("a", 3);
+        assertEquals(List.of(2, 3), roster.unpark(), "in the order they were parked");
+        assertEquals(List.of(), roster.unpark(), "and no longer parked");
+        roster.park("a", 3);
+        roster.asked("a", "node1/a", 4); // a newer request replaces the parked one
+        assertEquals(List.of(), roster.unpark());
+        assertEquals(List.of("a", "b"), roster.evaluators());
+        roster.park("b", 5);
+        assertEquals("node1/b", roster.left("b"));
+        assertNull(roster.lastRequest("b"), "a departed evaluator's request is forgotten");
+        assertEquals(List.of(), roster.unpark(), "and so is its parked one");
+        assertNull(roster.left("b"), "leaving twice names nobody");
+        assertEquals(1, roster.size());
+    }
+
+    @Test
+    void updatesAreEncodedOnceEachAndOnlyWhenAskedFor() {
+        EsConfig config = EsConfig.paper(3).withPopulation(4, 0.05, 0.02);
+        List<Update> journal = new ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+            journal.add(Update.fromRewards(config, t, config.schedule().members(t, 4, false),
+                    new double[] {t, 1, 1, 0.5}));
+        }
+        AtomicInteger reads = new AtomicInteger();
+        EncodedUpdates encoded = new EncodedUpdates(() -> {
+            reads.incrementAndGet();
+            return journal;
+        });
+        assertEquals(0, reads.get(), "nothing is read before it is asked for");
+        List<RewardCode> first = encoded.range(0, 2);
+        assertEquals(1, reads.get());
+        assertEquals(2, first.size());
+        assertArrayEquals(journal.get(1).rewards(), first.get(1).rewards());
+        assertArrayEquals(new double[] {1, 0.5}, first.get(1).values(), "distinct rewards, in first-seen order");
+        assertTrue(first.get(0) == encoded.range(0, 1).get(0), "an update already encoded is not encoded again");
+        assertEquals(1, reads.get(), "nor the journal read again");
+        List<RewardCode> rest = encoded.range(1, 3);
+        assertEquals(2, reads.get(), "the journal is read again for what is new");
+        assertArrayEquals(journal.get(2).rewards(), rest.get(1).rewards());
+    }
 
     @Test
     void workIsHandedOutOnceReissuedWhenLostOrLateAndCompletedByItsFirstResult() {

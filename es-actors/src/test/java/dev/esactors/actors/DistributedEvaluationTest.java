@@ -120,8 +120,8 @@ class DistributedEvaluationTest {
         Decoder decoder = ModelLoader.load(modelDir, DeviceSpec.CPU, DType.F32);
         try (HfTokenizer tokenizer = HfTokenizer.load(modelDir)) {
             return Evaluation.run(name, decoder, tokenizer, task, items, new Evaluation.Settings(
-                    ChatTemplate.parse(config.task().template()), config.task().system(), config.evalBatch(),
-                    config.task().maxNewTokens(), config.evalSampling()), r -> { });
+                    ChatTemplate.parse(config.task().template()), config.task().system(), config.eval().batch(),
+                    config.task().maxNewTokens(), config.eval().sampling()), r -> { });
         }
     }
 }

@@ -23,6 +23,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EvalRoundTest {
 
     @Test
+    void aRoundAsWorkRecordsTheFirstResultOfEachIssuedChunkOfItsIteration(@TempDir Path dir) throws IOException {
+        Path data = Files.writeString(dir.resolve("eval.jsonl"), "{\"id\": \"a\", \"prompt\": \"A whale\"}\n"
+                + "{\"id\": \"b\", \"prompt\": \"A purple whale\"}\n{\"id\": \"c\", \"prompt\": \"A bird\"}\n");
+        RunConfig config = TestRuns.small(dir.resolve("run"), 1, Map.of("eval.datasets", List.of(data.toString()),
+                "eval.batch", 2));
+        RoundWork<String> work = new RoundWork<>(new EvalRound(EvalRound.Purpose.HELD_OUT, 5, List.of(0),
+                new EvalDatasets(config)));
+        EvalRound.Chunk first = work.queue().next("e1", 100);
+        EvalRound.Chunk second = work.queue().next("e2", 100);
+        assertEquals(new EvalRound.Chunk(0, 0), first);
+        assertEquals(new EvalRound.Chunk(0, 1), second);
+        Evaluation.Tally tally = greedy(2, 1, 2, 1.5, 10, 0);
+        assertEquals(IterationWork.Outcome.STALE, work.accept(4, 0, 0, tally, "e1", "e1"), "another iteration");
+        assertEquals(IterationWork.Outcome.STALE, work.accept(5, 0, 7, tally, "e1", "e1"), "no such chunk");
+        assertEquals(IterationWork.Outcome.UNISSUED, work.accept(5, 0, 1, tally, "e1", "e1"), "chunk 1 went to e2");
+        assertEquals(IterationWork.Outcome.ACCEPTED, work.accept(5, 0, 0, tally, "e1", "e1"));
+        assertEquals(IterationWork.Outcome.DUPLICATE, work.accept(5, 0, 0, tally, "e1", "e1"));
+        assertFalse(work.complete());
+        assertEquals(IterationWork.Outcome.ACCEPTED, work.accept(5, 0, 1, greedy(1, 1, 1, 1, 5, 0), "e2", "e2"));
+        assertTrue(work.complete());
+        assertEquals(2, work.round().units().size());
+    }
+
+    @Test
     void chunksAreHandedOutOnceReissuedWhenLostAndSummedInOrder(@TempDir Path dir) throws IOException {
         StringBuilder lines = new StringBuilder();
         for (int i = 0; i < 10; i++) {

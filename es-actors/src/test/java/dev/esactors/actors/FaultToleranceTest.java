@@ -57,8 +57,8 @@ class FaultToleranceTest {
     private static ActorRef<Coordinator.Command> coordinator(RunConfig config, ActorRef<RunEvent> listener,
                                                              MeterRegistry registry) {
         EsModel model = BaseModel.load(config, DeviceSpec.CPU);
-        EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config.checkpointEvery(),
-                config.checkpointKeep(), s -> { });
+        EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config.checkpoint().every(),
+                config.checkpoint().keep(), s -> { });
         return KIT.spawn(Coordinator.create(config, run, listener, registry), "coordinator-" + config.id(),
                 Coordinator.BLOCKING);
     }

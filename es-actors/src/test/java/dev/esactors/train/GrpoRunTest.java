@@ -134,6 +134,26 @@ class GrpoRunTest {
     }
 
     @Test
+    void aModelThatCannotLoadLeavesTheRunDirectoryFree() throws Exception {
+        Path model = Files.createDirectories(root.resolve("damaged-model"));
+        Path embedded = dev.esactors.core.model.EmbeddedModel.directory();
+        for (String file : List.of("config.json", "tokenizer.json", "tokenizer_config.json")) {
+            if (Files.exists(embedded.resolve(file))) {
+                Files.copy(embedded.resolve(file), model.resolve(file));
+            }
+        }
+        Files.write(model.resolve("model.safetensors"), new byte[] {1, 2, 3}); // not a safetensors file
+        Path dir = root.resolve("damaged");
+        RunEvent refused = RunLoop.run(config(dir, Map.of("run.iterations", 1, "model.path", model.toString())),
+                e -> { });
+        assertInstanceOf(RunEvent.RunFailed.class, refused);
+        assertTrue(!Files.exists(dir.resolve("run.json")) && !Files.exists(dir.resolve("run.conf")),
+                "nothing claims the directory, so the next attempt may use it: " + refused);
+        assertInstanceOf(RunEvent.RunFinished.class, RunLoop.run(config(dir, Map.of("run.iterations", 1)), e -> { }),
+                "and with a model that loads, it does");
+    }
+
+    @Test
     void aKlPenaltyAndSeveralPassesRun() {
         List<RunEvent> events = new ArrayList<>();
         RunEvent last = RunLoop.run(config(root.resolve("kl"), Map.of("run.iterations", 2, "grpo.kl-beta", 0.04,

@@ -28,7 +28,7 @@ class StudyConfigsTest {
                         ? (long) run.config().grpo().prompts() * run.config().grpo().groupSize()
                         : (long) run.config().es().populationSize() * run.config().task().batch();
                 assertEquals(plan.completions(), perIteration * run.config().iterations(), run.name());
-                assertTrue(run.config().evalDatasets().get(0).toString().contains("validation"), run.name());
+                assertTrue(run.config().eval().datasets().get(0).toString().contains("validation"), run.name());
             }
         }
     }
@@ -72,7 +72,7 @@ class StudyConfigsTest {
             // 20 completions an iteration (ES: 5 members x 4 prompts; GRPO: 4 x 5): at most 50 iterations if each
             // is one token long, at least 5 if each is 10; held-out rounds every 5 / 2
             assertEquals(50, run.config().iterations(), run.name());
-            assertEquals(2, run.config().evalEvery(), run.name());
+            assertEquals(2, run.config().eval().every(), run.name());
         }
         Path both = Files.writeString(dir.resolve("both.conf"), grid.formatted("tokens = 1000, completions = 80"));
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,

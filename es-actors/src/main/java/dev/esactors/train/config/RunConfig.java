@@ -26,30 +26,48 @@ import java.util.TreeMap;
  * @param model          the model
  * @param task           the task
  * @param es             the ES hyperparameters
- * @param checkpointEvery iterations between checkpoints (0: never)
- * @param checkpointKeep checkpoints kept
+ * @param checkpoint     when checkpoints are written and how many are kept
  * @param localEvaluators evaluators started in this JVM
  * @param cluster        cluster settings
- * @param evalDatasets   datasets scored with the base and the final model at the end
- * @param evalBatch      prompts per batch in that evaluation
- * @param evalEvery      iterations between held-out evaluations during the run (0: only at the end)
- * @param evalValidation the dataset those evaluations score and best/ is chosen on, or null: the first of
- *                       {@code evalDatasets}
- * @param finalWeights   which weights the final table scores and export/ holds
- * @param evalSampling   sampled answers that every evaluation round scores besides the greedy one
- * @param evalKlPrompts  held-out prompts on which each held-out round measures the KL to the base model (0: none)
- * @param evalExtra      datasets of other tasks scored in every evaluation round (a prior-task suite)
+ * @param eval           what the run is evaluated on, when, and which weights it ends with
  * @param metrics        the node's Prometheus endpoint
  * @param method         how the run trains: ES, or GRPO (for comparison)
  * @param grpo           the GRPO settings (used when {@code method} is GRPO)
  * @param source         the run file as written, for run.conf, and the values it took from the environment
  */
 public record RunConfig(String id, Path dir, int iterations, long tokenBudget, Duration memberDeadline, Model model,
-                        TaskSpec task, EsConfig es, int checkpointEvery, int checkpointKeep, int localEvaluators,
-                        Cluster cluster, List<Path> evalDatasets, int evalBatch, int evalEvery, Path evalValidation,
-                        FinalWeights finalWeights, EvalSampling evalSampling, int evalKlPrompts,
-                        List<ExtraEval> evalExtra, Metrics metrics, Method method, GrpoSettings grpo,
-                        Source source) {
+                        TaskSpec task, EsConfig es, Checkpointing checkpoint, int localEvaluators, Cluster cluster,
+                        Eval eval, Metrics metrics, Method method, GrpoSettings grpo, Source source) {
+
+    /**
+     * The checkpoint block.
+     *
+     * @param every iterations between checkpoints (0: never; a run always writes its last)
+     * @param keep  checkpoints kept
+     */
+    public record Checkpointing(int every, int keep) {
+    }
+
+    /**
+     * The eval block: what the run is evaluated on, when, and which weights it ends with.
+     *
+     * @param datasets     datasets scored with the base and the final model at the end
+     * @param batch        prompts per batch in that evaluation
+     * @param every        iterations between held-out evaluations during the run (0: only at the end)
+     * @param validation   the dataset those evaluations score and best/ is chosen on, or null: the first of
+     *                     {@code datasets}
+     * @param finalWeights which weights the final table scores and export/ holds
+     * @param sampling     sampled answers that every evaluation round scores besides the greedy one
+     * @param klPrompts    held-out prompts on which each held-out round measures the KL to the base model (0: none)
+     * @param extra        datasets of other tasks scored in every evaluation round (a prior-task suite)
+     */
+    public record Eval(List<Path> datasets, int batch, int every, Path validation, FinalWeights finalWeights,
+                       EvalSampling sampling, int klPrompts, List<ExtraEval> extra) {
+        public Eval {
+            datasets = List.copyOf(datasets);
+            extra = List.copyOf(extra);
+        }
+    }
 
     /**
      * What a run file said, kept apart from what it resolved to.

@@ -6,15 +6,9 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
-import dev.esactors.core.es.AlphaSchedule;
 import dev.esactors.core.es.EsConfig;
-import dev.esactors.core.rl.GrpoSettings;
 import dev.esactors.core.es.EsReplica;
-import dev.esactors.core.es.FitnessShaping;
-import dev.esactors.core.es.NoiseMode;
-import dev.esactors.core.es.ParameterFilter;
-import dev.esactors.core.es.Perturbation;
-import dev.esactors.core.es.UpdateRule;
+import dev.esactors.core.rl.GrpoSettings;
 import dev.esactors.core.torch.DType;
 import dev.esactors.rewards.ChatTemplate;
 import dev.esactors.rewards.catalog.Tasks;
@@ -29,18 +23,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
-import java.util.regex.Pattern;
+
+import static dev.esactors.train.config.ConfigKeys.check;
+import static dev.esactors.train.config.ConfigKeys.get;
+import static dev.esactors.train.config.ConfigKeys.nonNegative;
+import static dev.esactors.train.config.ConfigKeys.positive;
 
 /**
  * Reads a run file (HOCON) over {@code es-run-defaults.conf} and validates it up front: unknown keys, wrong
  * types and impossible values are errors that name the key.
  */
 public final class RunConfigLoader {
-
-    /** A cluster node's address: akka://es-actors@host:port (the host may be an [IPv6] literal). */
-    private static final Pattern SEED_NODE = Pattern.compile("akka://es-actors@(\\[[0-9A-Fa-f:.]+]|[^:@/\\s]+)"
-            + ":\\d{1,5}");
 
     private RunConfigLoader() {
     }
@@ -124,46 +117,23 @@ public final class RunConfigLoader {
             Duration deadline = get(where, "run.member-deadline", () -> c.getDuration("run.member-deadline"));
             RunConfig.Model model = model(where, c);
             RunConfig.TaskSpec task = task(where, c);
-            EsConfig es = es(where, c);
-            int every = nonNegative(where, "checkpoint.every", get(where, "checkpoint.every", () -> c.getInt("checkpoint.every")));
-            int keep = positive(where, "checkpoint.keep", get(where, "checkpoint.keep", () -> c.getInt("checkpoint.keep")));
+            EsConfig es = EsSection.parse(where, c);
+            RunConfig.Checkpointing checkpoint = new RunConfig.Checkpointing(nonNegative(where, "checkpoint.every",
+                    get(where, "checkpoint.every", () -> c.getInt("checkpoint.every"))), positive(where,
+                    "checkpoint.keep", get(where, "checkpoint.keep", () -> c.getInt("checkpoint.keep"))));
             int local = nonNegative(where, "evaluators.local", get(where, "evaluators.local", () -> c.getInt("evaluators.local")));
-            RunConfig.Cluster cluster = cluster(where, c);
+            RunConfig.Cluster cluster = ClusterSection.cluster(where, c);
             if (cluster.role().equals("evaluator") && local < 1) {
                 throw new IllegalArgumentException(where + "evaluators.local must be >= 1 on an evaluator node, got "
                         + local);
             }
-            java.util.List<Path> evalDatasets = new java.util.ArrayList<>();
-            for (String d : get(where, "eval.datasets", () -> c.getStringList("eval.datasets"))) {
-                if (!Files.exists(Paths.get(d))) {
-                    throw new IllegalArgumentException(where + "eval.datasets: '" + d + "' not found");
-                }
-                evalDatasets.add(Paths.get(d));
-            }
-            int evalBatch = positive(where, "eval.batch", get(where, "eval.batch", () -> c.getInt("eval.batch")));
-            int evalEvery = nonNegative(where, "eval.every", get(where, "eval.every", () -> c.getInt("eval.every")));
-            if (evalEvery > 0 && evalDatasets.isEmpty()) {
-                throw new IllegalArgumentException(where + "eval.every needs eval.datasets (the held-out items)");
-            }
-            Path validation = validation(where, c, evalDatasets, evalEvery);
-            RunConfig.FinalWeights finalWeights = finalWeights(where, c, validation);
-            EvalSampling evalSampling = evalSampling(where, c);
-            int klPrompts = nonNegative(where, "eval.kl-prompts", get(where, "eval.kl-prompts",
-                    () -> c.getInt("eval.kl-prompts")));
-            java.util.List<RunConfig.ExtraEval> extra = extra(where, c, task);
-            if (!extra.isEmpty() && evalDatasets.isEmpty()) {
-                throw new IllegalArgumentException(where + "eval.extra needs eval.datasets: its rows stand next to "
-                        + "the run's own task's in the base-vs-trained table");
-            }
-            RunConfig.Metrics metrics = metrics(where, c);
-            RunConfig.Method method = check(where, "method", () -> method(c.getString("method")));
-            GrpoSettings grpo = grpo(where, c);
+            RunConfig.Eval eval = EvalSection.parse(where, c, task);
+            RunConfig.Metrics metrics = ClusterSection.metrics(where, c);
+            RunConfig.Method method = check(where, "method", () -> GrpoSection.method(c.getString("method")));
+            GrpoSettings grpo = GrpoSection.grpo(where, c);
             String hocon = user.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
-            return new RunConfig(id, dir, iterations, tokenBudget, deadline, model, task, es, every, keep, local,
-                    cluster, evalDatasets, evalBatch, evalEvery, validation, finalWeights, evalSampling, klPrompts,
-                    extra, metrics,
-                    method, grpo,
-                    new RunConfig.Source(hocon, environmentValues(user.withFallback(defaults), c), notes));
+            return new RunConfig(id, dir, iterations, tokenBudget, deadline, model, task, es, checkpoint, local,
+                    cluster, eval, metrics, method, grpo, new RunConfig.Source(hocon, environmentValues(user.withFallback(defaults), c), notes));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
@@ -284,304 +254,5 @@ public final class RunConfigLoader {
                 get(where, "task.system", () -> c.getString("task.system")));
     }
 
-    private static EsConfig es(String where, Config c) {
-        int population = get(where, "es.population", () -> c.getInt("es.population"));
-        double sigma = get(where, "es.sigma", () -> c.getDouble("es.sigma"));
-        double alpha = get(where, "es.alpha", () -> c.getDouble("es.alpha"));
-        FitnessShaping shaping = switch (get(where, "es.shaping", () -> c.getString("es.shaping")).toLowerCase(Locale.ROOT)) {
-            case "zscore", "z-score" -> FitnessShaping.ZSCORE;
-            case "centered-ranks", "ranks" -> FitnessShaping.CENTERED_RANKS;
-            case "per-prompt" -> FitnessShaping.PER_PROMPT;
-            case "none" -> FitnessShaping.NONE;
-            default -> throw new IllegalArgumentException(where + "es.shaping must be zscore, centered-ranks, "
-                    + "per-prompt or none, got '" + c.getString("es.shaping") + "'");
-        };
-        boolean antithetic = get(where, "es.antithetic", () -> c.getBoolean("es.antithetic"));
-        NoiseMode noise = switch (get(where, "es.noise", () -> c.getString("es.noise")).toLowerCase(Locale.ROOT)) {
-            case "per-tensor" -> NoiseMode.PER_TENSOR;
-            case "shared-seed" -> NoiseMode.SHARED_SEED;
-            default -> throw new IllegalArgumentException(where + "es.noise must be per-tensor or shared-seed, got '"
-                    + c.getString("es.noise") + "'");
-        };
-        String parameters = get(where, "es.parameters", () -> c.getString("es.parameters"));
-        ParameterFilter filter = switch (parameters) {
-            case "all" -> ParameterFilter.ALL;
-            case "matrices" -> ParameterFilter.MATRICES;
-            default -> check(where, "es.parameters", () -> ParameterFilter.matching(parameters));
-        };
-        double decay = get(where, "es.weight-decay", () -> c.getDouble("es.weight-decay"));
-        String rule = get(where, "es.update", () -> c.getString("es.update")).toLowerCase(Locale.ROOT);
-        UpdateRule update = switch (rule) {
-            case "plain" -> check(where, "es.weight-decay", () -> new UpdateRule.Plain(decay));
-            case "adam" -> check(where, "es.weight-decay", () -> new UpdateRule.Adam(0.9, 0.999, 1e-8, decay));
-            default -> throw new IllegalArgumentException(where + "es.update must be plain or adam, got '" + rule + "'");
-        };
-        long seed = get(where, "run.seed", () -> c.getLong("run.seed"));
-        String control = get(where, "run.control", () -> c.getString("run.control")).toLowerCase(Locale.ROOT);
-        if (!control.equals("none") && !control.equals("shuffled-rewards")) {
-            throw new IllegalArgumentException(where + "run.control must be none or shuffled-rewards, got '" + control
-                    + "'");
-        }
-        String mode = get(where, "es.perturbation", () -> c.getString("es.perturbation")).toLowerCase(Locale.ROOT);
-        int rank = get(where, "es.rank", () -> c.getInt("es.rank"));
-        int perPass = get(where, "es.members-per-pass", () -> c.getInt("es.members-per-pass"));
-        Perturbation perturbation = switch (mode) {
-            case "full-rank" -> Perturbation.FULL;
-            case "low-rank" -> check(where, "es.rank / es.members-per-pass", () -> new Perturbation.LowRank(rank, perPass));
-            default -> throw new IllegalArgumentException(where + "es.perturbation must be full-rank or low-rank, got '"
-                    + mode + "'");
-        };
-        String scheduleName = get(where, "es.alpha-schedule", () -> c.getString("es.alpha-schedule"))
-                .toLowerCase(Locale.ROOT);
-        double finalAlpha = get(where, "es.alpha-final", () -> c.getDouble("es.alpha-final"));
-        int decayIterations = get(where, "es.alpha-decay-iterations", () -> c.getInt("es.alpha-decay-iterations"));
-        int horizon = decayIterations > 0 ? decayIterations : get(where, "run.iterations", () -> c.getInt("run.iterations"));
-        AlphaSchedule schedule = switch (scheduleName) {
-            case "constant" -> AlphaSchedule.CONSTANT;
-            case "cosine" -> check(where, "es.alpha-final / es.alpha-decay-iterations",
-                    () -> new AlphaSchedule.Cosine(finalAlpha, horizon));
-            default -> throw new IllegalArgumentException(where + "es.alpha-schedule must be constant or cosine, got '"
-                    + scheduleName + "'");
-        };
-        double anchorDecay = get(where, "es.anchor-decay", () -> c.getDouble("es.anchor-decay"));
-        if (!(anchorDecay >= 0) || !(alpha * anchorDecay <= 1)) {
-            throw new IllegalArgumentException(where + "es.anchor-decay must be >= 0 and at most 1 / es.alpha (each "
-                    + "update moves the weights by alpha x anchor-decay of their distance to the base), got "
-                    + anchorDecay);
-        }
-        return check(where, "es.population / es.sigma / es.alpha / es.antithetic / es.noise",
-                () -> new EsConfig(population, sigma, alpha, shaping, antithetic, noise, filter, update, seed,
-                        control.equals("shuffled-rewards"), perturbation, schedule, anchorDecay));
-    }
 
-    /** eval.validation: null when empty; otherwise an existing file, scored every eval.every, and not a table dataset. */
-    private static Path validation(String where, Config c, java.util.List<Path> datasets, int every) {
-        String name = get(where, "eval.validation", () -> c.getString("eval.validation"));
-        if (name.isEmpty()) {
-            return null;
-        }
-        Path file = Paths.get(name);
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(where + "eval.validation: '" + name + "' not found");
-        }
-        if (datasets.isEmpty() || every == 0) {
-            throw new IllegalArgumentException(where + "eval.validation needs eval.every > 0 and eval.datasets: it is "
-                    + "what the in-run evaluations score, next to the datasets the final table reports");
-        }
-        Path normalized = file.toAbsolutePath().normalize();
-        for (Path d : datasets) {
-            if (d.toAbsolutePath().normalize().equals(normalized)) {
-                throw new IllegalArgumentException(where + "eval.validation '" + name + "' is also in eval.datasets: "
-                        + "weights chosen on a dataset make its reported score optimistic; give a separate one");
-            }
-        }
-        return file;
-    }
-
-    /**
-     * eval.extra: a list of {task, dataset, options, max-new-tokens, template, system}; the last four default to the
-     * run's task block. Each task is created and its dataset read now, so that a mistake is found before the run.
-     */
-    private static java.util.List<RunConfig.ExtraEval> extra(String where, Config c, RunConfig.TaskSpec own) {
-        java.util.List<RunConfig.ExtraEval> out = new java.util.ArrayList<>();
-        java.util.List<? extends Config> entries = get(where, "eval.extra", () -> c.getConfigList("eval.extra"));
-        for (int i = 0; i < entries.size(); i++) {
-            Config e = entries.get(i);
-            String key = "eval.extra[" + i + "]";
-            for (Map.Entry<String, ConfigValue> field : e.root().entrySet()) {
-                if (!java.util.Set.of("task", "dataset", "options", "max-new-tokens", "template", "system")
-                        .contains(field.getKey())) {
-                    throw new IllegalArgumentException(where + key + "." + field.getKey() + " is not a key of an extra "
-                            + "evaluation (task, dataset, options, max-new-tokens, template, system)");
-                }
-            }
-            String name = get(where, key + ".task", () -> e.getString("task"));
-            Path dataset = Paths.get(get(where, key + ".dataset", () -> e.getString("dataset")));
-            if (!Files.exists(dataset)) {
-                throw new IllegalArgumentException(where + key + ".dataset: '" + dataset + "' not found");
-            }
-            Map<String, String> options = new java.util.TreeMap<>();
-            if (e.hasPath("options")) {
-                get(where, key + ".options", () -> e.getConfig("options")).entrySet()
-                        .forEach(o -> options.put(o.getKey(), String.valueOf(o.getValue().unwrapped())));
-            }
-            int tokens = positive(where, key + ".max-new-tokens", e.hasPath("max-new-tokens")
-                    ? get(where, key + ".max-new-tokens", () -> e.getInt("max-new-tokens")) : own.maxNewTokens());
-            String template = e.hasPath("template") ? get(where, key + ".template", () -> e.getString("template"))
-                    : own.template();
-            check(where, key + ".template", () -> ChatTemplate.parse(template));
-            String system = e.hasPath("system") ? get(where, key + ".system", () -> e.getString("system"))
-                    : own.system();
-            RunConfig.ExtraEval extra = new RunConfig.ExtraEval(name, options, dataset, tokens, template, system);
-            check(where, key, () -> Tasks.createForOwnItems(name, options).load(dataset));
-            out.add(extra);
-        }
-        return java.util.List.copyOf(out);
-    }
-
-    /** eval.samples, eval.temperature, eval.top-p, eval.seed. */
-    private static EvalSampling evalSampling(String where, Config c) {
-        int samples = nonNegative(where, "eval.samples", get(where, "eval.samples", () -> c.getInt("eval.samples")));
-        double temperature = get(where, "eval.temperature", () -> c.getDouble("eval.temperature"));
-        double topP = get(where, "eval.top-p", () -> c.getDouble("eval.top-p"));
-        long seed = get(where, "eval.seed", () -> c.getLong("eval.seed"));
-        return check(where, "eval", () -> new EvalSampling(samples, temperature, topP, seed));
-    }
-
-    /** eval.final-weights: last, or best (which needs eval.validation, so that no reported dataset chooses). */
-    private static RunConfig.FinalWeights finalWeights(String where, Config c, Path validation) {
-        String name = get(where, "eval.final-weights", () -> c.getString("eval.final-weights"));
-        return switch (name) {
-            case "last" -> RunConfig.FinalWeights.LAST;
-            case "best" -> {
-                if (validation == null) {
-                    throw new IllegalArgumentException(where + "eval.final-weights = best needs eval.validation (the "
-                            + "weights are chosen on it; choosing on a dataset of the final table would bias its scores)");
-                }
-                yield RunConfig.FinalWeights.BEST;
-            }
-            default -> throw new IllegalArgumentException(where + "eval.final-weights must be last or best, got '"
-                    + name + "'");
-        };
-    }
-
-    private static RunConfig.Metrics metrics(String where, Config c) {
-        int port = get(where, "metrics.port", () -> c.getInt("metrics.port"));
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException(where + "metrics.port must be in [0, 65535], got " + port);
-        }
-        Duration linger = get(where, "metrics.linger", () -> c.getDuration("metrics.linger"));
-        if (linger.isNegative()) {
-            throw new IllegalArgumentException(where + "metrics.linger must be >= 0, got " + linger);
-        }
-        return new RunConfig.Metrics(get(where, "metrics.enabled", () -> c.getBoolean("metrics.enabled")),
-                get(where, "metrics.host", () -> c.getString("metrics.host")), port, linger);
-    }
-
-    private static RunConfig.Cluster cluster(String where, Config c) {
-        String role = get(where, "cluster.role", () -> c.getString("cluster.role")).toLowerCase(Locale.ROOT);
-        if (!role.equals("standalone") && !role.equals("coordinator") && !role.equals("evaluator")) {
-            throw new IllegalArgumentException(where + "cluster.role must be standalone, coordinator or evaluator, got '"
-                    + role + "'");
-        }
-        int port = get(where, "cluster.port", () -> c.getInt("cluster.port"));
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException(where + "cluster.port must be in [0, 65535], got " + port);
-        }
-        List<String> seeds = get(where, "cluster.seed-nodes", () -> c.getStringList("cluster.seed-nodes"));
-        for (String seed : seeds) {
-            if (!SEED_NODE.matcher(seed).matches()) {
-                throw new IllegalArgumentException(where + "cluster.seed-nodes: '" + seed + "' is not a node "
-                        + "address like akka://es-actors@10.0.0.5:2551");
-            }
-        }
-        if (role.equals("evaluator") && seeds.isEmpty()) {
-            throw new IllegalArgumentException(where + "cluster.seed-nodes is empty: an evaluator node joins its "
-                    + "coordinator through them (--seed-nodes akka://es-actors@HOST:PORT)");
-        }
-        return new RunConfig.Cluster(role, get(where, "cluster.host", () -> c.getString("cluster.host")), port,
-                seeds,
-                get(where, "cluster.bind-host", () -> c.getString("cluster.bind-host")),
-                get(where, "cluster.coordinator-wait", () -> c.getDuration("cluster.coordinator-wait")),
-                tls(where, c));
-    }
-
-    private static RunConfig.Tls tls(String where, Config c) {
-        boolean enabled = get(where, "cluster.tls.enabled", () -> c.getBoolean("cluster.tls.enabled"));
-        Path keyStore = tlsStore(where, c, "cluster.tls.key-store", enabled);
-        Path trustStore = tlsStore(where, c, "cluster.tls.trust-store", enabled);
-        String keyPassword = passwordSource(where, c, "cluster.tls.key-store-password");
-        String trustPassword = passwordSource(where, c, "cluster.tls.trust-store-password");
-        return new RunConfig.Tls(enabled, keyStore, trustStore, keyPassword, trustPassword);
-    }
-
-    private static Path tlsStore(String where, Config c, String key, boolean enabled) {
-        String value = get(where, key, () -> c.getString(key));
-        if (enabled && value.isBlank()) {
-            throw new IllegalArgumentException(where + key + " is required when cluster.tls.enabled is on");
-        }
-        if (enabled && !Files.isRegularFile(Paths.get(value))) {
-            throw new IllegalArgumentException(where + key + ": '" + value + "' not found");
-        }
-        return value.isBlank() ? null : Paths.get(value);
-    }
-
-    /** A password's source: env:VAR or file:PATH; the password itself is refused, so it is never saved in run.conf. */
-    private static String passwordSource(String where, Config c, String key) {
-        String value = get(where, key, () -> c.getString(key));
-        if (!value.matches("env:[A-Za-z_][A-Za-z0-9_]*|file:.+")) {
-            throw new IllegalArgumentException(where + key + " must say where the password is, as env:VAR or "
-                    + "file:PATH, not be the password (it would be saved in run.conf and shown in the process list)");
-        }
-        return value;
-    }
-
-    private static RunConfig.Method method(String value) {
-        return switch (value.toLowerCase(Locale.ROOT)) {
-            case "es" -> RunConfig.Method.ES;
-            case "grpo" -> RunConfig.Method.GRPO;
-            default -> throw new IllegalArgumentException("must be es or grpo, got '" + value + "'");
-        };
-    }
-
-    private static GrpoSettings grpo(String where, Config c) {
-        try {
-            return new GrpoSettings(get(where, "grpo.prompts", () -> c.getInt("grpo.prompts")),
-                    get(where, "grpo.group-size", () -> c.getInt("grpo.group-size")),
-                    get(where, "grpo.temperature", () -> c.getDouble("grpo.temperature")),
-                    get(where, "grpo.top-p", () -> c.getDouble("grpo.top-p")),
-                    get(where, "grpo.learning-rate", () -> c.getDouble("grpo.learning-rate")),
-                    get(where, "grpo.adam-beta1", () -> c.getDouble("grpo.adam-beta1")),
-                    get(where, "grpo.adam-beta2", () -> c.getDouble("grpo.adam-beta2")),
-                    get(where, "grpo.adam-epsilon", () -> c.getDouble("grpo.adam-epsilon")),
-                    get(where, "grpo.weight-decay", () -> c.getDouble("grpo.weight-decay")),
-                    get(where, "grpo.grad-clip", () -> c.getDouble("grpo.grad-clip")),
-                    get(where, "grpo.clip-epsilon", () -> c.getDouble("grpo.clip-epsilon")),
-                    get(where, "grpo.passes", () -> c.getInt("grpo.passes")),
-                    get(where, "grpo.kl-beta", () -> c.getDouble("grpo.kl-beta")),
-                    GrpoSettings.scaling(get(where, "grpo.advantage-scaling",
-                            () -> c.getString("grpo.advantage-scaling"))),
-                    GrpoSettings.aggregation(get(where, "grpo.loss-aggregation",
-                            () -> c.getString("grpo.loss-aggregation"))));
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage().startsWith(where)) {
-                throw e;
-            }
-            throw new IllegalArgumentException(where + e.getMessage(), e); // the message starts with the key
-        }
-    }
-
-    /** Reads a key, turning the library's type errors into one line that names the key. */
-    private static <T> T get(String where, String key, Supplier<T> read) {
-        try {
-            return read.get();
-        } catch (ConfigException.WrongType e) {
-            throw new IllegalArgumentException(where + key + " has the wrong type: " + e.getMessage(), e);
-        } catch (ConfigException e) {
-            throw new IllegalArgumentException(where + key + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Runs a constructor or parser, prefixing its complaint with the key at fault. */
-    private static <T> T check(String where, String key, Supplier<T> build) {
-        try {
-            return build.get();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(where + key + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static int positive(String where, String key, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(where + key + " must be >= 1, got " + value);
-        }
-        return value;
-    }
-
-    private static int nonNegative(String where, String key, int value) {
-        if (value < 0) {
-            throw new IllegalArgumentException(where + key + " must be >= 0, got " + value);
-        }
-        return value;
-    }
 }

@@ -40,16 +40,16 @@ public final class EvalDatasets implements AutoCloseable {
     public EvalDatasets(RunConfig config) {
         this.config = config;
         RunConfig.TaskSpec own = config.task();
-        for (Path d : config.evalDatasets()) {
+        for (Path d : config.eval().datasets()) {
             entries.add(new Entry(d, d.getFileName().toString(), own.name(), own.options(), own.template(),
                     own.system(), own.maxNewTokens()));
         }
-        for (RunConfig.ExtraEval e : config.evalExtra()) {
+        for (RunConfig.ExtraEval e : config.eval().extra()) {
             entries.add(new Entry(e.dataset(), e.label(), e.task(), e.options(), e.template(), e.system(),
                     e.maxNewTokens()));
         }
-        if (config.evalValidation() != null) {
-            Path v = config.evalValidation();
+        if (config.eval().validation() != null) {
+            Path v = config.eval().validation();
             entries.add(new Entry(v, v.getFileName().toString(), own.name(), own.options(), own.template(),
                     own.system(), own.maxNewTokens()));
         }
@@ -57,12 +57,12 @@ public final class EvalDatasets implements AutoCloseable {
 
     /** The datasets of the run's own task in the final table: eval.datasets, indices 0 to count - 1. */
     public int count() {
-        return config.evalDatasets().size();
+        return config.eval().datasets().size();
     }
 
     /** Every dataset of the final table: eval.datasets, then eval.extra's (indices count to tableCount - 1). */
     public int tableCount() {
-        return count() + config.evalExtra().size();
+        return count() + config.eval().extra().size();
     }
 
     /** The datasets of other tasks (eval.extra), which every round scores too. */
@@ -72,7 +72,7 @@ public final class EvalDatasets implements AutoCloseable {
 
     /** The dataset the in-run evaluations score: eval.validation when set, else the first of eval.datasets. */
     public int heldOut() {
-        return config.evalValidation() != null ? tableCount() : 0;
+        return config.eval().validation() != null ? tableCount() : 0;
     }
 
     public Path path(int dataset) {
@@ -87,13 +87,13 @@ public final class EvalDatasets implements AutoCloseable {
     /** Chunks of {@code dataset} (the last one may be short). */
     public int chunks(int dataset) {
         int n = items(dataset).size();
-        return (n + config.evalBatch() - 1) / config.evalBatch();
+        return (n + config.eval().batch() - 1) / config.eval().batch();
     }
 
     /** Scores chunk {@code chunk} of {@code dataset} with {@code decoder} (unperturbed weights). */
     public Evaluation.Tally score(Decoder decoder, int dataset, int chunk) {
         List<TaskItem> all = items(dataset);
-        int from = chunk * config.evalBatch();
+        int from = chunk * config.eval().batch();
         if (chunk < 0 || from >= all.size()) {
             throw new IllegalArgumentException("no chunk " + chunk + " in " + path(dataset));
         }
@@ -101,14 +101,14 @@ public final class EvalDatasets implements AutoCloseable {
             tokenizer = HfTokenizer.load(BaseModel.dir(config));
         }
         return Evaluation.scoreBatch("eval", decoder, tokenizer, task(dataset),
-                all.subList(from, Math.min(all.size(), from + config.evalBatch())), from, settings(dataset), r -> { });
+                all.subList(from, Math.min(all.size(), from + config.eval().batch())), from, settings(dataset), r -> { });
     }
 
     /** How {@code dataset} is evaluated: its task's template and answer length, eval.batch, eval.samples. */
     public Evaluation.Settings settings(int dataset) {
         Entry e = entries.get(dataset);
-        return new Evaluation.Settings(ChatTemplate.parse(e.template()), e.system(), config.evalBatch(),
-                e.maxNewTokens(), config.evalSampling());
+        return new Evaluation.Settings(ChatTemplate.parse(e.template()), e.system(), config.eval().batch(),
+                e.maxNewTokens(), config.eval().sampling());
     }
 
     private Task<TaskItem> task(int dataset) {

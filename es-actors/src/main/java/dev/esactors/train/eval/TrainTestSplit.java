@@ -27,7 +27,7 @@ public final class TrainTestSplit {
         Task<TaskItem> task = Tasks.createForOwnItems(config.task().name(), config.task().options());
         // Read even without evaluation datasets: a bad line of task.dataset is an error naming it before any work.
         List<TaskItem> training = trainingItems(config, task);
-        if (config.evalDatasets().isEmpty()) {
+        if (config.eval().datasets().isEmpty()) {
             return;
         }
         Set<String> prompts = new HashSet<>();
@@ -35,9 +35,9 @@ public final class TrainTestSplit {
             prompts.add(task.userPrompt(item));
         }
         java.util.Map<Path, String> datasets = new java.util.LinkedHashMap<>();
-        config.evalDatasets().forEach(d -> datasets.put(d, "eval.datasets"));
-        if (config.evalValidation() != null) {
-            datasets.put(config.evalValidation(), "eval.validation");
+        config.eval().datasets().forEach(d -> datasets.put(d, "eval.datasets"));
+        if (config.eval().validation() != null) {
+            datasets.put(config.eval().validation(), "eval.validation");
         }
         for (Path dataset : datasets.keySet()) {
             int shared = 0;

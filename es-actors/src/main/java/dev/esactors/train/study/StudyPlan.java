@@ -130,7 +130,7 @@ public record StudyPlan(Path dir, long completions, long tokens, List<PlannedRun
                         .withValue("evaluators.local", ConfigValueFactory.fromAnyRef(0))
                         .withValue("eval.validation", ConfigValueFactory.fromAnyRef(""));
                 RunConfig config = RunConfigLoader.parse(run, file + " (run " + name + ")");
-                if (config.evalDatasets().size() != 2) {
+                if (config.eval().datasets().size() != 2) {
                     throw new IllegalArgumentException("eval.datasets must name two datasets, [validation, test]: "
                             + "the first chooses each method's setting, the second only reports");
                 }

@@ -92,9 +92,9 @@ class RunConfigTest {
         String sudoku = "task.name = sudoku\neval.datasets = [\"" + d1 + "\"]\n";
         RunConfig c = RunConfigLoader.load(null, ConfigFactory.parseString(sudoku + "eval { every = 5, validation = \""
                 + validation + "\", final-weights = best }"));
-        assertEquals(Path.of(validation), c.evalValidation());
-        assertEquals(RunConfig.FinalWeights.BEST, c.finalWeights());
-        assertEquals(RunConfig.FinalWeights.LAST, RunConfigLoader.load(null, ConfigFactory.empty()).finalWeights());
+        assertEquals(Path.of(validation), c.eval().validation());
+        assertEquals(RunConfig.FinalWeights.BEST, c.eval().finalWeights());
+        assertEquals(RunConfig.FinalWeights.LAST, RunConfigLoader.load(null, ConfigFactory.empty()).eval().finalWeights());
         assertTrue(error(sudoku + "eval { every = 5, final-weights = best }")
                 .contains("eval.final-weights = best needs eval.validation"));
         assertTrue(error(sudoku + "eval { every = 5, validation = \"" + d1 + "\" }").contains("is also in eval.datasets"));

@@ -84,43 +84,84 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
     }
 
     public EsConfig withPopulation(int n, double newSigma, double newAlpha) {
-        return new EsConfig(n, newSigma, newAlpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
-                shuffledControl, perturbation, alphaSchedule, anchorDecay);
+        return edit(b -> {
+            b.populationSize = n;
+            b.sigma = newSigma;
+            b.alpha = newAlpha;
+        });
     }
 
     public EsConfig withShaping(FitnessShaping s, boolean mirrored) {
-        return new EsConfig(populationSize, sigma, alpha, s, mirrored, noiseMode, parameters, update, runSeed,
-                shuffledControl, perturbation, alphaSchedule, anchorDecay);
+        return edit(b -> {
+            b.shaping = s;
+            b.antithetic = mirrored;
+        });
     }
 
     public EsConfig withNoise(NoiseMode mode, ParameterFilter filter) {
-        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, mode, filter, update, runSeed,
-                shuffledControl, perturbation, alphaSchedule, anchorDecay);
+        return edit(b -> {
+            b.noiseMode = mode;
+            b.parameters = filter;
+        });
     }
 
     public EsConfig withShuffledControl(boolean control) {
-        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
-                control, perturbation, alphaSchedule, anchorDecay);
+        return edit(b -> b.shuffledControl = control);
     }
 
     public EsConfig withUpdate(UpdateRule rule) {
-        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, rule, runSeed,
-                shuffledControl, perturbation, alphaSchedule, anchorDecay);
+        return edit(b -> b.update = rule);
     }
 
     public EsConfig withPerturbation(Perturbation p) {
-        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
-                shuffledControl, p, alphaSchedule, anchorDecay);
+        return edit(b -> b.perturbation = p);
     }
 
     public EsConfig withAlphaSchedule(AlphaSchedule s) {
-        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
-                shuffledControl, perturbation, s, anchorDecay);
+        return edit(b -> b.alphaSchedule = s);
     }
 
     public EsConfig withAnchorDecay(double decay) {
-        return new EsConfig(populationSize, sigma, alpha, shaping, antithetic, noiseMode, parameters, update, runSeed,
-                shuffledControl, perturbation, alphaSchedule, decay);
+        return edit(b -> b.anchorDecay = decay);
+    }
+
+    /** This config with {@code change} made to a copy of its fields (checked again by the constructor). */
+    private EsConfig edit(java.util.function.Consumer<Fields> change) {
+        Fields f = new Fields(this);
+        change.accept(f);
+        return new EsConfig(f.populationSize, f.sigma, f.alpha, f.shaping, f.antithetic, f.noiseMode, f.parameters,
+                f.update, runSeed, f.shuffledControl, f.perturbation, f.alphaSchedule, f.anchorDecay);
+    }
+
+    /** The fields a wither may change, copied from a config. */
+    private static final class Fields {
+        int populationSize;
+        double sigma;
+        double alpha;
+        FitnessShaping shaping;
+        boolean antithetic;
+        NoiseMode noiseMode;
+        ParameterFilter parameters;
+        UpdateRule update;
+        boolean shuffledControl;
+        Perturbation perturbation;
+        AlphaSchedule alphaSchedule;
+        double anchorDecay;
+
+        Fields(EsConfig c) {
+            populationSize = c.populationSize;
+            sigma = c.sigma;
+            alpha = c.alpha;
+            shaping = c.shaping;
+            antithetic = c.antithetic;
+            noiseMode = c.noiseMode;
+            parameters = c.parameters;
+            update = c.update;
+            shuffledControl = c.shuffledControl;
+            perturbation = c.perturbation;
+            alphaSchedule = c.alphaSchedule;
+            anchorDecay = c.anchorDecay;
+        }
     }
 
     /** The step size of {@code iteration}: alpha under the {@link #alphaSchedule}. */

@@ -21,7 +21,7 @@ public final class RunState implements AutoCloseable {
     private final Path dir;
     private final String configHash;
     private final DirectoryLock lock; // held until close: one writer per run directory
-    private final RunFence fence; // and where the lock does not hold (a shared volume), a writer that was replaced stops
+    private final RunFence fence; // where the lock may not hold (a shared volume), a replaced writer stops
     private final CheckpointStore checkpoints;
     private CheckpointWrite lastCheckpoint;
 
