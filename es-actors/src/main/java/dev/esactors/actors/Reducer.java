@@ -12,7 +12,12 @@ import java.util.List;
 /**
  * Shapes one iteration's raw rewards into the update every replica applies ({@link Update#fromRewards}), replies,
  * and stops. The Coordinator has already collected the rewards once each (duplicates and stale results never reach
- * it); a Reducer per iteration keeps the shaping out of the coordinator's message handling.
+ * it), so the Reducer aggregates nothing; what it buys is a turn of the coordinator's mailbox between the last
+ * result and the commit, in which the evaluators' requests for the next iteration arrive and are parked, to be
+ * answered as soon as the update is durable instead of after the master has applied it. Shaping in the result's
+ * handler instead was measured (2026-12-07, bench coordination, 1024 evaluators on 128 nodes, two alternating runs
+ * each): the evaluators' all-busy point after an iteration moved from 923-953 ms to 1,742-1,768 ms at full rank and
+ * from 240-309 ms to 881-924 ms at low rank.
  */
 public final class Reducer {
 

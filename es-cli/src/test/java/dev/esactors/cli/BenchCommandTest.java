@@ -79,7 +79,7 @@ class BenchCommandTest {
     @Test
     void coordinationBenchRunsAndPrints() {
         Cli.Result r = Cli.run("bench", "coordination", "--evaluators", "4", "--iterations", "2", "--shaping",
-                "zscore,per-prompt");
+                "zscore,per-prompt", "--threads", "1");
         assertEquals(0, r.code(), r.out() + r.err());
         // shaping, evaluators, nodes, N, P: full rank one node per evaluator, and low rank (groups of 8) on one node
         assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+zscore\\s+4\\s+4\\s+4\\s+1\\s+.*")), r.out());

@@ -1,6 +1,7 @@
 package dev.esactors.cli.bench;
 
 import dev.esactors.actors.bench.SimulatedEvaluator;
+import dev.esactors.core.torch.Torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -44,6 +45,10 @@ final class CoordinationBench implements Callable<Integer> {
     @Option(names = "--iterations", defaultValue = "3", description = "(default: ${DEFAULT-VALUE})")
     int iterations;
 
+    @Option(names = "--threads", description = "LibTorch intra-op threads for the master's updates (default: all "
+            + "cores)")
+    Integer threads;
+
     @Spec
     CommandSpec spec;
 
@@ -54,6 +59,10 @@ final class CoordinationBench implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--shaping: zscore or per-prompt, got '" + shaping
                         + "'");
             }
+        }
+        Torch.load();
+        if (threads != null) {
+            Torch.setThreads(threads);
         }
         PrintWriter out = spec.commandLine().getOut();
         out.printf("Coordination: a Coordinator over the embedded model's master and simulated evaluators "
