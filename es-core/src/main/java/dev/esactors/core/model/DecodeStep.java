@@ -161,7 +161,7 @@ final class DecodeStep implements AutoCloseable {
      * the S = cache.length() + 1 filled slots. Returns the final-normed hidden states (B, 1, D), a new tensor.
      */
     Tensor forward(Tensor ids, Tensor positions, long maxPosition, Tensor mask, KvCache cache,
-                   List<Decoder.Layer> layers, RotaryEmbedding rope) {
+                   List<DecoderWeights.Layer> layers, RotaryEmbedding rope) {
         long slots = cache.length() + 1L;
         torch.index_select_out(x2d, decoder.embeddingWeight(), 0, ids.view(-1));
         calls += 2;
@@ -171,7 +171,7 @@ final class DecodeStep implements AutoCloseable {
         StepAttention form = decoder.stepAttention(batch, slots);
         Scratch scratch = scratch(form, slots, mask);
         for (int l = 0; l < layers.size(); l++) {
-            Decoder.Layer layer = layers.get(l);
+            DecoderWeights.Layer layer = layers.get(l);
             norm(layer.inputNorm());
             linear(q2d, layer.q());
             linear(k2d, layer.k());
@@ -265,7 +265,7 @@ final class DecodeStep implements AutoCloseable {
     }
 
     /** h = RMSNorm(x) with {@code norm}'s weight. */
-    private void norm(Decoder.Norm norm) {
+    private void norm(DecoderWeights.Norm norm) {
         if (manualNorm) {
             torch.pow_out(squares, x3, two);
             torch.mean_out(meanSquare, squares, LAST, true, NO_DTYPE);
@@ -278,12 +278,12 @@ final class DecodeStep implements AutoCloseable {
         }
     }
 
-    private void linear(Tensor out, Decoder.Linear p) {
+    private void linear(Tensor out, DecoderWeights.Linear p) {
         linear(out, h2d, p);
     }
 
-    /** out = in W^T + b, as the general forward computes it ({@link Decoder.Linear#into}). */
-    private void linear(Tensor out, Tensor in, Decoder.Linear p) {
+    /** out = in W^T + b, as the general forward computes it ({@link DecoderWeights.Linear#into}). */
+    private void linear(Tensor out, Tensor in, DecoderWeights.Linear p) {
         p.into(out, in, rows.get(out), rows.get(in)); // the vector views exist for a single row only
         calls++;
     }

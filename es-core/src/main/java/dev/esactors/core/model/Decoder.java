@@ -1,5 +1,9 @@
 package dev.esactors.core.model;
 
+import dev.esactors.core.model.DecoderWeights.Layer;
+import dev.esactors.core.model.DecoderWeights.Linear;
+import dev.esactors.core.model.DecoderWeights.Norm;
+
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.TensorData;
 import org.bytedeco.pytorch.Device;
@@ -30,44 +34,6 @@ import java.util.Map;
  */
 public final class Decoder {
 
-    /**
-     * A projection's weight (out, in) and optional bias (out), with their names (how a delta finds them), and the
-     * weight's transposed view (in, out) that {@link DecodeStep}'s products take, made once.
-     */
-    record Linear(String name, Tensor weight, String biasName, TensorOptional bias, Tensor transposed) {
-
-        /**
-         * out = in W^T + b written into {@code out}, the same product {@link Decoder#linear} makes: for a single row
-         * ({@code outRow} and {@code inRow}, the vector views of out and in, not null) a matrix-vector product (see
-         * {@link #singleRow}), else what LibTorch's linear runs for (B, 1, in): addmm with a bias, mm without.
-         */
-        void into(Tensor out, Tensor in, Tensor outRow, Tensor inRow) {
-            if (outRow != null) {
-                if (bias.has_value()) {
-                    torch.addmv_out(outRow, bias.get(), weight, inRow);
-                } else {
-                    torch.mv_out(outRow, weight, inRow);
-                }
-            } else if (bias.has_value()) {
-                torch.addmm_out(out, bias.get(), in, transposed);
-            } else {
-                torch.mm_out(out, in, transposed);
-            }
-        }
-    }
-
-    /**
-     * An RMSNorm weight and its name, with the optional arguments LibTorch's call takes built once: each JavaCPP
-     * object made per call costs microseconds, which at small batch is what a decode step is made of.
-     */
-    record Norm(String name, Tensor weight, TensorOptional weightArgument, DoubleOptional epsilon) {
-    }
-
-    /** Per-layer parameters, looked up once by their Hugging Face names. */
-    record Layer(Norm inputNorm, Linear q, Linear k, Linear v, Linear o, Norm postNorm, Linear gate,
-                         Linear up, Linear down) {
-    }
-
     /** Broadcast decode-step attention up to this many (B, heads, S, hd) elements (4 MB in float32). */
     private static final long SMALL_DECODE_ELEMENTS = 1L << 20;
     /**
@@ -77,8 +43,6 @@ public final class Decoder {
      * --compare-decode-attention with the rule off, docs/performance.md).
      */
     private static final int BROADCAST_MAX_HEAD_DIM = 32;
-    private static final long[] LAST = {-1};
-    private static final long[] SLOTS = {3};
     // Built once: per-call JavaCPP objects cost microseconds each (see Norm). Retained, so that a PointerScope
     // open while this class is initialised cannot free them.
     private static final TensorOptional NO_TENSOR = permanent(new TensorOptional());
@@ -293,8 +257,8 @@ public final class Decoder {
         Tensor[] kv = cache.append(index, k, v); // each (B, nKvHeads, S, hd)
         StepAttention form = t == 1 ? stepAttention(b, kv[0].size(2)) : StepAttention.FUSED;
         Tensor out = switch (form) { // (B, nHeads, T, hd)
-            case BROADCAST -> decodeStepAttention(q, kv[0], kv[1], mask.get());
-            case BATCHED -> batchedStepAttention(q, kv[0], kv[1], mask.get());
+            case BROADCAST -> StepAttention.broadcast(q, kv[0], kv[1], mask.get(), attentionScale);
+            case BATCHED -> StepAttention.batched(q, kv[0], kv[1], mask.get(), attentionScale);
             case FUSED -> torch.scaled_dot_product_attention(q, kv[0], kv[1], mask, 0.0, false, NO_SCALE,
                     config.numKvHeads() != config.numHeads());
         };
@@ -317,41 +281,6 @@ public final class Decoder {
         long elements = b * config.numHeads() * slots * config.headDim();
         return paths.broadcastAttention() && config.headDim() <= BROADCAST_MAX_HEAD_DIM
                 && elements <= SMALL_DECODE_ELEMENTS ? StepAttention.BROADCAST : StepAttention.BATCHED;
-    }
-
-    /**
-     * softmax(q k^T / sqrt(hd) + mask) v for a single query position, as broadcast products and sums: q (B, H, 1,
-     * hd), k and v (B, Hkv, S, hd), mask (B, 1, 1, S). The H query heads are split into Hkv groups of G, so grouped
-     * key/value heads need no repeat. Returns (B, H, 1, hd).
-     */
-    private Tensor decodeStepAttention(Tensor q, Tensor k, Tensor v, Tensor mask) {
-        long b = q.size(0);
-        long kvHeads = k.size(1);
-        long group = q.size(1) / kvHeads;
-        long hd = q.size(3);
-        Tensor queries = q.mul(attentionScale).reshape(b, kvHeads, group, 1, hd);
-        Tensor scores = queries.mul(k.unsqueeze(2)).sum(LAST, false, NO_DTYPE); // (B, Hkv, G, S)
-        Tensor weights = torch.softmax(scores.add_(mask.reshape(mask.size(0), 1, 1, -1)), -1);
-        Tensor out = weights.unsqueeze(-1).mul(v.unsqueeze(2)).sum(SLOTS, false, NO_DTYPE);
-        return out.view(b, q.size(1), 1, hd); // (B, Hkv, G, hd) -> (B, H, 1, hd)
-    }
-
-    /**
-     * softmax(q k^T / sqrt(hd) + mask) v for a single query position as two batched matrix products: the G query
-     * heads of each key/value head are the rows of one (G, hd) x (hd, S) product, for each of the B x Hkv heads.
-     * q (B, H, 1, hd); k and v (B, Hkv, S, hd), mask (B, 1, 1, S). Returns (B, H, 1, hd).
-     */
-    private Tensor batchedStepAttention(Tensor q, Tensor k, Tensor v, Tensor mask) {
-        long b = q.size(0);
-        long kvHeads = k.size(1);
-        long group = q.size(1) / kvHeads;
-        long hd = q.size(3);
-        long s = k.size(2);
-        Tensor queries = q.mul(attentionScale).reshape(b * kvHeads, group, hd);
-        Tensor scores = torch.bmm(queries, k.reshape(b * kvHeads, s, hd).transpose(1, 2)); // (B Hkv, G, S)
-        scores.view(b, kvHeads, group, s).add_(mask.reshape(mask.size(0), 1, 1, -1));
-        Tensor out = torch.bmm(torch.softmax(scores, -1), v.reshape(b * kvHeads, s, hd)); // (B Hkv, G, hd)
-        return out.view(b, q.size(1), 1, hd);
     }
 
     private Tensor mlp(Layer layer, Tensor h, WeightDelta delta, boolean inPlace) {
