@@ -29,7 +29,7 @@ import java.util.Map;
  *
  * <p>The same LibTorch kernels as {@link Decoder}'s general forward, in the same order, on the same operands:
  * the same bits ({@code DecodeStepTest} compares them exactly). {@link #calls()} counts the LibTorch calls made,
- * for {@code bench --host-overhead}.
+ * for {@code bench host-overhead}.
  */
 final class DecodeStep implements AutoCloseable {
 

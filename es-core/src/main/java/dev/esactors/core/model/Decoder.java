@@ -39,7 +39,7 @@ public final class Decoder {
     /**
      * Broadcast decode-step attention only for heads at most this wide: the per-head products of 8- and 32-wide
      * heads (stories260K, sudoku4-base) are too small for a matrix product to pay, while 64-wide heads (the 21.9M
-     * bench model, Qwen2.5) decode 1.23x as fast at batch 8 through batched products (bench
+     * bench model, Qwen2.5) decode 1.23x as fast at batch 8 through batched products (bench decode
      * --compare-decode-attention with the rule off, docs/performance.md).
      */
     private static final int BROADCAST_MAX_HEAD_DIM = 32;
@@ -318,7 +318,7 @@ public final class Decoder {
     /**
      * x W^T + b for an x of one row (any shape (1, ..., 1, in)), as a matrix-vector product: LibTorch's matrix
      * product of one row against a transposed weight packs the whole weight first: 2.6x and 3.8x the time of
-     * {@code mv} for 512 x 1376 and 512 x 8192 weights, about the same for narrower outputs ({@code bench --products}).
+     * {@code mv} for 512 x 1376 and 512 x 8192 weights, about the same for narrower outputs ({@code bench products}).
      * It rounds differently from the same row inside a batch's product, as products over different numbers of rows
      * already do.
      */
