@@ -131,8 +131,9 @@ final class GrpoTraining implements Trainer {
 
     @Override
     public RunCompletion.Trained finish() {
-        state.checkpoint(nextStep, learner.snapshot());
-        return new RunCompletion.Trained(learner.weights(), learner.weightsHash(), nextStep, state.configHash(),
+        RunState.Snapshot last = learner.snapshot(); // its weights and hash are also what the run reports
+        state.checkpoint(nextStep, last);
+        return new RunCompletion.Trained(last.weights(), last.weightsHash(), nextStep, state.configHash(),
                 rewards.steps(), describe(config), DType.F32);
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.io.AtomicFiles;
+import dev.esactors.core.state.RunManifest;
 import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.ModelFit;
 import dev.esactors.train.config.RunConfig;
@@ -32,6 +33,9 @@ public final class RunDirectory {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The run file as written, saved in the run directory: what --resume reads. */
+    public static final String RUN_FILE = "run.conf";
 
     /** Creates or resumes the run in {@code config.dir()}; resume messages go to {@code notes}. */
     public static EsRun open(RunConfig config, Consumer<String> notes) {
@@ -66,7 +70,7 @@ public final class RunDirectory {
      * only a resume may continue one, and one method's run never silently takes over another's.
      */
     public static void requireNoRun(Path dir) {
-        for (String file : List.of("run.json", "journal.jsonl", "run.conf")) {
+        for (String file : List.of(RunManifest.FILE, "journal.jsonl", RUN_FILE)) {
             if (Files.exists(dir.resolve(file))) {
                 throw new IllegalArgumentException("run directory " + dir + " already holds a run; continue it with "
                         + "--resume " + dir + " or choose another run.dir");
@@ -79,7 +83,7 @@ public final class RunDirectory {
      * run directory accepted the config, so that a refused resume leaves the saved run file as it was.
      */
     public static void saveRunFile(RunConfig config) {
-        AtomicFiles.write(config.dir().resolve("run.conf"), config.source().hocon().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(config.dir().resolve(RUN_FILE), config.source().hocon().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The run's base weights as its coordinator holds them (fp32 master, on the coordinator's device). */

@@ -136,7 +136,7 @@ final class RunCommand implements Callable<Integer> {
             return file;
         }
         if (resume != null) {
-            Path saved = resume.resolve("run.conf");
+            Path saved = resume.resolve(RunDirectory.RUN_FILE);
             if (!Files.isRegularFile(saved)) {
                 throw new IllegalArgumentException(resume + ": no run.conf, so this is not a run directory to resume");
             }

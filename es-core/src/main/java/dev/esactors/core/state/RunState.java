@@ -18,7 +18,6 @@ import java.util.function.Consumer;
  */
 public final class RunState implements AutoCloseable {
 
-    private final Path dir;
     private final String configHash;
     private final DirectoryLock lock; // held until close: one writer per run directory
     private final RunFence fence; // where the lock may not hold (a shared volume), a replaced writer stops
@@ -47,12 +46,11 @@ public final class RunState implements AutoCloseable {
                            String weightsHash) {
     }
 
-    private RunState(Path dir, String configHash, DirectoryLock lock, RunFence fence, int keepCheckpoints) {
-        this.dir = dir;
+    private RunState(String configHash, DirectoryLock lock, RunFence fence, CheckpointStore checkpoints) {
         this.configHash = configHash;
         this.lock = lock;
         this.fence = fence;
-        this.checkpoints = new CheckpointStore(dir.resolve("checkpoints"), keepCheckpoints);
+        this.checkpoints = checkpoints;
     }
 
     /**
@@ -60,21 +58,16 @@ public final class RunState implements AutoCloseable {
      * that configuration is, in run.json): locks it, checks or writes the manifest, and takes the next fence epoch.
      */
     public static RunState open(Path dir, String configHash, String description, int keepCheckpoints) {
-        if (keepCheckpoints < 1) {
-            throw new IllegalArgumentException("checkpoints to keep must be >= 1, got " + keepCheckpoints);
-        }
+        // made first: a bad count is refused before the directory is locked or its manifest written
+        CheckpointStore checkpoints = new CheckpointStore(dir.resolve("checkpoints"), keepCheckpoints);
         DirectoryLock lock = DirectoryLock.acquire(dir);
         try {
             RunManifest.check(dir, configHash, description);
-            return new RunState(dir, configHash, lock, RunFence.take(dir), keepCheckpoints);
+            return new RunState(configHash, lock, RunFence.take(dir), checkpoints);
         } catch (RuntimeException e) {
             lock.close();
             throw e;
         }
-    }
-
-    public Path dir() {
-        return dir;
     }
 
     /** The hash of everything that defines the run's results, which its checkpoints are checked against. */
