@@ -1,5 +1,6 @@
 package dev.esactors.actors;
 
+import dev.esactors.actors.node.EsNode;
 import dev.esactors.core.es.Update;
 import dev.esactors.core.es.UpdateJournal;
 import dev.esactors.core.torch.DeviceSpec;

@@ -1,5 +1,6 @@
 package dev.esactors.actors;
 
+import dev.esactors.actors.node.EsNode;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.tokenizer.HfTokenizer;

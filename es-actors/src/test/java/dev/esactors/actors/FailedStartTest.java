@@ -1,5 +1,6 @@
 package dev.esactors.actors;
 
+import dev.esactors.actors.node.EsNode;
 import dev.esactors.core.model.EmbeddedModel;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;

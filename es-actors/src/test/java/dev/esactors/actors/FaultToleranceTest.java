@@ -7,6 +7,10 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.ConfigFactory;
+import dev.esactors.actors.coordinator.Coordinator;
+import dev.esactors.actors.evaluator.Evaluator;
+import dev.esactors.actors.wire.CoordinatorProtocol;
+import dev.esactors.actors.wire.EvaluatorProtocol;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.torch.DeviceSpec;
@@ -50,11 +54,11 @@ class FaultToleranceTest {
         KIT.shutdownTestKit();
     }
 
-    private static ActorRef<Coordinator.Command> coordinator(RunConfig config, ActorRef<RunEvent> listener) {
+    private static ActorRef<CoordinatorProtocol.Command> coordinator(RunConfig config, ActorRef<RunEvent> listener) {
         return coordinator(config, listener, new SimpleMeterRegistry());
     }
 
-    private static ActorRef<Coordinator.Command> coordinator(RunConfig config, ActorRef<RunEvent> listener,
+    private static ActorRef<CoordinatorProtocol.Command> coordinator(RunConfig config, ActorRef<RunEvent> listener,
                                                              MeterRegistry registry) {
         EsModel model = BaseModel.load(config, DeviceSpec.CPU);
         EsRun run = new EsRun(model.replica(), config.dir(), config.identity(), config.checkpoint().every(),
@@ -63,19 +67,19 @@ class FaultToleranceTest {
                 Coordinator.BLOCKING);
     }
 
-    private static ActorRef<Evaluator.Command> evaluator(RunConfig config, String name) {
+    private static ActorRef<EvaluatorProtocol.Command> evaluator(RunConfig config, String name) {
         return KIT.spawn(Evaluator.create(config, name, DeviceSpec.CPU, new SimpleMeterRegistry()), name + "-" + config.id(),
                 Props.empty().withDispatcherFromConfig("es-actors.blocking-dispatcher"));
     }
 
     /** Asks for work once, keeps what it gets, never answers: a hung node. */
-    private static Behavior<Evaluator.Command> hoarder(ActorRef<Coordinator.Command> coordinator,
-                                                       ActorRef<Evaluator.Work> received, long fingerprint) {
+    private static Behavior<EvaluatorProtocol.Command> hoarder(ActorRef<CoordinatorProtocol.Command> coordinator,
+                                                       ActorRef<EvaluatorProtocol.Work> received, long fingerprint) {
         return Behaviors.setup(context -> {
-            coordinator.tell(new Coordinator.RequestWork(context.getSelf(), "hoarder", "cpu", 0, 0, "test-node",
+            coordinator.tell(new CoordinatorProtocol.RequestWork(context.getSelf(), "hoarder", "cpu", 0, 0, "test-node",
                     fingerprint));
-            return Behaviors.receive(Evaluator.Command.class)
-                    .onMessage(Evaluator.Work.class, w -> {
+            return Behaviors.receive(EvaluatorProtocol.Command.class)
+                    .onMessage(EvaluatorProtocol.Work.class, w -> {
                         received.tell(w);
                         return Behaviors.same();
                     })
@@ -102,11 +106,11 @@ class FaultToleranceTest {
     void anEvaluatorLostMidIterationHasItsMemberIssuedAgain() {
         RunConfig config = TestRuns.small(root.resolve("lost"), 1, Map.of());
         TestProbe<RunEvent> events = KIT.createTestProbe();
-        ActorRef<Coordinator.Command> coordinator = coordinator(config, events.getRef());
-        TestProbe<Evaluator.Work> taken = KIT.createTestProbe();
-        ActorRef<Evaluator.Command> hung = KIT.spawn(hoarder(coordinator, taken.getRef(), Coordinator.fingerprint(config)),
+        ActorRef<CoordinatorProtocol.Command> coordinator = coordinator(config, events.getRef());
+        TestProbe<EvaluatorProtocol.Work> taken = KIT.createTestProbe();
+        ActorRef<EvaluatorProtocol.Command> hung = KIT.spawn(hoarder(coordinator, taken.getRef(), CoordinatorProtocol.fingerprint(config)),
                 "hoarder");
-        Evaluator.Work work = taken.receiveMessage(Duration.ofSeconds(30));
+        EvaluatorProtocol.Work work = taken.receiveMessage(Duration.ofSeconds(30));
         assertEquals(0, work.iteration());
         evaluator(config, "worker");
         KIT.stop(hung); // the node holding member 0 of iteration 0 is gone
@@ -125,17 +129,17 @@ class FaultToleranceTest {
         // arrive twice and after their iteration ended.
         RunConfig config = TestRuns.small(root.resolve("deadline"), 2, Map.of("run.member-deadline", "5ms"));
         TestProbe<RunEvent> events = KIT.createTestProbe();
-        ActorRef<Coordinator.Command> coordinator = coordinator(config, events.getRef());
+        ActorRef<CoordinatorProtocol.Command> coordinator = coordinator(config, events.getRef());
         // And one late copy whatever the timing: a node takes the first member and answers after its iteration
         // ended (a copy still in flight when the run ends would go uncounted).
-        TestProbe<Evaluator.Work> taken = KIT.createTestProbe();
-        ActorRef<Evaluator.Command> lateNode = KIT.spawn(hoarder(coordinator, taken.getRef(),
-                Coordinator.fingerprint(config)), "late-node");
-        Evaluator.Work held = taken.receiveMessage(Duration.ofSeconds(30));
+        TestProbe<EvaluatorProtocol.Work> taken = KIT.createTestProbe();
+        ActorRef<EvaluatorProtocol.Command> lateNode = KIT.spawn(hoarder(coordinator, taken.getRef(),
+                CoordinatorProtocol.fingerprint(config)), "late-node");
+        EvaluatorProtocol.Work held = taken.receiveMessage(Duration.ofSeconds(30));
         evaluator(config, "a");
         evaluator(config, "b");
         List<RunEvent> all = new ArrayList<>(until(events, RunEvent.IterationDone.class));
-        coordinator.tell(new Coordinator.MemberResults(held.iteration(), held.first(), new double[held.count()],
+        coordinator.tell(new CoordinatorProtocol.MemberResults(held.iteration(), held.first(), new double[held.count()],
                 lateNode));
         all.addAll(until(events, RunEvent.RunFinished.class));
         RunEvent.RunFinished finished = (RunEvent.RunFinished) all.get(all.size() - 1);
@@ -151,13 +155,13 @@ class FaultToleranceTest {
         RunConfig config = TestRuns.small(root.resolve("stranger"), 1, Map.of());
         TestProbe<RunEvent> events = KIT.createTestProbe();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        ActorRef<Coordinator.Command> coordinator = coordinator(config, events.getRef(), registry);
+        ActorRef<CoordinatorProtocol.Command> coordinator = coordinator(config, events.getRef(), registry);
         // A stranger that reached the coordinator answers for every member of iteration 0 before anyone was issued
         // them, with rewards that would steer the update if they were taken.
-        TestProbe<Evaluator.Command> stranger = KIT.createTestProbe();
+        TestProbe<EvaluatorProtocol.Command> stranger = KIT.createTestProbe();
         int population = config.es().populationSize();
         for (int first = 0; first < population; first++) {
-            coordinator.tell(new Coordinator.MemberResults(0, first, new double[] {first}, stranger.getRef()));
+            coordinator.tell(new CoordinatorProtocol.MemberResults(0, first, new double[] {first}, stranger.getRef()));
         }
         evaluator(config, "honest");
         List<RunEvent> all = until(events, RunEvent.RunFinished.class);
@@ -167,17 +171,17 @@ class FaultToleranceTest {
     }
 
     /** An evaluator whose every member fails: it answers each group with NaN rewards and asks for more. */
-    private static Behavior<Evaluator.Command> failing(ActorRef<Coordinator.Command> coordinator, long fingerprint) {
+    private static Behavior<EvaluatorProtocol.Command> failing(ActorRef<CoordinatorProtocol.Command> coordinator, long fingerprint) {
         return Behaviors.setup(context -> {
-            coordinator.tell(new Coordinator.RequestWork(context.getSelf(), "failing", "cpu", 0, 0, "failing-node",
+            coordinator.tell(new CoordinatorProtocol.RequestWork(context.getSelf(), "failing", "cpu", 0, 0, "failing-node",
                     fingerprint));
-            return Behaviors.receive(Evaluator.Command.class)
-                    .onMessage(Evaluator.Work.class, w -> {
+            return Behaviors.receive(EvaluatorProtocol.Command.class)
+                    .onMessage(EvaluatorProtocol.Work.class, w -> {
                         double[] nan = new double[w.count()];
                         java.util.Arrays.fill(nan, Double.NaN);
-                        coordinator.tell(new Coordinator.MemberResults(w.iteration(), w.first(), nan,
+                        coordinator.tell(new CoordinatorProtocol.MemberResults(w.iteration(), w.first(), nan,
                                 context.getSelf()));
-                        coordinator.tell(new Coordinator.RequestWork(context.getSelf(), "failing", "cpu", 0, 0,
+                        coordinator.tell(new CoordinatorProtocol.RequestWork(context.getSelf(), "failing", "cpu", 0, 0,
                                 "failing-node", fingerprint));
                         return Behaviors.same();
                     })
@@ -190,8 +194,8 @@ class FaultToleranceTest {
     void anIterationInWhichEveryMemberFailedStopsTheRunWithoutJournallingIt() throws Exception {
         RunConfig config = TestRuns.small(root.resolve("all-failed"), 1, Map.of());
         TestProbe<RunEvent> events = KIT.createTestProbe();
-        ActorRef<Coordinator.Command> coordinator = coordinator(config, events.getRef());
-        KIT.spawn(failing(coordinator, Coordinator.fingerprint(config)), "failing");
+        ActorRef<CoordinatorProtocol.Command> coordinator = coordinator(config, events.getRef());
+        KIT.spawn(failing(coordinator, CoordinatorProtocol.fingerprint(config)), "failing");
         List<RunEvent> all = until(events, RunEvent.RunFailed.class);
         RunEvent.RunFailed failed = (RunEvent.RunFailed) all.get(all.size() - 1);
         assertTrue(failed.reason().startsWith("iteration 0: all " + config.es().populationSize() + " members failed"),
@@ -203,19 +207,19 @@ class FaultToleranceTest {
     void anEvaluatorOfAnotherDeviceTypeIsRefused() {
         RunConfig config = TestRuns.small(root.resolve("device"), 1, Map.of());
         TestProbe<RunEvent> events = KIT.createTestProbe();
-        ActorRef<Coordinator.Command> coordinator = coordinator(config, events.getRef());
-        TestProbe<Evaluator.Command> gpu = KIT.createTestProbe();
-        coordinator.tell(new Coordinator.RequestWork(gpu.getRef(), "gpu-node", "cuda", 0, 0, "gpu-node",
-                Coordinator.fingerprint(config)));
-        Evaluator.Refused refused = gpu.expectMessageClass(Evaluator.Refused.class, Duration.ofSeconds(30));
+        ActorRef<CoordinatorProtocol.Command> coordinator = coordinator(config, events.getRef());
+        TestProbe<EvaluatorProtocol.Command> gpu = KIT.createTestProbe();
+        coordinator.tell(new CoordinatorProtocol.RequestWork(gpu.getRef(), "gpu-node", "cuda", 0, 0, "gpu-node",
+                CoordinatorProtocol.fingerprint(config)));
+        EvaluatorProtocol.Refused refused = gpu.expectMessageClass(EvaluatorProtocol.Refused.class, Duration.ofSeconds(30));
         assertTrue(refused.reason().contains("never mixes"), refused.reason());
 
         // Same device, another population size: its seeds, batches and updates would not be the run's.
         RunConfig other = TestRuns.small(root.resolve("device"), 1, Map.of("es.population", 8));
-        TestProbe<Evaluator.Command> stranger = KIT.createTestProbe();
-        coordinator.tell(new Coordinator.RequestWork(stranger.getRef(), "stranger", "cpu", 0, 0, "other-node",
-                Coordinator.fingerprint(other)));
-        refused = stranger.expectMessageClass(Evaluator.Refused.class, Duration.ofSeconds(30));
+        TestProbe<EvaluatorProtocol.Command> stranger = KIT.createTestProbe();
+        coordinator.tell(new CoordinatorProtocol.RequestWork(stranger.getRef(), "stranger", "cpu", 0, 0, "other-node",
+                CoordinatorProtocol.fingerprint(other)));
+        refused = stranger.expectMessageClass(EvaluatorProtocol.Refused.class, Duration.ofSeconds(30));
         assertTrue(refused.reason().contains("another configuration"), refused.reason());
         KIT.stop(coordinator);
     }

@@ -1,5 +1,6 @@
 package dev.esactors.actors;
 
+import dev.esactors.actors.node.EsNode;
 import dev.esactors.core.io.Sha256;
 import dev.esactors.train.EvaluationSchedule;
 import dev.esactors.train.RunEvent;

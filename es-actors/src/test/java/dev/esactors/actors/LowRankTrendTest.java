@@ -1,6 +1,7 @@
 package dev.esactors.actors;
 
 import com.typesafe.config.ConfigFactory;
+import dev.esactors.actors.node.EsNode;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;

@@ -4,6 +4,10 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import dev.esactors.actors.coordinator.CoordinatorEntity;
+import dev.esactors.actors.evaluator.Evaluator;
+import dev.esactors.actors.node.EsNode;
+import dev.esactors.actors.wire.CoordinatorProtocol;
 import dev.esactors.core.torch.DeviceSpec;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;
@@ -56,7 +60,7 @@ class SharedClusterTest {
                 CoordinatorEntity.init(context.getSystem(), runs, new SimpleMeterRegistry());
                 var sharding = ClusterSharding.get(context.getSystem());
                 runs.keySet().forEach(id -> sharding.entityRefFor(CoordinatorEntity.TYPE_KEY, id)
-                        .tell(Coordinator.Wake.INSTANCE));
+                        .tell(CoordinatorProtocol.Wake.INSTANCE));
                 return Behaviors.empty();
             }), "es-actors", EsNode.akkaConfig(first)));
             systems.add(evaluatorNode(node(root.resolve("first"), "first", "evaluator", 0, seed, Map.of())));
@@ -83,7 +87,7 @@ class SharedClusterTest {
             CoordinatorEntity.init(context.getSystem(), Map.of("refusing", new CoordinatorEntity.HostedRun(
                     coordinator, context.spawn(until(never), "listener"))), new SimpleMeterRegistry());
             ClusterSharding.get(context.getSystem()).entityRefFor(CoordinatorEntity.TYPE_KEY, "refusing")
-                    .tell(Coordinator.Wake.INSTANCE);
+                    .tell(CoordinatorProtocol.Wake.INSTANCE);
             return Behaviors.empty();
         }), "es-actors", EsNode.akkaConfig(coordinator));
         try {

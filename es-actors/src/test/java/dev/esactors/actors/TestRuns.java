@@ -12,18 +12,18 @@ import java.util.List;
 import java.util.Map;
 
 /** A small real run on the embedded stories260K: a few iterations, a few prompts, a few tokens. */
-final class TestRuns {
+public final class TestRuns {
 
     private TestRuns() {
     }
 
     /** The master hash of the run in one thread without actors ({@link RunLoop}): what the actors must reproduce. */
-    static String loopHash(RunConfig config) {
+    public static String loopHash(RunConfig config) {
         return localRun(config).masterHash();
     }
 
     /** {@code config} run by {@link RunLoop}, which must finish. */
-    static RunEvent.RunFinished localRun(RunConfig config) {
+    public static RunEvent.RunFinished localRun(RunConfig config) {
         List<RunEvent> events = new ArrayList<>();
         RunEvent last = RunLoop.run(config, events::add);
         if (!(last instanceof RunEvent.RunFinished finished)) {
@@ -32,7 +32,7 @@ final class TestRuns {
         return finished;
     }
 
-    static RunConfig small(Path dir, int evaluators, Map<String, Object> extra) {
+    public static RunConfig small(Path dir, int evaluators, Map<String, Object> extra) {
         java.util.Map<String, Object> values = new java.util.HashMap<>(Map.of(
                 "run.id", "test-" + dir.getFileName(),
                 "run.dir", dir.toString(),

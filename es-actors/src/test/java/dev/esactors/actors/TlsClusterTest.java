@@ -1,5 +1,6 @@
 package dev.esactors.actors;
 
+import dev.esactors.actors.node.EsNode;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;
 import org.junit.jupiter.api.BeforeAll;

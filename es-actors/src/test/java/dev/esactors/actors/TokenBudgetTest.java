@@ -1,7 +1,8 @@
 package dev.esactors.actors;
 
-import dev.esactors.train.RunLoop;
+import dev.esactors.actors.node.EsNode;
 import dev.esactors.train.RunEvent;
+import dev.esactors.train.RunLoop;
 import dev.esactors.train.StepLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,7 +3,7 @@ package dev.esactors.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import dev.esactors.actors.EsNode;
+import dev.esactors.actors.node.EsNode;
 import dev.esactors.core.io.DirectoryLock;
 import dev.esactors.core.tokenizer.HfTokenizer;
 import dev.esactors.train.RunDirectory;

@@ -4,9 +4,14 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.CompositeArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
+import dev.esactors.cli.fixture.coordinator.CoordinatorKnowingTheEvaluator;
+import dev.esactors.cli.fixture.evaluator.FixtureEvaluator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
@@ -76,6 +81,43 @@ class ArchitectureTest {
         assertFalse(durableStateKnowsNoMethod("dev.esactors.cli")
                 .evaluate(new ClassFileImporter().importClasses(ArchitectureTest.class)).hasViolation(),
                 "and passes a class without one");
+    }
+
+    /**
+     * The coordinator and the evaluators run on different nodes: their packages know each other's protocols (the
+     * wire package), never each other, and the wire package knows no actor.
+     */
+    static ArchRule actorsMeetOnlyOnTheWire(String actors) {
+        String because = "the coordinator and the evaluators meet only through the messages of the wire package";
+        return CompositeArchRule.of(noClasses().that().resideInAPackage(actors + ".coordinator..")
+                        .should().dependOnClassesThat().resideInAnyPackage(actors + ".evaluator..", actors + ".node..")
+                        .because(because).allowEmptyShould(true))
+                .and(noClasses().that().resideInAPackage(actors + ".evaluator..")
+                        .should().dependOnClassesThat().resideInAnyPackage(actors + ".coordinator..",
+                                actors + ".node..")
+                        .because(because).allowEmptyShould(true))
+                .and(noClasses().that().resideInAPackage(actors + ".wire..")
+                        .should().dependOnClassesThat().resideInAnyPackage(actors + ".coordinator..",
+                                actors + ".evaluator..", actors + ".node..")
+                        .because(because).allowEmptyShould(true));
+    }
+
+    @Test
+    void theActorsMeetOnlyOnTheWire() {
+        for (String p : List.of("coordinator", "evaluator", "wire", "node")) {
+            assertTrue(main.containPackage("dev.esactors.actors." + p), "the actors' " + p + " package is imported");
+        }
+        actorsMeetOnlyOnTheWire("dev.esactors.actors").check(main);
+    }
+
+    @Test
+    void theActorsRuleCatchesACoordinatorThatKnowsTheEvaluator() {
+        JavaClasses fixture = new ClassFileImporter().importClasses(CoordinatorKnowingTheEvaluator.class,
+                FixtureEvaluator.class);
+        assertTrue(actorsMeetOnlyOnTheWire("dev.esactors.cli.fixture").evaluate(fixture).hasViolation(),
+                "the rule sees a coordinator that imports the evaluator");
+        assertFalse(actorsMeetOnlyOnTheWire("dev.esactors.cli.fixture").evaluate(new ClassFileImporter()
+                .importClasses(FixtureEvaluator.class)).hasViolation(), "and passes an evaluator alone");
     }
 
     /** Benchmarks are classes of their own in a bench package, never options of a production class. */

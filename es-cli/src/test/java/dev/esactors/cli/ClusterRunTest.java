@@ -1,7 +1,7 @@
 package dev.esactors.cli;
 
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.actors.EsNode;
+import dev.esactors.actors.node.EsNode;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfigLoader;
 import org.junit.jupiter.api.AfterEach;

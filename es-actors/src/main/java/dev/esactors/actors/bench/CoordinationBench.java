@@ -3,9 +3,10 @@ package dev.esactors.actors.bench;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.actors.Coordinator;
-import dev.esactors.actors.EsNode;
-import dev.esactors.actors.NodeUpdates;
+import dev.esactors.actors.coordinator.Coordinator;
+import dev.esactors.actors.evaluator.NodeUpdates;
+import dev.esactors.actors.node.EsNode;
+import dev.esactors.actors.wire.CoordinatorProtocol;
 import dev.esactors.train.RunDirectory;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;
@@ -70,7 +71,7 @@ public final class CoordinationBench {
                     node = new NodeUpdates.Log(); // the next simulated node
                 }
                 context.spawn(SimulatedEvaluator.create(config.id(), "sim-" + i, 1000L + i, median, wire, node,
-                        "node-" + i / perNode, Coordinator.fingerprint(config), perPrompt), "sim-" + i);
+                        "node-" + i / perNode, CoordinatorProtocol.fingerprint(config), perPrompt), "sim-" + i);
             }
             return Behaviors.empty();
         }), "coordination-bench", ConfigFactory.parseResources(EsNode.class, "/es-actors-akka.conf")

@@ -10,10 +10,11 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.serialization.Serialization;
 import akka.serialization.SerializationExtension;
-import dev.esactors.actors.Coordinator;
-import dev.esactors.actors.Evaluator;
-import dev.esactors.actors.NodeUpdates;
-import dev.esactors.actors.PromptRewards;
+import dev.esactors.actors.evaluator.Evaluator;
+import dev.esactors.actors.evaluator.NodeUpdates;
+import dev.esactors.actors.wire.CoordinatorProtocol;
+import dev.esactors.actors.wire.EvaluatorProtocol;
+import dev.esactors.actors.wire.PromptRewards;
 
 import java.time.Duration;
 import java.util.Map;
@@ -65,7 +66,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     }
 
     // Its own messages besides the Evaluator protocol (which is sealed to the real Evaluator's messages).
-    private record Done(Evaluator.Work work) {
+    private record Done(EvaluatorProtocol.Work work) {
     }
 
     private record Listing(Receptionist.Listing listing) {
@@ -90,7 +91,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     private final String nodeName;
     private final long fingerprint;
     private final boolean perPrompt;
-    private ActorRef<Coordinator.Command> coordinator;
+    private ActorRef<CoordinatorProtocol.Command> coordinator;
     private long applied;
     private long started = -1; // the last iteration this evaluator started work of
 
@@ -110,7 +111,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
         this.wire = wire;
         this.serialization = SerializationExtension.get(context.getSystem());
         ActorRef<Receptionist.Listing> adapter = context.messageAdapter(Receptionist.Listing.class, Listing::new);
-        context.getSystem().receptionist().tell(Receptionist.subscribe(Coordinator.key(runId), adapter));
+        context.getSystem().receptionist().tell(Receptionist.subscribe(CoordinatorProtocol.key(runId), adapter));
     }
 
     /**
@@ -128,17 +129,17 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     public Receive<Object> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Listing.class, this::onListing)
-                .onMessage(Evaluator.CatchUp.class, this::onCatchUp)
-                .onMessage(Evaluator.UpdatePushed.class, this::onPushed)
-                .onMessage(Evaluator.Work.class, this::onWork)
+                .onMessage(EvaluatorProtocol.CatchUp.class, this::onCatchUp)
+                .onMessage(EvaluatorProtocol.UpdatePushed.class, this::onPushed)
+                .onMessage(EvaluatorProtocol.Work.class, this::onWork)
                 .onMessage(Done.class, this::onDone)
-                .onMessage(Evaluator.Refused.class, r -> Behaviors.stopped())
-                .onMessage(Evaluator.Finished.class, f -> Behaviors.stopped())
+                .onMessage(EvaluatorProtocol.Refused.class, r -> Behaviors.stopped())
+                .onMessage(EvaluatorProtocol.Finished.class, f -> Behaviors.stopped())
                 .build();
     }
 
     private Behavior<Object> onListing(Listing message) {
-        var found = message.listing().getServiceInstances(Coordinator.key(runId));
+        var found = message.listing().getServiceInstances(CoordinatorProtocol.key(runId));
         if (!found.isEmpty() && coordinator == null) {
             coordinator = found.iterator().next();
             requestWork();
@@ -146,7 +147,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
         return this;
     }
 
-    private Behavior<Object> onCatchUp(Evaluator.CatchUp catchUp) {
+    private Behavior<Object> onCatchUp(EvaluatorProtocol.CatchUp catchUp) {
         wire.catchUpBytes.add(bytes(catchUp));
         wire.messages.increment();
         // No model to update: the node only needs to know that it has them (placeholders stand in for updates).
@@ -156,7 +157,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
         return this;
     }
 
-    private Behavior<Object> onPushed(Evaluator.UpdatePushed pushed) {
+    private Behavior<Object> onPushed(EvaluatorProtocol.UpdatePushed pushed) {
         wire.catchUpBytes.add(bytes(pushed));
         wire.messages.increment();
         node.add(pushed.iteration(), java.util.Collections.singletonList(null));
@@ -164,7 +165,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
         return this;
     }
 
-    private Behavior<Object> onWork(Evaluator.Work work) {
+    private Behavior<Object> onWork(EvaluatorProtocol.Work work) {
         wire.workBytes.add(bytes(work));
         wire.messages.increment();
         if (work.iteration() > started) {
@@ -186,7 +187,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
             rows[k] = outcomes();
             rewards[k] = java.util.Arrays.stream(rows[k]).average().orElse(0);
         }
-        Coordinator.MemberResults result = new Coordinator.MemberResults(done.work().iteration(), done.work().first(),
+        CoordinatorProtocol.MemberResults result = new CoordinatorProtocol.MemberResults(done.work().iteration(), done.work().first(),
                 rewards, getContext().getSelf().narrow(), perPrompt ? PromptRewards.encode(rows) : null);
         wire.workBytes.add(bytes(result));
         wire.messages.increment();
@@ -206,7 +207,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
     }
 
     private void requestWork() {
-        Coordinator.RequestWork request = new Coordinator.RequestWork(getContext().getSelf().narrow(), id, "cpu",
+        CoordinatorProtocol.RequestWork request = new CoordinatorProtocol.RequestWork(getContext().getSelf().narrow(), id, "cpu",
                 applied, node.known(), nodeName, fingerprint);
         wire.workBytes.add(bytes(request));
         wire.messages.increment();

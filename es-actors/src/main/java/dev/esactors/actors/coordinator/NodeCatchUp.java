@@ -1,4 +1,4 @@
-package dev.esactors.actors;
+package dev.esactors.actors.coordinator;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the coordinator knows of each node's updates (its evaluators share them, {@link NodeUpdates}), so that every
+ * What the coordinator knows of each node's updates (its evaluators share them, {@code NodeUpdates}), so that every
  * update crosses the network once per node: pushed to one evaluator of each node as it is committed, or fetched by
  * the first evaluator of a lagging node while the node's others wait. Plain bookkeeping, tested without actors.
  *

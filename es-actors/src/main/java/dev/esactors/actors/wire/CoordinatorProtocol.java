@@ -1,9 +1,9 @@
-package dev.esactors.actors;
+package dev.esactors.actors.wire;
 
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.receptionist.ServiceKey;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.esactors.core.es.Update;
 import dev.esactors.core.io.Sha256;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.eval.Evaluation;
@@ -14,15 +14,26 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * The {@link Coordinator}'s protocol, in a file of its own because the Coordinator's phases fill one: evaluators ask
- * for work and report results; the Reducer reports the update; the rest are the coordinator's own signals.
- * {@code Coordinator.RequestWork} and the like name these types through the Coordinator, which implements this.
+ * What a run's coordinator is sent: evaluators ask for work and report results, coordinator nodes keep the sharded
+ * entity awake. Its own signals (deadlines, evaluators gone, the reduced update) are its {@link Local} messages,
+ * declared beside the behaviour that handles them.
  */
-public interface CoordinatorProtocol {
+public final class CoordinatorProtocol {
 
-    /** The Coordinator's messages. */
-    sealed interface Command permits RequestWork, MemberResults, EvalResult, Wake, Reduced, Coordinator.EvaluatorGone,
-            Coordinator.CheckDeadlines {
+    private CoordinatorProtocol() {
+    }
+
+    /** Everything a coordinator is sent. */
+    public sealed interface Command permits RequestWork, MemberResults, EvalResult, Wake, Local {
+    }
+
+    /** Messages a coordinator sends itself or gets from the actors it spawns: never on the wire. */
+    public non-sealed interface Local extends Command {
+    }
+
+    /** The receptionist key under which the coordinator of run {@code runId} registers. */
+    public static ServiceKey<Command> key(String runId) {
+        return ServiceKey.create(Command.class, "es-coordinator-" + runId);
     }
 
     /**
@@ -32,16 +43,17 @@ public interface CoordinatorProtocol {
      * @param evaluatorId a readable name (node and index)
      * @param deviceType  cpu or cuda: a run never mixes them
      * @param applied     updates the evaluator's replica has applied
-     * @param known       updates the evaluator's node has (shared by its evaluators, {@link NodeUpdates})
+     * @param known       updates the evaluator's node has (shared by its evaluators, {@code NodeUpdates})
      * @param node        the evaluator's node (its evaluators share one catch-up)
      * @param fingerprint {@link #fingerprint} of the evaluator's run config: seeds, batches and updates are derived
      *                    from it on both sides, so a coordinator refuses evaluators of another config
      */
-    record RequestWork(ActorRef<Evaluator.Command> evaluator, String evaluatorId, String deviceType,
+    public record RequestWork(ActorRef<EvaluatorProtocol.Command> evaluator, String evaluatorId, String deviceType,
                        long applied, long known, String node, long fingerprint)
             implements Command, CborSerializable {
 
-        RequestWork knowing(long more) {
+        /** The same request from an evaluator whose node now knows {@code more} updates. */
+        public RequestWork knowing(long more) {
             return new RequestWork(evaluator, evaluatorId, deviceType, applied, Math.max(known, more), node,
                     fingerprint);
         }
@@ -56,21 +68,21 @@ public interface CoordinatorProtocol {
      * @param from      the evaluator that evaluated it (a result from one the group was not issued to is ignored)
      * @param prompts   with per-prompt shaping, each member's reward on each prompt ({@link PromptRewards}); else null
      */
-    record MemberResults(@JsonProperty("i") long iteration, @JsonProperty("f") int first,
-                         @JsonProperty("r") double[] rewards, @JsonProperty("e") ActorRef<Evaluator.Command> from,
-                         @JsonProperty("p") RewardCode prompts) implements Command, CborSerializable {
+    public record MemberResults(@JsonProperty("i") long iteration, @JsonProperty("f") int first,
+                         @JsonProperty("r") double[] rewards, @JsonProperty("e") ActorRef<EvaluatorProtocol.Command> from,
+                         @JsonProperty("p") WireUpdate prompts) implements Command, CborSerializable {
         @JsonCreator
         public MemberResults {
             rewards = rewards.clone();
         }
 
         /** Results without per-prompt rewards (every shaping but per-prompt). */
-        public MemberResults(long iteration, int first, double[] rewards, ActorRef<Evaluator.Command> from) {
+        public MemberResults(long iteration, int first, double[] rewards, ActorRef<EvaluatorProtocol.Command> from) {
             this(iteration, first, rewards, from, null);
         }
 
         /** The members' rewards on each prompt (rows empty where none were sent; no rows without any). */
-        double[][] promptRows() {
+        public double[][] promptRows() {
             return PromptRewards.decode(prompts, rewards.length);
         }
 
@@ -110,48 +122,22 @@ public interface CoordinatorProtocol {
      * @param evaluatorId who scored it
      * @param from        and its reference (a result from one the chunk was not issued to is ignored)
      */
-    record EvalResult(long iteration, int dataset, int chunk, Evaluation.Tally tally, String error,
-                      String evaluatorId, ActorRef<Evaluator.Command> from) implements Command, CborSerializable {
+    public record EvalResult(long iteration, int dataset, int chunk, Evaluation.Tally tally, String error,
+                      String evaluatorId, ActorRef<EvaluatorProtocol.Command> from) implements Command, CborSerializable {
     }
 
     /** Starts the sharded coordinator entity, or keeps it alive: coordinator nodes send it every few seconds. */
-    enum Wake implements Command, CborSerializable {
+    public enum Wake implements Command, CborSerializable {
         INSTANCE
-    }
-
-    /** The Reducer's update for the iteration being committed (local). */
-    record Reduced(Update update) implements Command {
     }
 
     /**
      * 64 bits of the hash of what makes a run's results: the ES config, the task and the model, and how evaluation
      * rounds are cut and sampled (an evaluator with another eval.batch or eval.samples would score other chunks).
      */
-    static long fingerprint(RunConfig config) {
+    public static long fingerprint(RunConfig config) {
         return ByteBuffer.wrap(HexFormat.of().parseHex(
                 Sha256.of(config.es().hash() + "|" + config.identity() + "|eval batch " + config.eval().batch() + " "
                         + config.eval().sampling()).substring(0, 16))).getLong();
-    }
-
-    /**
-     * Why the coordinator of {@code config} (with {@code fingerprint}, at iteration {@code t}) will not use the
-     * evaluator asking with {@code request}, or null.
-     */
-    static String refusal(RunConfig config, long fingerprint, RequestWork request, long t) {
-        String device = config.model().device();
-        if (!request.deviceType().equals(device)) {
-            return "run " + config.id() + " uses device type " + device + "; evaluator " + request.evaluatorId()
-                    + " is " + request.deviceType() + " (CPU and CUDA noise differ, so a run never mixes them)";
-        }
-        if (request.fingerprint() != fingerprint) {
-            return "evaluator " + request.evaluatorId() + " runs another configuration of run " + config.id()
-                    + " (its es, task, model or eval settings differ from the coordinator's): start every node with "
-                    + "the same run file";
-        }
-        if (request.applied() > t) {
-            return "evaluator " + request.evaluatorId() + " has applied " + request.applied() + " updates but the run "
-                    + "is at " + t + ": it belongs to another run state";
-        }
-        return null;
     }
 }

@@ -1,5 +1,6 @@
-package dev.esactors.actors;
+package dev.esactors.actors.coordinator;
 
+import dev.esactors.actors.TestRuns;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.eval.EvalDatasets;
 import dev.esactors.train.eval.EvalRound;

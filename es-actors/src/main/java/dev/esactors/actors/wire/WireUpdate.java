@@ -1,4 +1,4 @@
-package dev.esactors.actors;
+package dev.esactors.actors.wire;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -22,35 +22,35 @@ import java.util.Map;
  *                journal written before updates could be skipped applied tied iterations
  * @param prompts with per-prompt shaping, every member's reward on each prompt ({@link PromptRewards}); else null
  */
-public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") byte[] codes,
-                         @JsonProperty("s") boolean skipped, @JsonProperty("p") RewardCode prompts) {
+public record WireUpdate(@JsonProperty("v") double[] values, @JsonProperty("c") byte[] codes,
+                         @JsonProperty("s") boolean skipped, @JsonProperty("p") WireUpdate prompts) {
 
     @JsonCreator
-    public RewardCode {
+    public WireUpdate {
         values = values.clone();
         codes = codes.clone();
     }
 
     /** The compact form of {@code update}'s rewards and whether it was skipped. */
-    public static RewardCode of(Update update) {
-        RewardCode code = of(update.rewards(), update.skipped());
-        RewardCode prompts = PromptRewards.encode(update.promptRewards());
-        return prompts == null ? code : new RewardCode(code.values, code.codes, code.skipped, prompts);
+    public static WireUpdate of(Update update) {
+        WireUpdate code = of(update.rewards(), update.skipped());
+        WireUpdate prompts = PromptRewards.encode(update.promptRewards());
+        return prompts == null ? code : new WireUpdate(code.values, code.codes, code.skipped, prompts);
     }
 
     /** The compact form of {@code rewards}. */
-    static RewardCode of(double[] rewards, boolean skipped) {
+    static WireUpdate of(double[] rewards, boolean skipped) {
         Map<Long, Integer> index = new LinkedHashMap<>();
         byte[] codes = new byte[rewards.length];
         for (int n = 0; n < rewards.length; n++) {
             Integer code = index.computeIfAbsent(Double.doubleToLongBits(rewards[n]), bits -> index.size());
             if (code > 255) {
-                return new RewardCode(rewards, new byte[0], skipped, null);
+                return new WireUpdate(rewards, new byte[0], skipped, null);
             }
             codes[n] = (byte) (int) code;
         }
         double[] values = index.keySet().stream().mapToDouble(Double::longBitsToDouble).toArray();
-        return new RewardCode(values, codes, skipped, null);
+        return new WireUpdate(values, codes, skipped, null);
     }
 
     /** Every member's raw reward, in member order. */
@@ -85,7 +85,7 @@ public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") 
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RewardCode r && Arrays.equals(values, r.values) && Arrays.equals(codes, r.codes)
+        return o instanceof WireUpdate r && Arrays.equals(values, r.values) && Arrays.equals(codes, r.codes)
                 && skipped == r.skipped && java.util.Objects.equals(prompts, r.prompts);
     }
 
@@ -96,7 +96,7 @@ public record RewardCode(@JsonProperty("v") double[] values, @JsonProperty("c") 
 
     @Override
     public String toString() {
-        return "RewardCode[" + (codes.length == 0 ? values.length + " raw" : values.length + " distinct of "
+        return "WireUpdate[" + (codes.length == 0 ? values.length + " raw" : values.length + " distinct of "
                 + codes.length) + (skipped ? ", skipped" : "") + "]";
     }
 }

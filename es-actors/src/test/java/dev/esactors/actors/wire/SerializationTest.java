@@ -1,4 +1,4 @@
-package dev.esactors.actors;
+package dev.esactors.actors.wire;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.SerializationTestKit;
@@ -42,39 +42,39 @@ class SerializationTest {
 
     @Test
     void coordinatorMessagesRoundTrip() {
-        TestProbe<Evaluator.Command> evaluator = KIT.createTestProbe();
-        roundTrips(new Coordinator.RequestWork(evaluator.getRef(), "node/evaluator-0", "cpu", 12, 14, "akka://es-actors@10.0.0.7:2552",
+        TestProbe<EvaluatorProtocol.Command> evaluator = KIT.createTestProbe();
+        roundTrips(new CoordinatorProtocol.RequestWork(evaluator.getRef(), "node/evaluator-0", "cpu", 12, 14, "akka://es-actors@10.0.0.7:2552",
                 -6_917_529_027_641_081_857L));
-        roundTrips(new Coordinator.MemberResults(12, 5, new double[] {0.75}, evaluator.getRef()));
-        roundTrips(new Coordinator.MemberResults(12, 6, new double[] {0.5, Double.NaN}, evaluator.getRef(),
+        roundTrips(new CoordinatorProtocol.MemberResults(12, 5, new double[] {0.75}, evaluator.getRef()));
+        roundTrips(new CoordinatorProtocol.MemberResults(12, 6, new double[] {0.5, Double.NaN}, evaluator.getRef(),
                 PromptRewards.encode(new double[][] {{1, 0, 0.5, 0}, {}})));
-        roundTrips(new Coordinator.MemberResults(12, 8, new double[] {Double.NaN, 0.5, -1e-300, 3},
+        roundTrips(new CoordinatorProtocol.MemberResults(12, 8, new double[] {Double.NaN, 0.5, -1e-300, 3},
                 evaluator.getRef()));
-        roundTrips(new Coordinator.EvalResult(50, 1, 7, new dev.esactors.train.eval.Evaluation.Tally(64, 20, 63,
+        roundTrips(new CoordinatorProtocol.EvalResult(50, 1, 7, new dev.esactors.train.eval.Evaluation.Tally(64, 20, 63,
                 27.25, 1280, 1, 0, 0, 0, false, new double[0]), "", "node/evaluator-0", evaluator.getRef()));
-        roundTrips(new Coordinator.EvalResult(50, 1, 7, new dev.esactors.train.eval.Evaluation.Tally(64, 20, 63,
+        roundTrips(new CoordinatorProtocol.EvalResult(50, 1, 7, new dev.esactors.train.eval.Evaluation.Tally(64, 20, 63,
                 27.25, 11520, 1, 4, 101, 23, true, new double[] {0.39453125, 0.5, 0.5625, 1.0 / 3}), "", "node/evaluator-0",
                 evaluator.getRef()));
-        roundTrips(new Coordinator.EvalResult(50, 0, 0, dev.esactors.train.eval.Evaluation.Tally.EMPTY,
+        roundTrips(new CoordinatorProtocol.EvalResult(50, 0, 0, dev.esactors.train.eval.Evaluation.Tally.EMPTY,
                 "java.lang.IllegalArgumentException: bad line", "node/evaluator-1", evaluator.getRef()));
     }
 
     @Test
     void evaluatorMessagesRoundTrip() {
-        roundTrips(new Evaluator.Work(3, 7, 1));
-        roundTrips(new Evaluator.Work(3, 16, 8));
-        roundTrips(new Evaluator.EvalWork(50, 1, 7));
+        roundTrips(new EvaluatorProtocol.Work(3, 7, 1));
+        roundTrips(new EvaluatorProtocol.Work(3, 16, 8));
+        roundTrips(new EvaluatorProtocol.EvalWork(50, 1, 7));
         double[] many = new double[300];
         for (int n = 0; n < many.length; n++) {
             many[n] = Math.sin(n);
         }
-        roundTrips(new Evaluator.CatchUp(4, List.of(RewardCode.of(new double[] {Double.NaN, 2, 1.0 / 3, 2, -1e-300}, false),
-                RewardCode.of(many, true))));
-        roundTrips(new Evaluator.CatchUp(0, List.of()));
-        roundTrips(new Evaluator.UpdatePushed(9, RewardCode.of(new double[] {0.25, Double.NaN, 0.25, 1}, true)));
-        roundTrips(new Evaluator.UpdatePushed(10, RewardCode.of(many, false)));
-        roundTrips(new Evaluator.Refused("device type cuda, run uses cpu"));
-        roundTrips(Evaluator.Finished.INSTANCE);
+        roundTrips(new EvaluatorProtocol.CatchUp(4, List.of(WireUpdate.of(new double[] {Double.NaN, 2, 1.0 / 3, 2, -1e-300}, false),
+                WireUpdate.of(many, true))));
+        roundTrips(new EvaluatorProtocol.CatchUp(0, List.of()));
+        roundTrips(new EvaluatorProtocol.UpdatePushed(9, WireUpdate.of(new double[] {0.25, Double.NaN, 0.25, 1}, true)));
+        roundTrips(new EvaluatorProtocol.UpdatePushed(10, WireUpdate.of(many, false)));
+        roundTrips(new EvaluatorProtocol.Refused("device type cuda, run uses cpu"));
+        roundTrips(EvaluatorProtocol.Finished.INSTANCE);
     }
 
     /** The catch-up carries raw rewards only; the evaluator's rebuilt update must be the coordinator's, bit for bit. */
@@ -92,7 +92,7 @@ class SerializationTest {
             rewards[7] = Double.NaN; // a failed member
             Update original = dev.esactors.core.es.Update.fromRewards(config, 12,
                     config.schedule().members(12, 300, true), rewards);
-            RewardCode code = RewardCode.of(original);
+            WireUpdate code = WireUpdate.of(original);
             assertEquals(config.alphaAt(12), original.alpha(), "the update carries its iteration's alpha");
             assertTrue(original.alpha() < 0.005 && original.alpha() > 0.001, "alpha at 12 of a 20-iteration decay");
             assertEquals(original, code.update(config, 12));
@@ -106,9 +106,9 @@ class SerializationTest {
         Update skipped = dev.esactors.core.es.Update.fromRewards(config, 13, config.schedule().members(13, 300, true),
                 tied);
         assertTrue(skipped.skipped());
-        assertEquals(skipped, RewardCode.of(skipped).update(config, 13));
+        assertEquals(skipped, WireUpdate.of(skipped).update(config, 13));
         Update applied = skipped.withSkipped(false);
-        assertEquals(applied, RewardCode.of(applied).update(config, 13));
+        assertEquals(applied, WireUpdate.of(applied).update(config, 13));
         // per-prompt shaping: the rows travel with the rewards (a failed member's empty row too)
         dev.esactors.core.es.EsConfig perPrompt = config.withShaping(dev.esactors.core.es.FitnessShaping.PER_PROMPT,
                 true);
@@ -120,7 +120,7 @@ class SerializationTest {
         }
         Update shaped = dev.esactors.core.es.Update.fromRewards(perPrompt, 14,
                 perPrompt.schedule().members(14, 300, true), means, rows);
-        RewardCode code = RewardCode.of(shaped);
+        WireUpdate code = WireUpdate.of(shaped);
         assertEquals(shaped, code.update(perPrompt, 14));
         assertEquals(900, code.prompts().codes().length, "one byte per member and prompt");
     }

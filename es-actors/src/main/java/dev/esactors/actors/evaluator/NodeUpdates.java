@@ -1,4 +1,4 @@
-package dev.esactors.actors;
+package dev.esactors.actors.evaluator;
 
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Extension;

@@ -1,7 +1,7 @@
-package dev.esactors.actors;
+package dev.esactors.actors.wire;
 
 /**
- * Members' rewards on each prompt (per-prompt shaping's input) as they cross the network: one {@link RewardCode} of
+ * Members' rewards on each prompt (per-prompt shaping's input) as they cross the network: one {@link WireUpdate} of
  * the rows laid end to end, so that outcome rewards travel as one byte each. A failed member's row (empty) travels
  * as a row of NaN and is read back as empty.
  */
@@ -11,7 +11,7 @@ public final class PromptRewards {
     }
 
     /** {@code rows} as one code; null when there are none (shapings other than per-prompt). */
-    public static RewardCode encode(double[][] rows) {
+    public static WireUpdate encode(double[][] rows) {
         int width = 0;
         for (double[] row : rows) {
             width = Math.max(width, row.length);
@@ -25,11 +25,11 @@ public final class PromptRewards {
                 flat[n * width + p] = rows[n].length == 0 ? Double.NaN : rows[n][p];
             }
         }
-        return RewardCode.of(flat, false);
+        return WireUpdate.of(flat, false);
     }
 
     /** The {@code members} rows of {@code code} (none for null). */
-    public static double[][] decode(RewardCode code, int members) {
+    public static double[][] decode(WireUpdate code, int members) {
         if (code == null) {
             return new double[0][];
         }

@@ -1,4 +1,4 @@
-package dev.esactors.actors;
+package dev.esactors.actors.node;
 
 import akka.actor.Address;
 import akka.actor.typed.ActorRef;

@@ -1,4 +1,4 @@
-package dev.esactors.actors;
+package dev.esactors.actors.evaluator;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
@@ -8,9 +8,17 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.esactors.actors.metrics.EvaluatorMetrics;
+import dev.esactors.actors.wire.CoordinatorProtocol;
+import dev.esactors.actors.wire.EvaluatorProtocol.CatchUp;
+import dev.esactors.actors.wire.EvaluatorProtocol.Command;
+import dev.esactors.actors.wire.EvaluatorProtocol.EvalWork;
+import dev.esactors.actors.wire.EvaluatorProtocol.Finished;
+import dev.esactors.actors.wire.EvaluatorProtocol.Refused;
+import dev.esactors.actors.wire.EvaluatorProtocol.UpdatePushed;
+import dev.esactors.actors.wire.EvaluatorProtocol.Work;
+import dev.esactors.actors.wire.EvaluatorProtocol;
+import dev.esactors.actors.wire.PromptRewards;
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.FitnessShaping;
@@ -35,88 +43,18 @@ import java.util.List;
  * exactly), reports the rewards, and asks again. Updates (seeds and scalars only; weights never travel) are pushed
  * to one evaluator per node as they are committed and shared on the node; a replica that lags fetches what it lacks.
  */
-public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
+public final class Evaluator extends AbstractBehavior<EvaluatorProtocol.Command> {
 
-    /** The Evaluator's protocol. */
-    public sealed interface Command {
-    }
-
-    /**
-     * Evaluate members {@code first} .. {@code first + count - 1} of {@code iteration}. Their seeds and signs are a
-     * pure function of the run's seed schedule, so they need not travel. Full-rank runs hand out one member at a
-     * time; low-rank runs a group of es.members-per-pass, decoded in one batch.
-     *
-     * @param iteration the iteration
-     * @param first     the first member's index
-     * @param count     members in the group
-     */
-    public record Work(@JsonProperty("i") long iteration, @JsonProperty("f") int first, @JsonProperty("c") int count)
-            implements Command, CborSerializable {
-    }
-
-    /**
-     * Updates the evaluator's node lacks, as raw rewards (see {@link RewardCode}): the evaluator rebuilds them,
-     * shares them with the node's other evaluators ({@link NodeUpdates}), applies them and asks again.
-     *
-     * @param from    the iteration of the first
-     * @param rewards consecutive iterations' rewards
-     */
-    public record CatchUp(@JsonProperty("f") long from, @JsonProperty("r") List<RewardCode> rewards)
-            implements Command, CborSerializable {
-        public CatchUp {
-            rewards = List.copyOf(rewards);
-        }
-    }
-
-    /**
-     * The coordinator will not use this evaluator.
-     *
-     * @param reason why
-     */
-    public record Refused(String reason) implements Command, CborSerializable {
-        @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
-        public Refused {
-        }
-    }
-
-    /**
-     * Score chunk {@code chunk} of evaluation dataset {@code dataset} with the unperturbed weights after
-     * {@code iteration} updates.
-     *
-     * @param iteration the weights' iteration
-     * @param dataset   index into eval.datasets
-     * @param chunk     chunk index
-     */
-    public record EvalWork(long iteration, int dataset, int chunk) implements Command, CborSerializable {
-    }
-
-    /**
-     * The update just committed, pushed to one evaluator of each node that has all earlier ones: it applies it and
-     * shares it with the node's other evaluators ({@link NodeUpdates}), who are given work of the next iteration
-     * without asking for the update.
-     *
-     * @param iteration the update's iteration
-     * @param rewards   its raw rewards (see {@link RewardCode})
-     */
-    public record UpdatePushed(@JsonProperty("i") long iteration, @JsonProperty("r") RewardCode rewards)
-            implements Command, CborSerializable {
-    }
-
-    /** The run is over. */
-    public enum Finished implements Command, CborSerializable {
-        INSTANCE
-    }
-
-    private record CoordinatorListing(Receptionist.Listing listing) implements Command {
+    private record CoordinatorListing(Receptionist.Listing listing) implements EvaluatorProtocol.Local {
     }
 
     /** The node's update log has what the waiting work needs. */
-    private enum NodeHasUpdates implements Command {
+    private enum NodeHasUpdates implements EvaluatorProtocol.Local {
         INSTANCE
     }
 
     /** The update the waiting work needs was pushed to this node but has not arrived: ask for it instead. */
-    private enum PushOverdue implements Command {
+    private enum PushOverdue implements EvaluatorProtocol.Local {
         INSTANCE
     }
 
@@ -135,7 +73,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     private final String node;
     private final long fingerprint;
     private final TimerScheduler<Command> timers;
-    private ActorRef<Coordinator.Command> coordinator;
+    private ActorRef<CoordinatorProtocol.Command> coordinator;
     private long applied;
     private Command waiting; // work that waits for an update pushed to another evaluator of this node, or null
 
@@ -152,18 +90,18 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         this.metrics = new EvaluatorMetrics(registry, id, device);
         this.evalData = new EvalDatasets(config);
         this.node = context.getSystem().address().toString();
-        this.fingerprint = Coordinator.fingerprint(config);
+        this.fingerprint = CoordinatorProtocol.fingerprint(config);
         // Keyed by everything that determines the updates, so that two runs in one JVM never share a log.
         this.nodeUpdates = NodeUpdates.get(context.getSystem()).log(config.id() + "|" + config.dir().toAbsolutePath()
                 + "|" + fingerprint);
         ActorRef<Receptionist.Listing> adapter = context.messageAdapter(Receptionist.Listing.class, CoordinatorListing::new);
-        context.getSystem().receptionist().tell(Receptionist.subscribe(Coordinator.key(config.id()), adapter));
+        context.getSystem().receptionist().tell(Receptionist.subscribe(CoordinatorProtocol.key(config.id()), adapter));
         context.getLog().info("evaluator {} ready on {}", id, device);
     }
 
     /**
      * An evaluator named {@code id} on {@code device}, with its meters on {@code registry}; run it on
-     * {@link Coordinator#BLOCKING}.
+     * the blocking dispatcher ({@code Coordinator.BLOCKING}).
      */
     public static Behavior<Command> create(RunConfig config, String id, DeviceSpec device, MeterRegistry registry) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
@@ -189,11 +127,11 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     }
 
     private Behavior<Command> onListing(CoordinatorListing message) {
-        var found = message.listing().getServiceInstances(Coordinator.key(config.id()));
+        var found = message.listing().getServiceInstances(CoordinatorProtocol.key(config.id()));
         if (found.isEmpty()) {
             return this;
         }
-        ActorRef<Coordinator.Command> next = found.iterator().next();
+        ActorRef<CoordinatorProtocol.Command> next = found.iterator().next();
         if (!next.equals(coordinator)) {
             coordinator = next; // first contact, or a coordinator re-created after its node was lost
             requestWork();
@@ -288,7 +226,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
                         group.get(k).index(), work.iteration(), score.error());
             }
         }
-        coordinator.tell(new Coordinator.MemberResults(work.iteration(), work.first(), rewards, getContext().getSelf(),
+        coordinator.tell(new CoordinatorProtocol.MemberResults(work.iteration(), work.first(), rewards, getContext().getSelf(),
                 es.shaping() == FitnessShaping.PER_PROMPT ? PromptRewards.encode(promptRewards) : null));
         requestWork();
         return this;
@@ -309,7 +247,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
                     work.dataset(), error);
         }
         metrics.evaluationChunk(System.nanoTime() - start, tally.items(), tally.tokens());
-        coordinator.tell(new Coordinator.EvalResult(work.iteration(), work.dataset(), work.chunk(), tally, error, id,
+        coordinator.tell(new CoordinatorProtocol.EvalResult(work.iteration(), work.dataset(), work.chunk(), tally, error, id,
                 getContext().getSelf()));
         requestWork();
         return this;
@@ -324,7 +262,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
 
     private void requestWork() {
         if (coordinator != null) {
-            coordinator.tell(new Coordinator.RequestWork(getContext().getSelf(), id, device.type(), applied,
+            coordinator.tell(new CoordinatorProtocol.RequestWork(getContext().getSelf(), id, device.type(), applied,
                     nodeUpdates.known(), node, fingerprint));
         }
     }

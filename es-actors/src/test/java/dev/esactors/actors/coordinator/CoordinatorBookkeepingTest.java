@@ -1,5 +1,6 @@
-package dev.esactors.actors;
+package dev.esactors.actors.coordinator;
 
+import dev.esactors.actors.wire.WireUpdate;
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.Perturbation;
 import dev.esactors.core.es.Update;
@@ -53,19 +54,19 @@ class CoordinatorBookkeepingTest {
                     new double[] {t, 1, 1, 0.5}));
         }
         AtomicInteger reads = new AtomicInteger();
-        EncodedUpdates encoded = new EncodedUpdates(() -> {
+        WireUpdates encoded = new WireUpdates(() -> {
             reads.incrementAndGet();
             return journal;
         });
         assertEquals(0, reads.get(), "nothing is read before it is asked for");
-        List<RewardCode> first = encoded.range(0, 2);
+        List<WireUpdate> first = encoded.range(0, 2);
         assertEquals(1, reads.get());
         assertEquals(2, first.size());
         assertArrayEquals(journal.get(1).rewards(), first.get(1).rewards());
         assertArrayEquals(new double[] {1, 0.5}, first.get(1).values(), "distinct rewards, in first-seen order");
         assertTrue(first.get(0) == encoded.range(0, 1).get(0), "an update already encoded is not encoded again");
         assertEquals(1, reads.get(), "nor the journal read again");
-        List<RewardCode> rest = encoded.range(1, 3);
+        List<WireUpdate> rest = encoded.range(1, 3);
         assertEquals(2, reads.get(), "the journal is read again for what is new");
         assertArrayEquals(journal.get(2).rewards(), rest.get(1).rewards());
     }

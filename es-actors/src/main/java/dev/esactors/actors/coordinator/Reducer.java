@@ -1,8 +1,9 @@
-package dev.esactors.actors;
+package dev.esactors.actors.coordinator;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
+import dev.esactors.actors.wire.CoordinatorProtocol;
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.Member;
 import dev.esactors.core.es.Update;
@@ -21,6 +22,10 @@ import java.util.List;
  */
 public final class Reducer {
 
+    /** The update for the iteration being committed, sent to the coordinator that spawned the reducer. */
+    record Reduced(Update update) implements CoordinatorProtocol.Local {
+    }
+
     private Reducer() {
     }
 
@@ -29,10 +34,10 @@ public final class Reducer {
      * rewards on each prompt too), replying to {@code replyTo}.
      */
     public static Behavior<Void> create(EsConfig config, long iteration, List<Member> members, double[] rewards,
-                                        double[][] promptRewards, ActorRef<Coordinator.Command> replyTo) {
+                                        double[][] promptRewards, ActorRef<CoordinatorProtocol.Command> replyTo) {
         double[] raw = rewards.clone();
         return Behaviors.setup(context -> {
-            replyTo.tell(new Coordinator.Reduced(Update.fromRewards(config, iteration, members, raw, promptRewards)));
+            replyTo.tell(new Reduced(Update.fromRewards(config, iteration, members, raw, promptRewards)));
             return Behaviors.stopped();
         });
     }

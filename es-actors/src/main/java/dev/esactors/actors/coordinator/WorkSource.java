@@ -1,6 +1,7 @@
-package dev.esactors.actors;
+package dev.esactors.actors.coordinator;
 
 import akka.actor.typed.ActorRef;
+import dev.esactors.actors.wire.EvaluatorProtocol;
 
 import java.util.function.Function;
 
@@ -8,26 +9,26 @@ import java.util.function.Function;
  * What a Coordinator phase hands to evaluators that ask for work: an iteration's member groups, an evaluation round's
  * chunks, or nothing while an update is committed.
  */
-interface Phase {
+interface WorkSource {
 
     /** Hands the next unit to {@code evaluator}; false if nothing is waiting. */
-    boolean handOut(ActorRef<Evaluator.Command> evaluator, long deadlineNanos);
+    boolean handOut(ActorRef<EvaluatorProtocol.Command> evaluator, long deadlineNanos);
 
     /** Units held by {@code evaluator} go back to the queue; returns how many. */
-    int reissueHeldBy(ActorRef<Evaluator.Command> evaluator);
+    int reissueHeldBy(ActorRef<EvaluatorProtocol.Command> evaluator);
 
     /** Units past their deadline go back to the queue; returns how many. */
     int reissueOverdue(long nowNanos);
 
     /** A phase with nothing to hand out. */
-    Phase NOTHING = new Phase() {
+    WorkSource NOTHING = new WorkSource() {
         @Override
-        public boolean handOut(ActorRef<Evaluator.Command> evaluator, long deadlineNanos) {
+        public boolean handOut(ActorRef<EvaluatorProtocol.Command> evaluator, long deadlineNanos) {
             return false;
         }
 
         @Override
-        public int reissueHeldBy(ActorRef<Evaluator.Command> evaluator) {
+        public int reissueHeldBy(ActorRef<EvaluatorProtocol.Command> evaluator) {
             return 0;
         }
 
@@ -38,10 +39,10 @@ interface Phase {
     };
 
     /** The units of {@code queue}, each sent as the message {@code work} makes of it. */
-    static <K> Phase of(WorkQueue<K, ActorRef<Evaluator.Command>> queue, Function<K, Evaluator.Command> work) {
-        return new Phase() {
+    static <K> WorkSource of(WorkQueue<K, ActorRef<EvaluatorProtocol.Command>> queue, Function<K, EvaluatorProtocol.Command> work) {
+        return new WorkSource() {
             @Override
-            public boolean handOut(ActorRef<Evaluator.Command> evaluator, long deadlineNanos) {
+            public boolean handOut(ActorRef<EvaluatorProtocol.Command> evaluator, long deadlineNanos) {
                 K unit = queue.next(evaluator, deadlineNanos);
                 if (unit != null) {
                     evaluator.tell(work.apply(unit));
@@ -50,7 +51,7 @@ interface Phase {
             }
 
             @Override
-            public int reissueHeldBy(ActorRef<Evaluator.Command> evaluator) {
+            public int reissueHeldBy(ActorRef<EvaluatorProtocol.Command> evaluator) {
                 return queue.reissueHeldBy(evaluator);
             }
 

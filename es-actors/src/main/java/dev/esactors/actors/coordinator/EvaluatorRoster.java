@@ -1,4 +1,4 @@
-package dev.esactors.actors;
+package dev.esactors.actors.coordinator;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

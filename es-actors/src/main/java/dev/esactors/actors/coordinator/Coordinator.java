@@ -1,4 +1,4 @@
-package dev.esactors.actors;
+package dev.esactors.actors.coordinator;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
@@ -9,8 +9,15 @@ import akka.actor.typed.javadsl.BehaviorBuilder;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
-import akka.actor.typed.receptionist.ServiceKey;
 import dev.esactors.actors.metrics.CoordinatorMetrics;
+import dev.esactors.actors.wire.CoordinatorProtocol;
+import dev.esactors.actors.wire.CoordinatorProtocol.Command;
+import dev.esactors.actors.wire.CoordinatorProtocol.EvalResult;
+import dev.esactors.actors.wire.CoordinatorProtocol.Local;
+import dev.esactors.actors.wire.CoordinatorProtocol.MemberResults;
+import dev.esactors.actors.wire.CoordinatorProtocol.RequestWork;
+import dev.esactors.actors.wire.CoordinatorProtocol.Wake;
+import dev.esactors.actors.wire.EvaluatorProtocol;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.es.Update;
 import dev.esactors.train.EvaluationSchedule;
@@ -35,27 +42,17 @@ import java.util.function.Supplier;
  * they lack when they lag or join late. Bookkeeping: {@link WorkQueue}, {@link IterationWork}, {@link NodeCatchUp},
  * {@link EvaluatorRoster}, the run library's {@link EvaluationSchedule} and {@link RunCompletion}.
  */
-public final class Coordinator implements CoordinatorProtocol {
-
-    /** The receptionist key under which the coordinator of run {@code runId} registers. */
-    public static ServiceKey<Command> key(String runId) {
-        return ServiceKey.create(Command.class, "es-coordinator-" + runId);
-    }
+public final class Coordinator {
 
     /** The dispatcher for actors that block on LibTorch (model loading, evaluation, updates). */
     public static final DispatcherSelector BLOCKING = DispatcherSelector.fromConfig("es-actors.blocking-dispatcher");
 
-    /** 64 bits of the hash of what makes a run's results: the ES config, the task and the model. */
-    public static long fingerprint(RunConfig config) {
-        return CoordinatorProtocol.fingerprint(config);
-    }
-
     /** An evaluator stopped or its node left (a death watch). */
-    record EvaluatorGone(ActorRef<Evaluator.Command> evaluator) implements Command {
+    private record EvaluatorGone(ActorRef<EvaluatorProtocol.Command> evaluator) implements Local {
     }
 
     /** Time to issue again the work whose deadline passed. */
-    enum CheckDeadlines implements Command {
+    private enum CheckDeadlines implements Local {
         INSTANCE
     }
 
@@ -65,9 +62,8 @@ public final class Coordinator implements CoordinatorProtocol {
     private final ActorRef<RunEvent> listener;
     private final CoordinatorMetrics metrics;
     private final FaultCounts counts = new FaultCounts();
-    private final EvaluatorRoster<ActorRef<Evaluator.Command>, RequestWork> roster = new EvaluatorRoster<>();
-    private final NodeCatchUp<ActorRef<Evaluator.Command>> nodes = new NodeCatchUp<>();
-    private final EncodedUpdates codes;
+    private final EvaluatorRoster<ActorRef<EvaluatorProtocol.Command>, RequestWork> roster = new EvaluatorRoster<>();
+    private final UpdateDelivery updates;
     private final EvaluationSchedule schedule;
     private final long fingerprint;
     private final long deadlineNanos;
@@ -86,11 +82,11 @@ public final class Coordinator implements CoordinatorProtocol {
         this.listener = listener;
         this.metrics = new CoordinatorMetrics(registry, run.nextIteration(), config.iterations(), counts);
         this.schedule = new EvaluationSchedule(config, run.nextIteration());
-        this.codes = new EncodedUpdates(run::updates);
-        this.fingerprint = fingerprint(config);
+        this.updates = new UpdateDelivery(run::updates);
+        this.fingerprint = CoordinatorProtocol.fingerprint(config);
         this.driftEveryIteration = WeightDrift.everyIteration(run.replica().master());
         this.deadlineNanos = config.memberDeadline().toNanos();
-        context.getSystem().receptionist().tell(Receptionist.register(key(config.id()), context.getSelf()));
+        context.getSystem().receptionist().tell(Receptionist.register(CoordinatorProtocol.key(config.id()), context.getSelf()));
         timers.startTimerWithFixedDelay(CheckDeadlines.INSTANCE, Duration.ofMillis(
                 Math.max(50, Math.min(1000, config.memberDeadline().toMillis() / 4))));
     }
@@ -127,55 +123,56 @@ public final class Coordinator implements CoordinatorProtocol {
         return evaluating(new IterationWork<>(run.config(), run.nextIteration()));
     }
 
-    private Behavior<Command> evaluating(IterationWork<ActorRef<Evaluator.Command>> work) {
-        Phase phase = Phase.of(work.queue(), g -> new Evaluator.Work(work.iteration(), work.first(g), work.count(g)));
-        serveParked(phase);
-        return phase(phase, Behaviors.receive(Command.class)
+    private Behavior<Command> evaluating(IterationWork<ActorRef<EvaluatorProtocol.Command>> work) {
+        WorkSource source = WorkSource.of(work.queue(),
+                g -> new EvaluatorProtocol.Work(work.iteration(), work.first(g), work.count(g)));
+        serveParked(source);
+        return phase(source, Behaviors.receive(Command.class)
                 .onMessage(MemberResults.class, r -> timed(false, () -> onResult(work, r))));
     }
 
-    private Behavior<Command> onResult(IterationWork<ActorRef<Evaluator.Command>> work, MemberResults result) {
-        switch (work.accept(result.iteration(), result.first(), result.rewards(), result.promptRows(),
-                result.from())) {
+    private Behavior<Command> onResult(IterationWork<ActorRef<EvaluatorProtocol.Command>> work, MemberResults result) {
+        IterationWork.Outcome outcome = work.accept(result.iteration(), result.first(), result.rewards(),
+                result.promptRows(), result.from());
+        if (outcome != IterationWork.Outcome.ACCEPTED) {
+            return notTaken(outcome, result);
+        }
+        if (!work.complete()) {
+            return Behaviors.same();
+        }
+        int failed = Update.failedCount(work.rewards());
+        if (failed == work.members().size()) { // an update without signal would be journalled as one
+            return abort("iteration " + work.iteration() + ": all " + failed + " members failed (the evaluators' "
+                    + "logs say why); the run stops before journalling it");
+        }
+        context.spawn(Reducer.create(run.config(), work.iteration(), work.members(), work.rewards(),
+                work.promptRewards(), context.getSelf()), "reducer-" + work.iteration());
+        return committing(work);
+    }
+
+    /** Counts a result the iteration did not take: stale, from an evaluator not issued it, or a copy. */
+    private Behavior<Command> notTaken(IterationWork.Outcome outcome, MemberResults r) {
+        switch (outcome) {
             case STALE -> counts.stale++;
-            case UNISSUED -> unissued(result.from(), "members from " + result.first() + " of iteration "
-                    + result.iteration());
-            case DUPLICATE -> counts.duplicates++;
-            case ACCEPTED -> {
-                if (work.complete()) {
-                    int failed = Update.failedCount(work.rewards());
-                    if (failed == work.members().size()) { // an update without signal would be journalled as one
-                        return abort("iteration " + work.iteration() + ": all " + failed + " members failed (the "
-                                + "evaluators' logs say why); the run stops before journalling it");
-                    }
-                    context.spawn(Reducer.create(run.config(), work.iteration(), work.members(), work.rewards(),
-                            work.promptRewards(), context.getSelf()), "reducer-" + work.iteration());
-                    return committing(work);
-                }
-            }
+            case UNISSUED -> unissued(r.from(), "members from " + r.first() + " of iteration " + r.iteration());
+            default -> counts.duplicates++;
         }
         return Behaviors.same();
     }
 
-    private Behavior<Command> committing(IterationWork<ActorRef<Evaluator.Command>> work) {
-        return phase(Phase.NOTHING, Behaviors.receive(Command.class)
-                .onMessage(MemberResults.class, r -> {
-                    switch (work.accept(r.iteration(), r.first(), r.rewards(), r.promptRows(), r.from())) {
-                        case STALE -> counts.stale++;
-                        case UNISSUED -> unissued(r.from(), "members from " + r.first() + " of iteration "
-                                + r.iteration());
-                        default -> counts.duplicates++; // every group is in: a copy of one
-                    }
-                    return Behaviors.same();
-                })
-                .onMessage(Reduced.class, m -> timed(true, () -> commit(work, m.update()))));
+    private Behavior<Command> committing(IterationWork<ActorRef<EvaluatorProtocol.Command>> work) {
+        return phase(WorkSource.NOTHING, Behaviors.receive(Command.class)
+                // every group is in: what is not stale or unissued is a copy of one
+                .onMessage(MemberResults.class, r -> notTaken(work.accept(r.iteration(), r.first(), r.rewards(),
+                        r.promptRows(), r.from()), r))
+                .onMessage(Reducer.Reduced.class, m -> timed(true, () -> commit(work, m.update()))));
     }
 
     /**
      * Journals the update and, once it is durable, pushes it to one evaluator per node and starts the next iteration
      * while the master applies it; a round or the end waits for the master.
      */
-    private Behavior<Command> commit(IterationWork<ActorRef<Evaluator.Command>> work, Update update) {
+    private Behavior<Command> commit(IterationWork<ActorRef<EvaluatorProtocol.Command>> work, Update update) {
         var before = run.lastCheckpoint();
         long following = update.iteration() + 1;
         EvalRound due = schedule.due(following);
@@ -183,7 +180,7 @@ public final class Coordinator implements CoordinatorProtocol {
         List<Behavior<Command>> started = new ArrayList<>(1);
         run.commit(update, () -> {
             if (due != null || iterationFollows) { // the end needs no evaluator to have the last update
-                push(update.iteration());
+                updates.push(update.iteration());
             }
             if (iterationFollows) {
                 started.add(evaluating(new IterationWork<>(run.config(), following)));
@@ -201,30 +198,22 @@ public final class Coordinator implements CoordinatorProtocol {
         return started.isEmpty() ? next(due) : started.get(0);
     }
 
-    /** Sends update {@code iteration} to one evaluator of every node that has all earlier ones. */
-    private void push(long iteration) {
-        List<ActorRef<Evaluator.Command>> targets = nodes.pushTargets(iteration);
-        if (!targets.isEmpty()) {
-            RewardCode code = codes.range(iteration, iteration + 1).get(0);
-            targets.forEach(e -> e.tell(new Evaluator.UpdatePushed(iteration, code)));
-        }
-    }
-
     private Behavior<Command> inRound(EvalRound round) {
-        RoundWork<ActorRef<Evaluator.Command>> work = new RoundWork<>(round);
-        Phase phase = Phase.of(work.queue(), c -> new Evaluator.EvalWork(round.iteration(), c.dataset(), c.index()));
-        serveParked(phase);
-        return phase(phase, Behaviors.receive(Command.class)
+        RoundWork<ActorRef<EvaluatorProtocol.Command>> work = new RoundWork<>(round);
+        WorkSource source = WorkSource.of(work.queue(),
+                c -> new EvaluatorProtocol.EvalWork(round.iteration(), c.dataset(), c.index()));
+        serveParked(source);
+        return phase(source, Behaviors.receive(Command.class)
                 .onMessage(EvalResult.class, r -> onEvalResult(work, r)));
     }
 
     /** A result from an evaluator that was never issued its work: ignored, counted and logged. */
-    private void unissued(ActorRef<Evaluator.Command> from, String what) {
+    private void unissued(ActorRef<EvaluatorProtocol.Command> from, String what) {
         counts.unissued++;
         context.getLog().warn("ignored a result for {} from {}, which was not issued that work", what, from);
     }
 
-    private Behavior<Command> onEvalResult(RoundWork<ActorRef<Evaluator.Command>> work, EvalResult result) {
+    private Behavior<Command> onEvalResult(RoundWork<ActorRef<EvaluatorProtocol.Command>> work, EvalResult result) {
         switch (work.accept(result.iteration(), result.dataset(), result.chunk(), result.tally(),
                 result.evaluatorId(), result.from())) {
             case STALE -> counts.stale++;
@@ -259,7 +248,7 @@ public final class Coordinator implements CoordinatorProtocol {
         finished = true;
         context.getLog().error("run {} stopped: {}", config.id(), reason);
         listener.tell(new RunEvent.RunFailed(reason));
-        roster.evaluators().forEach(e -> e.tell(Evaluator.Finished.INSTANCE));
+        roster.evaluators().forEach(e -> e.tell(EvaluatorProtocol.Finished.INSTANCE));
         release();
         return Behaviors.stopped();
     }
@@ -276,7 +265,7 @@ public final class Coordinator implements CoordinatorProtocol {
         } catch (RuntimeException e) {
             listener.tell(new RunEvent.RunFailed("finishing the run failed: " + e.getMessage()));
         }
-        roster.evaluators().forEach(e -> e.tell(Evaluator.Finished.INSTANCE));
+        roster.evaluators().forEach(e -> e.tell(EvaluatorProtocol.Finished.INSTANCE));
         release(); // explicitly: a run already complete at start-up stops before any PostStop handler exists
         return Behaviors.stopped();
     }
@@ -284,14 +273,14 @@ public final class Coordinator implements CoordinatorProtocol {
     // ---- what every phase does ----
 
     /** {@code specific}'s handlers, then the ones every phase shares; results of another phase are stale. */
-    private Behavior<Command> phase(Phase phase, BehaviorBuilder<Command> specific) {
+    private Behavior<Command> phase(WorkSource source, BehaviorBuilder<Command> specific) {
         return specific
-                .onMessage(RequestWork.class, m -> timed(false, () -> onRequestWork(phase, m)))
-                .onMessage(EvaluatorGone.class, m -> onEvaluatorGone(phase, m.evaluator()))
-                .onMessage(CheckDeadlines.class, m -> reissued(phase, phase.reissueOverdue(System.nanoTime())))
+                .onMessage(RequestWork.class, m -> timed(false, () -> onRequestWork(source, m)))
+                .onMessage(EvaluatorGone.class, m -> onEvaluatorGone(source, m.evaluator()))
+                .onMessage(CheckDeadlines.class, m -> reissued(source, source.reissueOverdue(System.nanoTime())))
                 .onMessage(MemberResults.class, m -> stale())
                 .onMessage(EvalResult.class, m -> stale())
-                .onMessage(Reduced.class, m -> stale())
+                .onMessage(Reducer.Reduced.class, m -> stale())
                 .onMessage(Wake.class, m -> Behaviors.same())
                 .onSignal(PostStop.class, signal -> {
                     release(); // stopped early (node shutdown, test): the journal is already durable
@@ -318,10 +307,10 @@ public final class Coordinator implements CoordinatorProtocol {
         }
     }
 
-    private Behavior<Command> onRequestWork(Phase phase, RequestWork request) {
-        String refusal = CoordinatorProtocol.refusal(config, fingerprint, request, run.nextIteration());
+    private Behavior<Command> onRequestWork(WorkSource source, RequestWork request) {
+        String refusal = Admission.refusal(config, fingerprint, request, run.nextIteration());
         if (refusal != null) {
-            request.evaluator().tell(new Evaluator.Refused(refusal));
+            request.evaluator().tell(new EvaluatorProtocol.Refused(refusal));
             return Behaviors.same();
         }
         if (roster.asked(request.evaluator(), request.evaluatorId(), request)) {
@@ -332,66 +321,56 @@ public final class Coordinator implements CoordinatorProtocol {
         }
         // An evaluator asks only when free: work it still holds, it has given up (it waited in vain for a pushed
         // update, or was out of step), so that work goes to the next evaluator now, not at its deadline.
-        int dropped = phase.reissueHeldBy(request.evaluator());
+        int dropped = source.reissueHeldBy(request.evaluator());
         if (dropped > 0) {
             counts.reissued += dropped;
-            nodes.distrust(request.evaluator());
+            updates.distrust(request.evaluator());
         }
-        serve(phase, request);
+        serve(source, request);
         return Behaviors.same();
     }
 
     /** Answers a request now if it can: the updates its node lacks, or the next unit of work; else parks it. */
-    private void serve(Phase phase, RequestWork request) {
-        long t = run.nextIteration();
-        NodeCatchUp.Decision<ActorRef<Evaluator.Command>> decision = nodes.decide(request.evaluator(),
-                request.node(), request.applied(), request.known(), t);
-        switch (decision.kind()) {
-            case WAIT -> { } // another evaluator of its node brings the updates; it is served again then
-            case FETCH -> request.evaluator().tell(new Evaluator.CatchUp(decision.from(),
-                    codes.range(decision.from(), t)));
-            case SERVE -> {
-                if (!phase.handOut(request.evaluator(), System.nanoTime() + deadlineNanos)) {
-                    roster.park(request.evaluator(), request);
-                }
-            }
+    private void serve(WorkSource source, RequestWork request) {
+        // FETCH has been sent the updates; WAIT: another evaluator of its node brings them, then it is served again
+        NodeCatchUp.Decision<ActorRef<EvaluatorProtocol.Command>> decision = updates.decide(request.evaluator(),
+                request.node(), request.applied(), request.known(), run.nextIteration());
+        if (decision.kind() == NodeCatchUp.Kind.SERVE
+                && !source.handOut(request.evaluator(), System.nanoTime() + deadlineNanos)) {
+            roster.park(request.evaluator(), request);
         }
-        serveAgain(phase, decision.released());
+        serveAgain(source, decision.released());
     }
 
     /** Serves the last requests of {@code evaluators} again (what they waited for has arrived). */
-    private void serveAgain(Phase phase, List<ActorRef<Evaluator.Command>> evaluators) {
-        for (ActorRef<Evaluator.Command> e : evaluators) {
+    private void serveAgain(WorkSource source, List<ActorRef<EvaluatorProtocol.Command>> evaluators) {
+        for (ActorRef<EvaluatorProtocol.Command> e : evaluators) {
             RequestWork last = roster.lastRequest(e);
             if (last != null) {
-                serve(phase, last.knowing(nodes.sent(e)));
+                serve(source, last.knowing(updates.sent(e)));
             }
         }
     }
 
-    private void serveParked(Phase phase) {
-        roster.unpark().forEach(request -> serve(phase, request));
+    private void serveParked(WorkSource source) {
+        roster.unpark().forEach(request -> serve(source, request));
     }
 
-    private Behavior<Command> onEvaluatorGone(Phase phase, ActorRef<Evaluator.Command> evaluator) {
+    private Behavior<Command> onEvaluatorGone(WorkSource source, ActorRef<EvaluatorProtocol.Command> evaluator) {
         String name = roster.left(evaluator);
         counts.evaluatorsActive = roster.size();
-        NodeCatchUp.Left<ActorRef<Evaluator.Command>> left = nodes.left(evaluator);
-        List<RewardCode> lost = left.pushTo() == null ? List.of() : codes.range(left.pushFrom(), left.pushUntil());
-        for (int k = 0; k < lost.size(); k++) {
-            left.pushTo().tell(new Evaluator.UpdatePushed(left.pushFrom() + k, lost.get(k)));
-        }
-        int reissued = phase.reissueHeldBy(evaluator);
+        List<ActorRef<EvaluatorProtocol.Command>> released = updates.left(evaluator);
+        int reissued = source.reissueHeldBy(evaluator);
         listener.tell(new RunEvent.Note("evaluator " + name + " left; " + reissued + " member(s) issued again ("
                 + roster.size() + " active)"));
-        serveAgain(phase, left.released());
-        return reissued(phase, reissued);
+        serveAgain(source, released);
+        return reissued(source, reissued);
     }
 
-    private Behavior<Command> reissued(Phase phase, int count) {
+    private Behavior<Command> reissued(WorkSource source, int count) {
         if (count > 0) {
             counts.reissued += count;
-            serveParked(phase);
+            serveParked(source);
         }
         return Behaviors.same();
     }

@@ -1,4 +1,4 @@
-package dev.esactors.actors;
+package dev.esactors.actors.node;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;

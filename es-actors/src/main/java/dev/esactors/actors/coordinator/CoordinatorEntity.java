@@ -1,4 +1,4 @@
-package dev.esactors.actors;
+package dev.esactors.actors.coordinator;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -8,6 +8,7 @@ import akka.cluster.sharding.typed.ShardingEnvelope;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import dev.esactors.actors.wire.CoordinatorProtocol;
 import dev.esactors.train.RunDirectory;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.RunConfig;
@@ -22,8 +23,8 @@ import java.util.Map;
 public final class CoordinatorEntity {
 
     /** The sharded entity type. */
-    public static final EntityTypeKey<Coordinator.Command> TYPE_KEY =
-            EntityTypeKey.create(Coordinator.Command.class, "es-coordinator");
+    public static final EntityTypeKey<CoordinatorProtocol.Command> TYPE_KEY =
+            EntityTypeKey.create(CoordinatorProtocol.Command.class, "es-coordinator");
 
     /**
      * A run whose coordinator this node may host.
@@ -42,7 +43,7 @@ public final class CoordinatorEntity {
      * names: hosted here, it opens that run's directory (resuming from its checkpoints and journal). Every
      * coordinator node must hold the run files of the runs it may host. Other nodes get a proxy.
      */
-    public static ActorRef<ShardingEnvelope<Coordinator.Command>> init(ActorSystem<?> system,
+    public static ActorRef<ShardingEnvelope<CoordinatorProtocol.Command>> init(ActorSystem<?> system,
                                                                       Map<String, HostedRun> runs,
                                                                       MeterRegistry registry) {
         return ClusterSharding.get(system).init(Entity.of(TYPE_KEY, entity -> Behaviors.setup(context -> {
