@@ -1,8 +1,8 @@
 package dev.esactors.train;
 
-import dev.esactors.core.state.Checkpoint;
 import dev.esactors.core.es.EsRun;
-import dev.esactors.core.es.HfExport;
+import dev.esactors.core.state.Checkpoint;
+import dev.esactors.core.state.HfExport;
 import dev.esactors.core.torch.DType;
 import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.RunConfig;

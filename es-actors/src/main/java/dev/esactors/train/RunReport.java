@@ -1,6 +1,6 @@
 package dev.esactors.train;
 
-import dev.esactors.core.es.Update;
+import dev.esactors.core.es.update.Update;
 import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.eval.Evaluation;

@@ -95,7 +95,7 @@ public final class StepLog {
 
     /** The end of a run with {@code config}'s token budget at step {@code t}: t once its tokens are spent. */
     long end(RunConfig config, long t) {
-        return config.tokenBudget() > 0 && sum(1) >= config.tokenBudget() ? t : config.iterations();
+        return config.run().tokenBudget() > 0 && sum(1) >= config.run().tokenBudget() ? t : config.iterations();
     }
 
     /** Every step's numbers so far. */

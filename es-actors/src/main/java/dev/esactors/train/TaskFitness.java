@@ -1,8 +1,8 @@
 package dev.esactors.train;
 
 import dev.esactors.core.es.GroupFitness;
-import dev.esactors.core.es.Member;
 import dev.esactors.core.es.MemberScore;
+import dev.esactors.core.es.noise.Member;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Completion;
 import dev.esactors.core.model.Decoder;

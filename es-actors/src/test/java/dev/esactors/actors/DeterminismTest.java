@@ -1,8 +1,8 @@
 package dev.esactors.actors;
 
 import dev.esactors.actors.node.EsNode;
-import dev.esactors.core.es.Update;
-import dev.esactors.core.es.UpdateJournal;
+import dev.esactors.core.es.update.Update;
+import dev.esactors.core.es.update.UpdateJournal;
 import dev.esactors.core.torch.DeviceSpec;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.BaseModel;

@@ -40,7 +40,7 @@ class TokenBudgetTest {
                     + finished.iterations());
             double all = StepLog.totals(dir)[1];
             double lastStep = Double.parseDouble(steps.get(steps.size() - 1).split(" ")[1]);
-            long budget = config.tokenBudget();
+            long budget = config.run().tokenBudget();
             assertTrue(all >= budget && all - lastStep < budget, "past the budget only by its last iteration: "
                     + all + " tokens, the last " + lastStep);
         }

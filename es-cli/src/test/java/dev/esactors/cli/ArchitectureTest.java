@@ -7,6 +7,8 @@ import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.CompositeArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
 import dev.esactors.cli.fixture.coordinator.CoordinatorKnowingTheEvaluator;
+import dev.esactors.cli.fixture.es.noise.NoiseKnowingTheUpdate;
+import dev.esactors.cli.fixture.es.update.FixtureUpdate;
 import dev.esactors.cli.fixture.evaluator.FixtureEvaluator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -118,6 +120,38 @@ class ArchitectureTest {
                 "the rule sees a coordinator that imports the evaluator");
         assertFalse(actorsMeetOnlyOnTheWire("dev.esactors.cli.fixture").evaluate(new ClassFileImporter()
                 .importClasses(FixtureEvaluator.class)).hasViolation(), "and passes an evaluator alone");
+    }
+
+    /**
+     * ES in layers: noise (seeds, streams, perturbation shapes) knows neither the update rule nor the engine; the
+     * update rule (shaping, updates, optimizers, the journal) knows noise but not the engine (replica, trainer, run)
+     * in {@code es} itself, which builds on both.
+     */
+    static ArchRule esLayers(String es) {
+        return CompositeArchRule.of(noClasses().that().resideInAPackage(es + ".noise..")
+                        .should().dependOnClassesThat().resideInAnyPackage(es, es + ".update..")
+                        .because("noise is what every member and every update regenerates; it decides nothing")
+                        .allowEmptyShould(true))
+                .and(noClasses().that().resideInAPackage(es + ".update..")
+                        .should().dependOnClassesThat().resideInAPackage(es)
+                        .because("an update is a pure function of seeds and rewards, shared by the actors and the "
+                                + "single-process loop; the engine applies it")
+                        .allowEmptyShould(true));
+    }
+
+    @Test
+    void esIsLayeredNoiseThenUpdateThenEngine() {
+        assertTrue(main.containPackage("dev.esactors.core.es.noise") && main.containPackage(
+                "dev.esactors.core.es.update"), "the ES noise and update packages are imported");
+        esLayers("dev.esactors.core.es").check(main);
+    }
+
+    @Test
+    void theEsRuleCatchesNoiseThatKnowsTheUpdate() {
+        assertTrue(esLayers("dev.esactors.cli.fixture.es").evaluate(new ClassFileImporter().importClasses(
+                NoiseKnowingTheUpdate.class, FixtureUpdate.class)).hasViolation(), "noise importing an update is seen");
+        assertFalse(esLayers("dev.esactors.cli.fixture.es").evaluate(new ClassFileImporter().importClasses(
+                FixtureUpdate.class)).hasViolation(), "and an update alone passes");
     }
 
     /** Benchmarks are classes of their own in a bench package, never options of a production class. */

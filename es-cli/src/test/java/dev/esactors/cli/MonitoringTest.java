@@ -2,8 +2,8 @@ package dev.esactors.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.esactors.core.es.Update;
-import dev.esactors.core.es.UpdateJournal;
+import dev.esactors.core.es.update.Update;
+import dev.esactors.core.es.update.UpdateJournal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,11 +1,11 @@
 package dev.esactors.cli;
 
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.core.state.CheckpointStore;
-import dev.esactors.core.es.UpdateJournal;
+import dev.esactors.core.es.update.UpdateJournal;
 import dev.esactors.core.io.SafetensorsFile;
 import dev.esactors.core.model.ConfigJson;
 import dev.esactors.core.model.ModelLoader;
+import dev.esactors.core.state.CheckpointStore;
 import dev.esactors.core.tokenizer.HfTokenizer;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceSpec;

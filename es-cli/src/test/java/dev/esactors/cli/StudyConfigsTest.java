@@ -68,7 +68,7 @@ class StudyConfigsTest {
         StudyPlan plan = StudyPlan.load(file, dir.resolve("out"));
         assertEquals(1000, plan.tokens());
         for (StudyPlan.PlannedRun run : plan.runs()) {
-            assertEquals(1000, run.config().tokenBudget(), run.name());
+            assertEquals(1000, run.config().run().tokenBudget(), run.name());
             // 20 completions an iteration (ES: 5 members x 4 prompts; GRPO: 4 x 5): at most 50 iterations if each
             // is one token long, at least 5 if each is 10; held-out rounds every 5 / 2
             assertEquals(50, run.config().iterations(), run.name());

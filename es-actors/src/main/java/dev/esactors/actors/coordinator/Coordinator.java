@@ -19,7 +19,7 @@ import dev.esactors.actors.wire.CoordinatorProtocol.RequestWork;
 import dev.esactors.actors.wire.CoordinatorProtocol.Wake;
 import dev.esactors.actors.wire.EvaluatorProtocol;
 import dev.esactors.core.es.EsRun;
-import dev.esactors.core.es.Update;
+import dev.esactors.core.es.update.Update;
 import dev.esactors.train.EvaluationSchedule;
 import dev.esactors.train.RunCompletion;
 import dev.esactors.train.RunEvent;
@@ -72,7 +72,7 @@ public final class Coordinator {
 
     private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, RunConfig config, EsRun run,
                         ActorRef<RunEvent> listener, MeterRegistry registry) {
-        if (config.tokenBudget() > 0) { // the single-process loops count tokens; evaluators do not report them
+        if (config.run().tokenBudget() > 0) { // the single-process loops count tokens; evaluators do not report them
             throw new IllegalArgumentException("run.token-budget needs a run in one process (--evaluators 0, or "
                     + "method = \"grpo\"), not the actors");
         }
@@ -85,10 +85,10 @@ public final class Coordinator {
         this.updates = new UpdateDelivery(run::updates);
         this.fingerprint = CoordinatorProtocol.fingerprint(config);
         this.driftEveryIteration = WeightDrift.everyIteration(run.replica().master());
-        this.deadlineNanos = config.memberDeadline().toNanos();
+        this.deadlineNanos = config.run().memberDeadline().toNanos();
         context.getSystem().receptionist().tell(Receptionist.register(CoordinatorProtocol.key(config.id()), context.getSelf()));
         timers.startTimerWithFixedDelay(CheckDeadlines.INSTANCE, Duration.ofMillis(
-                Math.max(50, Math.min(1000, config.memberDeadline().toMillis() / 4))));
+                Math.max(50, Math.min(1000, config.run().memberDeadline().toMillis() / 4))));
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.esactors.actors.coordinator;
 
 import dev.esactors.core.es.EsConfig;
-import dev.esactors.core.es.Member;
+import dev.esactors.core.es.noise.Member;
 
 import java.util.Arrays;
 import java.util.List;

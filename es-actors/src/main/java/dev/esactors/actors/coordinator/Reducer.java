@@ -5,8 +5,8 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import dev.esactors.actors.wire.CoordinatorProtocol;
 import dev.esactors.core.es.EsConfig;
-import dev.esactors.core.es.Member;
-import dev.esactors.core.es.Update;
+import dev.esactors.core.es.noise.Member;
+import dev.esactors.core.es.update.Update;
 
 import java.util.List;
 

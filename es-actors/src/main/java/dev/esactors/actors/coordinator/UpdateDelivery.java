@@ -3,7 +3,7 @@ package dev.esactors.actors.coordinator;
 import akka.actor.typed.ActorRef;
 import dev.esactors.actors.wire.EvaluatorProtocol;
 import dev.esactors.actors.wire.WireUpdate;
-import dev.esactors.core.es.Update;
+import dev.esactors.core.es.update.Update;
 
 import java.util.List;
 import java.util.function.Supplier;

@@ -1,7 +1,7 @@
 package dev.esactors.actors.coordinator;
 
 import dev.esactors.actors.wire.WireUpdate;
-import dev.esactors.core.es.Update;
+import dev.esactors.core.es.update.Update;
 
 import java.util.ArrayList;
 import java.util.List;

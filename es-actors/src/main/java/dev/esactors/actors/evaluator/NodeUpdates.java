@@ -3,7 +3,7 @@ package dev.esactors.actors.evaluator;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Extension;
 import akka.actor.typed.ExtensionId;
-import dev.esactors.core.es.Update;
+import dev.esactors.core.es.update.Update;
 
 import java.util.ArrayList;
 import java.util.List;

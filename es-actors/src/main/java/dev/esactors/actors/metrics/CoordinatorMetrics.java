@@ -1,7 +1,7 @@
 package dev.esactors.actors.metrics;
 
+import dev.esactors.core.es.update.Update;
 import dev.esactors.core.state.RunState;
-import dev.esactors.core.es.Update;
 import dev.esactors.train.RunEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;

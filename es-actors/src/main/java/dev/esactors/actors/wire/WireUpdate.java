@@ -3,7 +3,7 @@ package dev.esactors.actors.wire;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.esactors.core.es.EsConfig;
-import dev.esactors.core.es.Update;
+import dev.esactors.core.es.update.Update;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;

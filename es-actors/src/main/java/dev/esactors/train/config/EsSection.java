@@ -1,13 +1,13 @@
 package dev.esactors.train.config;
 
 import com.typesafe.config.Config;
-import dev.esactors.core.es.AlphaSchedule;
 import dev.esactors.core.es.EsConfig;
-import dev.esactors.core.es.FitnessShaping;
-import dev.esactors.core.es.NoiseMode;
-import dev.esactors.core.es.ParameterFilter;
-import dev.esactors.core.es.Perturbation;
-import dev.esactors.core.es.UpdateRule;
+import dev.esactors.core.es.noise.NoiseMode;
+import dev.esactors.core.es.noise.ParameterFilter;
+import dev.esactors.core.es.noise.Perturbation;
+import dev.esactors.core.es.update.AlphaSchedule;
+import dev.esactors.core.es.update.FitnessShaping;
+import dev.esactors.core.es.update.UpdateRule;
 
 import java.util.Locale;
 

@@ -1,6 +1,6 @@
 package dev.esactors.train.config;
 
-import dev.esactors.core.es.SeedSchedule;
+import dev.esactors.core.es.noise.SeedSchedule;
 import dev.esactors.core.model.SamplingConfig;
 
 /**

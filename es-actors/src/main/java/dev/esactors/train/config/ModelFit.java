@@ -1,6 +1,6 @@
 package dev.esactors.train.config;
 
-import dev.esactors.core.es.ParameterFilter;
+import dev.esactors.core.es.noise.ParameterFilter;
 import dev.esactors.core.model.ConfigJson;
 import dev.esactors.core.model.ModelConfig;
 import dev.esactors.core.model.ParameterLayout;

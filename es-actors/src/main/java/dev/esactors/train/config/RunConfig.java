@@ -17,12 +17,7 @@ import java.util.TreeMap;
  * A whole run, as one HOCON file describes it: ES hyperparameters, model, task, checkpointing, evaluators and
  * cluster. Built by {@link RunConfigLoader}, which validates every key.
  *
- * @param id             the run id
- * @param dir            the run directory
- * @param iterations     total iterations
- * @param tokenBudget    tokens to generate for training, after which the run ends at the next iteration's
- *                       boundary (0: none; iterations stays the upper bound). Single-process runs only
- * @param memberDeadline time after which an unanswered member is issued again
+ * @param run            which run, where, and how long
  * @param model          the model
  * @param task           the task
  * @param es             the ES hyperparameters
@@ -35,9 +30,36 @@ import java.util.TreeMap;
  * @param grpo           the GRPO settings (used when {@code method} is GRPO)
  * @param source         the run file as written, for run.conf, and the values it took from the environment
  */
-public record RunConfig(String id, Path dir, int iterations, long tokenBudget, Duration memberDeadline, Model model,
-                        TaskSpec task, EsConfig es, Checkpointing checkpoint, int localEvaluators, Cluster cluster,
-                        Eval eval, Metrics metrics, Method method, GrpoSettings grpo, Source source) {
+public record RunConfig(Run run, Model model, TaskSpec task, EsConfig es, Checkpointing checkpoint, int localEvaluators,
+                        Cluster cluster, Eval eval, Metrics metrics, Method method, GrpoSettings grpo, Source source) {
+
+    /**
+     * The run block (its seed and control are the ES block's too, {@link #runSeed}, {@link #shuffledControl}).
+     *
+     * @param id             the run id
+     * @param dir            the run directory
+     * @param iterations     total iterations (ES) or steps (GRPO)
+     * @param tokenBudget    tokens to generate for training, after which the run ends at the next iteration's
+     *                       boundary (0: none; iterations stays the upper bound). Single-process runs only
+     * @param memberDeadline time after which an unanswered member is issued again
+     */
+    public record Run(String id, Path dir, int iterations, long tokenBudget, Duration memberDeadline) {
+    }
+
+    /** The run id (run.id). */
+    public String id() {
+        return run.id();
+    }
+
+    /** The run directory (run.dir). */
+    public Path dir() {
+        return run.dir();
+    }
+
+    /** Iterations or steps the run takes at most (run.iterations). */
+    public int iterations() {
+        return run.iterations();
+    }
 
     /**
      * The checkpoint block.

@@ -107,20 +107,11 @@ public final class RunConfigLoader {
                     : where + e.getMessage(), e);
         }
         try {
-            String id = get(where, "run.id", () -> c.getString("run.id"));
-            Path dir = Paths.get(get(where, "run.dir", () -> c.getString("run.dir")));
-            int iterations = positive(where, "run.iterations", get(where, "run.iterations", () -> c.getInt("run.iterations")));
-            long tokenBudget = get(where, "run.token-budget", () -> c.getLong("run.token-budget"));
-            if (tokenBudget < 0) {
-                throw new IllegalArgumentException(where + "run.token-budget must be >= 0, got " + tokenBudget);
-            }
-            Duration deadline = get(where, "run.member-deadline", () -> c.getDuration("run.member-deadline"));
+            RunConfig.Run run = RunSection.parse(where, c);
             RunConfig.Model model = model(where, c);
             RunConfig.TaskSpec task = task(where, c);
             EsConfig es = EsSection.parse(where, c);
-            RunConfig.Checkpointing checkpoint = new RunConfig.Checkpointing(nonNegative(where, "checkpoint.every",
-                    get(where, "checkpoint.every", () -> c.getInt("checkpoint.every"))), positive(where,
-                    "checkpoint.keep", get(where, "checkpoint.keep", () -> c.getInt("checkpoint.keep"))));
+            RunConfig.Checkpointing checkpoint = RunSection.checkpoint(where, c);
             int local = nonNegative(where, "evaluators.local", get(where, "evaluators.local", () -> c.getInt("evaluators.local")));
             RunConfig.Cluster cluster = ClusterSection.cluster(where, c);
             if (cluster.role().equals("evaluator") && local < 1) {
@@ -132,7 +123,7 @@ public final class RunConfigLoader {
             RunConfig.Method method = check(where, "method", () -> GrpoSection.method(c.getString("method")));
             GrpoSettings grpo = GrpoSection.grpo(where, c);
             String hocon = user.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
-            return new RunConfig(id, dir, iterations, tokenBudget, deadline, model, task, es, checkpoint, local,
+            return new RunConfig(run, model, task, es, checkpoint, local,
                     cluster, eval, metrics, method, grpo, new RunConfig.Source(hocon, environmentValues(user.withFallback(defaults), c), notes));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);

@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
-import dev.esactors.core.es.UpdateRule;
+import dev.esactors.core.es.update.UpdateRule;
 import dev.esactors.core.model.ConfigJson;
 import dev.esactors.core.model.ParameterLayout;
 import dev.esactors.core.torch.DType;

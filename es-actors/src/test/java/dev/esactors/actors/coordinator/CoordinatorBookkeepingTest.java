@@ -2,8 +2,8 @@ package dev.esactors.actors.coordinator;
 
 import dev.esactors.actors.wire.WireUpdate;
 import dev.esactors.core.es.EsConfig;
-import dev.esactors.core.es.Perturbation;
-import dev.esactors.core.es.Update;
+import dev.esactors.core.es.noise.Perturbation;
+import dev.esactors.core.es.update.Update;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import akka.actor.typed.javadsl.Adapter;
 import akka.serialization.Serialization;
 import akka.serialization.SerializationExtension;
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.core.es.Update;
+import dev.esactors.core.es.update.Update;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -81,8 +81,8 @@ class SerializationTest {
     @Test
     void rewardCodesRebuildTheCoordinatorsUpdate() {
         dev.esactors.core.es.EsConfig config = dev.esactors.core.es.EsConfig.paper(9).withPopulation(300, 0.01, 0.005)
-                .withShaping(dev.esactors.core.es.FitnessShaping.ZSCORE, true).withShuffledControl(true)
-                .withAlphaSchedule(new dev.esactors.core.es.AlphaSchedule.Cosine(0.001, 20));
+                .withShaping(dev.esactors.core.es.update.FitnessShaping.ZSCORE, true).withShuffledControl(true)
+                .withAlphaSchedule(new dev.esactors.core.es.update.AlphaSchedule.Cosine(0.001, 20));
         java.util.Random random = new java.util.Random(3);
         for (boolean discrete : new boolean[] {true, false}) {
             double[] rewards = new double[300];
@@ -90,7 +90,7 @@ class SerializationTest {
                 rewards[n] = discrete ? random.nextInt(17) / 16.0 : random.nextGaussian();
             }
             rewards[7] = Double.NaN; // a failed member
-            Update original = dev.esactors.core.es.Update.fromRewards(config, 12,
+            Update original = Update.fromRewards(config, 12,
                     config.schedule().members(12, 300, true), rewards);
             WireUpdate code = WireUpdate.of(original);
             assertEquals(config.alphaAt(12), original.alpha(), "the update carries its iteration's alpha");
@@ -103,14 +103,14 @@ class SerializationTest {
         double[] tied = new double[300];
         java.util.Arrays.fill(tied, 0.5);
         tied[3] = Double.NaN; // a failed member counts as the worst, which is 0.5 too
-        Update skipped = dev.esactors.core.es.Update.fromRewards(config, 13, config.schedule().members(13, 300, true),
+        Update skipped = Update.fromRewards(config, 13, config.schedule().members(13, 300, true),
                 tied);
         assertTrue(skipped.skipped());
         assertEquals(skipped, WireUpdate.of(skipped).update(config, 13));
         Update applied = skipped.withSkipped(false);
         assertEquals(applied, WireUpdate.of(applied).update(config, 13));
         // per-prompt shaping: the rows travel with the rewards (a failed member's empty row too)
-        dev.esactors.core.es.EsConfig perPrompt = config.withShaping(dev.esactors.core.es.FitnessShaping.PER_PROMPT,
+        dev.esactors.core.es.EsConfig perPrompt = config.withShaping(dev.esactors.core.es.update.FitnessShaping.PER_PROMPT,
                 true);
         double[][] rows = new double[300][];
         double[] means = new double[300];
@@ -118,7 +118,7 @@ class SerializationTest {
             rows[n] = n == 7 ? new double[0] : new double[] {random.nextInt(2), random.nextInt(2), random.nextInt(2)};
             means[n] = n == 7 ? Double.NaN : (rows[n][0] + rows[n][1] + rows[n][2]) / 3;
         }
-        Update shaped = dev.esactors.core.es.Update.fromRewards(perPrompt, 14,
+        Update shaped = Update.fromRewards(perPrompt, 14,
                 perPrompt.schedule().members(14, 300, true), means, rows);
         WireUpdate code = WireUpdate.of(shaped);
         assertEquals(shaped, code.update(perPrompt, 14));

@@ -1,8 +1,8 @@
 package dev.esactors.train.config;
 
 import com.typesafe.config.ConfigFactory;
-import dev.esactors.core.es.AlphaSchedule;
 import dev.esactors.core.es.EsReplica;
+import dev.esactors.core.es.update.AlphaSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

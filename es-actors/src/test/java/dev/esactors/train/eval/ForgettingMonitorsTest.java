@@ -2,7 +2,7 @@ package dev.esactors.train.eval;
 
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.EsModel;
-import dev.esactors.core.es.Member;
+import dev.esactors.core.es.noise.Member;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.EmbeddedModel;
 import dev.esactors.core.model.ModelLoader;

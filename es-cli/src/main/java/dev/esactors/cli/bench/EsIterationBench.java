@@ -2,14 +2,13 @@ package dev.esactors.cli.bench;
 
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.EsModel;
-import dev.esactors.core.es.Member;
-import dev.esactors.core.es.Update;
+import dev.esactors.core.es.noise.Member;
+import dev.esactors.core.es.update.Update;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.SamplingConfig;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceMemory;
-
 import dev.esactors.train.config.RunConfigLoader;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;

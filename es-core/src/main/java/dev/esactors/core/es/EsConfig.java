@@ -1,5 +1,13 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.noise.NoiseMode;
+import dev.esactors.core.es.noise.ParameterFilter;
+import dev.esactors.core.es.noise.Perturbation;
+import dev.esactors.core.es.noise.SeedSchedule;
+import dev.esactors.core.es.update.AlphaSchedule;
+import dev.esactors.core.es.update.FitnessShaping;
+import dev.esactors.core.es.update.UpdateRule;
+import dev.esactors.core.es.update.UpdateSettings;
 import dev.esactors.core.io.Sha256;
 
 /**
@@ -25,7 +33,7 @@ import dev.esactors.core.io.Sha256;
 public record EsConfig(int populationSize, double sigma, double alpha, FitnessShaping shaping, boolean antithetic,
                        NoiseMode noiseMode, ParameterFilter parameters, UpdateRule update, long runSeed,
                        boolean shuffledControl, Perturbation perturbation, AlphaSchedule alphaSchedule,
-                       double anchorDecay) {
+                       double anchorDecay) implements UpdateSettings {
 
     public EsConfig {
         java.util.Objects.requireNonNull(perturbation, "perturbation");
@@ -165,6 +173,7 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
     }
 
     /** The step size of {@code iteration}: alpha under the {@link #alphaSchedule}. */
+    @Override
     public double alphaAt(long iteration) {
         return alphaSchedule.at(alpha, iteration);
     }
@@ -176,6 +185,7 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
                 : String.valueOf(alpha);
     }
 
+    @Override
     public SeedSchedule schedule() {
         return new SeedSchedule(runSeed);
     }

@@ -1,5 +1,6 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.noise.NoiseCache;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.Scopes;

@@ -1,5 +1,12 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.noise.LowRankNoise;
+import dev.esactors.core.es.noise.LowRankPass;
+import dev.esactors.core.es.noise.Member;
+import dev.esactors.core.es.noise.NoiseCache;
+import dev.esactors.core.es.noise.NoiseSource;
+import dev.esactors.core.es.noise.Perturbation;
+import dev.esactors.core.es.update.Update;
 import dev.esactors.core.state.Checkpoint;
 import dev.esactors.core.state.WeightsHash;
 import dev.esactors.core.torch.DType;

@@ -1,5 +1,7 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.update.Update;
+import dev.esactors.core.es.update.UpdateJournal;
 import dev.esactors.core.io.Sha256;
 import dev.esactors.core.state.Checkpoint;
 import dev.esactors.core.state.RunState;

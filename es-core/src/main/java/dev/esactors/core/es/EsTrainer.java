@@ -1,5 +1,7 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.noise.Member;
+import dev.esactors.core.es.update.Update;
 import dev.esactors.core.model.WeightDelta;
 
 import java.nio.file.Path;

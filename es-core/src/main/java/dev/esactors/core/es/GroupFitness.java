@@ -1,5 +1,6 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.noise.Member;
 import dev.esactors.core.model.WeightDelta;
 
 import java.util.List;

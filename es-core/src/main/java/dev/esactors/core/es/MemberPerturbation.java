@@ -1,5 +1,8 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.noise.LowRankPass;
+import dev.esactors.core.es.noise.Member;
+import dev.esactors.core.es.noise.Perturbation;
 import dev.esactors.core.model.WeightDelta;
 
 import java.util.ArrayList;

@@ -1,5 +1,8 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.noise.LowRankNoise;
+import dev.esactors.core.es.noise.NoiseCache;
+import dev.esactors.core.es.noise.NoiseSource;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 

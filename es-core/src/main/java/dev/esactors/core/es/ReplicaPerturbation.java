@@ -1,5 +1,8 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.noise.LowRankPass;
+import dev.esactors.core.es.noise.Member;
+import dev.esactors.core.es.noise.NoiseSource;
 import dev.esactors.core.model.ParameterLayout;
 import dev.esactors.core.torch.Scopes;
 import org.bytedeco.javacpp.PointerScope;

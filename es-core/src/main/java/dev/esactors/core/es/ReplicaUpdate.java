@@ -1,5 +1,11 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.noise.LowRankNoise;
+import dev.esactors.core.es.noise.Member;
+import dev.esactors.core.es.noise.NoiseSource;
+import dev.esactors.core.es.update.AdamState;
+import dev.esactors.core.es.update.Update;
+import dev.esactors.core.es.update.UpdateRule;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -115,7 +121,7 @@ final class ReplicaUpdate extends ReplicaPart {
         int[] signs = update.signs();
         double[] coefficients = update.coefficients();
         if (adam != null) {
-            adam.step++;
+            adam.advance();
         }
         double squaredNorm = 0;
         try (PointerScope scope = new PointerScope()) {
@@ -191,7 +197,7 @@ final class ReplicaUpdate extends ReplicaPart {
     }
 
     long optimizerStep() {
-        return adam == null ? 0 : adam.step;
+        return adam == null ? 0 : adam.steps();
     }
 
     void loadOptimizerState(Map<String, Tensor> state, long step) {

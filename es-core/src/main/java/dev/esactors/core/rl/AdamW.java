@@ -1,10 +1,10 @@
 package dev.esactors.core.rl;
 
+import dev.esactors.core.optim.AdamMoments;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -24,9 +24,7 @@ public final class AdamW {
     private final double beta2;
     private final double epsilon;
     private final double weightDecay;
-    private final Tensor[] m;
-    private final Tensor[] v;
-    private long step;
+    private final AdamMoments moments;
 
     /** An optimizer of {@code parameters} (which must require grad) with zero moments. */
     public AdamW(List<Tensor> parameters, double learningRate, double beta1, double beta2, double epsilon,
@@ -37,17 +35,14 @@ public final class AdamW {
         this.beta2 = beta2;
         this.epsilon = epsilon;
         this.weightDecay = weightDecay;
-        this.m = new Tensor[parameters.size()];
-        this.v = new Tensor[parameters.size()];
-        for (int i = 0; i < m.length; i++) {
-            m[i] = torch.zeros_like(parameters.get(i).detach());
-            v[i] = torch.zeros_like(parameters.get(i).detach());
-        }
+        boolean[] all = new boolean[parameters.size()];
+        java.util.Arrays.fill(all, true);
+        this.moments = new AdamMoments(parameters, all, "AdamW");
     }
 
     /** Steps taken so far. */
     public long step() {
-        return step;
+        return moments.steps();
     }
 
     /** Clears the parameters' gradients. */
@@ -62,9 +57,9 @@ public final class AdamW {
 
     /** One step along the parameters' gradients (parameters without one are left alone). */
     public void update() {
-        step++;
-        double bias1 = 1 - Math.pow(beta1, step);
-        double bias2 = 1 - Math.pow(beta2, step);
+        moments.advance();
+        double bias1 = moments.correction(beta1);
+        double bias2 = moments.correction(beta2);
         double stepSize = learningRate / bias1;
         for (int i = 0; i < parameters.size(); i++) {
             Tensor g = parameters.get(i).grad();
@@ -73,37 +68,22 @@ public final class AdamW {
             }
             Tensor p = parameters.get(i).detach(); // in place on the leaf's data, outside autograd
             p.mul_(new Scalar(1 - learningRate * weightDecay));
-            m[i].mul_(new Scalar(beta1)).add_(g, new Scalar(1 - beta1));
-            v[i].mul_(new Scalar(beta2)).addcmul_(g, g, new Scalar(1 - beta2));
-            Tensor denominator = v[i].sqrt().div_(new Scalar(Math.sqrt(bias2))).add_(new Scalar(epsilon));
-            p.addcdiv_(m[i], denominator, new Scalar(-stepSize));
+            Tensor[] mv = moments.accumulate(i, g, beta1, beta2);
+            Tensor denominator = mv[1].sqrt().div_(new Scalar(Math.sqrt(bias2))).add_(new Scalar(epsilon));
+            p.addcdiv_(mv[0], denominator, new Scalar(-stepSize));
         }
     }
 
     /**
      * The moments by parameter name ({@code names} in the order of the parameters), for a checkpoint: named
-     * {@code adam.m.*} and {@code adam.v.*}, as {@link dev.esactors.core.es.CheckpointStore} keeps optimizer state.
+     * {@code adam.m.*} and {@code adam.v.*}, as {@link dev.esactors.core.state.CheckpointStore} keeps optimizer state.
      */
     public Map<String, Tensor> state(List<String> names) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (int i = 0; i < m.length; i++) {
-            out.put("adam.m." + names.get(i), m[i]);
-            out.put("adam.v." + names.get(i), v[i]);
-        }
-        return out;
+        return moments.export(names);
     }
 
     /** Restores the moments of {@link #state} and the step count. */
     public void load(List<String> names, Map<String, Tensor> state, long steps) {
-        for (int i = 0; i < m.length; i++) {
-            Tensor mi = state.get("adam.m." + names.get(i));
-            Tensor vi = state.get("adam.v." + names.get(i));
-            if (mi == null || vi == null) {
-                throw new IllegalArgumentException("the checkpoint lacks AdamW's moments of '" + names.get(i) + "'");
-            }
-            m[i].copy_(mi);
-            v[i].copy_(vi);
-        }
-        step = steps;
+        moments.load(names, state, steps);
     }
 }

@@ -1,6 +1,6 @@
 package dev.esactors.core.rl;
 
-import dev.esactors.core.es.Update;
+import dev.esactors.core.es.update.Update;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Completion;
 import dev.esactors.core.model.Decoder;

@@ -1,5 +1,6 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.noise.Member;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Completion;
 import dev.esactors.core.model.Decoder;

@@ -1,5 +1,12 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.noise.Member;
+import dev.esactors.core.es.noise.NoiseMode;
+import dev.esactors.core.es.noise.ParameterFilter;
+import dev.esactors.core.es.noise.SeedSchedule;
+import dev.esactors.core.es.update.FitnessShaping;
+import dev.esactors.core.es.update.Update;
+import dev.esactors.core.es.update.UpdateRule;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.EmbeddedModel;
 import dev.esactors.core.model.ModelLoader;

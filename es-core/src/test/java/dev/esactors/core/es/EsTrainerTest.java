@@ -1,13 +1,16 @@
 package dev.esactors.core.es;
 
-import dev.esactors.core.state.CheckpointStore;
-import dev.esactors.core.state.RunFence;
-import dev.esactors.core.state.RunManifest;
+import dev.esactors.core.es.update.Update;
+import dev.esactors.core.es.update.UpdateJournal;
+import dev.esactors.core.es.update.UpdateRule;
 import dev.esactors.core.model.Architecture;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.ModelConfig;
 import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.model.RopeConfig;
+import dev.esactors.core.state.CheckpointStore;
+import dev.esactors.core.state.RunFence;
+import dev.esactors.core.state.RunManifest;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceSpec;
 import org.junit.jupiter.api.BeforeAll;

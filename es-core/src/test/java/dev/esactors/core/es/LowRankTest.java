@@ -1,5 +1,10 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.noise.LowRankPass;
+import dev.esactors.core.es.noise.Member;
+import dev.esactors.core.es.noise.Perturbation;
+import dev.esactors.core.es.update.FitnessShaping;
+import dev.esactors.core.es.update.Update;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.Completion;
 import dev.esactors.core.model.Decoder;

@@ -1,5 +1,8 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.noise.Member;
+import dev.esactors.core.es.noise.Perturbation;
+import dev.esactors.core.es.update.Update;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.EmbeddedModel;
 import dev.esactors.core.model.ModelLoader;

@@ -1,5 +1,7 @@
 package dev.esactors.core.es;
 
+import dev.esactors.core.es.update.FitnessShaping;
+import dev.esactors.core.es.update.UpdateRule;
 import dev.esactors.core.torch.TensorData;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;

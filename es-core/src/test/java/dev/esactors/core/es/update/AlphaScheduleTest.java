@@ -1,5 +1,8 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.update;
 
+import dev.esactors.core.es.EsConfig;
+import dev.esactors.core.es.update.AlphaSchedule;
+import dev.esactors.core.es.update.Update;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

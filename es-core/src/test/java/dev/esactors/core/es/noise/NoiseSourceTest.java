@@ -1,5 +1,7 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.noise;
 
+import dev.esactors.core.es.noise.NoiseMode;
+import dev.esactors.core.es.noise.NoiseSource;
 import dev.esactors.core.torch.DeviceSpec;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Tensor;

@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.noise;
 
 import dev.esactors.core.model.WeightDelta;
 import org.bytedeco.pytorch.Tensor;
@@ -25,12 +25,12 @@ public final class LowRankPass implements WeightDelta, AutoCloseable {
     private Tensor embeddingRows; // (M x vocab, r): member m's rows of A start at m x vocab
     private Tensor rowOffsets; // (M, 1): m x vocab
 
-    LowRankPass(int members) {
+    public LowRankPass(int members) {
         this.members = members;
     }
 
     /** Keeps matrix {@code name}'s stacked factors: aT (M, r, out), already scaled, and b (M, in, r). */
-    void matrix(String name, Tensor aT, Tensor b) {
+    public void matrix(String name, Tensor aT, Tensor b) {
         matrices.put(name, new Tensor[] {aT, b});
         owned.add(aT);
         owned.add(b);
@@ -40,7 +40,7 @@ public final class LowRankPass implements WeightDelta, AutoCloseable {
      * Marks matrix {@code name} (already kept) as the token embedding: {@code rows} is its A laid out for lookups
      * (M x vocab, r) and {@code offsets} (M, 1) holds m x vocab.
      */
-    void embedding(String name, Tensor rows, Tensor offsets) {
+    public void embedding(String name, Tensor rows, Tensor offsets) {
         this.embedding = name;
         this.embeddingRows = rows;
         this.rowOffsets = offsets;
@@ -49,7 +49,7 @@ public final class LowRankPass implements WeightDelta, AutoCloseable {
     }
 
     /** Keeps vector {@code name}'s stacked, scaled noise (M, 1, n). */
-    void vector(String name, Tensor noise) {
+    public void vector(String name, Tensor noise) {
         vectors.put(name, noise);
         owned.add(noise);
     }

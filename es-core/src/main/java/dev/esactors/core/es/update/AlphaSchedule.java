@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.update;
 
 /**
  * How the step size alpha changes over a run. Constant (the paper's) keeps it; cosine lowers it from alpha to a

@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.update;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

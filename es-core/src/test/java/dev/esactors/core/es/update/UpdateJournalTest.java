@@ -1,5 +1,7 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.update;
 
+import dev.esactors.core.es.update.Update;
+import dev.esactors.core.es.update.UpdateJournal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.noise;
 
 /** How a member's seed becomes per-tensor noise. */
 public enum NoiseMode {

@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.noise;
 
 import dev.esactors.core.torch.TensorData;
 import org.bytedeco.javacpp.PointerScope;
@@ -20,7 +20,7 @@ import java.util.List;
  * and stacked streams make a population's factors views of one (members, length) tensor, so building a batched
  * pass and summing an update cost a few tensor ops per parameter, not per parameter and member.
  */
-final class LowRankNoise {
+public final class LowRankNoise {
 
     /** Members whose streams are held at once while an update is summed (bounds the memory, fixes the order). */
     static final int CHUNK = 256;
@@ -34,7 +34,7 @@ final class LowRankNoise {
     private final TensorOptions f32;
     private final Device device;
 
-    LowRankNoise(NoiseSource noise, int rank, List<long[]> shapes, boolean[] selected, Device device) {
+    public LowRankNoise(NoiseSource noise, int rank, List<long[]> shapes, boolean[] selected, Device device) {
         this.noise = noise;
         this.rank = rank;
         this.scale = 1 / Math.sqrt(rank);
@@ -52,12 +52,12 @@ final class LowRankNoise {
         this.f32 = new TensorOptions(ScalarType.Float).device(new DeviceOptional(device));
     }
 
-    int rank() {
+    public int rank() {
         return rank;
     }
 
     /** 1 / sqrt(r): the factor that gives A B^T / sqrt(r) unit variance. */
-    double scale() {
+    public double scale() {
         return scale;
     }
 
@@ -66,7 +66,7 @@ final class LowRankNoise {
     }
 
     /** The members' streams, row k for member k: a new (members, length) tensor the caller owns. */
-    Tensor streams(List<Member> members) {
+    public Tensor streams(List<Member> members) {
         Tensor out = torch.empty(new long[] {members.size(), length}, f32, null);
         try (PointerScope scope = new PointerScope()) {
             for (int k = 0; k < members.size(); k++) {
@@ -76,12 +76,12 @@ final class LowRankNoise {
         return out;
     }
 
-    boolean isMatrix(int index) {
+    public boolean isMatrix(int index) {
         return shapes[index].length == 2;
     }
 
     /** Tensor {@code index}'s factors in one member's stream (1-D): {A (out, r), B (in, r)}, views. */
-    Tensor[] factors(Tensor stream, int index) {
+    public Tensor[] factors(Tensor stream, int index) {
         long out = shapes[index][0];
         long in = shapes[index][1];
         long at = offsets[index];
@@ -90,7 +90,7 @@ final class LowRankNoise {
     }
 
     /** Vector {@code index}'s noise in one member's stream, a view. */
-    Tensor vector(Tensor stream, int index) {
+    public Tensor vector(Tensor stream, int index) {
         return stream.narrow(0, offsets[index], product(shapes[index]));
     }
 
@@ -98,7 +98,7 @@ final class LowRankNoise {
      * Matrix {@code index}'s factors for every member of {@code streams} (M, length), for a batched pass:
      * {A^T (M, r, out) with member k's scaled by {@code scales[k]}, B (M, in, r)}, new contiguous tensors.
      */
-    Tensor[] stackedFactors(Tensor streams, int index, Tensor scales) {
+    public Tensor[] stackedFactors(Tensor streams, int index, Tensor scales) {
         long m = streams.size(0);
         long out = shapes[index][0];
         long in = shapes[index][1];
@@ -110,7 +110,7 @@ final class LowRankNoise {
     }
 
     /** Vector {@code index}'s noise for every member, member k's scaled by {@code scales[k]}: (M, 1, n), new. */
-    Tensor stackedVector(Tensor streams, int index, Tensor scales) {
+    public Tensor stackedVector(Tensor streams, int index, Tensor scales) {
         long m = streams.size(0);
         long n = product(shapes[index]);
         return streams.narrow(1, offsets[index], n).mul(scales.view(m, 1)).view(m, 1, n);
@@ -122,7 +122,7 @@ final class LowRankNoise {
      * folded into c by the caller) and c^T V for a vector. Each element's sum over members is one BLAS dot
      * product in a fixed order, so every replica of a device type computes the same bits.
      */
-    void accumulate(Tensor sum, Tensor streams, int index, Tensor coefficients) {
+    public void accumulate(Tensor sum, Tensor streams, int index, Tensor coefficients) {
         long c = streams.size(0);
         long at = offsets[index];
         if (isMatrix(index)) {
@@ -143,7 +143,7 @@ final class LowRankNoise {
      * Per-member factors as float32 tensors on the noise's device: {matrices: {@code perMember} / sqrt(r) (the
      * scale of A B^T / sqrt(r)), vectors: {@code perMember}}.
      */
-    Tensor[] scales(double[] perMember) {
+    public Tensor[] scales(double[] perMember) {
         float[] matrix = new float[perMember.length];
         float[] vector = new float[perMember.length];
         for (int k = 0; k < perMember.length; k++) {
@@ -163,7 +163,7 @@ final class LowRankNoise {
     }
 
     /** The member lists of consecutive chunks of at most {@link #CHUNK} of {@code members}. */
-    static List<List<Member>> chunks(List<Member> members) {
+    public static List<List<Member>> chunks(List<Member> members) {
         List<List<Member>> out = new ArrayList<>();
         for (int from = 0; from < members.size(); from += CHUNK) {
             out.add(members.subList(from, Math.min(members.size(), from + CHUNK)));

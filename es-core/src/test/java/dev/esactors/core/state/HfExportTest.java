@@ -1,11 +1,15 @@
-package dev.esactors.core.es;
+package dev.esactors.core.state;
 
+import dev.esactors.core.es.EsConfig;
+import dev.esactors.core.es.EsModel;
+import dev.esactors.core.es.update.Update;
 import dev.esactors.core.model.BatchGenerator;
 import dev.esactors.core.model.ConfigJson;
 import dev.esactors.core.model.Decoder;
 import dev.esactors.core.model.EmbeddedModel;
 import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.model.SamplingConfig;
+import dev.esactors.core.state.HfExport;
 import dev.esactors.core.tokenizer.HfTokenizer;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceSpec;

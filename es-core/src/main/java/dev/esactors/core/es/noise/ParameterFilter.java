@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.noise;
 
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;

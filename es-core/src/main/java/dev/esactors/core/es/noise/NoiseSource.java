@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.noise;
 
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
@@ -18,23 +18,23 @@ import org.bytedeco.pytorch.global.torch_cuda;
  * 16 long, continue the stream exactly ({@code NoiseSourceTest}). CUDA's generator advances by launch, not by
  * element, so there a tensor is always one chunk.
  */
-final class NoiseSource {
+public final class NoiseSource {
 
     private final NoiseMode mode;
     private long draws;
 
-    NoiseSource(NoiseMode mode) {
+    public NoiseSource(NoiseMode mode) {
         this.mode = mode;
     }
 
     /** The generator of tensor {@code index}'s noise for {@code memberSeed}, to draw it chunk by chunk. */
-    GeneratorOptional stream(Device device, long memberSeed, int index) {
+    public GeneratorOptional stream(Device device, long memberSeed, int index) {
         draws++;
         return new GeneratorOptional(generator(device, mode.seedFor(memberSeed, index)));
     }
 
     /** Overwrites {@code buffer} (contiguous float32) with the next numbers of {@code stream}. */
-    static Tensor fill(Tensor buffer, GeneratorOptional stream) {
+    public static Tensor fill(Tensor buffer, GeneratorOptional stream) {
         return torch.randn_out(buffer, buffer.sizes(), stream);
     }
 
@@ -42,7 +42,7 @@ final class NoiseSource {
      * The boundaries of {@code numel} elements in chunks of {@code chunk} (a multiple of 16) on a CPU, the remainder
      * joining the last chunk when it is shorter than 16 (see the class comment): {0, ..., numel}. One chunk on a GPU.
      */
-    static long[] chunks(long numel, long chunk, Device device) {
+    public static long[] chunks(long numel, long chunk, Device device) {
         if (chunk % 16 != 0 || chunk < 16) {
             throw new IllegalArgumentException("noise chunks must be a positive multiple of 16, got " + chunk);
         }
@@ -60,12 +60,12 @@ final class NoiseSource {
     }
 
     /** How many tensors' noise {@link #stream} has been asked for (each a fresh draw from its seed). */
-    long draws() {
+    public long draws() {
         return draws;
     }
 
     /** Overwrites {@code buffer} (contiguous float32) with the stream of N(0,1) drawn from {@code seed} itself. */
-    Tensor fillStream(Tensor buffer, long seed) {
+    public Tensor fillStream(Tensor buffer, long seed) {
         return torch.randn_out(buffer, buffer.sizes(), new GeneratorOptional(generator(buffer.device(), seed)));
     }
 

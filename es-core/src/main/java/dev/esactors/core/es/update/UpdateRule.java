@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.update;
 
 /**
  * How the ES gradient estimate g = (1/N) sum_n c_n eps_n moves the fp32 master weights.

@@ -1,5 +1,11 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.update;
 
+import dev.esactors.core.es.EsConfig;
+import dev.esactors.core.es.noise.Member;
+import dev.esactors.core.es.noise.SeedSchedule;
+import dev.esactors.core.es.update.FitnessShaping;
+import dev.esactors.core.es.update.RewardSanitizer;
+import dev.esactors.core.es.update.Update;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;

@@ -1,4 +1,6 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.update;
+
+import dev.esactors.core.es.noise.Member;
 
 import java.util.Arrays;
 import java.util.List;
@@ -66,7 +68,7 @@ public record Update(long iteration, long[] seeds, int[] signs, double[] coeffic
      * that leaves every member with the same reward, the iteration carries no signal and the update is
      * {@link #skipped}. Pure: the Reducer actor and the single-process loop share it.
      */
-    public static Update fromRewards(EsConfig config, long iteration, List<Member> members, double[] rewards) {
+    public static Update fromRewards(UpdateSettings config, long iteration, List<Member> members, double[] rewards) {
         return fromRewards(config, iteration, members, rewards, NO_PROMPTS);
     }
 
@@ -74,7 +76,7 @@ public record Update(long iteration, long[] seeds, int[] signs, double[] coeffic
      * As above, with each member's reward on each prompt ({@code promptRewards}, indexed like the members; an empty
      * row where an evaluation failed), which per-prompt shaping shapes and the other shapings ignore.
      */
-    public static Update fromRewards(EsConfig config, long iteration, List<Member> members, double[] rewards,
+    public static Update fromRewards(UpdateSettings config, long iteration, List<Member> members, double[] rewards,
                                      double[][] promptRewards) {
         if (rewards.length != members.size()) {
             throw new IllegalArgumentException("expected " + members.size() + " rewards, got " + rewards.length);

@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.state;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

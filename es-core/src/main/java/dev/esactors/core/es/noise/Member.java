@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.noise;
 
 /**
  * One member of an iteration's population: its noise is {@code sign} x eps({@code seed}).

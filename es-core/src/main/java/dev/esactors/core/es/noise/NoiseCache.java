@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.noise;
 
 import dev.esactors.core.torch.Scopes;
 import org.bytedeco.javacpp.PointerScope;
@@ -26,12 +26,12 @@ import java.util.Map;
  * the rest are drawn as before. Slots are allocated when first needed and reused by later iterations, so the memory
  * stays with the replica (freshly allocated memory would pay its page faults every iteration).
  */
-final class NoiseCache {
+public final class NoiseCache {
 
     /** The budget a CPU replica keeps when none is configured. */
     static final long CPU_DEFAULT_BYTES = 1L << 30;
     /** A budget of this value means: {@link #CPU_DEFAULT_BYTES} on a CPU, none on a GPU (whose generator is fast). */
-    static final long AUTO = -1;
+    public static final long AUTO = -1;
 
     private final long[] offsets; // element offset of tensor i inside a slot; -1 when not selected
     private final long memberElements;
@@ -46,7 +46,7 @@ final class NoiseCache {
      * @param numels      every parameter's element count, in layout order
      * @param selected    which parameters are perturbed (only theirs is noise)
      */
-    NoiseCache(long budgetBytes, long[] numels, boolean[] selected, Device device) {
+    public NoiseCache(long budgetBytes, long[] numels, boolean[] selected, Device device) {
         this.device = device;
         this.offsets = new long[numels.length];
         long elements = 0;
@@ -64,12 +64,12 @@ final class NoiseCache {
     }
 
     /** How many whole members the budget holds. */
-    int capacity() {
+    public int capacity() {
         return capacity;
     }
 
     /** The slot holding member seed {@code seed}'s noise, or -1. */
-    int find(long seed) {
+    public int find(long seed) {
         return bySeed.getOrDefault(seed, -1);
     }
 
@@ -78,7 +78,7 @@ final class NoiseCache {
      * counts as holding the member's noise only after {@link #commit}: a perturbation that fails half way leaves no
      * half-drawn member behind.
      */
-    int reserve() {
+    public int reserve() {
         int k = used.nextClearBit(0);
         if (k < slots.size()) {
             return k;
@@ -94,7 +94,7 @@ final class NoiseCache {
     }
 
     /** Slot {@code slot} now holds every selected tensor's noise of {@code seed}. */
-    void commit(int slot, long seed) {
+    public void commit(int slot, long seed) {
         used.set(slot);
         bySeed.put(seed, slot);
     }
@@ -103,7 +103,7 @@ final class NoiseCache {
      * Elements [offset, offset + length) of tensor {@code index}'s noise in slot {@code slot}, flat (a view: writing
      * fills the slot).
      */
-    Tensor range(int slot, int index, long offset, long length) {
+    public Tensor range(int slot, int index, long offset, long length) {
         if (offsets[index] < 0) {
             throw new IllegalArgumentException("parameter " + index + " is not perturbed, so has no noise");
         }
@@ -111,7 +111,7 @@ final class NoiseCache {
     }
 
     /** Forgets every member (the memory stays, for the next iteration's members). */
-    void clear() {
+    public void clear() {
         used.clear();
         bySeed.clear();
     }

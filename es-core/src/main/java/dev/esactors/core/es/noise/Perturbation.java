@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.noise;
 
 /**
  * How a member's noise enters the model. Full rank (the paper's): every weight gets sigma x N(0,1), written into

@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.update;
 
 import java.util.Arrays;
 import java.util.Comparator;

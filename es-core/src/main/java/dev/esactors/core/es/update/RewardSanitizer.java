@@ -1,4 +1,4 @@
-package dev.esactors.core.es;
+package dev.esactors.core.es.update;
 
 /** Makes a population's rewards usable for shaping without hiding that some were not. */
 final class RewardSanitizer {

@@ -1,0 +1,54 @@
+package dev.esactors.core.es.update;
+
+import dev.esactors.core.optim.AdamMoments;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * ES with Adam (beyond the paper): {@link AdamMoments} of the ES gradient estimate, per selected parameter, and the
+ * ascent step built on them, computed per range of a parameter so that the master is updated in chunks.
+ */
+public final class AdamState {
+
+    private final AdamMoments moments;
+
+    public AdamState(List<Tensor> master, boolean[] selected) {
+        this.moments = new AdamMoments(master, selected, "ES's Adam");
+    }
+
+    /** Counts one more step (once per update, before its parameters are stepped). */
+    public void advance() {
+        moments.advance();
+    }
+
+    /** The steps taken: what bias correction is computed from, and what a checkpoint keeps. */
+    public long steps() {
+        return moments.steps();
+    }
+
+    /**
+     * One Adam step of elements [offset, offset + length) of parameter i ({@code master}: that range of it, flat)
+     * along gradient estimate g (which it may overwrite). Elementwise, so a range rounds as the whole tensor does.
+     */
+    public void step(int i, long offset, long length, Tensor master, Tensor g, double alpha, UpdateRule.Adam rule) {
+        Tensor[] mv = moments.accumulate(i, offset, length, g, rule.beta1(), rule.beta2());
+        double mCorrection = moments.correction(rule.beta1());
+        double vCorrection = moments.correction(rule.beta2());
+        // master += alpha * (m / mCorrection) / (sqrt(v / vCorrection) + eps): ascent, since ES maximises reward
+        Tensor denominator = mv[1].div(new Scalar(vCorrection)).sqrt().add_(new Scalar(rule.epsilon()));
+        master.add_(mv[0].div(denominator), new Scalar(alpha / mCorrection));
+    }
+
+    /** The moments by parameter name, for a checkpoint. */
+    public Map<String, Tensor> export(List<String> names) {
+        return moments.export(names);
+    }
+
+    /** Restores the moments of {@link #export} and the step count. */
+    public void load(List<String> names, Map<String, Tensor> state, long newStep) {
+        moments.load(names, state, newStep);
+    }
+}
