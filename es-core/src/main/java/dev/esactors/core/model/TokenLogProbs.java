@@ -2,6 +2,7 @@ package dev.esactors.core.model;
 
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.TensorData;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -39,6 +40,19 @@ public final class TokenLogProbs {
      * {@code decoder}. Every prompt holds at least one token.
      */
     public static Batch of(Decoder decoder, List<int[]> prompts, List<int[]> completions) {
+        return of(decoder, prompts, completions, 1);
+    }
+
+    /**
+     * As above under the distribution a sampler at {@code temperature} draws from, softmax(logits / T): what a policy
+     * gradient of completions sampled at T must be taken through (the samplers' nucleus truncation is not part of it,
+     * as in TRL's GRPO). At T = 1 the logits are used as they are, so the bits are those of {@link #of(Decoder,
+     * List, List)}.
+     */
+    public static Batch of(Decoder decoder, List<int[]> prompts, List<int[]> completions, double temperature) {
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("the temperature of a training pass must be > 0, got " + temperature);
+        }
         if (prompts.size() != completions.size() || prompts.isEmpty()) {
             throw new IllegalArgumentException("need one completion per prompt and at least one row, got "
                     + prompts.size() + " prompts and " + completions.size() + " completions");
@@ -82,6 +96,9 @@ public final class TokenLogProbs {
         Tensor hidden = decoder.forward(tokens, TensorData.longs(positions, rows, width).to(decoder.device(),
                 ScalarType.Long), width - 1, mask(decoder, lengths, width), decoder.newCache(rows, width)); // (B, W, D)
         Tensor logits = decoder.logits(hidden.narrow(1, 0, width - 1)).to(type); // (B, W - 1, V)
+        if (temperature != 1) {
+            logits = logits.div(new Scalar(temperature));
+        }
         Tensor targets = tokens.narrow(1, 1, width - 1).unsqueeze(-1); // (B, W - 1, 1)
         Tensor picked = torch.log_softmax(logits, -1).gather(-1, targets).squeeze(-1); // (B, W - 1)
         Tensor m = TensorData.floats(completionMask, rows, width - 1).to(decoder.device(), type);

@@ -128,10 +128,10 @@ public final class GrpoLearner {
         Tensor ref = null;
         try (NoGradGuard noGrad = new NoGradGuard()) {
             if (settings.passes() > 1) {
-                old = TokenLogProbs.of(policy, rows, completions).logProbs();
+                old = TokenLogProbs.of(policy, rows, completions, settings.temperature()).logProbs();
             }
             if (reference != null) {
-                ref = TokenLogProbs.of(reference, rows, completions).logProbs();
+                ref = TokenLogProbs.of(reference, rows, completions, settings.temperature()).logProbs();
             }
         }
         long trainedTokens = (long) settings.passes() * completions.stream().mapToLong(c -> c.length).sum();
@@ -139,7 +139,8 @@ public final class GrpoLearner {
         double norm = Double.NaN;
         for (int pass = 0; pass < settings.passes(); pass++) {
             optimizer.zeroGrad();
-            TokenLogProbs.Batch batch = TokenLogProbs.of(policy, rows, completions);
+            // the distribution the completions were sampled from: softmax(logits / T)
+            TokenLogProbs.Batch batch = TokenLogProbs.of(policy, rows, completions, settings.temperature());
             Tensor before = old != null ? old : batch.logProbs().detach();
             Tensor value = loss.loss(batch.logProbs(), before, ref, batch.mask(), advantages);
             value.backward();

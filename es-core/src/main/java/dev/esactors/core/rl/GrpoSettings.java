@@ -8,7 +8,7 @@ import java.util.Locale;
  *
  * @param prompts      prompts per step
  * @param groupSize    completions sampled per prompt (G)
- * @param temperature  sampling temperature, > 0
+ * @param temperature  sampling temperature, > 0; the training pass takes its log-probs at it too (softmax(logits / T))
  * @param topP         nucleus sampling mass, in (0, 1]
  * @param learningRate AdamW's learning rate
  * @param beta1        AdamW's first-moment decay

@@ -74,6 +74,47 @@ class TokenLogProbsTest {
     }
 
     @Test
+    void atATemperatureTheTrainingPassIsTheSamplersDistribution() {
+        // GRPO samples at grpo.temperature and must take its gradient through the same distribution, softmax(logits
+        // / T) as TopPSampler computes it (top-p 1 here): before the fix the pass used the logits at T = 1.
+        Decoder decoder = ModelLoader.load(tiny.dir, DeviceSpec.CPU, DType.F32);
+        double t = 0.7;
+        List<Completion> sampled = new BatchGenerator(decoder).generate(PROMPTS, 6, Set.of(),
+                new SamplingConfig(t, 1, 42));
+        List<int[]> completions = sampled.stream().map(Completion::tokens).toList();
+        TokenLogProbs.Batch tempered = TokenLogProbs.of(decoder, PROMPTS, completions, t);
+        TokenLogProbs.Batch plain = TokenLogProbs.of(decoder, PROMPTS, completions, 1);
+        float[] got = TensorData.toFloats(tempered.logProbs());
+        float[] atOne = TensorData.toFloats(plain.logProbs());
+        int width = tempered.width();
+        int v = tiny.config.vocabSize();
+        double worst = 0;
+        double untempered = 0;
+        int tokens = 0;
+        for (int b = 0; b < PROMPTS.size(); b++) {
+            int[] all = concat(PROMPTS.get(b), completions.get(b));
+            float[] logits = TensorData.toFloats(decoder.sequenceLogits(all));
+            float[] scaled = new float[logits.length];
+            for (int i = 0; i < logits.length; i++) {
+                scaled[i] = (float) (logits[i] / t);
+            }
+            int pad = width - all.length;
+            for (int k = 0; k < completions.get(b).length; k++) {
+                int p = PROMPTS.get(b).length + k;
+                double expected = logSoftmax(scaled, (p - 1) * v, v, completions.get(b)[k]);
+                int column = b * (width - 1) + pad + p - 1;
+                worst = Math.max(worst, Math.abs(got[column] - expected));
+                untempered = Math.max(untempered, Math.abs(atOne[column] - expected));
+                tokens++;
+            }
+        }
+        assertEquals(18, tokens, "every row sampled its 6 tokens");
+        assertTrue(worst < 1e-5, "max |training pass at T - sampler's log-prob| = " + worst);
+        assertTrue(untempered > 0.05, "the pass at T = 1 is another distribution (max gap " + untempered + ")");
+        assertThrows(IllegalArgumentException.class, () -> TokenLogProbs.of(decoder, PROMPTS, completions, 0));
+    }
+
+    @Test
     void greedyCompletionsAreTheMostLikelyTokensOfTheTrainingPass() {
         Decoder decoder = ModelLoader.load(tiny.dir, DeviceSpec.CPU, DType.F32);
         List<Completion> greedy = new BatchGenerator(decoder).generate(PROMPTS, 6, Set.of(), SamplingConfig.GREEDY);

@@ -121,6 +121,56 @@ class GrpoLossTest {
     }
 
     @Test
+    void drGrpoIsThePolicyGradientWithoutStdOrLengthNormalisation() {
+        // Dr.GRPO (Liu et al. 2025): advantages r - mean(r) without dividing by the group's std, and each completion's
+        // token terms summed, not averaged over its length. A toy policy softmax(theta) emits each token
+        // independently; a group of 4 completions of 3, 1, 2 and 3 tokens (padded to 3), rewards 1, 0, 0, 0.5.
+        int[][] completions = {{2, 2, 0}, {1}, {3, 2}, {0, 1, 2}};
+        double[] rewards = {1, 0, 0, 0.5};
+        double[] a = GroupAdvantages.of(rewards, 4, GroupAdvantages.Scaling.NONE);
+        Tensor theta = doubles(THETA).requires_grad_(true);
+        Tensor logSoftmax = torch.log_softmax(theta, 0);
+        long[] tokens = new long[4 * 3];
+        double[] mask = new double[4 * 3];
+        for (int i = 0; i < completions.length; i++) {
+            for (int t = 0; t < completions[i].length; t++) {
+                tokens[i * 3 + t] = completions[i][t];
+                mask[i * 3 + t] = 1;
+            }
+        }
+        Tensor logp = logSoftmax.index_select(0, dev.esactors.core.torch.TensorData.longs(tokens, 12)).view(4, 3)
+                .mul(doubles(mask).view(4, 3));
+        new GrpoLoss(0.2, 0, GrpoLoss.Aggregation.SEQ_MEAN_TOKEN_SUM)
+                .loss(logp, logp.detach(), null, doubles(mask).view(4, 3), doubles(a)).backward();
+        // By hand: L = -(1/G) sum_i A_i sum_t log pi(a_it), so dL/dtheta_k = -(1/G) sum_i A_i sum_t (1[a_it = k] - pi_k).
+        double mean = (1 + 0 + 0 + 0.5) / 4;
+        double[] pi = softmax(THETA);
+        double[] expected = new double[THETA.length];
+        for (int i = 0; i < completions.length; i++) {
+            double advantage = rewards[i] - mean;
+            for (int token : completions[i]) {
+                for (int k = 0; k < THETA.length; k++) {
+                    expected[k] -= advantage * ((k == token ? 1 : 0) - pi[k]) / completions.length;
+                }
+            }
+        }
+        assertArrayEquals(expected, values(theta.grad()), 1e-12);
+        // This project's token mean averages over the step's 9 completion tokens at once (DAPO's, not the original
+        // GRPO's per-completion 1/|o_i|): the same direction scaled by G / tokens, a scale that changes from step to
+        // step with the completions' lengths, which Dr.GRPO's sum does not.
+        Tensor theta2 = doubles(THETA).requires_grad_(true);
+        Tensor logp2 = torch.log_softmax(theta2, 0).index_select(0, dev.esactors.core.torch.TensorData.longs(tokens,
+                12)).view(4, 3).mul(doubles(mask).view(4, 3));
+        new GrpoLoss(0.2, 0, GrpoLoss.Aggregation.TOKEN_MEAN)
+                .loss(logp2, logp2.detach(), null, doubles(mask).view(4, 3), doubles(a)).backward();
+        double[] scaled = expected.clone();
+        for (int k = 0; k < scaled.length; k++) {
+            scaled[k] *= 4.0 / 9;
+        }
+        assertArrayEquals(scaled, values(theta2.grad()), 1e-12);
+    }
+
+    @Test
     void advantagesAreRelativeToTheGroupAndScaledByItsStdOrNot() {
         double[] rewards = {1, 0, 0, 1, 0.5, 0.5, 0.5, 0.5};
         double std = Math.sqrt(4 * 0.25 / 3); // Bessel-corrected, as TRL computes it

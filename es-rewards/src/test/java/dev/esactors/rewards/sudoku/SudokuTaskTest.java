@@ -129,9 +129,10 @@ class SudokuTaskTest {
         List<SudokuItem> training = new SudokuTask(SudokuTask.PromptStyle.COMPACT, 0.2, 4096, 8, test).builtIn();
         java.util.Map<String, String> seenIn = new java.util.HashMap<>();
         training.forEach(i -> seenIn.put(i.puzzle(), "training"));
-        for (String name : List.of("d1_4x4_test_sudoku.csv", "fresh_4x4_1000.csv", "validation_4x4_1000.csv")) {
+        for (String name : List.of("d1_4x4_test_sudoku.csv", "fresh_4x4_1000.csv", "validation_4x4_1000.csv",
+                "test_4x4_2000.csv")) {
             List<SudokuItem> items = TASK.load(shipped.resolve(name));
-            assertEquals(name.startsWith("d1") ? 500 : 1000, items.size(), name);
+            assertEquals(name.startsWith("d1") ? 500 : name.startsWith("test") ? 2000 : 1000, items.size(), name);
             for (SudokuItem item : items) {
                 String before = seenIn.putIfAbsent(item.puzzle(), name);
                 assertEquals(null, before, item.puzzle() + " of " + name + " is also in " + before);
