@@ -9,9 +9,9 @@ import java.util.function.Consumer;
 
 /**
  * A whole run in this process, whatever the method, top to bottom: open (or resume) the method's {@link Trainer};
- * then until the last step (or the token budget), an evaluation round when one is due, else a step, its counts and
- * its event; then the end of the run ({@link RunCompletion}: the chosen weights exported, the report). The
- * Coordinator actor runs the same schedule for ES on the actors, with its evaluators scoring.
+ * then until the last step (or the token or core-seconds budget), an evaluation round when one is due, else a step,
+ * its counts and its event; then the end of the run ({@link RunCompletion}: the chosen weights exported, the
+ * report). The Coordinator actor runs the same schedule for ES on the actors, with its evaluators scoring.
  */
 public final class RunLoop {
 
@@ -31,6 +31,7 @@ public final class RunLoop {
         try (trainer; EvaluationSchedule schedule = new EvaluationSchedule(config, trainer.nextStep())) {
             StepLog counts = new StepLog(config.dir().resolve(StepLog.COUNTS));
             counts.keep(trainer.nextStep(), false);
+            double cpu = ProcessMeter.cpuSeconds();
             while (true) {
                 long t = trainer.nextStep();
                 long end = counts.end(config, t);
@@ -42,7 +43,9 @@ public final class RunLoop {
                     break;
                 } else {
                     Trainer.Step step = trainer.step();
-                    counts.append(t, step.completions(), step.tokens(), step.trainedTokens());
+                    double now = ProcessMeter.cpuSeconds();
+                    counts.append(t, step.completions(), step.tokens(), step.trainedTokens(), now - cpu);
+                    cpu = now;
                     events.accept(step.event());
                 }
             }

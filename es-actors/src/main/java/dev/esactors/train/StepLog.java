@@ -24,7 +24,10 @@ public final class StepLog {
 
     /** A GRPO run's rewards: the sampled completions', prompt by prompt. */
     static final String GRPO_REWARDS = "grpo-rewards.txt";
-    /** Per step: completions sampled, tokens generated, tokens trained on (backpropagated through; ES: 0). */
+    /**
+     * Per step: completions sampled, tokens generated, tokens trained on (backpropagated through; ES: 0), and the
+     * core-seconds its process spent since the step before (evaluation rounds between them included).
+     */
     public static final String COUNTS = "counts.txt";
 
     private final Path file;
@@ -93,9 +96,24 @@ public final class StepLog {
         return sum;
     }
 
-    /** The end of a run with {@code config}'s token budget at step {@code t}: t once its tokens are spent. */
+    /**
+     * The end of a run with {@code config}'s budgets at step {@code t}: t once its tokens or its core-seconds are
+     * spent (steps logged before core-seconds were counted count as none).
+     */
     long end(RunConfig config, long t) {
-        return config.run().tokenBudget() > 0 && sum(1) >= config.run().tokenBudget() ? t : config.iterations();
+        RunConfig.Run run = config.run();
+        boolean tokensSpent = run.tokenBudget() > 0 && sum(1) >= run.tokenBudget();
+        boolean cpuSpent = run.coreSeconds() > 0 && known(3) >= run.coreSeconds();
+        return tokensSpent || cpuSpent ? t : config.iterations();
+    }
+
+    /** The sum of column {@code c} over the steps that have it. */
+    private double known(int c) {
+        double sum = 0;
+        for (double[] step : steps) {
+            sum += c < step.length && !Double.isNaN(step[c]) ? step[c] : 0;
+        }
+        return sum;
     }
 
     /** Every step's numbers so far. */

@@ -16,7 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** run.token-budget ends ES and GRPO runs once they generated that many tokens, so studies can hold tokens fixed. */
+/**
+ * run.token-budget and run.core-seconds end ES and GRPO runs once they generated that many tokens or spent that much
+ * CPU time, so studies can hold tokens or compute fixed.
+ */
 class TokenBudgetTest {
 
     @TempDir
@@ -47,10 +50,38 @@ class TokenBudgetTest {
     }
 
     @Test
-    void theActorsRefuseATokenBudget() {
-        RunEvent last = EsNode.run(TestRuns.small(root.resolve("actors"), 1, Map.of("run.token-budget", 100)),
-                e -> { });
-        RunEvent.RunFailed failed = assertInstanceOf(RunEvent.RunFailed.class, last, last.toString());
-        assertTrue(failed.reason().contains("run.token-budget needs a run in one process"), failed.reason());
+    void aCoreSecondsBudgetStopsARunAtTheFirstBoundaryPastIt() throws Exception {
+        Path dir = root.resolve("cpu");
+        var config = TestRuns.small(dir, 0, Map.of("run.iterations", 500, "run.core-seconds", 3));
+        RunEvent last = RunLoop.run(config, e -> { });
+        RunEvent.RunFinished finished = assertInstanceOf(RunEvent.RunFinished.class, last, last.toString());
+        List<String> steps = Files.readAllLines(dir.resolve(StepLog.COUNTS));
+        assertEquals(finished.iterations(), steps.size(), "a line of counts per iteration");
+        assertTrue(finished.iterations() >= 1 && finished.iterations() < 500, "ended by its budget: "
+                + finished.iterations());
+        double spent = 0;
+        double lastStep = 0;
+        for (String step : steps) {
+            lastStep = Double.parseDouble(step.split(" ")[3]);
+            assertTrue(lastStep > 0, "each step's process time is counted: " + step);
+            spent += lastStep;
+        }
+        assertTrue(spent >= 3 && spent - lastStep < 3, "past the budget only by its last iteration: " + spent
+                + " core-seconds, the last " + lastStep);
+        // a resume of the finished run takes no further step: the counted time is still spent
+        RunEvent again = RunLoop.run(config, e -> { });
+        assertEquals(finished.iterations(), assertInstanceOf(RunEvent.RunFinished.class, again).iterations());
+    }
+
+    @Test
+    void theActorsRefuseBothBudgets() {
+        for (Map<String, Object> budget : List.<Map<String, Object>>of(Map.of("run.token-budget", 100),
+                Map.of("run.core-seconds", 10))) {
+            RunEvent last = EsNode.run(TestRuns.small(root.resolve("actors-" + budget.keySet().iterator().next()), 1,
+                    budget), e -> { });
+            RunEvent.RunFailed failed = assertInstanceOf(RunEvent.RunFailed.class, last, last.toString());
+            assertTrue(failed.reason().contains("run.token-budget and run.core-seconds need a run in one process"),
+                    failed.reason());
+        }
     }
 }

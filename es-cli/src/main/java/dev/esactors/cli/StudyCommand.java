@@ -51,10 +51,16 @@ final class StudyCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        out.printf("es-actors study %s: %d runs into %s%s%n", config, plan.runs().size(), plan.dir(),
+        out.printf("es-actors study %s: %d runs%s into %s%s%n", config, plan.scheduled(),
+                plan.parallel() > 1 ? " (" + plan.parallel() + " at a time)" : "", plan.dir(),
                 plan.completions() > 0 ? ", " + plan.completions() + " completions sampled per run"
-                        : plan.tokens() > 0 ? ", " + plan.tokens() + " tokens generated per run" : "");
+                        : plan.tokens() > 0 ? ", " + plan.tokens() + " tokens generated per run"
+                        : plan.coreSeconds() > 0 ? ", " + plan.coreSeconds() + " core-seconds per run" : "");
         out.flush();
+        if (inProcess && plan.parallel() > 1) {
+            throw new IllegalArgumentException(config + ": study.parallel = " + plan.parallel() + " needs a process "
+                    + "per run; --in-process runs one at a time");
+        }
         Study.Runner runner = inProcess ? Study::inProcess : new StudyRunProcess(config, plan.dir());
         StudySummary summary = Study.run(plan, runner, note -> {
             out.println(note);

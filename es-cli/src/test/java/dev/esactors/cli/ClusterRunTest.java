@@ -297,6 +297,7 @@ class ClusterRunTest {
                 grpo { prompts = 2, group-size = 4 }
                 study {
                   seeds = [1, 2]
+                  confirm-seeds = [3]
                   completions = 32
                   held-out-rounds = 2
                   es { axis = "es.alpha", values = [0.01] }
@@ -308,17 +309,21 @@ class ClusterRunTest {
                 .toString());
         assertEquals(0, whole.code(), whole.out() + whole.err());
         List<String> expected = Files.readAllLines(root.resolve("study-whole/summary.csv"));
-        assertEquals(5, expected.size(), "a header and the 2 x 2 runs");
+        assertEquals(7, expected.size(), "a header, the 2 x 2 screening runs and a confirmation run per arm");
         for (String line : expected.subList(1, expected.size())) {
             // each run in a process of its own, which measured it: tokens generated (and trained on, GRPO only),
             // core-seconds and peak resident memory
             String[] f = line.split(",");
-            assertTrue(Double.parseDouble(f[13]) > 0, line);
-            assertEquals(f[1].equals("es"), Double.parseDouble(f[14]) == 0, line);
-            assertTrue(Double.parseDouble(f[15]) > 0 && Long.parseLong(f[16]) > 50_000_000L, line);
+            assertTrue(Double.parseDouble(f[14]) > 0, line);
+            assertEquals(f[2].equals("es"), Double.parseDouble(f[15]) == 0, line);
+            assertTrue(Double.parseDouble(f[16]) > 0 && Long.parseLong(f[17]) > 50_000_000L, line);
             assertTrue(Files.readString(root.resolve("study-whole/runs/" + f[0] + "/study-run.log"))
                     .contains("study run " + f[0] + " finished"), "its own log");
+            // which test items it got right, for the paired comparison: one character per test opening (24)
+            assertEquals(24, Files.readString(root.resolve("study-whole/runs/" + f[0] + "/test-items.txt")).trim()
+                    .length(), line);
         }
+        assertTrue(whole.out().contains("(confirmation)") && whole.out().contains("paired: "), whole.out());
         String report = Files.readString(root.resolve("study-whole/report.html"));
         assertTrue(report.contains("<h2>Training reward</h2>") && report.contains("<h2>Held-out accuracy</h2>")
                 && report.contains("<polygon"), "curves with a band over the seeds");
@@ -330,15 +335,31 @@ class ClusterRunTest {
         assertTrue(!Files.exists(dir.resolve("summary.csv")), "killed before the end");
         Cli.Result rest = Cli.run("study", "--config", study.toString(), "--dir", dir.toString());
         assertEquals(0, rest.code(), rest.out() + rest.err());
-        assertTrue(rest.out().contains("run 1/4 es-0.01-seed1: done before, kept"), rest.out());
+        assertTrue(rest.out().contains("run 1/6 es-0.01-seed1: done before, kept"), rest.out());
         List<String> resumed = Files.readAllLines(dir.resolve("summary.csv"));
         assertEquals(expected.size(), resumed.size());
         for (int i = 1; i < expected.size(); i++) {
             String[] a = expected.get(i).split(",");
             String[] b = resumed.get(i).split(",");
             assertEquals(a[0] + " " + a[a.length - 1], b[0] + " " + b[b.length - 1], "the same runs, the same weights");
-            assertEquals(a[9] + " " + a[10], b[9] + " " + b[10], "and the same test scores");
+            assertEquals(a[10] + " " + a[11], b[10] + " " + b[11], "and the same test scores");
         }
         assertTrue(rest.out().contains("test accuracy") && Files.isRegularFile(dir.resolve("report.html")));
+
+        // Two runs at a time (study.parallel), each in its own process: the same runs, the same weights and scores
+        Path parallel = Files.writeString(root.resolve("study-parallel.conf"), Files.readString(study)
+                .replace("held-out-rounds = 2", "held-out-rounds = 2\n  parallel = 2"));
+        Cli.Result both = Cli.run("study", "--config", parallel.toString(), "--dir", root.resolve("study-parallel")
+                .toString());
+        assertEquals(0, both.code(), both.out() + both.err());
+        assertTrue(both.out().contains("6 runs (2 at a time)"), both.out());
+        List<String> inParallel = Files.readAllLines(root.resolve("study-parallel/summary.csv"));
+        assertEquals(expected.size(), inParallel.size());
+        for (int i = 1; i < expected.size(); i++) {
+            String[] a = expected.get(i).split(",");
+            String[] b = inParallel.get(i).split(",");
+            assertEquals(a[0] + " " + a[a.length - 1] + " " + a[10], b[0] + " " + b[b.length - 1] + " " + b[10],
+                    "in parallel: the same run, weights and test score as one after another");
+        }
     }
 }

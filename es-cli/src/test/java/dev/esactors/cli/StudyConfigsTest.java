@@ -19,10 +19,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StudyConfigsTest {
 
     @Test
-    void theShippedStudiesPlanEighteenRunsOfEqualCost() {
+    void theShippedStudiesPlanTheirGridsAtEqualCost() {
         for (String name : new String[] {"study-keyword", "study-sudoku4"}) {
             StudyPlan plan = StudyPlan.load(Path.of("configs", name + ".conf"), Path.of("target", name));
-            assertEquals(18, plan.runs().size(), name);
+            // keyword: 2 methods x 3 values x 3 seeds; sudoku4: 42 settings of 6 arms x 2 screening seeds, and each
+            // setting planned on the 3 confirmation seeds (only the chosen ones run)
+            assertEquals(name.equals("study-keyword") ? 18 : 84, plan.runs().stream().filter(r -> !r.confirmation())
+                    .count(), name);
+            assertEquals(name.equals("study-keyword") ? 0 : 126, plan.runs().stream()
+                    .filter(StudyPlan.PlannedRun::confirmation).count(), name);
             for (StudyPlan.PlannedRun run : plan.runs()) {
                 long perIteration = run.method().equals("grpo")
                         ? (long) run.config().grpo().prompts() * run.config().grpo().groupSize()
@@ -30,6 +35,80 @@ class StudyConfigsTest {
                 assertEquals(plan.completions(), perIteration * run.config().iterations(), run.name());
                 assertTrue(run.config().eval().datasets().get(0).toString().contains("validation"), run.name());
             }
+        }
+    }
+
+    @Test
+    void armsFixSettingsAndSearchUpToTwoAxesAndTheConfirmationSeedsFollow(@TempDir Path dir) throws Exception {
+        String keys = """
+                eval.datasets = ["data/keyword/validation.jsonl", "data/keyword/test.jsonl"]
+                task { batch = 4, max-new-tokens = 10 }
+                es.population = 6
+                grpo { prompts = 4, group-size = 5 }
+                """;
+        Path file = Files.writeString(dir.resolve("arms.conf"), keys + """
+                study {
+                  seeds = [1, 2]
+                  confirm-seeds = [3, 4, 5]
+                  completions = 120
+                  arms = [
+                    { name = "es-plain", method = "es", axes = [
+                        { key = "es.alpha", values = [0.01, 0.02] }, { key = "es.sigma", values = [0.01, 0.03] } ] }
+                    { name = "es-mirrored", method = "es", set { es.antithetic = true, es.shaping = "centered-ranks" },
+                      axes = [ { key = "es.alpha", values = [0.02] } ] }
+                    { name = "dr-grpo", method = "grpo", set { grpo.advantage-scaling = "none",
+                        grpo.loss-aggregation = "seq-mean-token-sum" } }
+                  ]
+                }
+                """);
+        StudyPlan plan = StudyPlan.load(file, dir.resolve("out"));
+        assertEquals(List.of("es-plain", "es-mirrored", "dr-grpo"), plan.arms().stream().map(StudyPlan.Arm::name)
+                .toList());
+        // (4 settings + 1 + 1) x (2 screening + 3 confirmation seeds)
+        assertEquals(30, plan.runs().size());
+        StudyPlan.PlannedRun first = plan.runs().get(0);
+        assertEquals("es-plain-0.01-0.01-seed1", first.name());
+        assertEquals("0.01 x 0.01", first.value());
+        assertEquals(0.01, first.config().es().alpha());
+        assertEquals(0.01, first.config().es().sigma());
+        StudyPlan.PlannedRun mirrored = plan.runs().stream().filter(r -> r.arm().equals("es-mirrored")).findFirst()
+                .orElseThrow();
+        assertTrue(mirrored.config().es().antithetic(), "the arm's fixed settings apply");
+        assertEquals("centered-ranks", mirrored.config().es().shaping().name().toLowerCase().replace('_', '-'));
+        StudyPlan.PlannedRun dr = plan.runs().stream().filter(r -> r.arm().equals("dr-grpo")).findFirst()
+                .orElseThrow();
+        assertEquals(RunConfig.Method.GRPO, dr.config().method());
+        assertEquals("NONE", dr.config().grpo().scaling().name());
+        assertEquals("dr-grpo-seed1", dr.name(), "an arm without axes has one setting");
+        assertEquals(List.of(false, false, true, true, true), plan.runs().stream()
+                .filter(r -> r.arm().equals("dr-grpo")).map(StudyPlan.PlannedRun::confirmation).toList());
+        for (StudyPlan.PlannedRun run : plan.runs()) { // equal completions: ES 6 x 4 = 24 an iteration, GRPO 20
+            assertEquals(run.method().equals("es") ? 5 : 6, run.config().iterations(), run.name());
+        }
+        // What a study must refuse before any run starts, each naming the problem:
+        String[][] refused = {
+                {"seeds = [1, 1]", "repeats a seed"},
+                {"seeds = [1], confirm-seeds = [1]", "confirm-seeds repeats screening seed 1"},
+                {"seeds = [1], arms = [{ name = \"a\", method = \"es\", axes = [{ key = \"run.seed\", values = [1, 2] }] }]",
+                        "sets run.seed, which the study sets"},
+                {"seeds = [1], arms = [{ name = \"a\", method = \"es\", set { method = \"grpo\" } }]",
+                        "sets method, which the study sets"},
+                {"seeds = [1], arms = [{ name = \"a\", method = \"es\", axes = [{ key = \"es.alpha\", values = [0.001, 1e-3] }] }]",
+                        "axis es.alpha repeats a value"},
+                {"seeds = [1], arms = [{ name = \"a\", method = \"es\", axes = [{ key = \"task.system\", values = [\"a/b\", \"a_b\"] }] }]",
+                        "would share the directory"},
+                {"seeds = [1], arms = [{ name = \"a\", method = \"es\" }, { name = \"a\", method = \"grpo\" }]",
+                        "must be unique"},
+                {"seeds = [1], arms = [{ name = \"a\", method = \"sgd\" }]", "method must be es or grpo"},
+                {"seeds = [1], arms = [{ name = \"a\", method = \"es\", axes = [{ key = \"es.alpha\", values = [1] },"
+                        + " { key = \"es.sigma\", values = [1] }, { key = \"es.population\", values = [4] }] }]",
+                        "an arm searches one or two"},
+        };
+        for (String[] bad : refused) {
+            Path f = Files.writeString(dir.resolve("bad.conf"), keys + "study { " + bad[0] + " }\n");
+            String message = assertThrows(IllegalArgumentException.class, () -> StudyPlan.load(f, dir.resolve("x")),
+                    bad[0]).getMessage();
+            assertTrue(message.startsWith(f + ": ") && message.contains(bad[1]), bad[0] + " -> " + message);
         }
     }
 
@@ -79,5 +158,19 @@ class StudyConfigsTest {
                 () -> StudyPlan.load(both, dir.resolve("out")));
         assertTrue(refused.getMessage().startsWith(both + ": ") && refused.getMessage().contains("hold one fixed"),
                 refused.getMessage());
+        // or compute: every run gets run.core-seconds and keeps the run file's iterations as its upper bound
+        Path cpu = Files.writeString(dir.resolve("cpu.conf"), grid.formatted("core-seconds = 90")
+                + "run.iterations = 40\n");
+        StudyPlan byCpu = StudyPlan.load(cpu, dir.resolve("out"));
+        assertEquals(90, byCpu.coreSeconds());
+        for (StudyPlan.PlannedRun run : byCpu.runs()) {
+            assertEquals(90, run.config().run().coreSeconds(), run.name());
+            assertEquals(40, run.config().iterations(), run.name());
+            assertEquals(20, run.config().eval().every(), run.name());
+        }
+        Path cpuAndTokens = Files.writeString(dir.resolve("cpu-tokens.conf"), grid.formatted(
+                "tokens = 1000, core-seconds = 90"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> StudyPlan.load(cpuAndTokens,
+                dir.resolve("out"))).getMessage().contains("hold one fixed"));
     }
 }

@@ -72,9 +72,10 @@ public final class Coordinator {
 
     private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, RunConfig config, EsRun run,
                         ActorRef<RunEvent> listener, MeterRegistry registry) {
-        if (config.run().tokenBudget() > 0) { // the single-process loops count tokens; evaluators do not report them
-            throw new IllegalArgumentException("run.token-budget needs a run in one process (--evaluators 0, or "
-                    + "method = \"grpo\"), not the actors");
+        // The budgets are counted by the single-process loop; evaluators report neither tokens nor CPU time.
+        if (config.run().tokenBudget() > 0 || config.run().coreSeconds() > 0) {
+            throw new IllegalArgumentException("run.token-budget and run.core-seconds need a run in one process "
+                    + "(--evaluators 0, or method = \"grpo\"), not the actors");
         }
         this.context = context;
         this.config = config;

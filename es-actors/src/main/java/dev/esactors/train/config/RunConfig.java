@@ -42,8 +42,11 @@ public record RunConfig(Run run, Model model, TaskSpec task, EsConfig es, Checkp
      * @param tokenBudget    tokens to generate for training, after which the run ends at the next iteration's
      *                       boundary (0: none; iterations stays the upper bound). Single-process runs only
      * @param memberDeadline time after which an unanswered member is issued again
+     * @param coreSeconds    CPU time of the run's process for training, after which it ends at the next iteration's
+     *                       boundary (0: none; iterations stays the upper bound). Single-process runs only
      */
-    public record Run(String id, Path dir, int iterations, long tokenBudget, Duration memberDeadline) {
+    public record Run(String id, Path dir, int iterations, long tokenBudget, Duration memberDeadline,
+                      double coreSeconds) {
     }
 
     /** The run id (run.id). */

@@ -25,7 +25,12 @@ final class RunSection {
             throw new IllegalArgumentException(where + "run.token-budget must be >= 0, got " + tokenBudget);
         }
         Duration deadline = get(where, "run.member-deadline", () -> c.getDuration("run.member-deadline"));
-        return new RunConfig.Run(id, dir, iterations, tokenBudget, deadline);
+        double coreSeconds = get(where, "run.core-seconds", () -> c.getDouble("run.core-seconds"));
+        if (!(coreSeconds >= 0) || Double.isInfinite(coreSeconds)) {
+            throw new IllegalArgumentException(where + "run.core-seconds must be a finite number >= 0, got "
+                    + coreSeconds);
+        }
+        return new RunConfig.Run(id, dir, iterations, tokenBudget, deadline, coreSeconds);
     }
 
     /** The checkpoint block. */

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A run's evaluation datasets ({@code eval.datasets}, then {@code eval.extra}'s datasets of other tasks, then
@@ -92,6 +93,22 @@ public final class EvalDatasets implements AutoCloseable {
 
     /** Scores chunk {@code chunk} of {@code dataset} with {@code decoder} (unperturbed weights). */
     public Evaluation.Tally score(Decoder decoder, int dataset, int chunk) {
+        return score(decoder, dataset, chunk, r -> { });
+    }
+
+    /**
+     * Whether {@code decoder}'s greedy answer to each item of {@code dataset} is right, in the dataset's order ('1'
+     * or '0'), scored chunk by chunk as a round would: what a paired comparison of two models needs.
+     */
+    public String outcomes(Decoder decoder, int dataset) {
+        StringBuilder out = new StringBuilder();
+        for (int chunk = 0; chunk < chunks(dataset); chunk++) {
+            score(decoder, dataset, chunk, r -> out.append(r.score().answerOk() ? '1' : '0'));
+        }
+        return out.toString();
+    }
+
+    private Evaluation.Tally score(Decoder decoder, int dataset, int chunk, Consumer<Evaluation.ItemResult> sink) {
         List<TaskItem> all = items(dataset);
         int from = chunk * config.eval().batch();
         if (chunk < 0 || from >= all.size()) {
@@ -101,7 +118,7 @@ public final class EvalDatasets implements AutoCloseable {
             tokenizer = HfTokenizer.load(BaseModel.dir(config));
         }
         return Evaluation.scoreBatch("eval", decoder, tokenizer, task(dataset),
-                all.subList(from, Math.min(all.size(), from + config.eval().batch())), from, settings(dataset), r -> { });
+                all.subList(from, Math.min(all.size(), from + config.eval().batch())), from, settings(dataset), sink);
     }
 
     /** How {@code dataset} is evaluated: its task's template and answer length, eval.batch, eval.samples. */

@@ -1,9 +1,17 @@
 package dev.esactors.train.study;
 
+import dev.esactors.core.io.AtomicFiles;
+import dev.esactors.core.model.Decoder;
+import dev.esactors.core.model.ModelLoader;
+import dev.esactors.core.torch.DType;
 import dev.esactors.train.EvaluationSchedule;
+import dev.esactors.train.ProcessMeter;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.RunLauncher;
 import dev.esactors.train.StepLog;
+import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.config.RunConfig;
+import dev.esactors.train.eval.EvalDatasets;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,11 +21,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
- * Runs a {@link StudyPlan} one run after another, skipping the runs that already have a result: a study killed
+ * Runs a {@link StudyPlan} one run after another (its screening runs, then the confirmation runs of each arm's chosen
+ * setting), skipping the runs that already have a result: a study killed
  * midway continues with the runs it lacks, and the run it was in resumes from its own checkpoints and journal.
  * Then writes summary.csv and report.html. Each run goes to a {@link Runner}: the command line starts a process per
  * run (so that its peak memory and CPU time are its own); {@link #inProcess} runs it in this one.
@@ -33,29 +47,84 @@ public final class Study {
     private Study() {
     }
 
-    /** Runs what {@code plan} lacks with {@code runner}; progress to {@code notes}; returns the summary. */
+    /**
+     * Runs what {@code plan} lacks with {@code runner}: every screening run, then, with confirmation seeds, the runs
+     * of each arm's chosen setting on them; progress to {@code notes}; returns the summary.
+     */
     public static StudySummary run(StudyPlan plan, Runner runner, Consumer<String> notes) {
-        List<StudyResult> results = new ArrayList<>();
-        for (int i = 0; i < plan.runs().size(); i++) {
-            StudyPlan.PlannedRun run = plan.runs().get(i);
-            Optional<StudyResult> done = StudyResult.read(run.config().dir());
-            String position = "run " + (i + 1) + "/" + plan.runs().size() + " " + run.name();
-            if (done.isPresent()) {
-                notes.accept(position + ": done before, kept");
-                results.add(done.get());
-                continue;
+        Consumer<String> said = message -> {
+            synchronized (notes) { // runs in parallel report from their own threads
+                notes.accept(message);
             }
-            notes.accept(position + ": " + run.axis() + " = " + run.value() + ", seed " + run.seed() + ", "
-                    + run.config().iterations() + " iterations");
-            StudyResult result = runner.run(run);
-            results.add(result);
-            notes.accept(String.format(Locale.ROOT, "%s: validation accuracy %.1f%%, test %.1f%% (base %.1f%%), "
-                    + "%.0f s", position, 100 * result.validationAccuracy(), 100 * result.testAccuracy(),
-                    100 * result.baseTestAccuracy(), result.cost().seconds()));
+        };
+        List<StudyPlan.PlannedRun> screening = plan.runs().stream().filter(r -> !r.confirmation()).toList();
+        int total = plan.scheduled();
+        List<StudyResult> results = new ArrayList<>(all(screening, 0, total, plan.parallel(), runner, said));
+        if (!plan.confirmSeeds().isEmpty()) {
+            Map<String, String> chosen = StudySummary.chosen(plan, results);
+            said.accept("confirming on seeds " + plan.confirmSeeds() + " the settings the screening seeds chose: "
+                    + chosen);
+            List<StudyPlan.PlannedRun> confirming = plan.runs().stream()
+                    .filter(r -> r.confirmation() && r.value().equals(chosen.get(r.arm()))).toList();
+            results.addAll(all(confirming, results.size(), total, plan.parallel(), runner, said));
         }
         StudySummary summary = new StudySummary(plan, results);
         summary.write();
         return summary;
+    }
+
+    /**
+     * Runs {@code runs} (numbered from {@code before} + 1), {@code parallel} at a time, and returns their results in
+     * their order. A run that fails stops the study: the runs still going are stopped (they resume later).
+     */
+    private static List<StudyResult> all(List<StudyPlan.PlannedRun> runs, int before, int total, int parallel,
+                                         Runner runner, Consumer<String> notes) {
+        List<StudyResult> out = new ArrayList<>();
+        if (parallel == 1) {
+            for (StudyPlan.PlannedRun run : runs) {
+                out.add(one(run, before + out.size() + 1, total, runner, notes));
+            }
+            return out;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        try {
+            List<Future<StudyResult>> started = new ArrayList<>();
+            for (int i = 0; i < runs.size(); i++) {
+                StudyPlan.PlannedRun run = runs.get(i);
+                int position = before + i + 1;
+                started.add(pool.submit(() -> one(run, position, total, runner, notes)));
+            }
+            for (Future<StudyResult> run : started) {
+                out.add(run.get());
+            }
+            return out;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the study ran", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Runs {@code run} unless it has a result, which it returns. */
+    private static StudyResult one(StudyPlan.PlannedRun run, int position, int total, Runner runner,
+                                   Consumer<String> notes) {
+        String at = "run " + position + "/" + total + " " + run.name();
+        Optional<StudyResult> done = StudyResult.read(run.config().dir());
+        if (done.isPresent()) {
+            notes.accept(at + ": done before, kept");
+            return done.get();
+        }
+        notes.accept(at + ": " + run.arm() + (run.values().isEmpty() ? "" : " at " + run.value()) + ", seed "
+                + run.seed() + (run.confirmation() ? " (confirmation)" : "") + ", " + run.config().iterations()
+                + " iterations");
+        StudyResult result = runner.run(run);
+        notes.accept(String.format(Locale.ROOT, "%s: validation accuracy %.1f%%, test %.1f%% (base %.1f%%), %.0f s",
+                at, 100 * result.validationAccuracy(), 100 * result.testAccuracy(), 100 * result.baseTestAccuracy(),
+                result.cost().seconds()));
+        return result;
     }
 
     /**
@@ -78,8 +147,31 @@ public final class Study {
                 ProcessMeter.peakRssBytes());
         StudyResult result = StudyResult.of(run, finished.iterations(), cost, finished.evaluation(),
                 finished.masterHash(), curves(dir));
-        result.save(dir);
+        testItems(run, result);
+        result.save(dir); // last: its presence marks the run done
         return result;
+    }
+
+    /**
+     * Writes which test items the run's final weights (its export) answer right, for the paired comparison, and
+     * checks them against the final table's test accuracy (the same weights, scored the same way).
+     */
+    private static void testItems(StudyPlan.PlannedRun run, StudyResult result) {
+        RunConfig config = run.config();
+        Decoder decoder = ModelLoader.load(config.dir().resolve("export"), BaseModel.coordinatorDevice(config),
+                DType.parseWorking(config.model().dtype()));
+        String items;
+        try (EvalDatasets data = new EvalDatasets(config)) {
+            items = data.outcomes(decoder, 1);
+        }
+        long right = items.chars().filter(c -> c == '1').count();
+        if (Math.abs((double) right / items.length() - result.testAccuracy()) > 1e-9) {
+            throw new IllegalStateException("study run " + run.name() + ": its export answers " + right + " of "
+                    + items.length() + " test items right, but its final table says " + result.testAccuracy()
+                    + ": the export is not the weights the table scored");
+        }
+        AtomicFiles.write(config.dir().resolve(StudySummary.TEST_ITEMS), (items + "\n").getBytes(
+                StandardCharsets.UTF_8));
     }
 
     /** The run's curves from its directory: rewards.csv (written by its report) and the held-out scores. */

@@ -10,6 +10,9 @@ import java.util.Map;
  */
 final class StudyCurves {
 
+    /** One color per arm, in order (matplotlib's first six). */
+    private static final String[] PALETTE = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
+
     /** Reward curves are averaged into at most this many points (a GRPO run has thousands of noisy steps). */
     private static final int POINTS = 100;
 
@@ -20,10 +23,13 @@ final class StudyCurves {
         List<BandChart.Series> reward = new ArrayList<>();
         List<BandChart.Series> heldOut = new ArrayList<>();
         Map<String, Map<String, List<StudyResult>>> settings = summary.bySetting();
-        for (StudySummary.MethodLine m : summary.methods()) {
-            List<StudyResult> runs = settings.get(m.method()).get(m.best());
-            String label = m.method() + " (" + m.axis() + " = " + m.best() + ", " + runs.size() + " seeds)";
-            String color = m.method().equals("es") ? "#1f77b4" : "#d62728";
+        List<StudySummary.ArmLine> arms = summary.arms();
+        for (int a = 0; a < arms.size(); a++) {
+            StudySummary.ArmLine m = arms.get(a);
+            List<StudyResult> runs = settings.get(m.arm()).get(m.best());
+            String label = m.arm() + (m.best().isEmpty() ? "" : " (" + m.axis() + " = " + m.best() + ")") + ", "
+                    + runs.size() + " seeds"; // BandChart escapes it
+            String color = PALETTE[a % PALETTE.length];
             reward.add(rewardSeries(label, color, runs));
             heldOut.add(heldOutSeries(label, color, runs));
         }

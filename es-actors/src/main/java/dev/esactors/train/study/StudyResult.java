@@ -19,8 +19,9 @@ import java.util.Optional;
  * What one run of a study measured, kept as {@code result.json} in its directory (its presence marks the run done).
  *
  * @param name                 the run's name
+ * @param arm                  its arm
  * @param method               es or grpo
- * @param value                its axis value
+ * @param value                its setting (its axes' values, joined by " x ")
  * @param seed                 its seed
  * @param iterations           iterations (steps) run
  * @param cost                 what it sampled, trained on and used
@@ -33,7 +34,7 @@ import java.util.Optional;
  * @param hash                 SHA-256 of the final weights
  * @param curves               its training reward and held-out accuracy as it went
  */
-public record StudyResult(String name, String method, String value, long seed, long iterations, Cost cost,
+public record StudyResult(String name, String arm, String method, String value, long seed, long iterations, Cost cost,
                           double validationAccuracy, double validationReward, double testAccuracy, double testReward,
                           double baseTestAccuracy, double baseTestReward, String hash, Curves curves) {
 
@@ -69,14 +70,15 @@ public record StudyResult(String name, String method, String value, long seed, l
                           String hash, Curves curves) {
         FinalEvaluation.Row validation = table.get(0);
         FinalEvaluation.Row test = table.get(1);
-        return new StudyResult(run.name(), run.method(), run.value(), run.seed(), iterations, cost,
+        return new StudyResult(run.name(), run.arm(), run.method(), run.value(), run.seed(), iterations, cost,
                 validation.tuned().accuracy(), validation.tuned().meanReward(), test.tuned().accuracy(),
                 test.tuned().meanReward(), test.base().accuracy(), test.base().meanReward(), hash, curves);
     }
 
     void save(Path dir) {
         // Field by field: Akka 2.6 pins Jackson 2.11, which predates record support.
-        ObjectNode n = JSON.createObjectNode().put("name", name).put("method", method).put("value", value)
+        ObjectNode n = JSON.createObjectNode().put("name", name).put("arm", arm).put("method", method)
+                .put("value", value)
                 .put("seed", seed).put("iterations", iterations).put("completions", cost.completions())
                 .put("generatedTokens", cost.generatedTokens()).put("trainedTokens", cost.trainedTokens())
                 .put("seconds", cost.seconds()).put("cpuSeconds", cost.cpuSeconds())
@@ -118,7 +120,9 @@ public record StudyResult(String name, String method, String value, long seed, l
             Cost cost = new Cost(n.path("completions").asLong(), number(n, "generatedTokens"),
                     number(n, "trainedTokens"), n.path("seconds").asDouble(), number(n, "cpuSeconds"),
                     n.path("peakRssBytes").asLong(-1));
-            return Optional.of(new StudyResult(n.path("name").asText(), n.path("method").asText(),
+            // results written before arms existed name their method's arm
+            return Optional.of(new StudyResult(n.path("name").asText(), n.path("arm").asText(n.path("method")
+                    .asText()), n.path("method").asText(),
                     n.path("value").asText(), n.path("seed").asLong(), n.path("iterations").asLong(), cost,
                     n.path("validationAccuracy").asDouble(), n.path("validationReward").asDouble(),
                     n.path("testAccuracy").asDouble(), n.path("testReward").asDouble(),

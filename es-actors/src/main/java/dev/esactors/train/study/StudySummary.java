@@ -11,24 +11,32 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
- * A study's figures: per run (summary.csv), per setting (mean and standard deviation over seeds), and per method
- * the setting validation chooses, its test scores, and how far apart the axis's best and worst settings are on test
- * (sensitivity). Standard deviations are over seeds, with Bessel's correction; "-" for a single seed.
+ * A study's figures: per run (summary.csv), per setting (mean and standard deviation over seeds), and per arm the
+ * setting validation chooses on the screening seeds, its test scores over every seed it ran (screening and
+ * confirmation) with a bootstrap interval, whether the choice sits at an edge of its grid, and how far apart the
+ * arm's best and worst settings are on test (sensitivity); then a paired comparison of the two arms validation ranks
+ * first. Standard deviations are over seeds, with Bessel's correction; "-" for a single seed.
  */
 public final class StudySummary {
 
     /**
-     * One method's line of the comparison.
+     * One arm's line of the comparison.
      *
+     * @param arm             its name
      * @param method          es or grpo
-     * @param axis            the key its axis varied
-     * @param best            the value validation chose (accuracy, then mean reward, averaged over seeds)
-     * @param seeds           runs at that value
-     * @param testAccuracy    mean test accuracy at that value
+     * @param axis            the keys its axes varied, joined by " x " ("-" for none)
+     * @param best            the setting validation chose (accuracy, then mean reward, averaged over the screening
+     *                        seeds)
+     * @param edge            per axis, where the chosen value sits in it ("lowest", "highest" or "" inside), joined
+     *                        by " x "; empty when every value is inside: a search that should go on past an edge
+     * @param seeds           runs at that setting (screening and confirmation)
+     * @param testAccuracy    mean test accuracy at that setting
      * @param testAccuracySd  its standard deviation over seeds
-     * @param testReward      mean test reward at that value
+     * @param testInterval    the 95% percentile bootstrap interval of that mean over the seeds' runs
+     * @param testReward      mean test reward at that setting
      * @param testRewardSd    its standard deviation over seeds
-     * @param sensitivity     the best minus the worst setting's mean test accuracy
+     * @param validation      mean validation accuracy at that setting (what ranks the arms)
+     * @param sensitivity     the best minus the worst setting's mean test accuracy (screening seeds)
      * @param completions     completions sampled per run
      * @param generatedTokens mean tokens generated per run
      * @param trainedTokens   mean tokens trained on (backpropagated through) per run
@@ -37,11 +45,30 @@ public final class StudySummary {
      * @param seconds         mean wall time per run
      * @param cpuSeconds      mean CPU time (core-seconds) per run
      */
-    public record MethodLine(String method, String axis, String best, int seeds, double testAccuracy,
-                             double testAccuracySd, double testReward, double testRewardSd, double sensitivity,
-                             long completions, double generatedTokens, double trainedTokens, long stateBytes,
-                             long peakRssBytes, double seconds, double cpuSeconds) {
+    public record ArmLine(String arm, String method, String axis, String best, String edge, int seeds,
+                          double testAccuracy, double testAccuracySd, Statistics.Interval testInterval,
+                          double testReward, double testRewardSd, double validation, double sensitivity,
+                          long completions, double generatedTokens, double trainedTokens, long stateBytes,
+                          long peakRssBytes, double seconds, double cpuSeconds) {
     }
+
+    /**
+     * The two arms validation ranks first, compared item by item on the test set at their chosen settings.
+     *
+     * @param first       the arm ranked first
+     * @param second      the arm ranked second
+     * @param difference  first's mean test accuracy minus second's
+     * @param interval    the 95% paired bootstrap interval of that difference (items and seeds resampled)
+     * @param onlyFirst   (seed, item) pairs only the first got right, seeds matched in order
+     * @param onlySecond  and only the second
+     * @param mcNemarP    McNemar's exact two-sided p of those discordant pairs
+     */
+    public record Paired(String first, String second, double difference, Statistics.Interval interval,
+                         int onlyFirst, int onlySecond, double mcNemarP) {
+    }
+
+    /** Each run's right (1) and wrong (0) test items in the dataset's order, written by {@link Study#inProcess}. */
+    static final String TEST_ITEMS = "test-items.txt";
 
     private final StudyPlan plan;
     private final List<StudyResult> results;
@@ -55,35 +82,163 @@ public final class StudySummary {
         return results;
     }
 
-    /** Per method, in the plan's order. */
-    public List<MethodLine> methods() {
-        List<MethodLine> out = new ArrayList<>();
-        for (Map.Entry<String, Map<String, List<StudyResult>>> method : bySetting().entrySet()) {
-            Map<String, List<StudyResult>> settings = method.getValue();
+    /** Per arm, in the plan's order: the setting its screening runs choose ("" for an arm without axes). */
+    static Map<String, String> chosen(StudyPlan plan, List<StudyResult> results) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<String, List<StudyResult>>> arm : bySetting(results).entrySet()) {
             String best = null;
-            double worstTest = Double.POSITIVE_INFINITY;
-            double bestTest = Double.NEGATIVE_INFINITY;
-            for (Map.Entry<String, List<StudyResult>> s : settings.entrySet()) {
-                if (best == null || chooses(s.getValue(), settings.get(best))) {
+            for (Map.Entry<String, List<StudyResult>> s : arm.getValue().entrySet()) {
+                List<StudyResult> screened = screening(plan, s.getValue());
+                if (best == null || chooses(screened, screening(plan, arm.getValue().get(best)))) {
                     best = s.getKey();
                 }
-                double test = mean(s.getValue(), StudyResult::testAccuracy);
+            }
+            out.put(arm.getKey(), best);
+        }
+        return out;
+    }
+
+    private static List<StudyResult> screening(StudyPlan plan, List<StudyResult> runs) {
+        return runs.stream().filter(r -> plan.screenSeeds().contains(r.seed())).toList();
+    }
+
+    /** Per arm, in the plan's order. */
+    public List<ArmLine> arms() {
+        List<ArmLine> out = new ArrayList<>();
+        Map<String, String> chosen = chosen(plan, results);
+        for (Map.Entry<String, Map<String, List<StudyResult>>> arm : bySetting(results).entrySet()) {
+            Map<String, List<StudyResult>> settings = arm.getValue();
+            String best = chosen.get(arm.getKey());
+            double worstTest = Double.POSITIVE_INFINITY;
+            double bestTest = Double.NEGATIVE_INFINITY;
+            for (List<StudyResult> runs : settings.values()) {
+                double test = mean(screening(plan, runs), StudyResult::testAccuracy);
                 worstTest = Math.min(worstTest, test);
                 bestTest = Math.max(bestTest, test);
             }
-            List<StudyResult> chosen = settings.get(best);
-            StudyPlan.PlannedRun first = plan.runs().stream().filter(r -> r.method().equals(method.getKey()))
+            List<StudyResult> runs = settings.get(best);
+            StudyPlan.Arm planned = plan.arms().stream().filter(a -> a.name().equals(arm.getKey())).findFirst()
+                    .orElseThrow();
+            StudyPlan.PlannedRun first = plan.runs().stream().filter(r -> r.arm().equals(arm.getKey()))
                     .findFirst().orElseThrow();
-            String axis = first.axis();
-            out.add(new MethodLine(method.getKey(), axis, best, chosen.size(), mean(chosen, StudyResult::testAccuracy),
-                    sd(chosen, StudyResult::testAccuracy), mean(chosen, StudyResult::testReward),
-                    sd(chosen, StudyResult::testReward), bestTest - worstTest, chosen.get(0).cost().completions(),
-                    mean(chosen, r -> r.cost().generatedTokens()), mean(chosen, r -> r.cost().trainedTokens()),
-                    StudyPlan.stateBytes(first.config()),
-                    chosen.stream().mapToLong(r -> r.cost().peakRssBytes()).max().orElse(-1),
-                    mean(chosen, r -> r.cost().seconds()), mean(chosen, r -> r.cost().cpuSeconds())));
+            double[] tests = runs.stream().mapToDouble(StudyResult::testAccuracy).toArray();
+            out.add(new ArmLine(arm.getKey(), planned.method(), planned.axes().isEmpty() ? "-"
+                    : String.join(" x ", planned.axes().stream().map(StudyPlan.Axis::key).toList()), best,
+                    edges(planned, best), runs.size(), mean(runs, StudyResult::testAccuracy),
+                    sd(runs, StudyResult::testAccuracy), Statistics.bootstrapMean(tests, Statistics.RESAMPLES, 1,
+                    0.95), mean(runs, StudyResult::testReward), sd(runs, StudyResult::testReward),
+                    mean(runs, StudyResult::validationAccuracy), bestTest - worstTest,
+                    runs.get(0).cost().completions(), mean(runs, r -> r.cost().generatedTokens()),
+                    mean(runs, r -> r.cost().trainedTokens()), StudyPlan.stateBytes(first.config()),
+                    runs.stream().mapToLong(r -> r.cost().peakRssBytes()).max().orElse(-1),
+                    mean(runs, r -> r.cost().seconds()), mean(runs, r -> r.cost().cpuSeconds())));
         }
         return out;
+    }
+
+    /** The edge flags of {@code setting} (values joined by " x ") on {@code arm}'s axes; "" when none is at an edge. */
+    private static String edges(StudyPlan.Arm arm, String setting) {
+        if (arm.axes().isEmpty()) {
+            return "";
+        }
+        String[] values = setting.split(" x ", -1);
+        List<String> flags = new ArrayList<>();
+        for (int a = 0; a < arm.axes().size(); a++) {
+            flags.add(edge(arm.axes().get(a).values(), values[a]));
+        }
+        if (flags.stream().allMatch(String::isEmpty)) {
+            return "";
+        }
+        List<String> shown = new ArrayList<>();
+        for (int a = 0; a < flags.size(); a++) {
+            shown.add(!flags.get(a).isEmpty() ? flags.get(a) : arm.axes().get(a).values().size() == 1 ? "fixed"
+                    : "inside");
+        }
+        return String.join(" x ", shown);
+    }
+
+    /**
+     * Where {@code chosen} sits among an axis's {@code values}: "lowest" or "highest" when it is the grid's first or
+     * last value (by number when every value is one, else as written), "" inside or on an axis of one value.
+     */
+    static String edge(List<String> values, String chosen) {
+        List<String> ordered = new ArrayList<>(values);
+        if (values.stream().allMatch(StudyPlan::numeric)) {
+            ordered.sort(java.util.Comparator.comparingDouble(Double::parseDouble));
+        }
+        int at = ordered.indexOf(chosen);
+        if (at < 0) {
+            throw new IllegalArgumentException(chosen + " is not one of " + values);
+        }
+        return ordered.size() == 1 ? "" : at == ordered.size() - 1 ? "highest" : at == 0 ? "lowest" : "";
+    }
+
+    /**
+     * The two arms with the best validation accuracy at their chosen settings, compared on the test set's items
+     * (runs without {@link #TEST_ITEMS} left out); empty with fewer than two arms that have them.
+     */
+    public java.util.Optional<Paired> paired() {
+        List<ArmLine> ranked = new ArrayList<>(arms());
+        ranked.sort(java.util.Comparator.comparingDouble(ArmLine::validation).reversed());
+        List<boolean[][]> outcomes = new ArrayList<>();
+        List<ArmLine> compared = new ArrayList<>();
+        Map<String, Map<String, List<StudyResult>>> settings = bySetting(results);
+        for (ArmLine line : ranked) {
+            boolean[][] items = items(settings.get(line.arm()).get(line.best()));
+            if (items.length > 0 && compared.size() < 2) {
+                compared.add(line);
+                outcomes.add(items);
+            }
+        }
+        if (compared.size() < 2 || outcomes.get(0)[0].length != outcomes.get(1)[0].length) {
+            return java.util.Optional.empty();
+        }
+        boolean[][] a = outcomes.get(0);
+        boolean[][] b = outcomes.get(1);
+        int onlyA = 0;
+        int onlyB = 0;
+        for (int s = 0; s < Math.min(a.length, b.length); s++) {
+            for (int i = 0; i < a[s].length; i++) {
+                onlyA += a[s][i] && !b[s][i] ? 1 : 0;
+                onlyB += !a[s][i] && b[s][i] ? 1 : 0;
+            }
+        }
+        return java.util.Optional.of(new Paired(compared.get(0).arm(), compared.get(1).arm(),
+                accuracy(a) - accuracy(b), Statistics.pairedBootstrap(a, b, Statistics.RESAMPLES, 1, 0.95), onlyA,
+                onlyB, Statistics.mcNemar(onlyA, onlyB)));
+    }
+
+    /** The runs' test items, seed by seed (runs without them left out). */
+    private boolean[][] items(List<StudyResult> runs) {
+        List<boolean[]> out = new ArrayList<>();
+        for (StudyResult r : runs) {
+            java.nio.file.Path file = plan.dir().resolve("runs").resolve(r.name()).resolve(TEST_ITEMS);
+            if (java.nio.file.Files.isRegularFile(file)) {
+                try {
+                    String text = java.nio.file.Files.readString(file).trim();
+                    boolean[] right = new boolean[text.length()];
+                    for (int i = 0; i < right.length; i++) {
+                        right[i] = text.charAt(i) == '1';
+                    }
+                    out.add(right);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException("cannot read " + file, e);
+                }
+            }
+        }
+        return out.toArray(new boolean[0][]);
+    }
+
+    private static double accuracy(boolean[][] runs) {
+        long right = 0;
+        long all = 0;
+        for (boolean[] run : runs) {
+            for (boolean b : run) {
+                right += b ? 1 : 0;
+                all++;
+            }
+        }
+        return (double) right / all;
     }
 
     /** Whether setting {@code a} beats {@code b} on validation: accuracy, then mean reward, over seeds. */
@@ -94,11 +249,15 @@ public final class StudySummary {
                 && mean(a, StudyResult::validationReward) > mean(b, StudyResult::validationReward));
     }
 
-    /** method -> value -> runs, in the plan's order. */
+    /** arm -> setting -> runs, in the plan's order. */
     Map<String, Map<String, List<StudyResult>>> bySetting() {
+        return bySetting(results);
+    }
+
+    private static Map<String, Map<String, List<StudyResult>>> bySetting(List<StudyResult> results) {
         Map<String, Map<String, List<StudyResult>>> out = new LinkedHashMap<>();
         for (StudyResult r : results) {
-            out.computeIfAbsent(r.method(), m -> new LinkedHashMap<>())
+            out.computeIfAbsent(r.arm(), m -> new LinkedHashMap<>())
                     .computeIfAbsent(r.value(), v -> new ArrayList<>()).add(r);
         }
         return out;
@@ -107,17 +266,31 @@ public final class StudySummary {
     /** The comparison as text lines (the console's and the report's). */
     public List<String> lines() {
         List<String> out = new ArrayList<>();
-        out.add(String.format(Locale.ROOT, "%-6s %-22s %-10s %5s %16s %16s %11s %11s %10s %10s %8s %8s %7s %7s",
-                "method", "axis", "chosen", "seeds", "test accuracy", "test reward", "sensitivity", "completions",
-                "generated", "trained", "state MB", "peak MB", "s/run", "core-s"));
-        for (MethodLine m : methods()) {
-            out.add(String.format(Locale.ROOT, "%-6s %-22s %-10s %5d %16s %16s %10.1f%% %11d %10s %10s %8.2f %8s "
-                            + "%7.0f %7.0f", m.method(), m.axis(), m.best(), m.seeds(),
-                    percent(m.testAccuracy(), m.testAccuracySd()), plain(m.testReward(), m.testRewardSd()),
+        out.add(String.format(Locale.ROOT, "%-14s %-6s %-26s %-22s %5s %16s %13s %16s %11s %11s %10s %10s %8s %8s "
+                        + "%7s %7s", "arm", "method", "axis", "chosen", "seeds", "test accuracy", "95% interval",
+                "test reward", "sensitivity", "completions", "generated", "trained", "state MB", "peak MB", "s/run",
+                "core-s"));
+        List<ArmLine> arms = arms();
+        for (ArmLine m : arms) {
+            out.add(String.format(Locale.ROOT, "%-14s %-6s %-26s %-22s %5d %16s %13s %16s %10.1f%% %11d %10s %10s "
+                            + "%8.2f %8s %7.0f %7.0f", m.arm(), m.method(), m.axis(), m.best().isEmpty() ? "-"
+                            : m.best(), m.seeds(), percent(m.testAccuracy(), m.testAccuracySd()),
+                    String.format(Locale.ROOT, "%.1f-%.1f%%", 100 * m.testInterval().low(),
+                            100 * m.testInterval().high()), plain(m.testReward(), m.testRewardSd()),
                     100 * m.sensitivity(), m.completions(), count(m.generatedTokens()), count(m.trainedTokens()),
                     m.stateBytes() / 1e6, m.peakRssBytes() < 0 ? "-" : String.format(Locale.ROOT, "%.0f",
                             m.peakRssBytes() / 1e6), m.seconds(), m.cpuSeconds()));
         }
+        for (ArmLine m : arms) {
+            if (!m.edge().isEmpty()) {
+                out.add("edge: " + m.arm() + "'s choice " + m.best() + " is at its grid's " + m.edge() + " ("
+                        + m.axis() + "): the best may lie beyond it, extend the grid");
+            }
+        }
+        paired().ifPresent(p -> out.add(String.format(Locale.ROOT, "paired: %s - %s = %+.1f points on test, 95%% "
+                        + "interval %+.1f to %+.1f (items and seeds resampled); McNemar over matched seeds: %d vs "
+                        + "%d discordant items, p = %.3g", p.first(), p.second(), 100 * p.difference(),
+                100 * p.interval().low(), 100 * p.interval().high(), p.onlyFirst(), p.onlySecond(), p.mcNemarP())));
         return out;
     }
 
@@ -127,13 +300,13 @@ public final class StudySummary {
 
     /** Writes summary.csv (one line per run) and report.html (per method, then per setting) into the study dir. */
     void write() {
-        StringBuilder csv = new StringBuilder("run,method,value,seed,iterations,completions,seconds,"
+        StringBuilder csv = new StringBuilder("run,arm,method,value,seed,iterations,completions,seconds,"
                 + "validation_accuracy,validation_reward,test_accuracy,test_reward,base_test_accuracy,"
                 + "base_test_reward,generated_tokens,trained_tokens,cpu_seconds,peak_rss_bytes,sha256\n");
         for (StudyResult r : results) {
             StudyResult.Cost c = r.cost();
-            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%d,%d,%.1f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%s,%s,%.1f,%d,"
-                            + "%s%n", r.name(), r.method(), r.value(), r.seed(), r.iterations(), c.completions(),
+            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%d,%d,%.1f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%s,%s,%.1f,%d,"
+                            + "%s%n", r.name(), r.arm(), r.method(), r.value(), r.seed(), r.iterations(), c.completions(),
                     c.seconds(), r.validationAccuracy(), r.validationReward(), r.testAccuracy(), r.testReward(),
                     r.baseTestAccuracy(), r.baseTestReward(), count(c.generatedTokens()), count(c.trainedTokens()),
                     c.cpuSeconds(), c.peakRssBytes(), r.hash()));
@@ -141,21 +314,22 @@ public final class StudySummary {
         AtomicFiles.write(plan.dir().resolve("summary.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
         StringBuilder html = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>study"
                 + "</title><style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 10px;text-align:right}"
-                + "</style></head><body>\n<h1>ES against GRPO</h1>\n<p>Validation chooses each method's setting "
-                + "(accuracy, then mean reward, averaged over seeds); the test set only reports. Means and standard "
-                + "deviations over seeds.</p>\n<pre>");
-        lines().forEach(l -> html.append(l).append('\n'));
+                + "</style></head><body>\n<h1>ES against GRPO</h1>\n<p>Validation chooses each arm's setting "
+                + "(accuracy, then mean reward, averaged over the screening seeds); the test set only reports. Means "
+                + "and standard deviations over every seed of the chosen setting, with a 95% bootstrap interval."
+                + "</p>\n<pre>");
+        lines().forEach(l -> html.append(escape(l)).append('\n'));
         html.append("</pre>\n<p>generated: tokens sampled per run; trained: completion tokens backpropagated through "
                 + "(ES: none); state: bytes of weights, gradients and optimizer state; peak: the largest peak resident "
                 + "memory of a run's process (JVM and LibTorch included); core-s: CPU time per run.</p>\n");
         html.append(StudyCurves.html(this));
-        html.append("<h2>Every setting</h2>\n<table><tr><th>method</th><th>value</th><th>seeds</th>"
+        html.append("<h2>Every setting</h2>\n<table><tr><th>arm</th><th>value</th><th>seeds</th>"
                 + "<th>validation accuracy</th><th>test accuracy</th><th>test reward</th></tr>\n");
         for (Map.Entry<String, Map<String, List<StudyResult>>> m : bySetting().entrySet()) {
             for (Map.Entry<String, List<StudyResult>> s : m.getValue().entrySet()) {
                 List<StudyResult> runs = s.getValue();
                 html.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%s</td>"
-                                + "<td>%s</td></tr>%n", m.getKey(), s.getKey(), runs.size(),
+                                + "<td>%s</td></tr>%n", escape(m.getKey()), escape(s.getKey()), runs.size(),
                         percent(mean(runs, StudyResult::validationAccuracy), sd(runs, StudyResult::validationAccuracy)),
                         percent(mean(runs, StudyResult::testAccuracy), sd(runs, StudyResult::testAccuracy)),
                         plain(mean(runs, StudyResult::testReward), sd(runs, StudyResult::testReward))));
@@ -163,6 +337,11 @@ public final class StudySummary {
         }
         html.append("</table>\n</body></html>\n");
         AtomicFiles.write(plan.dir().resolve("report.html"), html.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Text as HTML shows it literally: study values and arm names come from a file the user wrote. */
+    static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
     private static String percent(double mean, double sd) {

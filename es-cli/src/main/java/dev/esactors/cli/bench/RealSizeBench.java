@@ -9,7 +9,7 @@ import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.model.RopeConfig;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceSpec;
-import dev.esactors.train.study.ProcessMeter;
+import dev.esactors.train.ProcessMeter;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

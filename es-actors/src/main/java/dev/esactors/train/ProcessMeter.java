@@ -1,4 +1,4 @@
-package dev.esactors.train.study;
+package dev.esactors.train;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -45,7 +45,7 @@ public final class ProcessMeter {
      * Resets the peak to the current resident size (Linux 4.0+: writing 5 to clear_refs), so that a run measured in a
      * process that ran others before it is not charged their peak; false when that is not possible.
      */
-    static boolean resetPeak() {
+    public static boolean resetPeak() {
         try {
             Files.writeString(CLEAR_REFS, "5");
             return true;
