@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -161,6 +162,20 @@ class GrpoRunTest {
                 events::add);
         assertInstanceOf(RunEvent.RunFinished.class, last, events.toString());
         assertEquals(2, means(events).size());
+    }
+
+    @Test
+    void aDivergedStepStopsTheRunBeforeAnythingIsWritten() {
+        // Issue 37, case 2: these settings drove the weights to NaN, and the run ended with exit 0, a hash and an
+        // export of NaN tensors. Now it stops at the diverged pass, before its weights are checkpointed or exported.
+        Path dir = root.resolve("diverged");
+        List<RunEvent> events = new ArrayList<>();
+        RunEvent last = RunLoop.run(config(dir, Map.of("run.iterations", 2, "grpo.kl-beta", 1000,
+                "grpo.learning-rate", 1, "grpo.passes", 3)), events::add);
+        RunEvent.RunFailed failed = assertInstanceOf(RunEvent.RunFailed.class, last, events.toString());
+        assertTrue(failed.reason().contains("GRPO diverged"), failed.reason());
+        assertFalse(Files.exists(dir.resolve("export")), "no export of diverged weights");
+        assertTrue(events.stream().noneMatch(e -> e instanceof RunEvent.RunFinished), "no hash of them either");
     }
 
     @Test

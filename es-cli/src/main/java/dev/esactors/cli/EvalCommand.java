@@ -26,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -104,7 +105,10 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter printer = spec.commandLine().getOut();
         List<Evaluation.Summary> rows = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
-        try (BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+        // Written beside --out and moved over it at the end: a model that fails to load (or any other error) leaves
+        // the results of an earlier evaluation in place.
+        Path partial = out.resolveSibling(out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        try (BufferedWriter writer = Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {
             for (Path named : dirs) {
                 EvalModel.Loaded model = EvalModel.load(named, note -> printer.println("note: " + note));
                 try (HfTokenizer tokenizer = HfTokenizer.load(model.tokenizerDir())) {
@@ -114,7 +118,14 @@ final class EvalCommand implements Callable<Integer> {
                             new Evaluation.Settings(chat, "", batch, tokens, sampling), r -> write(writer, json, r)));
                 }
             }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(partial);
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException("cannot write " + out + ": " + io.getMessage(), io);
+            }
+            throw e;
         }
+        Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         printTable(printer, rows, sampling);
         for (Evaluation.Summary s : rows) {
             if (s.overContext() > 0) {

@@ -14,9 +14,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code es-actors study}: a grid of ES and GRPO runs (methods x seeds x one axis each), compared on test. */
-@Command(name = "study", mixinStandardHelpOptions = true, description = "Run a grid of ES and GRPO runs (run seeds "
-        + "x one hyperparameter axis per method) one after another, resumably, and compare them: summary.csv and "
-        + "report.html in the study directory.")
+@Command(name = "study", mixinStandardHelpOptions = true, description = "Run a grid of ES and GRPO runs (arms x up "
+        + "to two axes x run seeds, then each arm's chosen setting on the confirmation seeds), resumably, and compare "
+        + "them: summary.csv and report.html in the study directory.")
 final class StudyCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", required = true, description = "study file (HOCON: run keys "
@@ -25,6 +25,10 @@ final class StudyCommand implements Callable<Integer> {
 
     @Option(names = "--dir", paramLabel = "DIR", description = "override study.dir")
     Path dir;
+
+    @Option(names = "--parallel", paramLabel = "K", description = "runs at once, a process each (overrides "
+            + "study.parallel; the runs' weights do not depend on it)")
+    Integer parallel;
 
     @Option(names = "--in-process", description = "run every run in this process instead of a process each (peak "
             + "memory is then reset per run only where Linux allows it)")
@@ -41,6 +45,9 @@ final class StudyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         StudyPlan plan = StudyPlan.load(config, dir);
+        if (parallel != null) {
+            plan = plan.withParallel(parallel);
+        }
         if (only != null) {
             StudyRunProcess.exitWithParent();
             StudyPlan.PlannedRun run = plan.runs().stream().filter(r -> r.name().equals(only)).findFirst()

@@ -69,8 +69,15 @@ class EvalCommandTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("bad.jsonl:2") && r.err().contains("bad JSON"), r.err());
         Path good = Files.writeString(dir.resolve("good.jsonl"), "{\"problem\": \"1+1\", \"answer\": \"2\"}\n");
-        Cli.Result missing = Cli.run("eval", "--task", "math", "--model", dir.toString(), "--data", good.toString());
+        // Issue 37, case 9: a bad --model used to empty --out first, wiping the results of an earlier evaluation
+        Path results = Files.writeString(dir.resolve("results.jsonl"), "{\"earlier\": true}\n");
+        Cli.Result missing = Cli.run("eval", "--task", "math", "--model", dir.toString(), "--data", good.toString(),
+                "--out", results.toString());
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("config.json"), missing.err());
+        assertEquals("{\"earlier\": true}\n", Files.readString(results), "the earlier results are kept");
+        try (var left = Files.list(dir)) {
+            assertTrue(left.noneMatch(f -> f.getFileName().toString().contains(".tmp-")), "and no partial file");
+        }
     }
 }

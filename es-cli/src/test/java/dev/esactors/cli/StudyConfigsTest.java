@@ -20,14 +20,15 @@ class StudyConfigsTest {
 
     @Test
     void theShippedStudiesPlanTheirGridsAtEqualCost() {
-        for (String name : new String[] {"study-keyword", "study-sudoku4"}) {
+        for (String name : new String[] {"study-keyword", "study-sudoku4-2026-12-04", "study-sudoku4"}) {
             StudyPlan plan = StudyPlan.load(Path.of("configs", name + ".conf"), Path.of("target", name));
-            // keyword: 2 methods x 3 values x 3 seeds; sudoku4: 42 settings of 6 arms x 2 screening seeds, and each
+            // keyword and the first sudoku4 study: 2 methods x 3 values x 3 seeds; sudoku4: 42 settings of 6 arms x
+            // 2 screening seeds, and each
             // setting planned on the 3 confirmation seeds (only the chosen ones run)
-            assertEquals(name.equals("study-keyword") ? 18 : 84, plan.runs().stream().filter(r -> !r.confirmation())
-                    .count(), name);
-            assertEquals(name.equals("study-keyword") ? 0 : 126, plan.runs().stream()
-                    .filter(StudyPlan.PlannedRun::confirmation).count(), name);
+            boolean arms = name.equals("study-sudoku4");
+            assertEquals(arms ? 84 : 18, plan.runs().stream().filter(r -> !r.confirmation()).count(), name);
+            assertEquals(arms ? 126 : 0, plan.runs().stream().filter(StudyPlan.PlannedRun::confirmation).count(),
+                    name);
             for (StudyPlan.PlannedRun run : plan.runs()) {
                 long perIteration = run.method().equals("grpo")
                         ? (long) run.config().grpo().prompts() * run.config().grpo().groupSize()

@@ -18,7 +18,11 @@ final class RunSection {
 
     static RunConfig.Run parse(String where, Config c) {
         String id = get(where, "run.id", () -> c.getString("run.id"));
-        Path dir = Paths.get(get(where, "run.dir", () -> c.getString("run.dir")));
+        String dirName = get(where, "run.dir", () -> c.getString("run.dir"));
+        if (dirName.isBlank()) { // Paths.get("") is the current directory: a run would write its files there
+            throw new IllegalArgumentException(where + "run.dir is empty: name the run's directory");
+        }
+        Path dir = Paths.get(dirName);
         int iterations = positive(where, "run.iterations", get(where, "run.iterations", () -> c.getInt("run.iterations")));
         long tokenBudget = get(where, "run.token-budget", () -> c.getLong("run.token-budget"));
         if (tokenBudget < 0) {

@@ -114,6 +114,13 @@ public final class Study {
         String at = "run " + position + "/" + total + " " + run.name();
         Optional<StudyResult> done = StudyResult.read(run.config().dir());
         if (done.isPresent()) {
+            String made = done.get().runFile();
+            if (!made.isEmpty() && !made.equals(StudyResult.runFile(run))) {
+                throw new IllegalStateException("study run " + run.name() + " in " + run.config().dir() + " was made "
+                        + "from another run file: a key of the study or of its runs changed since, so its result is "
+                        + "not this study's. Give the study another --dir, or delete that run's directory to run it "
+                        + "again");
+            }
             notes.accept(at + ": done before, kept");
             return done.get();
         }

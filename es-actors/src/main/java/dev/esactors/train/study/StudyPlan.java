@@ -56,6 +56,14 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
         runs = List.copyOf(runs);
     }
 
+    /** This plan with {@code k} runs at once. */
+    public StudyPlan withParallel(int k) {
+        if (k < 1 || k > 64) {
+            throw new IllegalArgumentException("study.parallel must be in [1, 64], got " + k);
+        }
+        return new StudyPlan(dir, completions, tokens, coreSeconds, screenSeeds, confirmSeeds, k, arms, runs);
+    }
+
     /** The runs the study will make: every screening run, and the confirmation runs of one setting per arm. */
     public int scheduled() {
         return (int) runs.stream().filter(r -> !r.confirmation()).count() + arms.size() * confirmSeeds.size();

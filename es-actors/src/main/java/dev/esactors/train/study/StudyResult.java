@@ -33,10 +33,13 @@ import java.util.Optional;
  * @param baseTestReward       and mean reward
  * @param hash                 SHA-256 of the final weights
  * @param curves               its training reward and held-out accuracy as it went
+ * @param runFile              SHA-256 of the run file the study made for it ({@link #runFile(StudyPlan.PlannedRun)}),
+ *                             so that a study whose keys changed does not take it for its own ("" before it was kept)
  */
 public record StudyResult(String name, String arm, String method, String value, long seed, long iterations, Cost cost,
                           double validationAccuracy, double validationReward, double testAccuracy, double testReward,
-                          double baseTestAccuracy, double baseTestReward, String hash, Curves curves) {
+                          double baseTestAccuracy, double baseTestReward, String hash, Curves curves,
+                          String runFile) {
 
     /**
      * What a run cost.
@@ -63,6 +66,11 @@ public record StudyResult(String name, String arm, String method, String value, 
     }
 
     static final String FILE = "result.json";
+
+    /** The identity of {@code run}'s run file: SHA-256 of its whole configuration as the study wrote it. */
+    static String runFile(StudyPlan.PlannedRun run) {
+        return dev.esactors.core.io.Sha256.of(run.config().source().hocon());
+    }
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The result of a finished run from its final table (row 0 validation, row 1 test). */
@@ -72,7 +80,8 @@ public record StudyResult(String name, String arm, String method, String value, 
         FinalEvaluation.Row test = table.get(1);
         return new StudyResult(run.name(), run.arm(), run.method(), run.value(), run.seed(), iterations, cost,
                 validation.tuned().accuracy(), validation.tuned().meanReward(), test.tuned().accuracy(),
-                test.tuned().meanReward(), test.base().accuracy(), test.base().meanReward(), hash, curves);
+                test.tuned().meanReward(), test.base().accuracy(), test.base().meanReward(), hash, curves,
+                runFile(run));
     }
 
     void save(Path dir) {
@@ -85,7 +94,8 @@ public record StudyResult(String name, String arm, String method, String value, 
                 .put("peakRssBytes", cost.peakRssBytes())
                 .put("validationAccuracy", validationAccuracy).put("validationReward", validationReward)
                 .put("testAccuracy", testAccuracy).put("testReward", testReward)
-                .put("baseTestAccuracy", baseTestAccuracy).put("baseTestReward", baseTestReward).put("hash", hash);
+                .put("baseTestAccuracy", baseTestAccuracy).put("baseTestReward", baseTestReward).put("hash", hash)
+                .put("runFile", runFile);
         ArrayNode reward = n.putArray("meanReward");
         for (double r : curves.meanReward()) {
             reward.add(r);
@@ -127,7 +137,7 @@ public record StudyResult(String name, String arm, String method, String value, 
                     n.path("validationAccuracy").asDouble(), n.path("validationReward").asDouble(),
                     n.path("testAccuracy").asDouble(), n.path("testReward").asDouble(),
                     n.path("baseTestAccuracy").asDouble(), n.path("baseTestReward").asDouble(),
-                    n.path("hash").asText(), new Curves(reward, at, accuracy)));
+                    n.path("hash").asText(), new Curves(reward, at, accuracy), n.path("runFile").asText("")));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

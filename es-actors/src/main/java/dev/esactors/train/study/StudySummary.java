@@ -37,6 +37,8 @@ public final class StudySummary {
      * @param testRewardSd    its standard deviation over seeds
      * @param validation      mean validation accuracy at that setting (what ranks the arms)
      * @param sensitivity     the best minus the worst setting's mean test accuracy (screening seeds)
+ * @param beatsBase       the share of its settings whose mean test accuracy (screening seeds) is above the base
+ *                        model's
      * @param completions     completions sampled per run
      * @param generatedTokens mean tokens generated per run
      * @param trainedTokens   mean tokens trained on (backpropagated through) per run
@@ -48,6 +50,7 @@ public final class StudySummary {
     public record ArmLine(String arm, String method, String axis, String best, String edge, int seeds,
                           double testAccuracy, double testAccuracySd, Statistics.Interval testInterval,
                           double testReward, double testRewardSd, double validation, double sensitivity,
+                          double beatsBase,
                           long completions, double generatedTokens, double trainedTokens, long stateBytes,
                           long peakRssBytes, double seconds, double cpuSeconds) {
     }
@@ -111,10 +114,12 @@ public final class StudySummary {
             String best = chosen.get(arm.getKey());
             double worstTest = Double.POSITIVE_INFINITY;
             double bestTest = Double.NEGATIVE_INFINITY;
+            int above = 0;
             for (List<StudyResult> runs : settings.values()) {
                 double test = mean(screening(plan, runs), StudyResult::testAccuracy);
                 worstTest = Math.min(worstTest, test);
                 bestTest = Math.max(bestTest, test);
+                above += test > mean(runs, StudyResult::baseTestAccuracy) ? 1 : 0;
             }
             List<StudyResult> runs = settings.get(best);
             StudyPlan.Arm planned = plan.arms().stream().filter(a -> a.name().equals(arm.getKey())).findFirst()
@@ -128,6 +133,7 @@ public final class StudySummary {
                     sd(runs, StudyResult::testAccuracy), Statistics.bootstrapMean(tests, Statistics.RESAMPLES, 1,
                     0.95), mean(runs, StudyResult::testReward), sd(runs, StudyResult::testReward),
                     mean(runs, StudyResult::validationAccuracy), bestTest - worstTest,
+                    (double) above / settings.size(),
                     runs.get(0).cost().completions(), mean(runs, r -> r.cost().generatedTokens()),
                     mean(runs, r -> r.cost().trainedTokens()), StudyPlan.stateBytes(first.config()),
                     runs.stream().mapToLong(r -> r.cost().peakRssBytes()).max().orElse(-1),
@@ -266,20 +272,20 @@ public final class StudySummary {
     /** The comparison as text lines (the console's and the report's). */
     public List<String> lines() {
         List<String> out = new ArrayList<>();
-        out.add(String.format(Locale.ROOT, "%-14s %-6s %-26s %-22s %5s %16s %13s %16s %11s %11s %10s %10s %8s %8s "
-                        + "%7s %7s", "arm", "method", "axis", "chosen", "seeds", "test accuracy", "95% interval",
-                "test reward", "sensitivity", "completions", "generated", "trained", "state MB", "peak MB", "s/run",
-                "core-s"));
+        out.add(String.format(Locale.ROOT, "%-14s %-6s %-26s %-22s %5s %16s %13s %16s %11s %10s %11s %10s %10s %8s "
+                        + "%8s %7s %7s", "arm", "method", "axis", "chosen", "seeds", "test accuracy", "95% interval",
+                "test reward", "sensitivity", "beat base", "completions", "generated", "trained", "state MB",
+                "peak MB", "s/run", "core-s"));
         List<ArmLine> arms = arms();
         for (ArmLine m : arms) {
-            out.add(String.format(Locale.ROOT, "%-14s %-6s %-26s %-22s %5d %16s %13s %16s %10.1f%% %11d %10s %10s "
-                            + "%8.2f %8s %7.0f %7.0f", m.arm(), m.method(), m.axis(), m.best().isEmpty() ? "-"
+            out.add(String.format(Locale.ROOT, "%-14s %-6s %-26s %-22s %5d %16s %13s %16s %10.1f%% %9.0f%% %11d %10s "
+                            + "%10s %8.2f %8s %7.0f %7.0f", m.arm(), m.method(), m.axis(), m.best().isEmpty() ? "-"
                             : m.best(), m.seeds(), percent(m.testAccuracy(), m.testAccuracySd()),
                     String.format(Locale.ROOT, "%.1f-%.1f%%", 100 * m.testInterval().low(),
                             100 * m.testInterval().high()), plain(m.testReward(), m.testRewardSd()),
-                    100 * m.sensitivity(), m.completions(), count(m.generatedTokens()), count(m.trainedTokens()),
-                    m.stateBytes() / 1e6, m.peakRssBytes() < 0 ? "-" : String.format(Locale.ROOT, "%.0f",
-                            m.peakRssBytes() / 1e6), m.seconds(), m.cpuSeconds()));
+                    100 * m.sensitivity(), 100 * m.beatsBase(), m.completions(), count(m.generatedTokens()),
+                    count(m.trainedTokens()), m.stateBytes() / 1e6, m.peakRssBytes() < 0 ? "-"
+                            : String.format(Locale.ROOT, "%.0f", m.peakRssBytes() / 1e6), m.seconds(), m.cpuSeconds()));
         }
         for (ArmLine m : arms) {
             if (!m.edge().isEmpty()) {

@@ -127,6 +127,9 @@ class RunConfigTest {
         assertTrue(error("task.name = chess").contains("unknown task 'chess'"));
         assertTrue(error("task.options.variant = fancy\ntask.name = countdown").contains("paper or tinyzero"));
         assertTrue(error("run.iterations = -3").contains("run.iterations must be >= 1"));
+        // issue 37, case 12: an empty run.dir (--run-dir '') was the current directory
+        assertTrue(error("run.dir = \"\"").contains("run.dir is empty"));
+        assertTrue(error("run.core-seconds = -1").contains("run.core-seconds must be a finite number >= 0"));
         assertTrue(error("cluster.role = boss").contains("cluster.role"));
         assertTrue(error("es.shaping = best").contains("es.shaping"));
         assertTrue(error("task.template = gpt").contains("task.template"));

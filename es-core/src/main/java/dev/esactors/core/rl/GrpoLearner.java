@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -147,10 +148,31 @@ public final class GrpoLearner {
             // LibTorch returns the norm before clipping; an infinite bound leaves the gradients as they are.
             norm = torch.clip_grad_norm_(vector(), settings.gradClip() > 0 ? settings.gradClip()
                     : Double.POSITIVE_INFINITY);
-            optimizer.update();
             lastLoss = value.item_double();
+            // A diverged step would leave NaN weights that every later step, checkpoint and export carries on:
+            // stop before it is applied (or, when the update itself overflows, before anything is written).
+            if (!Double.isFinite(lastLoss) || !Double.isFinite(norm)) {
+                throw new IllegalStateException(String.format(Locale.ROOT, "GRPO diverged: pass %d's loss is %s and "
+                        + "its gradient norm %s; the run stops before its weights change (lower grpo.learning-rate "
+                        + "or grpo.kl-beta, or set grpo.grad-clip)", pass + 1, lastLoss, norm));
+            }
+            optimizer.update();
+            if (!finiteWeights()) {
+                throw new IllegalStateException("GRPO diverged: an AdamW step of pass " + (pass + 1) + " made weights "
+                        + "that are not finite; the run stops before they are checkpointed or exported (lower "
+                        + "grpo.learning-rate)");
+            }
         }
         return new Step(rewards, tokens, trainedTokens, lastLoss, norm, (System.nanoTime() - start) / 1e9);
+    }
+
+    private boolean finiteWeights() {
+        for (Tensor p : parameters) {
+            if (!torch.isfinite(p.detach()).all().item_bool()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The tokens a completion is trained on: its generated tokens, and the end-of-sequence token it chose. */
