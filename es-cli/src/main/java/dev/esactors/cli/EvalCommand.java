@@ -87,10 +87,14 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (limit < 0) {
+            throw new IllegalArgumentException("--limit must be >= 0 (0: all items), got " + limit);
+        }
         Task<TaskItem> t = Tasks.createForOwnItems(task, Tasks.options(options));
         List<TaskItem> items = new ArrayList<>(data == null ? t.builtIn() : t.load(data));
         if (items.isEmpty()) {
-            throw new IllegalArgumentException("task '" + t.name() + "' has no built-in items: give --data");
+            throw new IllegalArgumentException(data == null ? "task '" + t.name() + "' has no built-in items: give "
+                    + "--data" : data + " holds no items");
         }
         if (limit > 0 && limit < items.size()) {
             items = items.subList(0, limit);

@@ -20,8 +20,9 @@ public record EvalSampling(int samples, double temperature, double topP, long se
         if (samples < 0) {
             throw new IllegalArgumentException("samples must be >= 0, got " + samples);
         }
-        if (samples > 0 && !(temperature > 0 && Double.isFinite(temperature))) {
-            throw new IllegalArgumentException("sampled evaluation needs a temperature > 0, got " + temperature
+        if (samples > 0 && !(temperature >= SamplingConfig.MIN_TEMPERATURE && Double.isFinite(temperature))) {
+            throw new IllegalArgumentException("sampled evaluation needs a temperature >= "
+                    + SamplingConfig.MIN_TEMPERATURE + ", got " + temperature
                     + " (temperature 0 is the greedy answer, which every evaluation scores anyway)");
         }
         if (!(topP > 0 && topP <= 1)) {

@@ -114,6 +114,8 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
 
     private static final Set<String> KEYS = Set.of("dir", "seeds", "confirm-seeds", "completions", "tokens",
             "core-seconds", "held-out-rounds", "parallel", "arms", "es", "grpo");
+    /** The most runs a study plans (confirmation runs of every setting counted). */
+    static final int MAX_RUNS = 10_000;
     private static final Set<String> ARM_KEYS = Set.of("name", "method", "set", "axes", "axis", "values");
     /** Keys the study sets in every run itself: an arm or an axis setting them would be overridden or mislabelled. */
     private static final Set<String> OWNED = Set.of("method", "run.id", "run.dir", "run.seed", "run.iterations",
@@ -178,6 +180,18 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
             List<Arm> arms = new ArrayList<>();
             List<Config> fixed = new ArrayList<>();
             readArms(study, arms, fixed);
+            long planned = 0;
+            for (Arm arm : arms) {
+                long settings = 1;
+                for (Axis axis : arm.axes()) {
+                    settings *= axis.values().size();
+                }
+                planned += settings * (seeds.size() + confirm.size());
+            }
+            if (planned > MAX_RUNS) { // each is parsed before any starts, and each takes minutes to hours
+                throw new IllegalArgumentException("the grid plans " + planned + " runs; a study holds at most "
+                        + MAX_RUNS);
+            }
             List<PlannedRun> runs = new ArrayList<>();
             Budget budget = new Budget(completions, tokens, coreSeconds);
             for (int a = 0; a < arms.size(); a++) {
@@ -196,7 +210,8 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
-            throw e.getMessage().startsWith(file.toString()) ? e : new IllegalArgumentException(where + e.getMessage(), e);
+            throw e.getMessage().startsWith(file.toString()) ? e
+                    : new IllegalArgumentException(where + e.getMessage(), e);
         }
     }
 

@@ -311,9 +311,9 @@ public final class StudySummary {
                 + "base_test_reward,generated_tokens,trained_tokens,cpu_seconds,peak_rss_bytes,sha256\n");
         for (StudyResult r : results) {
             StudyResult.Cost c = r.cost();
-            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%d,%d,%.1f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%s,%s,%.1f,%d,"
-                            + "%s%n", r.name(), r.arm(), r.method(), r.value(), r.seed(), r.iterations(), c.completions(),
-                    c.seconds(), r.validationAccuracy(), r.validationReward(), r.testAccuracy(), r.testReward(),
+            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%d,%d,%.1f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%s,%s,%.1f,"
+                            + "%d,%s%n", r.name(), r.arm(), r.method(), r.value(), r.seed(), r.iterations(),
+                    c.completions(), c.seconds(), r.validationAccuracy(), r.validationReward(), r.testAccuracy(), r.testReward(),
                     r.baseTestAccuracy(), r.baseTestReward(), count(c.generatedTokens()), count(c.trainedTokens()),
                     c.cpuSeconds(), c.peakRssBytes(), r.hash()));
         }

@@ -57,6 +57,7 @@ final class DecodeBench implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        decode.check(spec.commandLine());
         models.runtime.applyThreads();
         PrintWriter out = spec.commandLine().getOut();
         if (sharedPrefixTokens > 0 && sharedPrefixTokens >= decode.promptTokens) {

@@ -50,6 +50,7 @@ final class ReferenceComparison implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        decode.check(spec.commandLine());
         script = Path.of(System.getProperty("es.home", "."), "bench", "reference_decode.py");
         if (!Files.isRegularFile(script)) {
             throw new IllegalArgumentException(script + " not found (the reference loop ships in the repository's "

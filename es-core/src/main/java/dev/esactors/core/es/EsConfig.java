@@ -35,11 +35,17 @@ public record EsConfig(int populationSize, double sigma, double alpha, FitnessSh
                        boolean shuffledControl, Perturbation perturbation, AlphaSchedule alphaSchedule,
                        double anchorDecay) implements UpdateSettings {
 
+    /** The largest population a run takes. */
+    public static final int MAX_POPULATION = 1 << 20;
+
     public EsConfig {
         java.util.Objects.requireNonNull(perturbation, "perturbation");
         java.util.Objects.requireNonNull(alphaSchedule, "alphaSchedule");
-        if (populationSize < 1) {
-            throw new IllegalArgumentException("population size must be >= 1, got " + populationSize);
+        // The upper bound is far past any population a run evaluates (the paper's is 30, EGGROLL's thousands), and
+        // below what the per-member bookkeeping of an iteration can hold in a JVM's memory.
+        if (populationSize < 1 || populationSize > MAX_POPULATION) {
+            throw new IllegalArgumentException("population size must be in [1, " + MAX_POPULATION + "], got "
+                    + populationSize);
         }
         if (antithetic && populationSize % 2 != 0) {
             throw new IllegalArgumentException("antithetic sampling needs an even population size, got " + populationSize);

@@ -8,9 +8,16 @@ public record SamplingConfig(double temperature, double topP, long seed) {
 
     public static final SamplingConfig GREEDY = new SamplingConfig(0, 1, 0);
 
+    /**
+     * The lowest sampling temperature: below it sampling picks the greedy token anyway (logits / T spread by
+     * thousands), and far below it logits / T overflow float32 and the probabilities turn NaN.
+     */
+    public static final double MIN_TEMPERATURE = 1e-3;
+
     public SamplingConfig {
-        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        if (!(temperature == 0 || (temperature >= MIN_TEMPERATURE && Double.isFinite(temperature)))) {
+            throw new IllegalArgumentException("temperature must be 0 (greedy) or a finite number >= "
+                    + MIN_TEMPERATURE + ", got " + temperature);
         }
         if (!(topP > 0 && topP <= 1)) {
             throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);

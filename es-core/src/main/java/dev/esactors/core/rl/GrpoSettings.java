@@ -28,10 +28,16 @@ public record GrpoSettings(int prompts, int groupSize, double temperature, doubl
                            GrpoLoss.Aggregation aggregation) {
 
     public GrpoSettings {
-        atLeast("grpo.prompts", prompts, 1);
-        atLeast("grpo.group-size", groupSize, 2);
-        atLeast("grpo.passes", passes, 1);
-        range("grpo.temperature", temperature, 0, false, 100, true);
+        // upper bounds far past a step's useful size, below what one process's batch can hold
+        between("grpo.prompts", prompts, 1, 4096);
+        between("grpo.group-size", groupSize, 2, 4096);
+        between("grpo.passes", passes, 1, 64);
+        if ((long) prompts * groupSize > 65_536) {
+            throw new IllegalArgumentException("grpo.prompts x grpo.group-size must be at most 65536 completions a "
+                    + "step, got " + prompts + " x " + groupSize);
+        }
+        range("grpo.temperature", temperature, dev.esactors.core.model.SamplingConfig.MIN_TEMPERATURE, true, 100,
+                true);
         range("grpo.top-p", topP, 0, false, 1, true);
         range("grpo.learning-rate", learningRate, 0, false, 1, true);
         range("grpo.adam-beta1", beta1, 0, true, 1, false);
@@ -68,9 +74,9 @@ public record GrpoSettings(int prompts, int groupSize, double temperature, doubl
         };
     }
 
-    private static void atLeast(String key, int value, int min) {
-        if (value < min) {
-            throw new IllegalArgumentException(key + " must be >= " + min + ", got " + value);
+    private static void between(String key, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(key + " must be in [" + min + ", " + max + "], got " + value);
         }
     }
 

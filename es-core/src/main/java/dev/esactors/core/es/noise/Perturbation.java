@@ -30,11 +30,12 @@ public sealed interface Perturbation {
      */
     record LowRank(int rank, int membersPerPass) implements Perturbation {
         public LowRank {
-            if (rank < 1) {
-                throw new IllegalArgumentException("low-rank perturbations need rank >= 1, got " + rank);
+            // low rank means a few: EGGROLL uses 1; a rank in the thousands is a full-rank noise at a larger cost
+            if (rank < 1 || rank > 256) {
+                throw new IllegalArgumentException("low-rank perturbations need a rank in [1, 256], got " + rank);
             }
-            if (membersPerPass < 1) {
-                throw new IllegalArgumentException("members per pass must be >= 1, got " + membersPerPass);
+            if (membersPerPass < 1 || membersPerPass > 4096) {
+                throw new IllegalArgumentException("members per pass must be in [1, 4096], got " + membersPerPass);
             }
         }
     }
