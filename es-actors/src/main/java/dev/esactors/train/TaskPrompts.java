@@ -1,5 +1,6 @@
 package dev.esactors.train;
 
+import dev.esactors.core.model.ConfigJson;
 import dev.esactors.core.tokenizer.HfTokenizer;
 import dev.esactors.rewards.ChatTemplate;
 import dev.esactors.rewards.Rewards;
@@ -39,14 +40,27 @@ public final class TaskPrompts implements AutoCloseable {
         this.items = List.copyOf(loaded);
         this.tokenizer = HfTokenizer.load(modelDir);
         ChatTemplate template = ChatTemplate.parse(config.task().template());
+        int context = ConfigJson.read(modelDir).maxPositions();
+        int maxNew = config.task().maxNewTokens();
         for (TaskItem item : items) {
             String text = template.render(config.task().system(), task, item);
             int[] ids = tokenizer.encode(text);
             if (ids.length == 0) {
                 throw new IllegalArgumentException("item " + item.id() + " encodes to no tokens");
             }
+            if (ids.length + maxNew > context) { // it would fail the run at the iteration that first decodes it
+                tokenizer.close();
+                throw new IllegalArgumentException("task: the prompt of item " + item.id() + " is " + ids.length
+                        + " tokens (with task.template and task.system), which with task.max-new-tokens = " + maxNew
+                        + " exceeds the model's context of " + context + " positions");
+            }
             prompts.add(ids);
         }
+    }
+
+    /** Checks that every training prompt of {@code config} fits its model with the answer (see the constructor). */
+    public static void checkFit(RunConfig config) {
+        new TaskPrompts(config, dev.esactors.train.config.BaseModel.dir(config)).close();
     }
 
     /** How many items there are. */
@@ -66,6 +80,15 @@ public final class TaskPrompts implements AutoCloseable {
             out.add((int) ((start + i) % items.size()));
         }
         return out;
+    }
+
+    /** The tokens of the prompts {@code indexes}, together. */
+    public long tokens(List<Integer> indexes) {
+        long sum = 0;
+        for (int i : indexes) {
+            sum += prompts.get(i).length;
+        }
+        return sum;
     }
 
     /** The token ids of prompt {@code index}. */

@@ -10,6 +10,7 @@ import dev.esactors.train.RunDirectory;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.RunLauncher;
 import dev.esactors.train.RunReport;
+import dev.esactors.train.TaskPrompts;
 import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.ModelFit;
 import dev.esactors.train.config.RunConfig;
@@ -87,6 +88,7 @@ final class RunCommand implements Callable<Integer> {
         // Read now, so that a bad tokenizer.json is exit 2 before anything starts rather than a failed evaluator;
         // this JVM's evaluators then load a file that passed its check.
         HfTokenizer.load(BaseModel.dir(run)).close();
+        TaskPrompts.checkFit(run); // every training prompt fits the model with its answer
         TrainTestSplit.check(run);
         EsNode.akkaConfig(run); // opens the TLS stores: a wrong password is exit 2 here, not a failing handshake
         if (run.cluster().standalone()) { // a standby coordinator waits for its run directory by design

@@ -71,7 +71,9 @@ final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Task<TaskItem> t = Tasks.createForOwnItems(task, Tasks.options(options));
         TaskItem parsed = item(t);
-        String text = completion.text != null ? completion.text : utf8(completion.file);
+        // Past the cap a completion scores as the worst anyway (Rewards.safeScore): read no further than that.
+        String text = completion.text != null ? completion.text : utf8(completion.file,
+                Rewards.MAX_COMPLETION_CHARS + 1);
         Score score = Rewards.safeScore(t, parsed, text);
         ObjectMapper json = new ObjectMapper();
         ObjectNode out = json.createObjectNode();
@@ -88,12 +90,53 @@ final class ScoreCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The text of {@code file}; one that is not UTF-8 is an error naming it (not "Input length = 1"). */
-    private static String utf8(Path file) throws IOException {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
+    /** An item is a few fields; a file or text beyond this is not one (and reading it whole could fill memory). */
+    private static final int MAX_ITEM_CHARS = 1 << 20;
+    /** Deeper JSON would overflow the parser's stack (Jackson 2.11 has no depth limit of its own). */
+    private static final int MAX_DEPTH = 500;
+
+    /**
+     * The first {@code maxChars} characters of {@code file} (all of a shorter one, never reading past them, so that
+     * /dev/zero or a huge file cannot fill memory); one that is not UTF-8 is an error naming it.
+     */
+    private static String utf8(Path file, int maxChars) throws IOException {
+        try (java.io.Reader reader = new java.io.InputStreamReader(Files.newInputStream(file),
+                StandardCharsets.UTF_8.newDecoder())) {
+            char[] buffer = new char[8192];
+            StringBuilder out = new StringBuilder();
+            int n;
+            while (out.length() < maxChars && (n = reader.read(buffer, 0, Math.min(buffer.length,
+                    maxChars - out.length()))) > 0) {
+                out.append(buffer, 0, n);
+            }
+            return out.toString();
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new IllegalArgumentException(file + ": not UTF-8 text", e);
+        }
+    }
+
+    /** Refuses JSON nested deeper than {@link #MAX_DEPTH} (brackets outside strings), naming {@code where}. */
+    private static void checkDepth(String text, String where) {
+        int depth = 0;
+        boolean inString = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '{' || c == '[') {
+                if (++depth > MAX_DEPTH) {
+                    throw new IllegalArgumentException(where + ": JSON nested more than " + MAX_DEPTH + " levels "
+                            + "deep is not an item");
+                }
+            } else if (c == '}' || c == ']') {
+                depth--;
+            }
         }
     }
 
@@ -106,8 +149,12 @@ final class ScoreCommand implements Callable<Integer> {
             }
             return items.get(index);
         }
-        String text = item.json != null ? item.json : utf8(item.file);
+        String text = item.json != null ? item.json : utf8(item.file, MAX_ITEM_CHARS + 1);
         String where = item.json != null ? "--item" : item.file.toString();
+        if (text.length() > MAX_ITEM_CHARS) {
+            throw new IllegalArgumentException(where + ": more than " + MAX_ITEM_CHARS + " characters is not an item");
+        }
+        checkDepth(text, where);
         JsonNode node;
         try {
             node = new ObjectMapper().readTree(text);

@@ -38,6 +38,18 @@ class HostileInputTest {
     }
 
     @Test
+    void case6APromptThatCannotFitWithItsAnswerIsRefusedAtStartUp(@TempDir Path dir) {
+        // The embedded model has 512 positions: 511 new tokens fit the old check (answer alone), no prompt does.
+        refused("exceeds the model's context of 512 positions", "run", "--run-dir", dir.resolve("a").toString(),
+                "--set", "task.max-new-tokens=511");
+        refused("with task.template and task.system", "run", "--run-dir", dir.resolve("b").toString(), "--set",
+                "task.template=chatml", "--set", "task.system=\"" + "Write a long story. ".repeat(200) + "\"");
+        refused("exceeds the model's context", "run", "--run-dir", dir.resolve("c").toString(), "--set",
+                "method=grpo", "--set", "task.max-new-tokens=511");
+        assertFalse(Files.exists(dir.resolve("a").resolve("run.json")), "nothing written for a later resume");
+    }
+
+    @Test
     void case10SizesHaveUpperBounds(@TempDir Path dir) {
         refused("population size must be in [1, 1048576]", "run", "--run-dir", dir.resolve("p").toString(), "--set",
                 "es.population=1000000000");
@@ -45,6 +57,22 @@ class HostileInputTest {
                 "es.perturbation=low-rank", "--set", "es.rank=100000");
         refused("grpo.group-size must be in [2, 4096]", "run", "--run-dir", dir.resolve("g").toString(), "--set",
                 "method=grpo", "--set", "grpo.group-size=100000");
+    }
+
+    @Test
+    void case11ScoreReadsNoFurtherThanItNeeds(@TempDir Path dir) throws Exception {
+        // nesting that overflowed Jackson's stack (a 1,000-line StackOverflowError trace)
+        String deep = "[".repeat(100_000) + "]".repeat(100_000);
+        refused("nested more than 500 levels", "score", "--task", "countdown", "--item", deep, "--completion", "x");
+        Path file = Files.writeString(dir.resolve("deep.json"), "{\"a\": " + deep + "}");
+        refused("nested more than 500 levels", "score", "--task", "countdown", "--item-file", file.toString(),
+                "--completion", "x");
+        // /dev/zero was read until OutOfMemoryError: past the completion cap it is the worst reward, at once
+        Cli.Result zero = Cli.run("score", "--task", "countdown", "--item", "{\"input\": \"30,100,93\", \"output\": "
+                + "\"23\"}", "--completion-file", "/dev/zero");
+        assertEquals(0, zero.code(), zero.err());
+        assertTrue(zero.out().contains("\"reward\" : 0.0") && zero.out().contains("200000"), zero.out());
+        refused("is not an item", "score", "--task", "countdown", "--item-file", "/dev/zero", "--completion", "x");
     }
 
     @Test
