@@ -23,13 +23,15 @@ final class EsTraining implements Trainer {
     private final RunConfig config;
     private final EsModel model;
     private final EsRun run;
+    private final TaskFitness fitness;
     private final EsTrainer trainer;
 
     private EsTraining(RunConfig config, EsModel model, EsRun run, Consumer<String> notes) {
         this.config = config;
         this.model = model;
         this.run = run;
-        this.trainer = new EsTrainer(run, new TaskFitness(config, model.decoder(), BaseModel.dir(config)), notes);
+        this.fitness = new TaskFitness(config, model.decoder(), BaseModel.dir(config));
+        this.trainer = new EsTrainer(run, fitness, notes);
     }
 
     /** Opens (or resumes) {@code config}'s ES run in its directory. */
@@ -51,9 +53,11 @@ final class EsTraining implements Trainer {
 
     @Override
     public Step step() {
+        long members = config.es().populationSize();
+        long promptTokens = members * fitness.promptTokens(run.nextIteration());
         EsTrainer.IterationResult result = trainer.step();
         return new Step(RunEvent.IterationDone.of(result.update(), config.iterations(), result.seconds(), 0, 0, 0),
-                (long) config.es().populationSize() * config.task().batch(), result.tokens(), 0);
+                members * config.task().batch(), result.tokens(), 0, promptTokens);
     }
 
     @Override

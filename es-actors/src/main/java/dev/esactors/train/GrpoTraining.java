@@ -109,7 +109,8 @@ final class GrpoTraining implements Trainer {
             state.checkpoint(nextStep, learner.snapshot());
         }
         return new Step(RunEvent.IterationDone.of(t, config.iterations(), step.rewards(), step.seconds(), 0, 0, 0,
-                false), step.rewards().length, step.tokens(), step.trainedTokens()); // GRPO steps are never skipped
+                false), step.rewards().length, step.tokens(), step.trainedTokens(), // GRPO steps are never skipped
+                prompts.tokens(items) * config.grpo().groupSize());
     }
 
     @Override

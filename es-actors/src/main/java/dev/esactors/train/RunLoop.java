@@ -44,7 +44,8 @@ public final class RunLoop {
                 } else {
                     Trainer.Step step = trainer.step();
                     double now = ProcessMeter.cpuSeconds();
-                    counts.append(t, step.completions(), step.tokens(), step.trainedTokens(), now - cpu);
+                    counts.append(t, step.completions(), step.tokens(), step.trainedTokens(), now - cpu,
+                            step.promptTokens());
                     cpu = now;
                     events.accept(step.event());
                 }

@@ -25,8 +25,9 @@ public final class StepLog {
     /** A GRPO run's rewards: the sampled completions', prompt by prompt. */
     static final String GRPO_REWARDS = "grpo-rewards.txt";
     /**
-     * Per step: completions sampled, tokens generated, tokens trained on (backpropagated through; ES: 0), and the
-     * core-seconds its process spent since the step before (evaluation rounds between them included).
+     * Per step: completions sampled, tokens generated, tokens trained on (backpropagated through; ES: 0), the
+     * core-seconds its process spent since the step before (evaluation rounds between them included), and the prompt
+     * tokens its completions were decoded after.
      */
     public static final String COUNTS = "counts.txt";
 
@@ -116,6 +117,9 @@ public final class StepLog {
         return sum;
     }
 
+    /** Column of {@link #COUNTS}: prompt tokens (steps logged before it was kept lack it). */
+    public static final int PROMPT_TOKENS = 4;
+
     /** Every step's numbers so far. */
     List<double[]> steps() {
         return List.copyOf(steps);
@@ -131,6 +135,12 @@ public final class StepLog {
             return new double[] {Double.NaN, Double.NaN, Double.NaN};
         }
         return new double[] {log.sum(0), log.sum(1), log.sum(2)};
+    }
+
+    /** The sum of {@code column} over {@code dir}'s {@link #COUNTS} log; NaN where a step lacks it, or no log. */
+    public static double total(Path dir, int column) {
+        StepLog log = new StepLog(dir.resolve(COUNTS));
+        return log.steps.isEmpty() ? Double.NaN : log.sum(column);
     }
 
     private static String line(double[] values) {

@@ -38,6 +38,11 @@ public final class TaskFitness implements GroupFitness {
         this.eos = new HashSet<>(decoder.config().eosTokenIds());
     }
 
+    /** The prompt tokens of iteration {@code t}'s batch (each member decodes after all of them). */
+    public long promptTokens(long t) {
+        return prompts.tokens(prompts.batch(t, batch));
+    }
+
     /** The mean reward of the model as it stands, on iteration {@code t}'s batch. */
     public double evaluate(long t) {
         return decode(t, 1, WeightDelta.NONE).get(0).reward();

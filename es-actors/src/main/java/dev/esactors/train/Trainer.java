@@ -23,8 +23,9 @@ public sealed interface Trainer extends AutoCloseable permits EsTraining, GrpoTr
      * @param completions   completions sampled
      * @param tokens        tokens generated
      * @param trainedTokens tokens backpropagated through (ES: none)
+     * @param promptTokens  prompt tokens its completions were decoded after (each row's prompt, once per row)
      */
-    record Step(RunEvent.IterationDone event, long completions, long tokens, long trainedTokens) {
+    record Step(RunEvent.IterationDone event, long completions, long tokens, long trainedTokens, long promptTokens) {
     }
 
     /** Steps applied so far: the next step's index. */

@@ -151,7 +151,8 @@ public final class Study {
         double[] counts = StepLog.totals(dir);
         StudyResult.Cost cost = new StudyResult.Cost(StudyPlan.perIteration(run.config()) * finished.iterations(),
                 counts[1], counts[2], (System.nanoTime() - start) / 1e9, ProcessMeter.cpuSeconds() - cpuBefore,
-                ProcessMeter.peakRssBytes());
+                ProcessMeter.peakRssBytes(), StudyPlan.flops(run.config(), StepLog.total(dir, StepLog.PROMPT_TOKENS),
+                counts[1], counts[2]));
         StudyResult result = StudyResult.of(run, finished.iterations(), cost, finished.evaluation(),
                 finished.masterHash(), curves(dir));
         testItems(run, result);

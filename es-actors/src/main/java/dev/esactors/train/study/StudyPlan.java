@@ -408,6 +408,16 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
      * model when grpo.kl-beta > 0). Activations and KV caches come on top for both.
      */
     static long stateBytes(RunConfig config) {
+        long parameters = parameters(config);
+        if (config.method() == RunConfig.Method.GRPO) {
+            return parameters * 4 * (config.grpo().klBeta() > 0 ? 5 : 4);
+        }
+        int working = DType.parseWorking(config.model().dtype()).bytes();
+        return parameters * (4 + working + (config.es().update() instanceof UpdateRule.Adam ? 8 : 0));
+    }
+
+    /** The parameters of {@code config}'s model, from its config.json. */
+    static long parameters(RunConfig config) {
         long parameters = 0;
         for (ParameterLayout.Spec spec : ParameterLayout.of(ConfigJson.read(BaseModel.dir(config)))) {
             long n = 1;
@@ -416,11 +426,27 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
             }
             parameters += n;
         }
-        if (config.method() == RunConfig.Method.GRPO) {
-            return parameters * 4 * (config.grpo().klBeta() > 0 ? 5 : 4);
+        return parameters;
+    }
+
+    /**
+     * An estimate of the floating-point operations a run of {@code config} spent on its model: 2 per parameter per
+     * token through a forward pass, 4 more through a backward one (attention's own products, a few percent at these
+     * context lengths, left out). ES: every row's prompt and generated tokens, forward. GRPO: the same for sampling,
+     * then per pass a forward and backward over every row's prompt and completion, and a forward of the old policy
+     * (several passes) and of the reference model (a KL term) over them. NaN when the counts are unknown.
+     */
+    static double flops(RunConfig config, double promptTokens, double generated, double trained) {
+        double p = parameters(config);
+        double sampling = 2 * p * (promptTokens + generated);
+        if (config.method() != RunConfig.Method.GRPO) {
+            return sampling;
         }
-        int working = DType.parseWorking(config.model().dtype()).bytes();
-        return parameters * (4 + working + (config.es().update() instanceof UpdateRule.Adam ? 8 : 0));
+        int passes = config.grpo().passes();
+        double perPass = promptTokens + trained / passes; // every row's prompt and completion, once
+        double training = 6 * p * perPass * passes;
+        double extraForwards = (passes > 1 ? 1 : 0) + (config.grpo().klBeta() > 0 ? 1 : 0);
+        return sampling + training + 2 * p * perPass * extraForwards;
     }
 
     /** A run's budget: completions sampled, tokens generated or core-seconds spent (0: not that one). */

@@ -50,9 +50,11 @@ public record StudyResult(String name, String arm, String method, String value, 
      * @param seconds         wall time of the run in its process (a resumed run: the last process's share)
      * @param cpuSeconds      CPU time its process used meanwhile, all threads (core-seconds)
      * @param peakRssBytes    the process's peak resident memory (JVM and LibTorch included); -1 when unknown
+     * @param flops           an estimate of the floating-point operations spent on the model
+     *                        ({@link StudyPlan#flops}); NaN when unknown
      */
     public record Cost(long completions, double generatedTokens, double trainedTokens, double seconds,
-                       double cpuSeconds, long peakRssBytes) {
+                       double cpuSeconds, long peakRssBytes, double flops) {
     }
 
     /**
@@ -91,7 +93,7 @@ public record StudyResult(String name, String arm, String method, String value, 
                 .put("seed", seed).put("iterations", iterations).put("completions", cost.completions())
                 .put("generatedTokens", cost.generatedTokens()).put("trainedTokens", cost.trainedTokens())
                 .put("seconds", cost.seconds()).put("cpuSeconds", cost.cpuSeconds())
-                .put("peakRssBytes", cost.peakRssBytes())
+                .put("peakRssBytes", cost.peakRssBytes()).put("flops", cost.flops())
                 .put("validationAccuracy", validationAccuracy).put("validationReward", validationReward)
                 .put("testAccuracy", testAccuracy).put("testReward", testReward)
                 .put("baseTestAccuracy", baseTestAccuracy).put("baseTestReward", baseTestReward).put("hash", hash)
@@ -129,7 +131,7 @@ public record StudyResult(String name, String arm, String method, String value, 
             double[] accuracy = rounds.stream().mapToDouble(r -> r.get(1).asDouble()).toArray();
             Cost cost = new Cost(n.path("completions").asLong(), number(n, "generatedTokens"),
                     number(n, "trainedTokens"), n.path("seconds").asDouble(), number(n, "cpuSeconds"),
-                    n.path("peakRssBytes").asLong(-1));
+                    n.path("peakRssBytes").asLong(-1), number(n, "flops"));
             // results written before arms existed name their method's arm
             return Optional.of(new StudyResult(n.path("name").asText(), n.path("arm").asText(n.path("method")
                     .asText()), n.path("method").asText(),

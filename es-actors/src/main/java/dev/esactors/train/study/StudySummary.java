@@ -46,13 +46,14 @@ public final class StudySummary {
      * @param peakRssBytes    the largest peak resident memory of its runs' processes (-1 unknown)
      * @param seconds         mean wall time per run
      * @param cpuSeconds      mean CPU time (core-seconds) per run
+     * @param flops           mean estimated floating-point operations per run ({@link StudyPlan#flops})
      */
     public record ArmLine(String arm, String method, String axis, String best, String edge, int seeds,
                           double testAccuracy, double testAccuracySd, Statistics.Interval testInterval,
                           double testReward, double testRewardSd, double validation, double sensitivity,
                           double beatsBase,
                           long completions, double generatedTokens, double trainedTokens, long stateBytes,
-                          long peakRssBytes, double seconds, double cpuSeconds) {
+                          long peakRssBytes, double seconds, double cpuSeconds, double flops) {
     }
 
     /**
@@ -137,7 +138,8 @@ public final class StudySummary {
                     runs.get(0).cost().completions(), mean(runs, r -> r.cost().generatedTokens()),
                     mean(runs, r -> r.cost().trainedTokens()), StudyPlan.stateBytes(first.config()),
                     runs.stream().mapToLong(r -> r.cost().peakRssBytes()).max().orElse(-1),
-                    mean(runs, r -> r.cost().seconds()), mean(runs, r -> r.cost().cpuSeconds())));
+                    mean(runs, r -> r.cost().seconds()), mean(runs, r -> r.cost().cpuSeconds()),
+                    mean(runs, r -> r.cost().flops())));
         }
         return out;
     }
@@ -273,19 +275,21 @@ public final class StudySummary {
     public List<String> lines() {
         List<String> out = new ArrayList<>();
         out.add(String.format(Locale.ROOT, "%-14s %-6s %-26s %-22s %5s %16s %13s %16s %11s %10s %11s %10s %10s %8s "
-                        + "%8s %7s %7s", "arm", "method", "axis", "chosen", "seeds", "test accuracy", "95% interval",
+                        + "%8s %7s %7s %9s", "arm", "method", "axis", "chosen", "seeds", "test accuracy", "95% interval",
                 "test reward", "sensitivity", "beat base", "completions", "generated", "trained", "state MB",
-                "peak MB", "s/run", "core-s"));
+                "peak MB", "s/run", "core-s", "TFLOP"));
         List<ArmLine> arms = arms();
         for (ArmLine m : arms) {
             out.add(String.format(Locale.ROOT, "%-14s %-6s %-26s %-22s %5d %16s %13s %16s %10.1f%% %9.0f%% %11d %10s "
-                            + "%10s %8.2f %8s %7.0f %7.0f", m.arm(), m.method(), m.axis(), m.best().isEmpty() ? "-"
+                            + "%10s %8.2f %8s %7.0f %7.0f %9s", m.arm(), m.method(), m.axis(),
+                    m.best().isEmpty() ? "-"
                             : m.best(), m.seeds(), percent(m.testAccuracy(), m.testAccuracySd()),
                     String.format(Locale.ROOT, "%.1f-%.1f%%", 100 * m.testInterval().low(),
                             100 * m.testInterval().high()), plain(m.testReward(), m.testRewardSd()),
                     100 * m.sensitivity(), 100 * m.beatsBase(), m.completions(), count(m.generatedTokens()),
                     count(m.trainedTokens()), m.stateBytes() / 1e6, m.peakRssBytes() < 0 ? "-"
-                            : String.format(Locale.ROOT, "%.0f", m.peakRssBytes() / 1e6), m.seconds(), m.cpuSeconds()));
+                            : String.format(Locale.ROOT, "%.0f", m.peakRssBytes() / 1e6), m.seconds(), m.cpuSeconds(),
+                    Double.isNaN(m.flops()) ? "-" : String.format(Locale.ROOT, "%.3g", m.flops() / 1e12)));
         }
         for (ArmLine m : arms) {
             if (!m.edge().isEmpty()) {
@@ -308,14 +312,14 @@ public final class StudySummary {
     void write() {
         StringBuilder csv = new StringBuilder("run,arm,method,value,seed,iterations,completions,seconds,"
                 + "validation_accuracy,validation_reward,test_accuracy,test_reward,base_test_accuracy,"
-                + "base_test_reward,generated_tokens,trained_tokens,cpu_seconds,peak_rss_bytes,sha256\n");
+                + "base_test_reward,generated_tokens,trained_tokens,cpu_seconds,peak_rss_bytes,flops,sha256\n");
         for (StudyResult r : results) {
             StudyResult.Cost c = r.cost();
             csv.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%d,%d,%.1f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%s,%s,%.1f,"
-                            + "%d,%s%n", r.name(), r.arm(), r.method(), r.value(), r.seed(), r.iterations(),
+                            + "%d,%.4g,%s%n", r.name(), r.arm(), r.method(), r.value(), r.seed(), r.iterations(),
                     c.completions(), c.seconds(), r.validationAccuracy(), r.validationReward(), r.testAccuracy(), r.testReward(),
                     r.baseTestAccuracy(), r.baseTestReward(), count(c.generatedTokens()), count(c.trainedTokens()),
-                    c.cpuSeconds(), c.peakRssBytes(), r.hash()));
+                    c.cpuSeconds(), c.peakRssBytes(), c.flops(), r.hash()));
         }
         AtomicFiles.write(plan.dir().resolve("summary.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
         StringBuilder html = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>study"

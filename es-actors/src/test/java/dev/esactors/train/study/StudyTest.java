@@ -41,6 +41,8 @@ class StudyTest {
         assertEquals(2, summary.results().size());
         for (StudyResult r : summary.results()) {
             assertEquals(64, r.runFile().length(), "each result names the run file it was made from");
+            assertTrue(r.cost().flops() > 2.0 * 260_032 * r.cost().generatedTokens(), "and estimates its FLOPs, "
+                    + "prompts included: " + r.cost());
             assertEquals(24, Files.readString(out.resolve("runs").resolve(r.name()).resolve(StudySummary.TEST_ITEMS))
                     .trim().length(), "and which of the 24 test items it got right");
         }
@@ -58,5 +60,19 @@ class StudyTest {
         String report = Files.readString(out.resolve("report.html"));
         assertFalse(report.contains("<script>"), "the report carries no script from the study file");
         assertTrue(report.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "it shows the value escaped");
+    }
+
+    @Test
+    void flopsCountEveryForwardAndBackwardPassOverPromptsAndCompletions(@TempDir Path dir) {
+        var es = dev.esactors.actors.TestRuns.small(dir.resolve("es"), 0, java.util.Map.of());
+        long p = StudyPlan.parameters(es);
+        assertEquals(260_032, p, "stories260K");
+        // ES: a forward over 1,000 prompt and 500 generated tokens, 2 FLOPs per parameter each
+        assertEquals(2.0 * p * 1500, StudyPlan.flops(es, 1000, 500, 0));
+        // GRPO, 2 passes and a KL term: sampling 2P x 1,500; per pass a forward and backward (6P) over the prompts
+        // and 600 completion tokens (1,200 trained over 2 passes); an old-policy and a reference forward (2P each)
+        var grpo = dev.esactors.actors.TestRuns.small(dir.resolve("grpo"), 0, java.util.Map.of("method", "grpo",
+                "grpo.passes", 2, "grpo.kl-beta", 0.1));
+        assertEquals(p * (2.0 * 1500 + 6.0 * 1600 * 2 + 2.0 * 1600 * 2), StudyPlan.flops(grpo, 1000, 500, 1200));
     }
 }
