@@ -57,7 +57,6 @@ public final class RunDirectory {
      */
     static void prepare(RunConfig config) {
         ModelFit.check(config);
-        TaskPrompts.checkFit(config);
         TrainTestSplit.check(config);
         try {
             Files.createDirectories(config.dir());
