@@ -171,7 +171,7 @@ public final class StudySummary {
      */
     static String edge(List<String> values, String chosen) {
         List<String> ordered = new ArrayList<>(values);
-        if (values.stream().allMatch(StudyPlan::numeric)) {
+        if (values.stream().allMatch(StudyArms::numeric)) {
             ordered.sort(java.util.Comparator.comparingDouble(Double::parseDouble));
         }
         int at = ordered.indexOf(chosen);
