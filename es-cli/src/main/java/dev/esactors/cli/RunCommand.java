@@ -5,13 +5,11 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.esactors.actors.node.EsNode;
 import dev.esactors.core.io.DirectoryLock;
-import dev.esactors.core.tokenizer.HfTokenizer;
 import dev.esactors.train.RunDirectory;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.RunLauncher;
 import dev.esactors.train.RunReport;
 import dev.esactors.train.TaskPrompts;
-import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.ModelFit;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;
@@ -85,10 +83,9 @@ final class RunCommand implements Callable<Integer> {
         RunConfig run = RunConfigLoader.load(runFile(), overrides());
         // Every dataset line is read before anything starts: bad input is exit 2 here, not a failed actor later.
         ModelFit.check(run);
-        // Read now, so that a bad tokenizer.json is exit 2 before anything starts rather than a failed evaluator;
-        // this JVM's evaluators then load a file that passed its check.
-        HfTokenizer.load(BaseModel.dir(run)).close();
-        TaskPrompts.checkFit(run); // every training prompt fits the model with its answer
+        // Every training prompt is tokenized now and must fit the model with its answer: a bad tokenizer.json or a
+        // prompt too long is exit 2 before anything starts rather than a failed evaluator or a failed iteration.
+        TaskPrompts.checkFit(run);
         TrainTestSplit.check(run);
         EsNode.akkaConfig(run); // opens the TLS stores: a wrong password is exit 2 here, not a failing handshake
         if (run.cluster().standalone()) { // a standby coordinator waits for its run directory by design

@@ -33,11 +33,7 @@ public final class Statistics {
             return Double.NaN;
         }
         double m = mean(values);
-        double squares = 0;
-        for (double v : values) {
-            squares += (v - m) * (v - m);
-        }
-        return Math.sqrt(squares / (values.length - 1));
+        return Math.sqrt(Arrays.stream(values).map(x -> (x - m) * (x - m)).sum() / (values.length - 1));
     }
 
     /**

@@ -365,16 +365,11 @@ public final class StudySummary {
     }
 
     static double mean(List<StudyResult> runs, ToDoubleFunction<StudyResult> f) {
-        return runs.stream().mapToDouble(f).average().orElse(Double.NaN);
+        return Statistics.mean(runs.stream().mapToDouble(f).toArray());
     }
 
     /** The sample standard deviation (n - 1); NaN for fewer than two runs. */
     static double sd(List<StudyResult> runs, ToDoubleFunction<StudyResult> f) {
-        if (runs.size() < 2) {
-            return Double.NaN;
-        }
-        double m = mean(runs, f);
-        double squares = runs.stream().mapToDouble(f).map(x -> (x - m) * (x - m)).sum();
-        return Math.sqrt(squares / (runs.size() - 1));
+        return Statistics.sd(runs.stream().mapToDouble(f).toArray());
     }
 }
