@@ -44,7 +44,7 @@ public final class EvaluationSchedule implements AutoCloseable {
      */
     public static final String HELD_OUT = "held-out.txt";
     /** The prefix of an eval.extra dataset's scores in {@value #HELD_OUT}: extraI=accuracy/reward for extra I. */
-    private static final String EXTRA = "extra";
+    public static final String EXTRA = "extra";
 
     private final RunConfig config;
     private final EvalDatasets data; // null when the run has no eval datasets

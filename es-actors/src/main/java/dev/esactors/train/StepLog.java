@@ -104,7 +104,7 @@ public final class StepLog {
     long end(RunConfig config, long t) {
         RunConfig.Run run = config.run();
         boolean tokensSpent = run.tokenBudget() > 0 && sum(1) >= run.tokenBudget();
-        boolean cpuSpent = run.coreSeconds() > 0 && known(3) >= run.coreSeconds();
+        boolean cpuSpent = run.coreSeconds() > 0 && known(CORE_SECONDS) >= run.coreSeconds();
         return tokensSpent || cpuSpent ? t : config.iterations();
     }
 
@@ -117,6 +117,8 @@ public final class StepLog {
         return sum;
     }
 
+    /** Column of {@link #COUNTS}: core-seconds since the step before. */
+    public static final int CORE_SECONDS = 3;
     /** Column of {@link #COUNTS}: prompt tokens (steps logged before it was kept lack it). */
     public static final int PROMPT_TOKENS = 4;
 
@@ -141,6 +143,12 @@ public final class StepLog {
     public static double total(Path dir, int column) {
         StepLog log = new StepLog(dir.resolve(COUNTS));
         return log.steps.isEmpty() ? Double.NaN : log.sum(column);
+    }
+
+    /** Column {@code column} of {@code dir}'s {@link #COUNTS} log, step by step (NaN where a step lacks it). */
+    public static double[] column(Path dir, int column) {
+        return new StepLog(dir.resolve(COUNTS)).steps.stream()
+                .mapToDouble(step -> column < step.length ? step[column] : Double.NaN).toArray();
     }
 
     private static String line(double[] values) {

@@ -23,17 +23,24 @@ class StudyConfigsTest {
         for (String name : new String[] {"study-keyword", "study-sudoku4-2026-12-04", "study-sudoku4"}) {
             StudyPlan plan = StudyPlan.load(Path.of("configs", name + ".conf"), Path.of("target", name));
             // keyword and the first sudoku4 study: 2 methods x 3 values x 3 seeds; sudoku4: 42 settings of 6 arms x
-            // 2 screening seeds, and each
-            // setting planned on the 3 confirmation seeds (only the chosen ones run)
+            // 2 screening seeds, and each setting planned on the 3 confirmation seeds, as 2 controls and at 2 more
+            // budgets on all 5 seeds (only the chosen settings' run)
             boolean arms = name.equals("study-sudoku4");
-            assertEquals(arms ? 84 : 18, plan.runs().stream().filter(r -> !r.confirmation()).count(), name);
-            assertEquals(arms ? 126 : 0, plan.runs().stream().filter(StudyPlan.PlannedRun::confirmation).count(),
-                    name);
+            java.util.Map<StudyPlan.Stage, Long> stages = new java.util.EnumMap<>(StudyPlan.Stage.class);
+            plan.runs().forEach(r -> stages.merge(r.stage(), 1L, Long::sum));
+            assertEquals(arms ? java.util.Map.of(StudyPlan.Stage.SCREENING, 84L, StudyPlan.Stage.CONFIRMATION, 126L,
+                    StudyPlan.Stage.CONTROL, 84L, StudyPlan.Stage.BUDGET, 420L)
+                    : java.util.Map.of(StudyPlan.Stage.SCREENING, 18L), stages, name);
+            assertEquals(arms ? 84 + 6 * (3 + 2 + 2 * 5) : 18, plan.scheduled(), name);
             for (StudyPlan.PlannedRun run : plan.runs()) {
                 long perIteration = run.method().equals("grpo")
                         ? (long) run.config().grpo().prompts() * run.config().grpo().groupSize()
                         : (long) run.config().es().populationSize() * run.config().task().batch();
-                assertEquals(plan.completions(), perIteration * run.config().iterations(), run.name());
+                long budget = Math.round(run.budget() * plan.completions());
+                long sampled = perIteration * run.config().iterations();
+                // the budget, or at most one iteration short of it more (a tenth of 19,200 is 1.5 low-rank steps)
+                assertTrue(sampled >= budget && sampled - perIteration < budget, run.name() + ": " + sampled);
+                assertEquals(run.budget() == 1, sampled == plan.completions(), run.name());
                 assertTrue(run.config().eval().datasets().get(0).toString().contains("validation"), run.name());
             }
         }

@@ -9,6 +9,7 @@ import dev.esactors.rewards.Task;
 import dev.esactors.rewards.TaskItem;
 import dev.esactors.rewards.catalog.Tasks;
 import dev.esactors.train.config.BaseModel;
+import dev.esactors.train.config.EvalSampling;
 import dev.esactors.train.config.RunConfig;
 import org.bytedeco.javacpp.PointerScope;
 
@@ -108,16 +109,34 @@ public final class EvalDatasets implements AutoCloseable {
         return out.toString();
     }
 
+    /**
+     * {@code decoder}'s scores on the first {@code limit} items of {@code dataset}, decoded in eval.batch batches as
+     * a round would, with {@code sampling} in place of eval.samples' (a study's pass@k of its finalists).
+     */
+    public Evaluation.Summary score(Decoder decoder, int dataset, int limit, EvalSampling sampling) {
+        List<TaskItem> all = items(dataset);
+        Evaluation.Settings own = settings(dataset);
+        long start = System.nanoTime();
+        Evaluation.Tally tally = Evaluation.score("diagnostics", decoder, tokenizer(), task(dataset),
+                all.subList(0, Math.min(limit, all.size())), new Evaluation.Settings(own.template(), own.system(),
+                        own.batch(), own.maxNewTokens(), sampling), r -> { });
+        return tally.summary("diagnostics", (System.nanoTime() - start) / 1e9);
+    }
+
+    private HfTokenizer tokenizer() {
+        if (tokenizer == null) {
+            tokenizer = HfTokenizer.load(BaseModel.dir(config));
+        }
+        return tokenizer;
+    }
+
     private Evaluation.Tally score(Decoder decoder, int dataset, int chunk, Consumer<Evaluation.ItemResult> sink) {
         List<TaskItem> all = items(dataset);
         int from = chunk * config.eval().batch();
         if (chunk < 0 || from >= all.size()) {
             throw new IllegalArgumentException("no chunk " + chunk + " in " + path(dataset));
         }
-        if (tokenizer == null) {
-            tokenizer = HfTokenizer.load(BaseModel.dir(config));
-        }
-        return Evaluation.scoreBatch("eval", decoder, tokenizer, task(dataset),
+        return Evaluation.scoreBatch("eval", decoder, tokenizer(), task(dataset),
                 all.subList(from, Math.min(all.size(), from + config.eval().batch())), from, settings(dataset), sink);
     }
 
@@ -141,13 +160,10 @@ public final class EvalDatasets implements AutoCloseable {
     public BaseDivergence baseDivergence(int prompts) {
         List<TaskItem> all = items(heldOut());
         Task<TaskItem> task = task(heldOut());
-        if (tokenizer == null) {
-            tokenizer = HfTokenizer.load(BaseModel.dir(config));
-        }
         Evaluation.Settings settings = settings(heldOut());
         List<int[]> encoded = new ArrayList<>();
         for (TaskItem item : all.subList(0, Math.min(prompts, all.size()))) {
-            encoded.add(tokenizer.encode(settings.template().render(settings.system(), task, item)));
+            encoded.add(tokenizer().encode(settings.template().render(settings.system(), task, item)));
         }
         try (PointerScope scope = new PointerScope()) { // the log-probabilities are kept, the temporaries freed
             Decoder base = ModelLoader.load(BaseModel.dir(config), BaseModel.coordinatorDevice(config), DType.F32);

@@ -57,20 +57,36 @@ public final class Study {
                 notes.accept(message);
             }
         };
-        List<StudyPlan.PlannedRun> screening = plan.runs().stream().filter(r -> !r.confirmation()).toList();
+        List<StudyPlan.PlannedRun> screening = plan.runs().stream()
+                .filter(r -> r.stage() == StudyPlan.Stage.SCREENING).toList();
         int total = plan.scheduled();
         List<StudyResult> results = new ArrayList<>(all(screening, 0, total, plan.parallel(), runner, said));
+        Map<String, String> chosen = StudySummary.chosen(plan, results);
         if (!plan.confirmSeeds().isEmpty()) {
-            Map<String, String> chosen = StudySummary.chosen(plan, results);
             said.accept("confirming on seeds " + plan.confirmSeeds() + " the settings the screening seeds chose: "
                     + chosen);
-            List<StudyPlan.PlannedRun> confirming = plan.runs().stream()
-                    .filter(r -> r.confirmation() && r.value().equals(chosen.get(r.arm()))).toList();
-            results.addAll(all(confirming, results.size(), total, plan.parallel(), runner, said));
+            results.addAll(all(chosenRuns(plan, chosen, StudyPlan.Stage.CONFIRMATION), results.size(), total,
+                    plan.parallel(), runner, said));
+        }
+        List<StudyPlan.PlannedRun> finals = new ArrayList<>(chosenRuns(plan, chosen, StudyPlan.Stage.CONTROL));
+        finals.addAll(chosenRuns(plan, chosen, StudyPlan.Stage.BUDGET));
+        if (!finals.isEmpty()) {
+            said.accept("controls and other budgets at the chosen settings");
+            results.addAll(all(finals, results.size(), total, plan.parallel(), runner, said));
+        }
+        if (plan.finals().samples() > 0) {
+            StudyDiagnostics.measure(plan, chosen, said);
         }
         StudySummary summary = new StudySummary(plan, results);
         summary.write();
         return summary;
+    }
+
+    /** The planned runs of {@code stage} at each arm's chosen setting. */
+    private static List<StudyPlan.PlannedRun> chosenRuns(StudyPlan plan, Map<String, String> chosen,
+                                                         StudyPlan.Stage stage) {
+        return plan.runs().stream().filter(r -> r.stage() == stage && r.value().equals(chosen.get(r.arm())))
+                .toList();
     }
 
     /**
@@ -125,7 +141,12 @@ public final class Study {
             return done.get();
         }
         notes.accept(at + ": " + run.arm() + (run.values().isEmpty() ? "" : " at " + run.value()) + ", seed "
-                + run.seed() + (run.confirmation() ? " (confirmation)" : "") + ", " + run.config().iterations()
+                + run.seed() + switch (run.stage()) {
+                    case SCREENING -> "";
+                    case CONFIRMATION -> " (confirmation)";
+                    case CONTROL -> " (control: shuffled rewards)";
+                    case BUDGET -> " (budget x" + StudyFinals.label(run.budget()) + ")";
+                } + ", " + run.config().iterations()
                 + " iterations");
         StudyResult result = runner.run(run);
         notes.accept(String.format(Locale.ROOT, "%s: validation accuracy %.1f%%, test %.1f%% (base %.1f%%), %.0f s",
@@ -151,7 +172,7 @@ public final class Study {
         double[] counts = StepLog.totals(dir);
         StudyResult.Cost cost = new StudyResult.Cost(StudyPlan.perIteration(run.config()) * finished.iterations(),
                 counts[1], counts[2], (System.nanoTime() - start) / 1e9, ProcessMeter.cpuSeconds() - cpuBefore,
-                ProcessMeter.peakRssBytes(), StudyPlan.flops(run.config(), StepLog.total(dir, StepLog.PROMPT_TOKENS),
+                ProcessMeter.peakRssBytes(), RunCosts.flops(run.config(), StepLog.total(dir, StepLog.PROMPT_TOKENS),
                 counts[1], counts[2]));
         StudyResult result = StudyResult.of(run, finished.iterations(), cost, finished.evaluation(),
                 finished.masterHash(), curves(dir));

@@ -1,12 +1,15 @@
 package dev.esactors.train.study;
 
+import dev.esactors.train.StepLog;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The study report's curves: for each method at the setting validation chose, the training reward and the held-out
- * (validation) accuracy against completions sampled, the mean over seeds with a band of one standard deviation.
+ * (validation) accuracy against completions sampled and against core-seconds, the mean over seeds with a band of one
+ * standard deviation.
  */
 final class StudyCurves {
 
@@ -22,6 +25,7 @@ final class StudyCurves {
     static String html(StudySummary summary) {
         List<BandChart.Series> reward = new ArrayList<>();
         List<BandChart.Series> heldOut = new ArrayList<>();
+        List<BandChart.Series> bySeconds = new ArrayList<>();
         Map<String, Map<String, List<StudyResult>>> settings = summary.bySetting();
         List<StudySummary.ArmLine> arms = summary.arms();
         for (int a = 0; a < arms.size(); a++) {
@@ -31,10 +35,16 @@ final class StudyCurves {
                     + runs.size() + " seeds"; // BandChart escapes it
             String color = PALETTE[a % PALETTE.length];
             reward.add(rewardSeries(label, color, runs));
-            heldOut.add(heldOutSeries(label, color, runs));
+            heldOut.add(heldOutSeries(label, color, runs, completions(runs)));
+            double[][] seconds = coreSeconds(summary.plan(), runs);
+            if (seconds.length > 0) {
+                bySeconds.add(heldOutSeries(label, color, runs, seconds));
+            }
         }
         String rewardChart = BandChart.svg(reward, "completions sampled", "reward");
         String heldOutChart = BandChart.svg(heldOut, "completions sampled", "accuracy");
+        String secondsChart = bySeconds.size() == arms.size() ? BandChart.svg(bySeconds, "core-seconds (mean over "
+                + "seeds)", "accuracy") : "";
         StringBuilder html = new StringBuilder();
         if (!rewardChart.isEmpty()) {
             html.append("<h2>Training reward</h2>\n<p>Mean reward of the completions each iteration sampled (ES: the "
@@ -44,6 +54,11 @@ final class StudyCurves {
         if (!heldOutChart.isEmpty()) {
             html.append("<h2>Held-out accuracy</h2>\n<p>Greedy accuracy of the weights on the validation dataset "
                     + "during the run, mean +- sd over seeds.</p>\n").append(heldOutChart).append('\n');
+        }
+        if (!secondsChart.isEmpty()) {
+            html.append("<h2>Held-out accuracy against compute</h2>\n<p>The same rounds against the CPU time the "
+                    + "run's process had spent by then (core-seconds, the held-out rounds before included; mean over "
+                    + "seeds).</p>\n").append(secondsChart).append('\n');
         }
         return html.toString();
     }
@@ -70,13 +85,17 @@ final class StudyCurves {
         return series(label, color, x, perRun);
     }
 
-    private static BandChart.Series heldOutSeries(String label, String color, List<StudyResult> runs) {
+    /**
+     * The held-out rounds of {@code runs} against {@code at}: per run, per round, where the round sits on the x axis
+     * (the mean over runs is drawn).
+     */
+    private static BandChart.Series heldOutSeries(String label, String color, List<StudyResult> runs, double[][] at) {
         int n = runs.stream().mapToInt(r -> r.curves().heldOutIteration().length).min().orElse(0);
         double[] x = new double[n];
         double[][] perRun = new double[runs.size()][n];
         for (int i = 0; i < n; i++) {
-            x[i] = runs.get(0).curves().heldOutIteration()[i] * perIteration(runs.get(0));
             for (int r = 0; r < runs.size(); r++) {
+                x[i] += at[r][i] / runs.size();
                 perRun[r][i] = runs.get(r).curves().heldOutAccuracy()[i];
             }
         }
@@ -100,6 +119,45 @@ final class StudyCurves {
             sd[i] = perRun.length < 2 ? Double.NaN : Math.sqrt(squares / (perRun.length - 1));
         }
         return new BandChart.Series(label, color, x, mean, sd);
+    }
+
+    /** Per run, per held-out round: the completions sampled by then. */
+    private static double[][] completions(List<StudyResult> runs) {
+        double[][] out = new double[runs.size()][];
+        for (int r = 0; r < runs.size(); r++) {
+            long[] rounds = runs.get(r).curves().heldOutIteration();
+            out[r] = new double[rounds.length];
+            for (int i = 0; i < rounds.length; i++) {
+                out[r][i] = rounds[i] * perIteration(runs.get(r));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Per run, per held-out round: the core-seconds its process had spent by then, from the run's step log
+     * ({@link StepLog#COUNTS}); none when a run lacks the counts (an older run, or a step not timed).
+     */
+    private static double[][] coreSeconds(StudyPlan plan, List<StudyResult> runs) {
+        double[][] out = new double[runs.size()][];
+        for (int r = 0; r < runs.size(); r++) {
+            double[] perStep = StepLog.column(plan.dir().resolve("runs").resolve(runs.get(r).name()),
+                    StepLog.CORE_SECONDS);
+            long[] rounds = runs.get(r).curves().heldOutIteration();
+            out[r] = new double[rounds.length];
+            for (int i = 0; i < rounds.length; i++) {
+                if (rounds[i] > perStep.length) {
+                    return new double[0][];
+                }
+                for (int t = 0; t < rounds[i]; t++) {
+                    out[r][i] += perStep[t];
+                }
+                if (!Double.isFinite(out[r][i])) {
+                    return new double[0][];
+                }
+            }
+        }
+        return out;
     }
 
     private static double perIteration(StudyResult r) {

@@ -3,11 +3,6 @@ package dev.esactors.train.study;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValueFactory;
-import dev.esactors.core.es.update.UpdateRule;
-import dev.esactors.core.model.ConfigJson;
-import dev.esactors.core.model.ParameterLayout;
-import dev.esactors.core.torch.DType;
-import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;
 
@@ -42,10 +37,13 @@ import java.util.Set;
  * @param confirmSeeds the seeds only each arm's chosen setting runs besides (empty: no confirmation stage)
  * @param parallel     runs at once (study.parallel), each in its own process; a run's weights do not depend on it
  * @param arms         the arms, in the file's order
- * @param runs         the grid's runs, arm by arm, setting by setting, seed by seed (confirmation seeds included)
+ * @param finals       the last stage at each chosen setting: controls, a budget sweep, diagnostics
+ * @param runs         the grid's runs, arm by arm, setting by setting, seed by seed (confirmation seeds, controls and
+ *                     budget runs included: those run only for the setting each arm chooses)
  */
 public record StudyPlan(Path dir, long completions, long tokens, double coreSeconds, List<Long> screenSeeds,
-                        List<Long> confirmSeeds, int parallel, List<Arm> arms, List<PlannedRun> runs) {
+                        List<Long> confirmSeeds, int parallel, List<Arm> arms, StudyFinals finals,
+                        List<PlannedRun> runs) {
 
     public StudyPlan {
         screenSeeds = List.copyOf(screenSeeds);
@@ -59,12 +57,41 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
         if (k < 1 || k > 64) {
             throw new IllegalArgumentException("study.parallel must be in [1, 64], got " + k);
         }
-        return new StudyPlan(dir, completions, tokens, coreSeconds, screenSeeds, confirmSeeds, k, arms, runs);
+        return new StudyPlan(dir, completions, tokens, coreSeconds, screenSeeds, confirmSeeds, k, arms, finals,
+                runs);
     }
 
-    /** The runs the study will make: every screening run, and the confirmation runs of one setting per arm. */
+    /**
+     * The runs the study will make: every screening run, and the confirmation runs, controls and budget runs of one
+     * setting per arm.
+     */
     public int scheduled() {
-        return (int) runs.stream().filter(r -> !r.confirmation()).count() + arms.size() * confirmSeeds.size();
+        int perSetting = confirmSeeds.size() + (finals.controls() ? screenSeeds.size() : 0)
+                + finals.budgets().size() * (screenSeeds.size() + confirmSeeds.size());
+        return (int) runs.stream().filter(r -> r.stage() == Stage.SCREENING).count() + arms.size() * perSetting;
+    }
+
+    /** The stages of a study, in the order they run. */
+    public enum Stage {
+        /** Every setting on the screening seeds: validation chooses one per arm from these. */
+        SCREENING,
+        /** The chosen setting on the confirmation seeds. */
+        CONFIRMATION,
+        /** The chosen setting learning from shuffled rewards, on the screening seeds. */
+        CONTROL,
+        /** The chosen setting at another budget, on every seed. */
+        BUDGET;
+
+        /** Whether runs of this stage make the comparison's figures (the others have tables of their own). */
+        public boolean compared() {
+            return this == SCREENING || this == CONFIRMATION;
+        }
+    }
+
+    /** The stage of the run named {@code name} (a result's); screening for a run the plan does not hold. */
+    Stage stageOf(String name) {
+        return runs.stream().filter(r -> r.name().equals(name)).map(PlannedRun::stage).findFirst()
+                .orElse(Stage.SCREENING);
     }
 
     /**
@@ -95,13 +122,19 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
      * @param method       es or grpo
      * @param values       the value of each of its arm's axes, as written
      * @param seed         run.seed
-     * @param confirmation whether it is a confirmation seed (run only if its setting is chosen)
+     * @param stage        its stage (all but screening run only if its setting is chosen)
+     * @param budget       its budget as a fraction of the study's (1 but for budget runs)
      * @param config       the run
      */
-    public record PlannedRun(String name, String arm, String method, List<String> values, long seed,
-                             boolean confirmation, RunConfig config) {
+    public record PlannedRun(String name, String arm, String method, List<String> values, long seed, Stage stage,
+                             double budget, RunConfig config) {
         public PlannedRun {
             values = List.copyOf(values);
+        }
+
+        /** Whether it is a confirmation run. */
+        public boolean confirmation() {
+            return stage == Stage.CONFIRMATION;
         }
 
         /** Its setting as tables show it: the values, joined by " x " for two axes. */
@@ -111,7 +144,8 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
     }
 
     private static final Set<String> KEYS = Set.of("dir", "seeds", "confirm-seeds", "completions", "tokens",
-            "core-seconds", "held-out-rounds", "parallel", "arms", "es", "grpo");
+            "core-seconds", "held-out-rounds", "parallel", "arms", "es", "grpo", "controls", "budgets",
+            "diagnostics");
     /** The most runs a study plans (confirmation runs of every setting counted). */
     static final int MAX_RUNS = 10_000;
 
@@ -174,13 +208,15 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
             List<Arm> arms = new ArrayList<>();
             List<Config> fixed = new ArrayList<>();
             StudyArms.read(study, arms, fixed);
+            StudyFinals finals = StudyFinals.read(study);
             long planned = 0;
             for (Arm arm : arms) {
                 long settings = 1;
                 for (Axis axis : arm.axes()) {
                     settings *= axis.values().size();
                 }
-                planned += settings * (seeds.size() + confirm.size());
+                planned += settings * (seeds.size() + confirm.size() + (finals.controls() ? seeds.size() : 0)
+                        + (long) finals.budgets().size() * (seeds.size() + confirm.size()));
             }
             if (planned > MAX_RUNS) { // each is parsed before any starts, and each takes minutes to hours
                 throw new IllegalArgumentException("the grid plans " + planned + " runs; a study holds at most "
@@ -189,8 +225,8 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
             List<PlannedRun> runs = new ArrayList<>();
             Budget budget = new Budget(completions, tokens, coreSeconds);
             for (int a = 0; a < arms.size(); a++) {
-                runs.addAll(arm(file, fixed.get(a).withFallback(base), dir, arms.get(a), seeds, confirm, budget,
-                        rounds));
+                runs.addAll(arm(file, fixed.get(a).withFallback(base), dir, arms.get(a), seeds, confirm, finals,
+                        budget, rounds));
             }
             Set<String> names = new java.util.HashSet<>();
             for (PlannedRun run : runs) {
@@ -200,7 +236,8 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
                             + "make the arm names or values distinct");
                 }
             }
-            return new StudyPlan(dir, completions, tokens, coreSeconds, seeds, confirm, parallel, arms, runs);
+            return new StudyPlan(dir, completions, tokens, coreSeconds, seeds, confirm, parallel, arms, finals,
+                    runs);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -217,9 +254,12 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
         return seeds;
     }
 
-    /** The runs of {@code arm}: every setting on the screening seeds, then on the confirmation seeds. */
+    /**
+     * The runs of {@code arm}: every setting on the screening seeds, then on the confirmation seeds, then its controls
+     * (screening seeds) and its runs at other budgets (every seed).
+     */
     private static List<PlannedRun> arm(Path file, Config base, Path dir, Arm arm, List<Long> seeds,
-                                        List<Long> confirm, Budget budget, int rounds) {
+                                        List<Long> confirm, StudyFinals finals, Budget budget, int rounds) {
         List<List<String>> settings = new ArrayList<>();
         settings.add(List.of());
         for (Axis axis : arm.axes()) {
@@ -234,18 +274,33 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
             settings = next;
         }
         List<PlannedRun> out = new ArrayList<>();
+        List<Long> every = new ArrayList<>(seeds);
+        every.addAll(confirm);
         for (List<String> setting : settings) {
-            for (int stage = 0; stage < 2; stage++) {
-                for (long seed : stage == 0 ? seeds : confirm) {
-                    out.add(planned(file, base, dir, arm, setting, seed, stage == 1, budget, rounds));
+            for (long seed : seeds) {
+                out.add(planned(file, base, dir, arm, setting, seed, Stage.SCREENING, 1, budget, rounds));
+            }
+            for (long seed : confirm) {
+                out.add(planned(file, base, dir, arm, setting, seed, Stage.CONFIRMATION, 1, budget, rounds));
+            }
+            for (long seed : finals.controls() ? seeds : List.<Long>of()) {
+                out.add(planned(file, base, dir, arm, setting, seed, Stage.CONTROL, 1, budget, rounds));
+            }
+            for (double fraction : finals.budgets()) {
+                for (long seed : every) {
+                    out.add(planned(file, base, dir, arm, setting, seed, Stage.BUDGET, fraction, budget, rounds));
                 }
             }
         }
         return out;
     }
 
+    /**
+     * One run: {@code arm} at {@code setting} on {@code seed}; a control learns from shuffled rewards, a budget run
+     * gets {@code fraction} of the study's budget (of run.iterations when the study sets none).
+     */
     private static PlannedRun planned(Path file, Config base, Path dir, Arm arm, List<String> setting, long seed,
-                                      boolean confirmation, Budget budget, int rounds) {
+                                      Stage stage, double fraction, Budget studyBudget, int rounds) {
         StringBuilder name = new StringBuilder(arm.name());
         Config run = base;
         for (int a = 0; a < setting.size(); a++) {
@@ -253,8 +308,15 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
             name.append('-').append(setting.get(a).replaceAll("[^A-Za-z0-9.+-]", "_"));
             run = run.withValue(axis.key(), ConfigValueFactory.fromAnyRef(parsedValue(setting.get(a))));
         }
+        if (stage == Stage.CONTROL) {
+            name.append("-shuffled");
+            run = run.withValue("run.control", ConfigValueFactory.fromAnyRef("shuffled-rewards"));
+        } else if (stage == Stage.BUDGET) {
+            name.append("-x").append(StudyFinals.label(fraction));
+        }
         name.append("-seed").append(seed);
         String runName = name.toString();
+        Budget budget = studyBudget.times(fraction);
         run = run.withValue("method", ConfigValueFactory.fromAnyRef(arm.method()))
                 .withValue("run.seed", ConfigValueFactory.fromAnyRef(seed))
                 .withValue("run.id", ConfigValueFactory.fromAnyRef(runName))
@@ -268,7 +330,10 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
         }
         long per = perIteration(config);
         long iterations = config.iterations(); // the fewest iterations a run takes
-        if (budget.completions() > 0) {
+        if (studyBudget.none() && fraction != 1) {
+            iterations = Math.max(1, Math.round(fraction * iterations));
+            run = run.withValue("run.iterations", ConfigValueFactory.fromAnyRef(iterations));
+        } else if (budget.completions() > 0) {
             iterations = Math.max(1, ceil(budget.completions(), per));
             run = run.withValue("run.iterations", ConfigValueFactory.fromAnyRef(iterations));
         } else if (budget.tokens() > 0) {
@@ -284,7 +349,7 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
         long every = rounds == 0 ? 0 : Math.max(1, iterations / rounds);
         config = RunConfigLoader.parse(run.withValue("eval.every", ConfigValueFactory.fromAnyRef(every)),
                 file + " (run " + runName + ")");
-        return new PlannedRun(runName, arm.name(), arm.method(), setting, seed, confirmation, config);
+        return new PlannedRun(runName, arm.name(), arm.method(), setting, seed, stage, fraction, config);
     }
 
     /** A value as written in the study file, back to what HOCON parsed (a number stays a number). */
@@ -303,55 +368,19 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
         }
     }
 
-    /**
-     * The bytes of model state a run holds: ES the fp32 master and the working copy (plus Adam's two moments with
-     * es.update = adam); GRPO the fp32 weights, their gradients and AdamW's two moments (plus the fp32 reference
-     * model when grpo.kl-beta > 0). Activations and KV caches come on top for both.
-     */
-    static long stateBytes(RunConfig config) {
-        long parameters = parameters(config);
-        if (config.method() == RunConfig.Method.GRPO) {
-            return parameters * 4 * (config.grpo().klBeta() > 0 ? 5 : 4);
-        }
-        int working = DType.parseWorking(config.model().dtype()).bytes();
-        return parameters * (4 + working + (config.es().update() instanceof UpdateRule.Adam ? 8 : 0));
-    }
-
-    /** The parameters of {@code config}'s model, from its config.json. */
-    static long parameters(RunConfig config) {
-        long parameters = 0;
-        for (ParameterLayout.Spec spec : ParameterLayout.of(ConfigJson.read(BaseModel.dir(config)))) {
-            long n = 1;
-            for (long d : spec.shape()) {
-                n *= d;
-            }
-            parameters += n;
-        }
-        return parameters;
-    }
-
-    /**
-     * An estimate of the floating-point operations a run of {@code config} spent on its model: 2 per parameter per
-     * token through a forward pass, 4 more through a backward one (attention's own products, a few percent at these
-     * context lengths, left out). ES: every row's prompt and generated tokens, forward. GRPO: the same for sampling,
-     * then per pass a forward and backward over every row's prompt and completion, and a forward of the old policy
-     * (several passes) and of the reference model (a KL term) over them. NaN when the counts are unknown.
-     */
-    static double flops(RunConfig config, double promptTokens, double generated, double trained) {
-        double p = parameters(config);
-        double sampling = 2 * p * (promptTokens + generated);
-        if (config.method() != RunConfig.Method.GRPO) {
-            return sampling;
-        }
-        int passes = config.grpo().passes();
-        double perPass = promptTokens + trained / passes; // every row's prompt and completion, once
-        double training = 6 * p * perPass * passes;
-        double extraForwards = (passes > 1 ? 1 : 0) + (config.grpo().klBeta() > 0 ? 1 : 0);
-        return sampling + training + 2 * p * perPass * extraForwards;
-    }
-
     /** A run's budget: completions sampled, tokens generated or core-seconds spent (0: not that one). */
     private record Budget(long completions, long tokens, double coreSeconds) {
+
+        boolean none() {
+            return completions == 0 && tokens == 0 && coreSeconds == 0;
+        }
+
+        /** This budget times {@code fraction} (a budget run's), at least one completion or token. */
+        Budget times(double fraction) {
+            return fraction == 1 ? this : new Budget(completions == 0 ? 0 : Math.max(1, Math.round(fraction
+                    * completions)), tokens == 0 ? 0 : Math.max(1, Math.round(fraction * tokens)),
+                    fraction * coreSeconds);
+        }
     }
 
     private static long ceil(long a, long b) {

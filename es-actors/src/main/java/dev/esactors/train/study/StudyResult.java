@@ -51,7 +51,7 @@ public record StudyResult(String name, String arm, String method, String value, 
      * @param cpuSeconds      CPU time its process used meanwhile, all threads (core-seconds)
      * @param peakRssBytes    the process's peak resident memory (JVM and LibTorch included); -1 when unknown
      * @param flops           an estimate of the floating-point operations spent on the model
-     *                        ({@link StudyPlan#flops}); NaN when unknown
+     *                        ({@link RunCosts#flops}); NaN when unknown
      */
     public record Cost(long completions, double generatedTokens, double trainedTokens, double seconds,
                        double cpuSeconds, long peakRssBytes, double flops) {

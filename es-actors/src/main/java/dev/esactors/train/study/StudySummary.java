@@ -42,11 +42,11 @@ public final class StudySummary {
      * @param completions     completions sampled per run
      * @param generatedTokens mean tokens generated per run
      * @param trainedTokens   mean tokens trained on (backpropagated through) per run
-     * @param stateBytes      bytes of model state a run holds ({@link StudyPlan#stateBytes})
+     * @param stateBytes      bytes of model state a run holds ({@link RunCosts#stateBytes})
      * @param peakRssBytes    the largest peak resident memory of its runs' processes (-1 unknown)
      * @param seconds         mean wall time per run
      * @param cpuSeconds      mean CPU time (core-seconds) per run
-     * @param flops           mean estimated floating-point operations per run ({@link StudyPlan#flops})
+     * @param flops           mean estimated floating-point operations per run ({@link RunCosts#flops})
      */
     public record ArmLine(String arm, String method, String axis, String best, String edge, int seeds,
                           double testAccuracy, double testAccuracySd, Statistics.Interval testInterval,
@@ -75,21 +75,34 @@ public final class StudySummary {
     static final String TEST_ITEMS = "test-items.txt";
 
     private final StudyPlan plan;
+    /** Every run's result, in the order they ran. */
+    private final List<StudyResult> all;
+    /** The screening and confirmation runs': what the comparison's figures rest on. */
     private final List<StudyResult> results;
 
     StudySummary(StudyPlan plan, List<StudyResult> results) {
         this.plan = plan;
-        this.results = List.copyOf(results);
+        this.all = List.copyOf(results);
+        this.results = compared(plan, results);
     }
 
+    /** Every run's result: the comparison's, then the controls' and other budgets'. */
     public List<StudyResult> results() {
-        return results;
+        return all;
+    }
+
+    StudyPlan plan() {
+        return plan;
+    }
+
+    private static List<StudyResult> compared(StudyPlan plan, List<StudyResult> results) {
+        return results.stream().filter(r -> plan.stageOf(r.name()).compared()).toList();
     }
 
     /** Per arm, in the plan's order: the setting its screening runs choose ("" for an arm without axes). */
     static Map<String, String> chosen(StudyPlan plan, List<StudyResult> results) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Map<String, List<StudyResult>>> arm : bySetting(results).entrySet()) {
+        for (Map.Entry<String, Map<String, List<StudyResult>>> arm : bySetting(compared(plan, results)).entrySet()) {
             String best = null;
             for (Map.Entry<String, List<StudyResult>> s : arm.getValue().entrySet()) {
                 List<StudyResult> screened = screening(plan, s.getValue());
@@ -136,7 +149,7 @@ public final class StudySummary {
                     mean(runs, StudyResult::validationAccuracy), bestTest - worstTest,
                     (double) above / settings.size(),
                     runs.get(0).cost().completions(), mean(runs, r -> r.cost().generatedTokens()),
-                    mean(runs, r -> r.cost().trainedTokens()), StudyPlan.stateBytes(first.config()),
+                    mean(runs, r -> r.cost().trainedTokens()), RunCosts.stateBytes(first.config()),
                     runs.stream().mapToLong(r -> r.cost().peakRssBytes()).max().orElse(-1),
                     mean(runs, r -> r.cost().seconds()), mean(runs, r -> r.cost().cpuSeconds()),
                     mean(runs, r -> r.cost().flops())));
@@ -301,6 +314,7 @@ public final class StudySummary {
                         + "interval %+.1f to %+.1f (items and seeds resampled); McNemar over matched seeds: %d vs "
                         + "%d discordant items, p = %.3g", p.first(), p.second(), 100 * p.difference(),
                 100 * p.interval().low(), 100 * p.interval().high(), p.onlyFirst(), p.onlySecond(), p.mcNemarP())));
+        out.addAll(StudyFinalTables.lines(this, all));
         return out;
     }
 
@@ -312,14 +326,15 @@ public final class StudySummary {
     void write() {
         StringBuilder csv = new StringBuilder("run,arm,method,value,seed,iterations,completions,seconds,"
                 + "validation_accuracy,validation_reward,test_accuracy,test_reward,base_test_accuracy,"
-                + "base_test_reward,generated_tokens,trained_tokens,cpu_seconds,peak_rss_bytes,flops,sha256\n");
-        for (StudyResult r : results) {
+                + "base_test_reward,generated_tokens,trained_tokens,cpu_seconds,peak_rss_bytes,flops,sha256,stage\n");
+        for (StudyResult r : all) {
             StudyResult.Cost c = r.cost();
             csv.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%d,%d,%.1f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%s,%s,%.1f,"
-                            + "%d,%.4g,%s%n", r.name(), r.arm(), r.method(), r.value(), r.seed(), r.iterations(),
+                            + "%d,%.4g,%s,%s%n", r.name(), r.arm(), r.method(), r.value(), r.seed(), r.iterations(),
                     c.completions(), c.seconds(), r.validationAccuracy(), r.validationReward(), r.testAccuracy(), r.testReward(),
                     r.baseTestAccuracy(), r.baseTestReward(), count(c.generatedTokens()), count(c.trainedTokens()),
-                    c.cpuSeconds(), c.peakRssBytes(), c.flops(), r.hash()));
+                    c.cpuSeconds(), c.peakRssBytes(), c.flops(), r.hash(),
+                    plan.stageOf(r.name()).name().toLowerCase(Locale.ROOT)));
         }
         AtomicFiles.write(plan.dir().resolve("summary.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
         StringBuilder html = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>study"

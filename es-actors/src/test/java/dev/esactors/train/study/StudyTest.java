@@ -62,17 +62,109 @@ class StudyTest {
         assertTrue(report.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "it shows the value escaped");
     }
 
+    private static final String FINALS = """
+            task { name = "keyword", options { word = "the" }, batch = 4, max-new-tokens = 8 }
+            es.population = 4
+            eval { datasets = ["%s", "%s"], batch = 24 }
+            study {
+              seeds = [1]
+              confirm-seeds = [2]
+              completions = 32
+              held-out-rounds = 1
+              controls = true
+              budgets = [0.5]
+              diagnostics { samples = 2, items = 24 }
+              arms = [ { name = "es", method = "es", axes = [ { key = "es.alpha", values = [0.0005, 0.001] } ] } ]
+            }
+            """;
+
+    @Test
+    void theLastStageRunsControlsAndOtherBudgetsAtTheChosenSettingAndDiagnosesItsRuns(@TempDir Path dir)
+            throws Exception {
+        Path file = Files.writeString(dir.resolve("study.conf"), FINALS.formatted(
+                Path.of("../data/keyword/validation.jsonl").toAbsolutePath(),
+                Path.of("../data/keyword/test.jsonl").toAbsolutePath()));
+        Path out = dir.resolve("out");
+        StudyPlan plan = StudyPlan.load(file, out);
+        // two settings screened; the chosen one confirmed, controlled and run at half the budget on both seeds
+        assertEquals(2 + 1 + 1 + 2, plan.scheduled());
+        StudyPlan.PlannedRun control = plan.runs().stream().filter(r -> r.stage() == StudyPlan.Stage.CONTROL)
+                .findFirst().orElseThrow();
+        assertTrue(control.config().es().shuffledControl(), "a control learns from shuffled rewards");
+        StudyPlan.PlannedRun half = plan.runs().stream().filter(r -> r.stage() == StudyPlan.Stage.BUDGET)
+                .findFirst().orElseThrow();
+        assertEquals(1, half.config().iterations(), "16 of the 32 completions: one iteration of 4 x 4");
+        assertEquals(2, plan.runs().stream().filter(r -> r.stage() == StudyPlan.Stage.SCREENING)
+                .findFirst().orElseThrow().config().iterations());
+
+        List<String> notes = new ArrayList<>();
+        StudySummary summary = Study.run(plan, Study::inProcess, notes::add);
+        assertEquals(6, summary.results().size(), notes.toString());
+        StudySummary.ArmLine arm = summary.arms().get(0);
+        assertEquals(2, arm.seeds(), "the comparison rests on the screening and confirmation runs only");
+        String chosen = arm.best();
+        assertEquals(5, summary.results().stream().filter(r -> r.value().equals(chosen)).count(),
+                "confirmation, control and budget runs only at the chosen setting: " + summary.results());
+        // Diagnostics: the base model's and each compared run's, whose greedy score is its final table's
+        StudyDiagnostics.Diagnosis base = StudyDiagnostics.ofBase(out).orElseThrow();
+        assertEquals(24, base.items());
+        assertEquals(2, base.passAtK().length);
+        assertTrue(base.passAt(2) >= base.passAt(1));
+        int diagnosed = 0;
+        for (StudyResult r : summary.results()) {
+            java.util.Optional<StudyDiagnostics.Diagnosis> d = StudyDiagnostics.ofRun(out.resolve("runs")
+                    .resolve(r.name()));
+            StudyPlan.Stage stage = plan.stageOf(r.name());
+            assertEquals(stage.compared() && r.value().equals(chosen), d.isPresent(), r.name() + " " + stage);
+            if (d.isPresent()) {
+                diagnosed++;
+                assertEquals(r.testAccuracy(), d.get().greedy(), 1e-12, "the same weights, items and batch");
+                assertTrue(d.get().greedy() > 0, "a word the model writes, so that the check above can fail");
+                assertTrue(d.get().kl() >= 0 && d.get().drift().containsKey("mlp"), d.get().toString());
+            }
+        }
+        assertEquals(2, diagnosed);
+        String report = Files.readString(out.resolve("report.html"));
+        for (String section : List.of("budget sweep", "controls:", "what training did to the model", "x0.5",
+                "Held-out accuracy against compute")) {
+            assertTrue(report.contains(section), "the report shows " + section);
+        }
+        String csv = Files.readString(out.resolve("summary.csv"));
+        assertTrue(csv.contains(",control\n") && csv.contains(",budget\n") && csv.contains(",confirmation\n"), csv);
+
+        // Resumed: nothing runs again, nothing is sampled again
+        List<String> again = new ArrayList<>();
+        Study.run(StudyPlan.load(file, out), run -> {
+            throw new AssertionError("ran " + run.name() + " again");
+        }, again::add);
+        assertTrue(again.stream().noneMatch(n -> n.startsWith("diagnostics")), again.toString());
+    }
+
+    @Test
+    void lastStageKeysAreChecked(@TempDir Path dir) throws Exception {
+        for (String bad : List.of("budgets = [1]", "budgets = [0.5, 0.5]", "budgets = [-2]",
+                "diagnostics { samples = 0 }", "diagnostics { sample = 8 }")) {
+            String replaced = bad.startsWith("budgets") ? "budgets = [0.5]" : "diagnostics { samples = 2, items = 24 }";
+            Path file = Files.writeString(dir.resolve("bad.conf"), FINALS.formatted("a.jsonl", "b.jsonl")
+                    .replace(replaced, bad));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> StudyPlan.load(file, dir.resolve("out")), bad);
+            assertTrue(e.getMessage().contains(bad.startsWith("budgets") ? "study.budgets" : "study.diagnostics")
+                    && e.getMessage().contains("bad.conf"), e.getMessage());
+        }
+    }
+
     @Test
     void flopsCountEveryForwardAndBackwardPassOverPromptsAndCompletions(@TempDir Path dir) {
         var es = dev.esactors.actors.TestRuns.small(dir.resolve("es"), 0, java.util.Map.of());
-        long p = StudyPlan.parameters(es);
+        long p = RunCosts.parameters(es);
         assertEquals(260_032, p, "stories260K");
         // ES: a forward over 1,000 prompt and 500 generated tokens, 2 FLOPs per parameter each
-        assertEquals(2.0 * p * 1500, StudyPlan.flops(es, 1000, 500, 0));
+        assertEquals(2.0 * p * 1500, RunCosts.flops(es, 1000, 500, 0));
         // GRPO, 2 passes and a KL term: sampling 2P x 1,500; per pass a forward and backward (6P) over the prompts
         // and 600 completion tokens (1,200 trained over 2 passes); an old-policy and a reference forward (2P each)
         var grpo = dev.esactors.actors.TestRuns.small(dir.resolve("grpo"), 0, java.util.Map.of("method", "grpo",
                 "grpo.passes", 2, "grpo.kl-beta", 0.1));
-        assertEquals(p * (2.0 * 1500 + 6.0 * 1600 * 2 + 2.0 * 1600 * 2), StudyPlan.flops(grpo, 1000, 500, 1200));
+        assertEquals(p * (2.0 * 1500 + 6.0 * 1600 * 2 + 2.0 * 1600 * 2), RunCosts.flops(grpo, 1000, 500, 1200));
     }
 }
