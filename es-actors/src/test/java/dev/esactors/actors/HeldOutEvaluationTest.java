@@ -43,7 +43,7 @@ class HeldOutEvaluationTest {
                     "the best weights are kept as a checkpoint");
         }
         assertEquals(1, ((RunEvent.RunFinished) last).evaluation().size(), "and the final table is still made");
-        assertTrue(Files.readString(dir.resolve("run/report.html")).contains("Held-out accuracy during the run"));
+        assertTrue(Files.readString(dir.resolve("run/report.html")).contains("<h2>Held-out accuracy</h2>"));
     }
 
     @Test

@@ -40,7 +40,7 @@ class Sudoku4PresetTest {
         assertTrue(Pattern.compile("evaluation dataset\\s+items\\s+base\\s+ES@2").matcher(r.out()).find(), r.out());
         assertTrue(r.out().contains("final weights: the best on validation_4x4_1000.csv (iteration 2 of 2"), r.out());
         String report = Files.readString(dir.resolve("run/report.html"));
-        assertTrue(report.contains("Base vs trained") && report.contains("fresh_4x4_1000.csv"),
+        assertTrue(report.contains("<h2>Base vs final</h2>") && report.contains("fresh_4x4_1000.csv"),
                 "the table is in the report");
 
         // eval takes the run's best/ checkpoint (loaded into the base model) and the run directory (its export of

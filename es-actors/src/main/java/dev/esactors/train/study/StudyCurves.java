@@ -1,6 +1,8 @@
 package dev.esactors.train.study;
 
 import dev.esactors.train.StepLog;
+import dev.esactors.train.report.Chart;
+import dev.esactors.train.report.Html;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +15,6 @@ import java.util.Map;
  */
 final class StudyCurves {
 
-    /** One color per arm, in order (matplotlib's first six). */
-    private static final String[] PALETTE = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
-
     /** Reward curves are averaged into at most this many points (a GRPO run has thousands of noisy steps). */
     private static final int POINTS = 100;
 
@@ -23,17 +22,17 @@ final class StudyCurves {
     }
 
     static String html(StudySummary summary) {
-        List<BandChart.Series> reward = new ArrayList<>();
-        List<BandChart.Series> heldOut = new ArrayList<>();
-        List<BandChart.Series> bySeconds = new ArrayList<>();
+        List<Chart.Series> reward = new ArrayList<>();
+        List<Chart.Series> heldOut = new ArrayList<>();
+        List<Chart.Series> bySeconds = new ArrayList<>();
         Map<String, Map<String, List<StudyResult>>> settings = summary.bySetting();
         List<StudySummary.ArmLine> arms = summary.arms();
         for (int a = 0; a < arms.size(); a++) {
             StudySummary.ArmLine m = arms.get(a);
             List<StudyResult> runs = settings.get(m.arm()).get(m.best());
             String label = m.arm() + (m.best().isEmpty() ? "" : " (" + m.axis() + " = " + m.best() + ")") + ", "
-                    + runs.size() + " seeds"; // BandChart escapes it
-            String color = PALETTE[a % PALETTE.length];
+                    + runs.size() + " seeds"; // Chart escapes it
+            String color = Chart.PALETTE[a % Chart.PALETTE.length];
             reward.add(rewardSeries(label, color, runs));
             heldOut.add(heldOutSeries(label, color, runs, completions(runs)));
             double[][] seconds = coreSeconds(summary.plan(), runs);
@@ -41,29 +40,30 @@ final class StudyCurves {
                 bySeconds.add(heldOutSeries(label, color, runs, seconds));
             }
         }
-        String rewardChart = BandChart.svg(reward, "completions sampled", "reward");
-        String heldOutChart = BandChart.svg(heldOut, "completions sampled", "accuracy");
-        String secondsChart = bySeconds.size() == arms.size() ? BandChart.svg(bySeconds, "core-seconds (mean over "
-                + "seeds)", "accuracy") : "";
+        String rewardChart = Chart.svg("training reward", reward, "completions sampled", "reward");
+        String heldOutChart = Chart.svg("held-out accuracy", heldOut, "completions sampled", "accuracy");
+        String secondsChart = bySeconds.size() == arms.size() ? Chart.svg("held-out accuracy against compute",
+                bySeconds, "core-seconds (mean over seeds)", "accuracy") : "";
         StringBuilder html = new StringBuilder();
         if (!rewardChart.isEmpty()) {
-            html.append("<h2>Training reward</h2>\n<p>Mean reward of the completions each iteration sampled (ES: the "
-                    + "perturbed population's greedy completions; GRPO: the policy's sampled ones, so the two are not "
-                    + "the same quantity), mean +- sd over seeds.</p>\n").append(rewardChart).append('\n');
+            html.append(Html.section("Training reward")).append(Html.note("Mean reward of the completions each "
+                    + "iteration sampled (ES: the perturbed population's greedy completions; GRPO: the policy's "
+                    + "sampled ones, so the two are not the same quantity), mean +- sd over seeds."))
+                    .append(rewardChart).append('\n');
         }
         if (!heldOutChart.isEmpty()) {
-            html.append("<h2>Held-out accuracy</h2>\n<p>Greedy accuracy of the weights on the validation dataset "
-                    + "during the run, mean +- sd over seeds.</p>\n").append(heldOutChart).append('\n');
+            html.append(Html.section("Held-out accuracy")).append(Html.note("Greedy accuracy of the weights on the "
+                    + "validation dataset during the run, mean +- sd over seeds.")).append(heldOutChart).append('\n');
         }
         if (!secondsChart.isEmpty()) {
-            html.append("<h2>Held-out accuracy against compute</h2>\n<p>The same rounds against the CPU time the "
-                    + "run's process had spent by then (core-seconds, the held-out rounds before included; mean over "
-                    + "seeds).</p>\n").append(secondsChart).append('\n');
+            html.append(Html.section("Held-out accuracy against compute")).append(Html.note("The same rounds "
+                    + "against the CPU time the run's process had spent by then (core-seconds, the held-out rounds "
+                    + "before included; mean over seeds).")).append(secondsChart).append('\n');
         }
         return html.toString();
     }
 
-    private static BandChart.Series rewardSeries(String label, String color, List<StudyResult> runs) {
+    private static Chart.Series rewardSeries(String label, String color, List<StudyResult> runs) {
         int n = runs.stream().mapToInt(r -> r.curves().meanReward().length).min().orElse(0);
         double perIteration = perIteration(runs.get(0));
         int bin = Math.max(1, (n + POINTS - 1) / POINTS);
@@ -89,7 +89,7 @@ final class StudyCurves {
      * The held-out rounds of {@code runs} against {@code at}: per run, per round, where the round sits on the x axis
      * (the mean over runs is drawn).
      */
-    private static BandChart.Series heldOutSeries(String label, String color, List<StudyResult> runs, double[][] at) {
+    private static Chart.Series heldOutSeries(String label, String color, List<StudyResult> runs, double[][] at) {
         int n = runs.stream().mapToInt(r -> r.curves().heldOutIteration().length).min().orElse(0);
         double[] x = new double[n];
         double[][] perRun = new double[runs.size()][n];
@@ -103,7 +103,7 @@ final class StudyCurves {
     }
 
     /** Mean and sample standard deviation over runs at each point. */
-    private static BandChart.Series series(String label, String color, double[] x, double[][] perRun) {
+    private static Chart.Series series(String label, String color, double[] x, double[][] perRun) {
         double[] mean = new double[x.length];
         double[] sd = new double[x.length];
         for (int i = 0; i < x.length; i++) {
@@ -118,7 +118,7 @@ final class StudyCurves {
             }
             sd[i] = perRun.length < 2 ? Double.NaN : Math.sqrt(squares / (perRun.length - 1));
         }
-        return new BandChart.Series(label, color, x, mean, sd);
+        return new Chart.Series(label, color, x, mean, sd, false);
     }
 
     /** Per run, per held-out round: the completions sampled by then. */

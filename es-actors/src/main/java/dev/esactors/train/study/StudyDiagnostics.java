@@ -208,10 +208,12 @@ final class StudyDiagnostics {
     }
 
     /** How a diagnosis reads in a table row: greedy, pass@1, pass@K, KL, drift of attention and MLP weights. */
-    static String row(String name, Diagnosis d) {
-        return String.format(Locale.ROOT, "%-28s %7.1f%% %7.1f%% %7.1f%% %9s %9s %9s", name, 100 * d.greedy(),
-                100 * d.passAt(1), 100 * d.passAt(d.samples()), Double.isNaN(d.kl()) ? "-"
-                        : String.format(Locale.ROOT, "%.4f", d.kl()), drift(d, "attention"), drift(d, "mlp"));
+    static List<String> cells(String name, Diagnosis d) {
+        return List.of(name, String.format(Locale.ROOT, "%.1f%%", 100 * d.greedy()),
+                String.format(Locale.ROOT, "%.1f%%", 100 * d.passAt(1)),
+                String.format(Locale.ROOT, "%.1f%%", 100 * d.passAt(d.samples())),
+                Double.isNaN(d.kl()) ? "-" : String.format(Locale.ROOT, "%.4f", d.kl()), drift(d, "attention"),
+                drift(d, "mlp"));
     }
 
     private static String drift(Diagnosis d, String group) {

@@ -1,5 +1,8 @@
 package dev.esactors.train.study;
 
+import dev.esactors.train.report.Html;
+import dev.esactors.train.report.Table;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -15,35 +18,52 @@ import java.util.Optional;
  */
 final class StudyFinalTables {
 
+    /**
+     * One table with its title and what it shows.
+     *
+     * @param title its section's title in the report
+     * @param note  what it shows (a sentence)
+     * @param table its figures
+     */
+    record Part(String title, String note, Table table) {
+
+        /** As console lines: a blank line, the note, the table. */
+        List<String> lines() {
+            List<String> out = new ArrayList<>(List.of("", title.toLowerCase(Locale.ROOT) + ": " + note));
+            out.addAll(table.lines());
+            return out;
+        }
+
+        /** As a report section. */
+        String html() {
+            return Html.section(title) + Html.note(Html.escape(note)) + table.html();
+        }
+    }
+
     private StudyFinalTables() {
     }
 
-    /** The tables as text lines; none for a study without the stage or the runs they need. */
-    static List<String> lines(StudySummary summary, List<StudyResult> all) {
+    /** The tables; none for a study without the stage or the runs they need. */
+    static List<Part> parts(StudySummary summary, List<StudyResult> all) {
         StudyPlan plan = summary.plan();
         Map<String, StudyPlan.PlannedRun> planned = new HashMap<>();
         plan.runs().forEach(r -> planned.put(r.name(), r));
         List<StudySummary.ArmLine> arms = summary.arms();
-        List<String> out = new ArrayList<>();
-        out.addAll(budgets(plan, arms, all, planned));
-        out.addAll(controls(arms, all, planned));
-        out.addAll(diagnostics(plan, summary, arms));
-        out.addAll(sensitivity(plan, summary));
+        List<Part> out = new ArrayList<>();
+        budgets(plan, arms, all, planned).ifPresent(out::add);
+        controls(arms, all, planned).ifPresent(out::add);
+        diagnostics(plan, summary, arms).ifPresent(out::add);
+        sensitivity(plan, summary).ifPresent(out::add);
         return out;
     }
 
     /** Per arm and budget: the runs' budget, core-seconds and test accuracy over seeds. */
-    private static List<String> budgets(StudyPlan plan, List<StudySummary.ArmLine> arms, List<StudyResult> all,
-                                        Map<String, StudyPlan.PlannedRun> planned) {
+    private static Optional<Part> budgets(StudyPlan plan, List<StudySummary.ArmLine> arms, List<StudyResult> all,
+                                          Map<String, StudyPlan.PlannedRun> planned) {
         if (plan.finals().budgets().isEmpty()) {
-            return List.of();
+            return Optional.empty();
         }
-        List<String> out = new ArrayList<>();
-        out.add("");
-        out.add("budget sweep at each arm's chosen setting (x1: the comparison's runs; test accuracy mean +- sd "
-                + "over seeds):");
-        out.add(String.format(Locale.ROOT, "%-14s %-22s %7s %5s %11s %9s %16s", "arm", "chosen", "budget", "seeds",
-                "completions", "core-s", "test accuracy"));
+        Table table = Table.of("arm", "chosen", "budget", "seeds", "completions", "core-s", "test accuracy");
         for (StudySummary.ArmLine arm : arms) {
             Map<Double, List<StudyResult>> byBudget = new java.util.TreeMap<>();
             for (StudyResult r : all) {
@@ -53,18 +73,22 @@ final class StudyFinalTables {
                     byBudget.computeIfAbsent(p.budget(), b -> new ArrayList<>()).add(r);
                 }
             }
-            byBudget.forEach((budget, runs) -> out.add(String.format(Locale.ROOT,
-                    "%-14s %-22s %7s %5d %11.0f %9.0f %16s", arm.arm(), shown(arm.best()),
-                    "x" + StudyFinals.label(budget), runs.size(), StudySummary.mean(runs, r -> r.cost().completions()),
-                    StudySummary.mean(runs, r -> r.cost().cpuSeconds()), percent(runs, StudyResult::testAccuracy))));
+            for (Map.Entry<Double, List<StudyResult>> b : byBudget.entrySet()) {
+                List<StudyResult> runs = b.getValue();
+                table = table.row(arm.arm(), shown(arm.best()), "x" + StudyFinals.label(b.getKey()), runs.size(),
+                        String.format(Locale.ROOT, "%.0f", StudySummary.mean(runs, r -> r.cost().completions())),
+                        String.format(Locale.ROOT, "%.0f", StudySummary.mean(runs, r -> r.cost().cpuSeconds())),
+                        percent(runs, StudyResult::testAccuracy));
+            }
         }
-        return out;
+        return Optional.of(new Part("Budget sweep", "each arm's chosen setting at other budgets (x1: the "
+                + "comparison's runs); test accuracy, mean +- sd over seeds", table));
     }
 
     /** Per arm: its chosen setting's test accuracy, the same setting's with shuffled rewards, and the base model's. */
-    private static List<String> controls(List<StudySummary.ArmLine> arms, List<StudyResult> all,
-                                         Map<String, StudyPlan.PlannedRun> planned) {
-        List<String> out = new ArrayList<>();
+    private static Optional<Part> controls(List<StudySummary.ArmLine> arms, List<StudyResult> all,
+                                           Map<String, StudyPlan.PlannedRun> planned) {
+        Table table = Table.of("arm", "chosen", "real rewards", "shuffled", "seeds", "control - base");
         for (StudySummary.ArmLine arm : arms) {
             List<StudyResult> runs = all.stream().filter(r -> planned.containsKey(r.name())
                     && planned.get(r.name()).stage() == StudyPlan.Stage.CONTROL && r.arm().equals(arm.arm())
@@ -72,50 +96,41 @@ final class StudyFinalTables {
             if (runs.isEmpty()) {
                 continue;
             }
-            if (out.isEmpty()) {
-                out.add("");
-                out.add("controls: each chosen setting learning from shuffled rewards (test accuracy, mean +- sd "
-                        + "over seeds); a control that gains on the base model learns from something besides the "
-                        + "reward:");
-                out.add(String.format(Locale.ROOT, "%-14s %-22s %16s %16s %8s %16s", "arm", "chosen", "real rewards",
-                        "shuffled", "seeds", "control - base"));
-            }
             double base = StudySummary.mean(runs, StudyResult::baseTestAccuracy);
-            out.add(String.format(Locale.ROOT, "%-14s %-22s %16s %16s %8d %+15.1f", arm.arm(), shown(arm.best()),
-                    String.format(Locale.ROOT, "%.1f%% +- %s", 100 * arm.testAccuracy(), sd(arm.testAccuracySd())),
-                    percent(runs, StudyResult::testAccuracy), runs.size(),
-                    100 * (StudySummary.mean(runs, StudyResult::testAccuracy) - base)));
+            table = table.row(arm.arm(), shown(arm.best()), String.format(Locale.ROOT, "%.1f%% +- %s",
+                    100 * arm.testAccuracy(), sd(arm.testAccuracySd())), percent(runs, StudyResult::testAccuracy),
+                    runs.size(), String.format(Locale.ROOT, "%+.1f pts",
+                            100 * (StudySummary.mean(runs, StudyResult::testAccuracy) - base)));
         }
-        return out;
+        return table.rows().isEmpty() ? Optional.empty() : Optional.of(new Part("Controls", "each chosen setting "
+                + "learning from shuffled rewards; test accuracy, mean +- sd over seeds. A control that gains on the "
+                + "base model learns from something besides the reward", table));
     }
 
     /** Per arm: the mean diagnostics of its chosen setting's runs, and the base model's. */
-    private static List<String> diagnostics(StudyPlan plan, StudySummary summary, List<StudySummary.ArmLine> arms) {
+    private static Optional<Part> diagnostics(StudyPlan plan, StudySummary summary,
+                                              List<StudySummary.ArmLine> arms) {
         Optional<StudyDiagnostics.Diagnosis> base = StudyDiagnostics.ofBase(plan.dir());
         if (plan.finals().samples() == 0 || base.isEmpty()) {
-            return List.of();
+            return Optional.empty();
         }
         int k = base.get().samples();
-        List<String> out = new ArrayList<>();
-        out.add("");
-        out.add(String.format(Locale.ROOT, "what training did to the model: on the first %d test items, greedy "
-                        + "accuracy and pass@k of %d answers sampled at temperature %s; KL to the base model (nats a "
-                        + "token) and relative weight drift at the run's last held-out round; means over seeds:",
-                base.get().items(), k, base.get().temperature()));
-        out.add(String.format(Locale.ROOT, "%-28s %8s %8s %8s %9s %9s %9s", "model", "greedy", "pass@1", "pass@" + k,
-                "KL", "attention", "mlp"));
-        out.add(StudyDiagnostics.row("base model", base.get()));
+        Table table = Table.of("model", "greedy", "pass@1", "pass@" + k, "KL", "drift attention", "drift mlp")
+                .row(StudyDiagnostics.cells("base model", base.get()).toArray());
         Map<String, Map<String, List<StudyResult>>> settings = summary.bySetting();
         for (StudySummary.ArmLine arm : arms) {
             List<StudyDiagnostics.Diagnosis> measured = settings.get(arm.arm()).get(arm.best()).stream()
                     .map(r -> StudyDiagnostics.ofRun(plan.dir().resolve("runs").resolve(r.name())))
                     .flatMap(Optional::stream).filter(d -> d.samples() == k).toList();
             if (!measured.isEmpty()) {
-                out.add(StudyDiagnostics.row(arm.arm() + " (" + measured.size() + " seeds)",
-                        StudyDiagnostics.mean(measured)));
+                table = table.row(StudyDiagnostics.cells(arm.arm() + " (" + measured.size() + " seeds)",
+                        StudyDiagnostics.mean(measured)).toArray());
             }
         }
-        return out;
+        return Optional.of(new Part("What training did to the model", String.format(Locale.ROOT, "on the first %d "
+                + "test items, greedy accuracy and pass@k of %d answers sampled at temperature %s; KL to the base "
+                + "model (nats a token) and relative weight drift at the run's last held-out round; means over the "
+                + "seeds of each chosen setting", base.get().items(), k, base.get().temperature()), table));
     }
 
     /**
@@ -123,8 +138,8 @@ final class StudyFinalTables {
      * values of the axis, the other axis held, per doubling of the value (log2 of their ratio); and the share of the
      * arm's settings that beat the base model. Lower is less sensitive.
      */
-    private static List<String> sensitivity(StudyPlan plan, StudySummary summary) {
-        List<String> out = new ArrayList<>();
+    private static Optional<Part> sensitivity(StudyPlan plan, StudySummary summary) {
+        Table table = Table.of("arm", "axis", "pairs", "points/doubling");
         Map<String, Map<String, List<StudyResult>>> settings = summary.bySetting();
         for (StudyPlan.Arm arm : plan.arms()) {
             Map<String, List<StudyResult>> runs = settings.get(arm.name());
@@ -138,18 +153,13 @@ final class StudyFinalTables {
                 if (perDoubling.length == 0) {
                     continue;
                 }
-                if (out.isEmpty()) {
-                    out.add("");
-                    out.add("sensitivity: mean |change| of test accuracy (screening seeds) between neighbouring "
-                            + "values of an axis, the other held, per doubling of the value:");
-                    out.add(String.format(Locale.ROOT, "%-14s %-26s %9s %18s", "arm", "axis", "pairs",
-                            "points/doubling"));
-                }
-                out.add(String.format(Locale.ROOT, "%-14s %-26s %9d %18.2f", arm.name(), axis.key(),
-                        perDoubling.length, 100 * Statistics.mean(perDoubling)));
+                table = table.row(arm.name(), axis.key(), perDoubling.length, String.format(Locale.ROOT, "%.2f",
+                        100 * Statistics.mean(perDoubling)));
             }
         }
-        return out;
+        return table.rows().isEmpty() ? Optional.empty() : Optional.of(new Part("Sensitivity", "the mean |change| "
+                + "of test accuracy (screening seeds) between neighbouring values of an axis, the other held, per "
+                + "doubling of the value, in points", table));
     }
 
     /** The per-doubling changes along axis {@code a} of {@code arm}, one per neighbouring pair that ran. */

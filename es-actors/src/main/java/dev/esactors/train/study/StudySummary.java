@@ -1,6 +1,8 @@
 package dev.esactors.train.study;
 
 import dev.esactors.core.io.AtomicFiles;
+import dev.esactors.train.report.Html;
+import dev.esactors.train.report.Table;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -284,27 +286,31 @@ public final class StudySummary {
         return out;
     }
 
-    /** The comparison as text lines (the console's and the report's). */
-    public List<String> lines() {
-        List<String> out = new ArrayList<>();
-        out.add(String.format(Locale.ROOT, "%-14s %-6s %-26s %-22s %5s %16s %13s %16s %11s %10s %11s %10s %10s %8s "
-                        + "%8s %7s %7s %9s", "arm", "method", "axis", "chosen", "seeds", "test accuracy", "95% interval",
+    /** The comparison: one row per arm at its chosen setting. */
+    Table comparison() {
+        Table table = Table.of("arm", "method", "axis", "chosen", "seeds", "test accuracy", "95% interval",
                 "test reward", "sensitivity", "beat base", "completions", "generated", "trained", "state MB",
-                "peak MB", "s/run", "core-s", "TFLOP"));
-        List<ArmLine> arms = arms();
-        for (ArmLine m : arms) {
-            out.add(String.format(Locale.ROOT, "%-14s %-6s %-26s %-22s %5d %16s %13s %16s %10.1f%% %9.0f%% %11d %10s "
-                            + "%10s %8.2f %8s %7.0f %7.0f %9s", m.arm(), m.method(), m.axis(),
-                    m.best().isEmpty() ? "-"
-                            : m.best(), m.seeds(), percent(m.testAccuracy(), m.testAccuracySd()),
-                    String.format(Locale.ROOT, "%.1f-%.1f%%", 100 * m.testInterval().low(),
-                            100 * m.testInterval().high()), plain(m.testReward(), m.testRewardSd()),
-                    100 * m.sensitivity(), 100 * m.beatsBase(), m.completions(), count(m.generatedTokens()),
-                    count(m.trainedTokens()), m.stateBytes() / 1e6, m.peakRssBytes() < 0 ? "-"
-                            : String.format(Locale.ROOT, "%.0f", m.peakRssBytes() / 1e6), m.seconds(), m.cpuSeconds(),
-                    Double.isNaN(m.flops()) ? "-" : String.format(Locale.ROOT, "%.3g", m.flops() / 1e12)));
+                "peak MB", "s/run", "core-s", "TFLOP");
+        for (ArmLine m : arms()) {
+            table = table.row(m.arm(), m.method(), m.axis(), m.best().isEmpty() ? "-" : m.best(), m.seeds(),
+                    percent(m.testAccuracy(), m.testAccuracySd()), String.format(Locale.ROOT, "%.1f-%.1f%%",
+                            100 * m.testInterval().low(), 100 * m.testInterval().high()),
+                    plain(m.testReward(), m.testRewardSd()), String.format(Locale.ROOT, "%.1f%%",
+                            100 * m.sensitivity()), String.format(Locale.ROOT, "%.0f%%", 100 * m.beatsBase()),
+                    m.completions(), count(m.generatedTokens()), count(m.trainedTokens()),
+                    String.format(Locale.ROOT, "%.2f", m.stateBytes() / 1e6), m.peakRssBytes() < 0 ? "-"
+                            : String.format(Locale.ROOT, "%.0f", m.peakRssBytes() / 1e6),
+                    String.format(Locale.ROOT, "%.0f", m.seconds()), String.format(Locale.ROOT, "%.0f",
+                            m.cpuSeconds()), Double.isNaN(m.flops()) ? "-"
+                            : String.format(Locale.ROOT, "%.3g", m.flops() / 1e12));
         }
-        for (ArmLine m : arms) {
+        return table;
+    }
+
+    /** What the comparison flags and the paired test, as sentences. */
+    private List<String> findings() {
+        List<String> out = new ArrayList<>();
+        for (ArmLine m : arms()) {
             if (!m.edge().isEmpty()) {
                 out.add("edge: " + m.arm() + "'s choice " + m.best() + " is at its grid's " + m.edge() + " ("
                         + m.axis() + "): the best may lie beyond it, extend the grid");
@@ -314,7 +320,14 @@ public final class StudySummary {
                         + "interval %+.1f to %+.1f (items and seeds resampled); McNemar over matched seeds: %d vs "
                         + "%d discordant items, p = %.3g", p.first(), p.second(), 100 * p.difference(),
                 100 * p.interval().low(), 100 * p.interval().high(), p.onlyFirst(), p.onlySecond(), p.mcNemarP())));
-        out.addAll(StudyFinalTables.lines(this, all));
+        return out;
+    }
+
+    /** The study's figures as text lines (the console's): the comparison, its findings, the last stage's tables. */
+    public List<String> lines() {
+        List<String> out = new ArrayList<>(comparison().lines());
+        out.addAll(findings());
+        StudyFinalTables.parts(this, all).forEach(p -> out.addAll(p.lines()));
         return out;
     }
 
@@ -331,42 +344,48 @@ public final class StudySummary {
             StudyResult.Cost c = r.cost();
             csv.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%d,%d,%.1f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%s,%s,%.1f,"
                             + "%d,%.4g,%s,%s%n", r.name(), r.arm(), r.method(), r.value(), r.seed(), r.iterations(),
-                    c.completions(), c.seconds(), r.validationAccuracy(), r.validationReward(), r.testAccuracy(), r.testReward(),
+                    c.completions(), c.seconds(), r.validationAccuracy(), r.validationReward(), r.testAccuracy(),
+                    r.testReward(),
                     r.baseTestAccuracy(), r.baseTestReward(), count(c.generatedTokens()), count(c.trainedTokens()),
                     c.cpuSeconds(), c.peakRssBytes(), c.flops(), r.hash(),
                     plan.stageOf(r.name()).name().toLowerCase(Locale.ROOT)));
         }
         AtomicFiles.write(plan.dir().resolve("summary.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
-        StringBuilder html = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>study"
-                + "</title><style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 10px;text-align:right}"
-                + "</style></head><body>\n<h1>ES against GRPO</h1>\n<p>Validation chooses each arm's setting "
-                + "(accuracy, then mean reward, averaged over the screening seeds); the test set only reports. Means "
-                + "and standard deviations over every seed of the chosen setting, with a 95% bootstrap interval."
-                + "</p>\n<pre>");
-        lines().forEach(l -> html.append(escape(l)).append('\n'));
-        html.append("</pre>\n<p>generated: tokens sampled per run; trained: completion tokens backpropagated through "
-                + "(ES: none); state: bytes of weights, gradients and optimizer state; peak: the largest peak resident "
-                + "memory of a run's process (JVM and LibTorch included); core-s: CPU time per run.</p>\n");
+        StringBuilder html = new StringBuilder("<h1>ES against GRPO</h1>\n");
+        html.append(Html.section("Comparison")).append(Html.note("Validation chooses each arm's setting (accuracy, "
+                + "then mean reward, averaged over the screening seeds); the test set only reports. Means and "
+                + "standard deviations over every seed of the chosen setting, with a 95% bootstrap interval. "
+                + "Generated: tokens sampled per run; trained: completion tokens backpropagated through (ES: none); "
+                + "state: bytes of weights, gradients and optimizer state; peak: the largest peak resident memory of "
+                + "a run's process (JVM and LibTorch included); core-s: CPU time per run. Every run: "
+                + "<a href=\"summary.csv\">summary.csv</a>."));
+        html.append(comparison().html());
+        List<String> findings = findings();
+        if (!findings.isEmpty()) {
+            html.append("<ul>");
+            findings.forEach(f -> html.append("<li>").append(escape(f)).append("</li>"));
+            html.append("</ul>\n");
+        }
         html.append(StudyCurves.html(this));
-        html.append("<h2>Every setting</h2>\n<table><tr><th>arm</th><th>value</th><th>seeds</th>"
-                + "<th>validation accuracy</th><th>test accuracy</th><th>test reward</th></tr>\n");
+        StudyFinalTables.parts(this, all).forEach(p -> html.append(p.html()));
+        Table settings = Table.of("arm", "value", "seeds", "validation accuracy", "test accuracy", "test reward");
         for (Map.Entry<String, Map<String, List<StudyResult>>> m : bySetting().entrySet()) {
             for (Map.Entry<String, List<StudyResult>> s : m.getValue().entrySet()) {
                 List<StudyResult> runs = s.getValue();
-                html.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%s</td>"
-                                + "<td>%s</td></tr>%n", escape(m.getKey()), escape(s.getKey()), runs.size(),
+                settings = settings.row(m.getKey(), s.getKey(), runs.size(),
                         percent(mean(runs, StudyResult::validationAccuracy), sd(runs, StudyResult::validationAccuracy)),
                         percent(mean(runs, StudyResult::testAccuracy), sd(runs, StudyResult::testAccuracy)),
-                        plain(mean(runs, StudyResult::testReward), sd(runs, StudyResult::testReward))));
+                        plain(mean(runs, StudyResult::testReward), sd(runs, StudyResult::testReward)));
             }
         }
-        html.append("</table>\n</body></html>\n");
-        AtomicFiles.write(plan.dir().resolve("report.html"), html.toString().getBytes(StandardCharsets.UTF_8));
+        html.append(Html.section("Every setting")).append(settings.html());
+        AtomicFiles.write(plan.dir().resolve("report.html"), Html.page("study " + plan.dir().getFileName(),
+                html.toString()).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Text as HTML shows it literally: study values and arm names come from a file the user wrote. */
     static String escape(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        return Html.escape(text);
     }
 
     private static String percent(double mean, double sd) {

@@ -125,7 +125,7 @@ class StudyTest {
         }
         assertEquals(2, diagnosed);
         String report = Files.readString(out.resolve("report.html"));
-        for (String section : List.of("budget sweep", "controls:", "what training did to the model", "x0.5",
+        for (String section : List.of("Budget sweep", "Controls", "What training did to the model", "x0.5",
                 "Held-out accuracy against compute")) {
             assertTrue(report.contains(section), "the report shows " + section);
         }
