@@ -72,7 +72,7 @@ public final class RunReport {
         for (int i = 0; i < x.length; i++) {
             x[i] = i + 1;
         }
-        int window = Math.max(1, mean.length / 20);
+        int window = Math.max(Math.min(5, mean.length), mean.length / 20); // a twentieth of the run, 5 at least
         body.append(Chart.svg("training reward", List.of(
                 new Chart.Series("mean reward", Chart.PALETTE[0], x, mean, new double[0], true),
                 Chart.Series.line("mean reward, moving average of " + window, Chart.PALETTE[0], x,
