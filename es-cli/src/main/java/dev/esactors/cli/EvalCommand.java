@@ -102,6 +102,19 @@ final class EvalCommand implements Callable<Integer> {
         if (batch < 1 || (maxNewTokens != null && maxNewTokens < 1)) {
             throw new IllegalArgumentException("--batch and --max-new-tokens must be >= 1");
         }
+        checkOut(out);
+        if (!(topP > 0 && topP <= 1)) { // named as the user typed it
+            throw new IllegalArgumentException("--top-p must be in (0, 1], got " + topP);
+        }
+        if (samples > 0 && !(temperature >= dev.esactors.core.model.SamplingConfig.MIN_TEMPERATURE
+                && Double.isFinite(temperature))) {
+            throw new IllegalArgumentException("--temperature must be a finite number >= "
+                    + dev.esactors.core.model.SamplingConfig.MIN_TEMPERATURE + " to sample, got " + temperature);
+        }
+        if (samples < 0 || samples > EvalSampling.MAX_SAMPLES) {
+            throw new IllegalArgumentException("--samples must be in [0, " + EvalSampling.MAX_SAMPLES + "], got "
+                    + samples);
+        }
         EvalSampling sampling = new EvalSampling(samples, temperature, topP, seed);
         ChatTemplate chat = ChatTemplate.parse(template);
         Torch.load();
@@ -116,8 +129,8 @@ final class EvalCommand implements Callable<Integer> {
             for (Path named : dirs) {
                 EvalModel.Loaded model = EvalModel.load(named, note -> printer.println("note: " + note));
                 try (HfTokenizer tokenizer = HfTokenizer.load(model.tokenizerDir())) {
-                    int tokens = maxNewTokens != null ? maxNewTokens : defaultMaxNewTokens(model, tokenizer, t, items,
-                            chat, printer);
+                    int tokens = maxNewTokens != null ? checkedMaxNewTokens(model)
+                            : defaultMaxNewTokens(model, tokenizer, t, items, chat, printer);
                     rows.add(Evaluation.run(model.label(), model.decoder(), tokenizer, t, items,
                             new Evaluation.Settings(chat, "", batch, tokens, sampling), r -> write(writer, json, r)));
                 }
@@ -125,7 +138,7 @@ final class EvalCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(partial);
             if (e instanceof IOException io) {
-                throw new UncheckedIOException("cannot write " + out + ": " + io.getMessage(), io);
+                throw dev.esactors.core.io.IoErrors.failure("cannot write --out " + out, io);
             }
             throw e;
         }
@@ -142,15 +155,52 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * --max-new-tokens as given, if it leaves room for a prompt in the model's context: otherwise every prompt would
+     * score as an empty answer. (Prompts too long for the tokens given are scored empty and counted in a note: a
+     * dataset may hold a few.)
+     */
+    private int checkedMaxNewTokens(EvalModel.Loaded model) {
+        int context = model.decoder().config().maxPositions();
+        if (maxNewTokens >= context) {
+            throw new IllegalArgumentException("--max-new-tokens " + maxNewTokens + " leaves no room for a prompt in "
+                    + model.label() + "'s context of " + context + " tokens (at most " + (context - 1) + ")");
+        }
+        return maxNewTokens;
+    }
+
+    private static int longestPrompt(HfTokenizer tokenizer, Task<TaskItem> task, List<TaskItem> items,
+                                     ChatTemplate chat) {
+        int longest = 0;
+        for (TaskItem item : items) {
+            longest = Math.max(longest, tokenizer.encode(chat.render("", task, item)).length);
+        }
+        return longest;
+    }
+
+    /** Refuses an --out that cannot be written before any model is loaded, naming the file and why. */
+    private static void checkOut(Path out) {
+        Path parent = out.toAbsolutePath().getParent();
+        if (Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a directory; give a file name");
+        }
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new IllegalArgumentException("--out " + out + ": directory " + parent + " does not exist");
+        }
+        if (!Files.isWritable(parent) || (Files.exists(out) && !Files.isWritable(out))) {
+            throw new IllegalArgumentException("--out " + out + ": permission denied (cannot write "
+                    + (Files.exists(out) ? out : parent) + ")");
+        }
+    }
+
     /** The longest answer the task needs, clamped so that the longest prompt still fits the model's context. */
     private static int defaultMaxNewTokens(EvalModel.Loaded model, HfTokenizer tokenizer, Task<TaskItem> task,
                                            List<TaskItem> items, ChatTemplate chat, PrintWriter printer) {
         int answer = 1;
-        int longestPrompt = 0;
         for (TaskItem item : items) {
             answer = Math.max(answer, task.answerTokens(item));
-            longestPrompt = Math.max(longestPrompt, tokenizer.encode(chat.render("", task, item)).length);
         }
+        int longestPrompt = longestPrompt(tokenizer, task, items, chat);
         int context = model.decoder().config().maxPositions();
         int tokens = Math.max(1, Math.min(answer, context - longestPrompt));
         printer.printf("max new tokens: %d (%s)%n", tokens, tokens == answer

@@ -55,6 +55,12 @@ final class ReplayCommand implements Callable<Integer> {
         if (!Files.isRegularFile(conf)) {
             throw new IllegalArgumentException(runDir + ": no run.conf, so this is not a run directory");
         }
+        if (out != null && (Files.isRegularFile(out.resolve("run.conf"))
+                || Files.exists(out.resolve("journal.jsonl")))) {
+            // its model files would sit beside the run's own, and `eval --model DIR` would take them for the run's
+            throw new IllegalArgumentException("--out " + out + " is a run directory; give a directory of its own "
+                    + "(default: RUN_DIR/replay/iter-N)");
+        }
         RunConfig config = RunConfigLoader.load(conf, ConfigFactory.empty());
         long target = iteration != null ? iteration : UpdateJournal.read(runDir.resolve("journal.jsonl")).size();
         EsModel model = RunDirectory.baseModel(config);

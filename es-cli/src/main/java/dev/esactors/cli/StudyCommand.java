@@ -1,5 +1,6 @@
 package dev.esactors.cli;
 
+import dev.esactors.core.io.DirectoryLock;
 import dev.esactors.train.study.Study;
 import dev.esactors.train.study.StudyPlan;
 import dev.esactors.train.study.StudyResult;
@@ -69,10 +70,15 @@ final class StudyCommand implements Callable<Integer> {
                     + "per run; --in-process runs one at a time");
         }
         Study.Runner runner = inProcess ? Study::inProcess : new StudyRunProcess(config, plan.dir());
-        StudySummary summary = Study.run(plan, runner, note -> {
-            out.println(note);
-            out.flush();
-        });
+        StudySummary summary;
+        // One study per directory: a second one would start the same runs, truncating their logs before their own
+        // locks refused it.
+        try (DirectoryLock lock = DirectoryLock.acquire(plan.dir(), "study")) {
+            summary = Study.run(plan, runner, note -> {
+                out.println(note);
+                out.flush();
+            });
+        }
         summary.lines().forEach(out::println);
         out.printf("summary %s%nreport  %s%n", plan.dir().resolve("summary.csv"), plan.dir().resolve("report.html"));
         out.flush();

@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The cases of issue 37 (inputs a hostile user tried), each as the command a user would type: refused before any
  * work, with exit 2 and a line naming the option, key or value. Cases tested where their code lives: 1 (a method
  * taking over another's directory, RunCommandTest), 2 (GRPO diverging to NaN, GrpoRunTest), 5 and 8 (stale,
- * colliding or hostile study values, StudyTest and StudyConfigsTest), 9 (eval keeping --out, EvalCommandTest).
+ * colliding or hostile study values, StudyTest and StudyConfigsTest), 9 (eval keeping --out, EvalCommandTest), 3
+ * (clients that never read, NodeMetricsTest), 4 (the certificate script, CertsScriptTest).
  */
 class HostileInputTest {
 
@@ -27,10 +28,10 @@ class HostileInputTest {
 
     @Test
     void case7TinyTemperaturesAreRefusedNotCrashedOn(@TempDir Path dir) {
-        refused("temperature must be 0 (greedy) or a finite number >= 0.001", "generate", "--temperature", "1e-40",
+        refused("--temperature must be 0 (greedy) or a finite number >= 0.001", "generate", "--temperature", "1e-40",
                 "--max-new-tokens", "4");
-        refused("sampled evaluation needs a temperature >= 0.001", "eval", "--task", "keyword", "--samples", "2",
-                "--temperature", "1e-40", "--out", dir.resolve("e.jsonl").toString());
+        refused("--temperature must be a finite number >= 0.001 to sample", "eval", "--task", "keyword",
+                "--samples", "2", "--temperature", "1e-40", "--out", dir.resolve("e.jsonl").toString());
         refused("grpo.temperature", "run", "--run-dir", dir.resolve("g").toString(), "--set", "method=grpo",
                 "--set", "grpo.temperature=1e-40");
         refused("eval: sampled evaluation needs a temperature >= 0.001", "run", "--run-dir",
@@ -88,5 +89,60 @@ class HostileInputTest {
         refused("empty.jsonl holds no items", "eval", "--task", "keyword", "--data", empty.toString(), "--out",
                 dir.resolve("e.jsonl").toString());
         refused("--batch-sizes must be >= 1 each", "bench", "decode", "--batch-sizes", "0");
+        refused("leaves no room for a prompt in embedded (stories260K)'s context of 512 tokens", "eval", "--task",
+                "keyword", "--data", "data/keyword/test.jsonl", "--max-new-tokens", "100000", "--out",
+                dir.resolve("e.jsonl").toString());
+        assertFalse(Files.exists(dir.resolve("e.jsonl")), "nothing written");
+        refused("--out " + dir + " is a directory", "eval", "--task", "keyword", "--limit", "1", "--out",
+                dir.toString());
+        refused("directory " + dir.resolve("no") + " does not exist", "eval", "--task", "keyword", "--limit", "1",
+                "--out", dir.resolve("no/e.jsonl").toString());
+    }
+
+    @Test
+    void case13ASecondStudyOnABusyDirectoryIsRefusedBeforeItTouchesARun(@TempDir Path dir) throws Exception {
+        Path study = Files.writeString(dir.resolve("study.conf"), """
+                eval.datasets = ["data/keyword/validation.jsonl", "data/keyword/test.jsonl"]
+                study { seeds = [1], completions = 16, arms = [ { name = "es", method = "es" } ] }
+                """);
+        Path out = dir.resolve("s");
+        Path log = Files.createDirectories(out.resolve("runs/es-seed1")).resolve("study-run.log");
+        Files.writeString(log, "the first study's run is writing here\n");
+        try (var first = dev.esactors.core.io.DirectoryLock.acquire(out, "study")) { // the first study, running
+            refused("study directory " + out + " is in use by another study", "study", "--config", study.toString(),
+                    "--dir", out.toString());
+        }
+        assertEquals("the first study's run is writing here\n", Files.readString(log), "its log is kept");
+    }
+
+    @Test
+    void case13ReplayWritesNoModelIntoARunDirectory(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("run.conf"), "run.iterations = 1\n");
+        Files.writeString(run.resolve("journal.jsonl"), "");
+        refused("--out " + run + " is a run directory", "replay", run.toString(), "--out", run.toString());
+        assertFalse(Files.exists(run.resolve("config.json")), "no model files beside the run's");
+    }
+
+    @Test
+    void case13GrpoRefusesAWorkingDtypeItWouldIgnore(@TempDir Path dir) {
+        refused("model.dtype = f16 is ES's working copy", "run", "--run-dir", dir.resolve("g").toString(), "--set",
+                "method=grpo", "--set", "model.dtype=f16");
+    }
+
+    @Test
+    void case13ACopyOfTheTestSetIsNoValidationSet(@TempDir Path dir) throws Exception {
+        Path test = Path.of("data/keyword/test.jsonl");
+        Path copy = Files.copy(test, dir.resolve("my-validation.jsonl"));
+        refused("is also in eval.datasets (as its copy", "run", "--run-dir", dir.resolve("run").toString(),
+                "--set", "eval.datasets=[\"" + test + "\"]", "--set", "eval.validation=\"" + copy + "\"",
+                "--set", "eval.every=1");
+        Path study = Files.writeString(dir.resolve("study.conf"), """
+                eval.datasets = ["%s", "%s"]
+                study { seeds = [1], completions = 16, arms = [ { name = "es", method = "es" } ] }
+                """.formatted(copy, test));
+        refused("hold the same items", "study", "--config", study.toString(), "--dir", dir.resolve("s").toString());
+        assertFalse(Files.exists(dir.resolve("s/runs")), "no run started");
     }
 }

@@ -138,6 +138,145 @@ class ParserFuzzTest {
     }
 
     @Test
+    void studyFiles() throws Exception {
+        // the studies whose grids plan few runs (each input parses all of them); the sudoku4 arms study plans 714
+        List<byte[]> seeds = new ArrayList<>();
+        for (String name : List.of("study-keyword.conf", "study-sudoku4-2026-12-04.conf")) {
+            seeds.add(Files.readAllBytes(Path.of("configs", name)));
+        }
+        seeds.add(("""
+                include "sudoku4.conf"
+                eval.datasets = ["data/sudoku/validation_4x4_1000.csv", "data/sudoku/test_4x4_2000.csv"]
+                study {
+                  seeds = [1, 2]
+                  confirm-seeds = [3]
+                  completions = 960
+                  controls = true
+                  budgets = [0.5, 2]
+                  diagnostics { samples = 4, items = 10 }
+                  arms = [
+                    { name = "es", method = "es", set { es.antithetic = true },
+                      axes = [ { key = "es.alpha", values = [0.01, 0.02] } ] }
+                    { name = "grpo", method = "grpo", axes = [ { key = "grpo.learning-rate", values = [1e-4] } ] }
+                  ]
+                }
+                """).getBytes(StandardCharsets.UTF_8));
+        fuzzWith("study file (HOCON)", seeds, "study.conf", (dir, bytes) -> {
+            try (Stream<Path> presets = Files.list(work)) { // the presets a study file includes, next to it
+                for (Path p : presets.filter(p -> p.toString().endsWith(".conf")).toList()) {
+                    Files.copy(p, dir.resolve(p.getFileName()));
+                }
+            }
+            return Files.write(dir.resolve("study.conf"), bytes);
+        }, file -> dev.esactors.train.study.StudyPlan.load(file, file.resolveSibling("out")));
+    }
+
+    @Test
+    void scoreInputs() throws Exception {
+        // score's item and completion files, as the command reads them: exit 0, or exit 2 with one line naming the
+        // file; a trace, another exit code or a hang is a defect
+        Map<String, String> items = Map.of(
+                "sudoku", "{\"id\": \"s1\", \"puzzle\": \"3102200002100320\", \"solution\": \"3142243142131324\"}",
+                "countdown", first("es-rewards/src/test/resources/data/countdown/d1_countdown_cd3_test.jsonl"),
+                "math", first("es-rewards/src/test/resources/data/math/amc23_test.jsonl"),
+                "keyword", first("data/keyword/test.jsonl"));
+        Map<String, String> completions = Map.of("sudoku", "3 1 4 2\n2 4 3 1\n4 2 1 3\n1 3 2 4",
+                "countdown", "<think>28 + 12 = 40</think><answer>(28 + 12) * 2</answer>",
+                "math", "so the answer is \\boxed{\\frac{3}{4}}", "keyword", "the happy cat");
+        for (String name : new java.util.TreeSet<>(items.keySet())) {
+            byte[] item = items.get(name).getBytes(StandardCharsets.UTF_8);
+            score(name, Files.write(work.resolve(name + "-item.json"), item), Files.writeString(
+                    work.resolve(name + "-completion.txt"), completions.get(name))); // the seeds are read
+            fuzzWith("score --item-file (" + name + ")", List.of(item), "item.json", (dir, bytes) -> {
+                Files.writeString(dir.resolve("completion.txt"), completions.get(name));
+                return Files.write(dir.resolve("item.json"), bytes);
+            }, file -> score(name, file, file.resolveSibling("completion.txt")));
+            fuzzWith("score --completion-file (" + name + ")", List.of(completions.get(name)
+                    .getBytes(StandardCharsets.UTF_8)), "completion.txt", (dir, bytes) -> {
+                Files.write(dir.resolve("item.json"), item);
+                return Files.write(dir.resolve("completion.txt"), bytes);
+            }, file -> score(name, file.resolveSibling("item.json"), file));
+        }
+    }
+
+    @Test
+    void commandLineValues() throws Exception {
+        // generate's and eval's numeric options given extreme, malformed or merely unusual values: each run must end
+        // with exit 0, or exit 2 naming the option or the value, within the hang limit (a huge count that was
+        // accepted and then ran for hours would show here as a hang)
+        String[] values = {"0", "-1", "-0", "1", "3", "2147483647", "2147483648", "9999999999", "1e-40", "1e308",
+            "NaN", "Infinity", "-Infinity", "", "abc", "0x10", "1,5", "0.5", "1.0000001", " 2", "1e3"};
+        Map<String, List<String>> options = Map.of(
+                "generate", List.of("--max-new-tokens", "--temperature", "--top-p", "--seed"),
+                "eval", List.of("--limit", "--batch", "--samples", "--temperature", "--top-p", "--max-new-tokens",
+                        "--seed"));
+        Random random = new Random(SEED ^ 0xC11);
+        long end = System.nanoTime() + (long) (SECONDS * 1e9);
+        int inputs = 0;
+        int accepted = 0;
+        List<String> defects = new ArrayList<>();
+        while (inputs < MAX_INPUTS && System.nanoTime() < end && defects.size() < 5) {
+            String command = random.nextBoolean() ? "generate" : "eval";
+            List<String> args = new ArrayList<>(command.equals("generate")
+                    ? List.of("generate", "--prompt", "Once upon a time")
+                    : List.of("eval", "--task", "keyword", "--data", "data/keyword/test.jsonl", "--out",
+                            work.resolve("fuzz-eval.jsonl").toString(), "--limit", "2"));
+            List<String> given = new ArrayList<>();
+            for (int o = 1 + random.nextInt(2); o > 0; o--) {
+                String option = options.get(command).get(random.nextInt(options.get(command).size()));
+                String value = values[random.nextInt(values.length)];
+                args.add(option);
+                args.add(value);
+                given.add(option + " " + value);
+            }
+            inputs++;
+            Future<Cli.Result> done = runner.submit(() -> Cli.run(args.toArray(new String[0])));
+            Cli.Result r;
+            try {
+                r = done.get(HANG_SECONDS, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                done.cancel(true);
+                runner.shutdownNow();
+                runner = Executors.newSingleThreadExecutor();
+                defects.add(String.join(" ", args) + ": no answer within " + HANG_SECONDS + " s");
+                continue;
+            } catch (java.util.concurrent.ExecutionException e) { // an Error through the command's handler
+                defects.add(String.join(" ", args) + ": " + e.getCause());
+                continue;
+            }
+            if (r.code() == 0) {
+                accepted++;
+            } else if (r.code() != 2 || r.err().contains("\tat ")
+                    || given.stream().noneMatch(g -> r.err().contains(g.split(" ", 2)[0]) || (!g.endsWith(" ")
+                    && r.err().contains(g.split(" ", 2)[1].strip())))) {
+                defects.add(String.join(" ", args) + ": exit " + r.code() + ", " + r.err().strip());
+            }
+        }
+        REPORT.add(String.format(Locale.ROOT, "%-34s %5d inputs, %5d run, %5d refused naming the option, %d defects",
+                "command-line values", inputs, accepted, inputs - accepted - defects.size(), defects.size()));
+        assertTrue(inputs >= 10 || !defects.isEmpty(), "only " + inputs + " command lines in the time given");
+        assertEquals(List.of(), defects, "command-line values");
+    }
+
+    private static String first(String dataset) throws IOException {
+        return Files.readAllLines(Path.of(dataset), StandardCharsets.UTF_8).get(0);
+    }
+
+    /** Runs score: returns when it exits 0; a refusal naming a file is thrown as one; anything else as a defect. */
+    private static void score(String task, Path item, Path completion) {
+        Cli.Result r = Cli.run("score", "--task", task, "--item-file", item.toString(), "--completion-file",
+                completion.toString());
+        if (r.code() == 0) {
+            return;
+        }
+        String said = r.err().strip();
+        if (r.code() == 2 && said.lines().count() <= 3 && !said.contains("\tat ")) {
+            throw new IllegalArgumentException(said);
+        }
+        throw new AssertionError("score exited " + r.code() + ": " + said);
+    }
+
+    @Test
     void configJson() throws Exception {
         fuzz("config.json", List.of(Files.readAllBytes(MODEL.resolve("config.json"))), "config.json",
                 file -> ConfigJson.read(file.getParent()));

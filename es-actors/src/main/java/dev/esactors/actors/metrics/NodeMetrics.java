@@ -100,20 +100,33 @@ public final class NodeMetrics implements AutoCloseable {
             throw new IllegalArgumentException("metrics: cannot listen on " + host + ":" + port + " (" + e
                     + "); set metrics.port to a free port, 0 for any, or metrics.enabled = false", e);
         }
-        server.createContext("/metrics", exchange -> respond(exchange, 200, CONTENT_TYPE, registry.scrape()));
-        server.createContext("/healthz", exchange -> respond(exchange, 200, "text/plain", "ok\n"));
-        server.createContext("/", exchange -> respond(exchange, 404, "text/plain", "see /metrics\n"));
+        server.createContext("/metrics", exchange -> respond(exchange, 200, CONTENT_TYPE, registry::scrape));
+        server.createContext("/healthz", exchange -> respond(exchange, 200, "text/plain", () -> "ok\n"));
+        server.createContext("/", exchange -> respond(exchange, 404, "text/plain", () -> "see /metrics\n"));
         server.setExecutor(executor);
         server.start();
         return server;
     }
 
-    private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", contentType);
-        exchange.sendResponseHeaders(status, bytes.length);
+    /**
+     * Answers GET with {@code body} (made only then), HEAD with the headers alone, and any other method with 405:
+     * the endpoints are read-only, and a POST or DELETE that got 200 would look as if it had done something.
+     */
+    private static void respond(HttpExchange exchange, int status, String contentType,
+                                java.util.function.Supplier<String> body) throws IOException {
+        String method = exchange.getRequestMethod();
+        boolean known = method.equals("GET") || method.equals("HEAD");
+        byte[] bytes = (known ? body.get() : "method not allowed: GET or HEAD\n").getBytes(StandardCharsets.UTF_8);
+        if (!known) {
+            exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        }
+        exchange.getResponseHeaders().set("Content-Type", known ? contentType : "text/plain");
+        boolean head = method.equals("HEAD");
+        exchange.sendResponseHeaders(known ? status : 405, head ? -1 : bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
+            if (!head) {
+                out.write(bytes);
+            }
         }
     }
 

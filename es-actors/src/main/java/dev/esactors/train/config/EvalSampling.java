@@ -16,9 +16,12 @@ import dev.esactors.core.model.SamplingConfig;
  */
 public record EvalSampling(int samples, double temperature, double topP, long seed) {
 
+    /** The most answers sampled per item (pass@k beyond it says little, and each costs a greedy evaluation). */
+    public static final int MAX_SAMPLES = 1024;
+
     public EvalSampling {
-        if (samples < 0) {
-            throw new IllegalArgumentException("samples must be >= 0, got " + samples);
+        if (samples < 0 || samples > MAX_SAMPLES) { // each costs a greedy evaluation; 2^31 filled memory
+            throw new IllegalArgumentException("samples must be in [0, " + MAX_SAMPLES + "], got " + samples);
         }
         if (samples > 0 && !(temperature >= SamplingConfig.MIN_TEMPERATURE && Double.isFinite(temperature))) {
             throw new IllegalArgumentException("sampled evaluation needs a temperature >= "

@@ -68,9 +68,10 @@ final class EvalSection {
         }
         Path normalized = file.toAbsolutePath().normalize();
         for (Path d : datasets) {
-            if (d.toAbsolutePath().normalize().equals(normalized)) {
-                throw new IllegalArgumentException(where + "eval.validation '" + name + "' is also in eval.datasets: "
-                        + "weights chosen on a dataset make its reported score optimistic; give a separate one");
+            if (d.toAbsolutePath().normalize().equals(normalized) || DatasetFiles.sameContent(file, d)) {
+                throw new IllegalArgumentException(where + "eval.validation '" + name + "' is also in eval.datasets"
+                        + (d.toAbsolutePath().normalize().equals(normalized) ? "" : " (as its copy '" + d + "')")
+                        + ": weights chosen on a dataset make its reported score optimistic; give a separate one");
             }
         }
         return file;

@@ -121,6 +121,11 @@ public final class RunConfigLoader {
             RunConfig.Eval eval = EvalSection.parse(where, c, task);
             RunConfig.Metrics metrics = ClusterSection.metrics(where, c);
             RunConfig.Method method = check(where, "method", () -> GrpoSection.method(c.getString("method")));
+            if (method == RunConfig.Method.GRPO && DType.parseWorking(model.dtype()) != DType.F32) {
+                // GRPO trains the fp32 weights themselves; a bf16/f16 working copy is ES's, not GRPO's
+                throw new IllegalArgumentException(where + "model.dtype = " + model.dtype() + " is ES's working copy: "
+                        + "GRPO trains and samples its fp32 weights, so it would be ignored; remove it or set f32");
+            }
             GrpoSettings grpo = GrpoSection.grpo(where, c);
             String hocon = user.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
             return new RunConfig(run, model, task, es, checkpoint, local,

@@ -3,6 +3,7 @@ package dev.esactors.train.study;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValueFactory;
+import dev.esactors.train.config.DatasetFiles;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;
 
@@ -327,6 +328,12 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
         if (config.eval().datasets().size() != 2) {
             throw new IllegalArgumentException("eval.datasets must name two datasets, [validation, test]: "
                     + "the first chooses each arm's setting, the second only reports");
+        }
+        if (DatasetFiles.sameContent(config.eval().datasets().get(0),
+                config.eval().datasets().get(1))) {
+            throw new IllegalArgumentException("eval.datasets: " + config.eval().datasets().get(0) + " and "
+                    + config.eval().datasets().get(1) + " hold the same items: the test set would report what "
+                    + "validation chose on; give a separate validation set");
         }
         long per = perIteration(config);
         long iterations = config.iterations(); // the fewest iterations a run takes

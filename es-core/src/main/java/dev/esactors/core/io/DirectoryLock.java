@@ -34,6 +34,11 @@ public final class DirectoryLock implements AutoCloseable {
 
     /** Locks {@code dir} (creating it), or throws naming the directory and who holds it. */
     public static DirectoryLock acquire(Path dir) {
+        return acquire(dir, "run");
+    }
+
+    /** As {@link #acquire(Path)}, for a directory of a {@code kind} ("run", "study") that messages name. */
+    public static DirectoryLock acquire(Path dir, String kind) {
         Path file = dir.resolve(FILE);
         FileChannel channel = null;
         try {
@@ -48,15 +53,15 @@ public final class DirectoryLock implements AutoCloseable {
             }
             if (lock == null) {
                 channel.close();
-                throw new IllegalStateException("run directory " + dir + " is in use by another run (" + owner(dir)
-                        + "); wait for it to end or stop it");
+                throw new IllegalStateException(kind + " directory " + dir + " is in use by another " + kind + " ("
+                        + owner(dir) + "); wait for it to end or stop it");
             }
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(thisProcess().getBytes(StandardCharsets.UTF_8)), 0);
             return new DirectoryLock(channel, lock);
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new UncheckedIOException("cannot lock run directory " + dir, e);
+            throw new UncheckedIOException("cannot lock " + kind + " directory " + dir, e);
         }
     }
 

@@ -17,10 +17,12 @@ public record SudokuItem(String id, int size, String puzzle, String solution) im
     public SudokuItem {
         SudokuGrid.box(size);
         if (SudokuGrid.parse(puzzle, size) == null) {
-            throw new IllegalArgumentException("puzzle must be " + size * size + " digits 0-" + size + ", got '" + puzzle + "'");
+            throw new IllegalArgumentException("puzzle must be " + size * size + " digits 0-" + size + ", got "
+                    + shown(puzzle));
         }
         if (!solution.isEmpty() && SudokuGrid.parse(solution, size) == null) {
-            throw new IllegalArgumentException("solution must be " + size * size + " digits 1-" + size + ", got '" + solution + "'");
+            throw new IllegalArgumentException("solution must be " + size * size + " digits 1-" + size + ", got "
+                    + shown(solution));
         }
     }
 
@@ -34,5 +36,11 @@ public record SudokuItem(String id, int size, String puzzle, String solution) im
             node.put("solution", solution);
         }
         return node;
+    }
+
+    /** A value as an error message quotes it: whole when short, else its start and its length. */
+    private static String shown(String value) {
+        return value.length() <= 100 ? "'" + value + "'" : "'" + value.substring(0, 100) + "...' (" + value.length()
+                + " characters)";
     }
 }

@@ -118,7 +118,8 @@ public final class SudokuTask implements Task<SudokuItem> {
             if (parts.length < 1 || parts.length > 2) {
                 throw new DatasetException(file, i + 1, "expected 'puzzle,solution' or 'puzzle<TAB>solution'");
             }
-            items.add(item(file + ":" + (i + 1), parts[0].strip(), parts.length == 2 ? parts[1].strip() : ""));
+            String at = file + ":" + (i + 1);
+            items.add(item(at, at, parts[0].strip(), parts.length == 2 ? parts[1].strip() : ""));
         }
         return items;
     }
@@ -127,7 +128,7 @@ public final class SudokuTask implements Task<SudokuItem> {
     public SudokuItem parseItem(JsonNode node, String where) {
         String puzzle = JsonLines.text(node, node.has("puzzle") ? "puzzle" : "Puzzle", where);
         String solution = JsonLines.text(node, node.has("solution") ? "solution" : "Solution", where, "");
-        SudokuItem item = item(JsonLines.text(node, "id", where, where), puzzle, solution);
+        SudokuItem item = item(JsonLines.text(node, "id", where, where), where, puzzle, solution);
         if (node.has("size") && node.get("size").asInt() != item.size()) {
             throw new DatasetException(where, "field 'size' is " + node.get("size") + " but the puzzle has "
                     + puzzle.length() + " cells");
@@ -135,13 +136,14 @@ public final class SudokuTask implements Task<SudokuItem> {
         return item;
     }
 
-    private static SudokuItem item(String where, String puzzle, String solution) {
+    /** The item {@code id}; its errors name {@code where} (the file, or its line). */
+    private static SudokuItem item(String id, String where, String puzzle, String solution) {
         int size = puzzle.length() == 16 ? 4 : puzzle.length() == 81 ? 9 : -1;
         if (size < 0) {
             throw new DatasetException(where, "a puzzle has 16 (4x4) or 81 (9x9) cells, got " + puzzle.length());
         }
         try {
-            SudokuItem item = new SudokuItem(where, size, puzzle, solution);
+            SudokuItem item = new SudokuItem(id, size, puzzle, solution);
             if (!solution.isEmpty()) {
                 int[] grid = SudokuGrid.parse(solution, size);
                 if (!SudokuGrid.isSolved(grid, size) || !SudokuGrid.keepsClues(grid, SudokuGrid.parse(puzzle, size))) {
