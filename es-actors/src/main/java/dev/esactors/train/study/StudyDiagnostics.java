@@ -218,6 +218,6 @@ final class StudyDiagnostics {
 
     private static String drift(Diagnosis d, String group) {
         Double v = d.drift().get(group);
-        return v == null ? "-" : String.format(Locale.ROOT, "%.4f", v);
+        return v == null ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * v); // as the run report shows it
     }
 }

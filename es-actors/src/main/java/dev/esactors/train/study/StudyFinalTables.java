@@ -135,8 +135,8 @@ final class StudyFinalTables {
 
     /**
      * Per arm and numeric axis: the mean absolute change of test accuracy (screening seeds) between neighbouring
-     * values of the axis, the other axis held, per doubling of the value (log2 of their ratio); and the share of the
-     * arm's settings that beat the base model. Lower is less sensitive.
+     * values of the axis, the other axis held, per doubling of the value (log2 of their ratio). Lower is less
+     * sensitive (the share of settings that beat the base model is in the comparison).
      */
     private static Optional<Part> sensitivity(StudyPlan plan, StudySummary summary) {
         Table table = Table.of("arm", "axis", "pairs", "points/doubling");
