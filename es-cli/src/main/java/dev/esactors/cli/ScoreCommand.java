@@ -159,7 +159,10 @@ final class ScoreCommand implements Callable<Integer> {
         try {
             node = new ObjectMapper().readTree(text);
         } catch (IOException e) {
-            throw new IllegalArgumentException(where + ": not valid JSON: " + e.getMessage());
+            // Jackson's message quotes the input, newlines and all: the error stays one line of at most 300 chars
+            String reason = e.getMessage().replaceAll("\\s+", " ");
+            throw new IllegalArgumentException(where + ": not valid JSON: " + (reason.length() > 300
+                    ? reason.substring(0, 300) + "..." : reason));
         }
         if (node == null || !node.isObject()) {
             throw new IllegalArgumentException(where + ": the item must be a JSON object");

@@ -77,6 +77,16 @@ class HostileInputTest {
     }
 
     @Test
+    void case11AnItemThatIsNotJsonGetsOneLine(@TempDir Path dir) throws Exception {
+        // found by the fuzz harness: Jackson's message quoted the input, line breaks and all
+        Path item = Files.writeString(dir.resolve("item.json"), "\r\n{");
+        Cli.Result r = Cli.run("score", "--task", "sudoku", "--item-file", item.toString(), "--completion", "x");
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains(item + ": not valid JSON"), r.err());
+    }
+
+    @Test
     void case12AnEmptyRunDirIsNotTheCurrentDirectory() {
         refused("run.dir is empty", "run", "--run-dir", "", "--iterations", "1");
     }
