@@ -3,6 +3,7 @@ package dev.esactors.cli;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,9 +16,22 @@ class BenchCommandTest {
         Cli.Result r = Cli.run("bench");
         assertEquals(0, r.code(), r.out() + r.err());
         for (String name : new String[] {"decode", "es", "low-rank", "coordination", "host-overhead", "products",
-                "compare-reference", "shape"}) {
+                "compare-reference", "shape", "grpo-step"}) {
             assertTrue(r.out().lines().anyMatch(l -> l.trim().startsWith(name + " ")), name + " in " + r.out());
         }
+    }
+
+    @Test
+    void grpoStepBenchTrainsAndPrintsItsRate() {
+        // the PyTorch side needs python3-torch, which CI does not install: here the project's side alone
+        Cli.Result r = Cli.run("bench", "grpo-step", "--no-reference", "--prompts", "2", "--group-size", "2",
+                "--new-tokens", "4", "--prompt-tokens", "6", "--steps", "1", "--rounds", "1", "--threads", "1");
+        assertEquals(0, r.code(), r.out() + r.err());
+        // round, tokens trained per second (seconds per step), the reference's (NaN), the ratio: one row per model
+        List<String> rows = r.out().lines().filter(l -> l.matches("\\s+1\\s+\\d+ \\(\\s*[\\d.]+\\)\\s+NaN.*")).toList();
+        assertEquals(2, rows.size(), r.out());
+        assertTrue(rows.stream().allMatch(l -> Long.parseLong(l.trim().split("\\s+")[1]) > 0), r.out());
+        assertEquals(2, Cli.run("bench", "grpo-step", "--group-size", "1").code(), "a group of one has no advantage");
     }
 
     @Test

@@ -11,7 +11,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput and memory benchmarks; each prints its figures (docs/performance.md).",
         subcommands = {DecodeBench.class, EsIterationBench.class, LowRankBench.class, CoordinationBench.class,
-                HostOverheadBench.class, ProductBench.class, ReferenceComparison.class, RealSizeBench.class})
+                HostOverheadBench.class, ProductBench.class, ReferenceComparison.class, RealSizeBench.class,
+                GrpoStepBench.class})
 public final class BenchCommand implements Runnable {
 
     @Spec
