@@ -107,16 +107,12 @@ final class StudyCurves {
         double[] mean = new double[x.length];
         double[] sd = new double[x.length];
         for (int i = 0; i < x.length; i++) {
-            double sum = 0;
-            for (double[] run : perRun) {
-                sum += run[i];
+            double[] at = new double[perRun.length];
+            for (int r = 0; r < perRun.length; r++) {
+                at[r] = perRun[r][i];
             }
-            mean[i] = sum / perRun.length;
-            double squares = 0;
-            for (double[] run : perRun) {
-                squares += (run[i] - mean[i]) * (run[i] - mean[i]);
-            }
-            sd[i] = perRun.length < 2 ? Double.NaN : Math.sqrt(squares / (perRun.length - 1));
+            mean[i] = Statistics.mean(at);
+            sd[i] = Statistics.sd(at);
         }
         return new Chart.Series(label, color, x, mean, sd, false);
     }

@@ -97,8 +97,8 @@ final class StudyFinalTables {
                 continue;
             }
             double base = StudySummary.mean(runs, StudyResult::baseTestAccuracy);
-            table = table.row(arm.arm(), shown(arm.best()), String.format(Locale.ROOT, "%.1f%% +- %s",
-                    100 * arm.testAccuracy(), sd(arm.testAccuracySd())), percent(runs, StudyResult::testAccuracy),
+            table = table.row(arm.arm(), shown(arm.best()), StudySummary.percent(arm.testAccuracy(),
+                    arm.testAccuracySd()), percent(runs, StudyResult::testAccuracy),
                     runs.size(), String.format(Locale.ROOT, "%+.1f pts",
                             100 * (StudySummary.mean(runs, StudyResult::testAccuracy) - base)));
         }
@@ -197,11 +197,6 @@ final class StudyFinalTables {
     }
 
     private static String percent(List<StudyResult> runs, java.util.function.ToDoubleFunction<StudyResult> f) {
-        return String.format(Locale.ROOT, "%.1f%% +- %s", 100 * StudySummary.mean(runs, f),
-                sd(StudySummary.sd(runs, f)));
-    }
-
-    private static String sd(double sd) {
-        return Double.isNaN(sd) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * sd);
+        return StudySummary.percent(StudySummary.mean(runs, f), StudySummary.sd(runs, f));
     }
 }

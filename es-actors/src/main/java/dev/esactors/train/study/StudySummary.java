@@ -388,7 +388,8 @@ public final class StudySummary {
         return Html.escape(text);
     }
 
-    private static String percent(double mean, double sd) {
+    /** A share and its standard deviation as the tables show them: "25.0% +- 1.2" ("-" for no sd). */
+    static String percent(double mean, double sd) {
         return String.format(Locale.ROOT, "%.1f%% +- %s", 100 * mean,
                 Double.isNaN(sd) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * sd));
     }
