@@ -103,9 +103,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch and --max-new-tokens must be >= 1");
         }
         checkOut(out);
-        if (!(topP > 0 && topP <= 1)) { // named as the user typed it
-            throw new IllegalArgumentException("--top-p must be in (0, 1], got " + topP);
-        }
+        dev.esactors.core.model.SamplingConfig.checkTopP(topP, "--top-p"); // named as the user typed it
         if (samples > 0 && !(temperature >= dev.esactors.core.model.SamplingConfig.MIN_TEMPERATURE
                 && Double.isFinite(temperature))) {
             throw new IllegalArgumentException("--temperature must be a finite number >= "
@@ -129,7 +127,8 @@ final class EvalCommand implements Callable<Integer> {
             for (Path named : dirs) {
                 EvalModel.Loaded model = EvalModel.load(named, note -> printer.println("note: " + note));
                 try (HfTokenizer tokenizer = HfTokenizer.load(model.tokenizerDir())) {
-                    int tokens = maxNewTokens != null ? checkedMaxNewTokens(model)
+                    int tokens = maxNewTokens != null
+                            ? NewTokens.checked(maxNewTokens, model.decoder().config().maxPositions(), model.label())
                             : defaultMaxNewTokens(model, tokenizer, t, items, chat, printer);
                     rows.add(Evaluation.run(model.label(), model.decoder(), tokenizer, t, items,
                             new Evaluation.Settings(chat, "", batch, tokens, sampling), r -> write(writer, json, r)));
@@ -155,29 +154,6 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    /**
-     * --max-new-tokens as given, if it leaves room for a prompt in the model's context: otherwise every prompt would
-     * score as an empty answer. (Prompts too long for the tokens given are scored empty and counted in a note: a
-     * dataset may hold a few.)
-     */
-    private int checkedMaxNewTokens(EvalModel.Loaded model) {
-        int context = model.decoder().config().maxPositions();
-        if (maxNewTokens >= context) {
-            throw new IllegalArgumentException("--max-new-tokens " + maxNewTokens + " leaves no room for a prompt in "
-                    + model.label() + "'s context of " + context + " tokens (at most " + (context - 1) + ")");
-        }
-        return maxNewTokens;
-    }
-
-    private static int longestPrompt(HfTokenizer tokenizer, Task<TaskItem> task, List<TaskItem> items,
-                                     ChatTemplate chat) {
-        int longest = 0;
-        for (TaskItem item : items) {
-            longest = Math.max(longest, tokenizer.encode(chat.render("", task, item)).length);
-        }
-        return longest;
-    }
-
     /** Refuses an --out that cannot be written before any model is loaded, naming the file and why. */
     private static void checkOut(Path out) {
         Path parent = out.toAbsolutePath().getParent();
@@ -197,10 +173,11 @@ final class EvalCommand implements Callable<Integer> {
     private static int defaultMaxNewTokens(EvalModel.Loaded model, HfTokenizer tokenizer, Task<TaskItem> task,
                                            List<TaskItem> items, ChatTemplate chat, PrintWriter printer) {
         int answer = 1;
+        int longestPrompt = 0;
         for (TaskItem item : items) {
             answer = Math.max(answer, task.answerTokens(item));
+            longestPrompt = Math.max(longestPrompt, tokenizer.encode(chat.render("", task, item)).length);
         }
-        int longestPrompt = longestPrompt(tokenizer, task, items, chat);
         int context = model.decoder().config().maxPositions();
         int tokens = Math.max(1, Math.min(answer, context - longestPrompt));
         printer.printf("max new tokens: %d (%s)%n", tokens, tokens == answer

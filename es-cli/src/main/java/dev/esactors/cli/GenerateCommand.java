@@ -51,23 +51,14 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // Named as the user typed them (the sampler's own errors say top_p and temperature)
-        if (!(topP > 0 && topP <= 1)) {
-            throw new IllegalArgumentException("--top-p must be in (0, 1], got " + topP);
-        }
-        if (!(temperature == 0 || (temperature >= SamplingConfig.MIN_TEMPERATURE && Double.isFinite(temperature)))) {
-            throw new IllegalArgumentException("--temperature must be 0 (greedy) or a finite number >= "
-                    + SamplingConfig.MIN_TEMPERATURE + ", got " + temperature);
-        }
+        SamplingConfig.checkTopP(topP, "--top-p");
+        SamplingConfig.checkTemperature(temperature, "--temperature");
         if (maxNewTokens < 1) {
             throw new IllegalArgumentException("--max-new-tokens must be >= 1, got " + maxNewTokens);
         }
         SamplingConfig sampling = new SamplingConfig(temperature, topP, seed);
         Decoder decoder = runtime.loadModel();
-        int context = decoder.config().maxPositions();
-        if (maxNewTokens >= context) { // 2^31 - 1 overflowed into a negative tensor size in LibTorch
-            throw new IllegalArgumentException("--max-new-tokens " + maxNewTokens + " leaves no room for a prompt in "
-                    + "the model's context of " + context + " tokens (at most " + (context - 1) + ")");
-        }
+        NewTokens.checked(maxNewTokens, decoder.config().maxPositions(), "the model");
         PrintWriter out = spec.commandLine().getOut();
         try (HfTokenizer tokenizer = HfTokenizer.load(runtime.modelDir())) {
             List<int[]> encoded = new ArrayList<>();

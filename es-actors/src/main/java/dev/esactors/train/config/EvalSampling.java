@@ -28,9 +28,7 @@ public record EvalSampling(int samples, double temperature, double topP, long se
                     + SamplingConfig.MIN_TEMPERATURE + ", got " + temperature
                     + " (temperature 0 is the greedy answer, which every evaluation scores anyway)");
         }
-        if (!(topP > 0 && topP <= 1)) {
-            throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
-        }
+        SamplingConfig.checkTopP(topP, "top-p");
     }
 
     public boolean sampled() {

@@ -15,12 +15,22 @@ public record SamplingConfig(double temperature, double topP, long seed) {
     public static final double MIN_TEMPERATURE = 1e-3;
 
     public SamplingConfig {
+        checkTemperature(temperature, "temperature");
+        checkTopP(topP, "top_p");
+    }
+
+    /** Refuses a temperature that is neither 0 nor at least {@link #MIN_TEMPERATURE}, naming it {@code name}. */
+    public static void checkTemperature(double temperature, String name) {
         if (!(temperature == 0 || (temperature >= MIN_TEMPERATURE && Double.isFinite(temperature)))) {
-            throw new IllegalArgumentException("temperature must be 0 (greedy) or a finite number >= "
-                    + MIN_TEMPERATURE + ", got " + temperature);
+            throw new IllegalArgumentException(name + " must be 0 (greedy) or a finite number >= " + MIN_TEMPERATURE
+                    + ", got " + temperature);
         }
+    }
+
+    /** Refuses a nucleus mass outside (0, 1], naming it {@code name} (a key or an option as the user wrote it). */
+    public static void checkTopP(double topP, String name) {
         if (!(topP > 0 && topP <= 1)) {
-            throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
+            throw new IllegalArgumentException(name + " must be in (0, 1], got " + topP);
         }
     }
 
