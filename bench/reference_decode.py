@@ -69,7 +69,9 @@ class Llama:
         bias = self.w.get(name + ".bias")
         return torch.nn.functional.linear(x, self.w[name + ".weight"], bias)
 
-    def forward(self, ids, start, cache):
+    def forward(self, ids, start, cache, last_only=True):
+        """Logits of the last position (or of every one), writing keys and values into cache (None: no cache,
+        attention over ids alone, as a training forward does)."""
         b, t = ids.shape
         x = self.embed[ids]
         cos = self.cos[start:start + t].view(1, 1, t, -1)
@@ -86,9 +88,12 @@ class Llama:
             k = self.lin(h, p + "self_attn.k_proj").view(b, t, self.kv_heads, self.head_dim).transpose(1, 2)
             v = self.lin(h, p + "self_attn.v_proj").view(b, t, self.kv_heads, self.head_dim).transpose(1, 2)
             q, k = self.rope(q, cos, sin), self.rope(k, cos, sin)
-            cache[i][0][:, :, start:end] = k
-            cache[i][1][:, :, start:end] = v
-            keys, values = cache[i][0][:, :, :end], cache[i][1][:, :, :end]
+            if cache is None:
+                keys, values = k, v
+            else:
+                cache[i][0][:, :, start:end] = k
+                cache[i][1][:, :, start:end] = v
+                keys, values = cache[i][0][:, :, :end], cache[i][1][:, :, :end]
             qg = q.reshape(b, self.kv_heads, group * t, self.head_dim)
             scores = torch.matmul(qg, keys.transpose(-1, -2)) / self.head_dim ** 0.5  # (B, Hkv, G*T, S)
             if causal is not None:
@@ -98,7 +103,7 @@ class Llama:
             h = self.norm(x, self.w[p + "post_attention_layernorm.weight"])
             mlp = torch.nn.functional.silu(self.lin(h, p + "mlp.gate_proj")) * self.lin(h, p + "mlp.up_proj")
             x = x + self.lin(mlp, p + "mlp.down_proj")
-        last = self.norm(x[:, -1], self.w["model.norm.weight"])
+        last = self.norm(x[:, -1] if last_only else x, self.w["model.norm.weight"])
         return torch.nn.functional.linear(last, self.head)
 
     def generate(self, prompts, new_tokens):

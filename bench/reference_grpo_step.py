@@ -13,8 +13,7 @@ usage: reference_grpo_step.py MODEL_DIR PROMPTS_JSON GROUP NEW_TOKENS STEPS SETT
   PROMPTS_JSON: a list of equal-length token id lists (the step's prompts).
   SETTINGS_JSON: {"temperature", "lr", "beta1", "beta2", "eps", "weight_decay", "grad_clip", "clip_epsilon",
                   "eos": [ids]}
-Prints one JSON line: {"seconds": [each measured step's wall time], "trained": [its completion tokens],
-"generated": [its generated tokens], "threads"}.
+Prints one JSON line: {"seconds": [each measured step's wall time], "trained": [its completion tokens], "threads"}.
 The reward of a completion is the share of its tokens that are even (a cheap function that varies within groups).
 """
 import json
@@ -26,32 +25,6 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference_decode import Llama, load  # noqa: E402
-
-
-def logits_all(model, ids):
-    """Logits at every position of ids (B, T), with autograd: one forward, no cache."""
-    b, t = ids.shape
-    x = model.embed[ids]
-    cos = model.cos[:t].view(1, 1, t, -1)
-    sin = model.sin[:t].view(1, 1, t, -1)
-    group = model.heads // model.kv_heads
-    causal = torch.full((t, t), float("-inf")).triu(1)
-    for i in range(model.layers):
-        p = "model.layers.%d." % i
-        h = model.norm(x, model.w[p + "input_layernorm.weight"])
-        q = model.lin(h, p + "self_attn.q_proj").view(b, t, model.heads, model.head_dim).transpose(1, 2)
-        k = model.lin(h, p + "self_attn.k_proj").view(b, t, model.kv_heads, model.head_dim).transpose(1, 2)
-        v = model.lin(h, p + "self_attn.v_proj").view(b, t, model.kv_heads, model.head_dim).transpose(1, 2)
-        q, k = model.rope(q, cos, sin), model.rope(k, cos, sin)
-        qg = q.reshape(b, model.kv_heads, group * t, model.head_dim)
-        scores = torch.matmul(qg, k.transpose(-1, -2)) / model.head_dim ** 0.5
-        scores = (scores.view(b, model.kv_heads, group, t, t) + causal).view(b, model.kv_heads, group * t, t)
-        out = torch.matmul(torch.softmax(scores, -1), v).view(b, model.heads, t, model.head_dim)
-        x = x + model.lin(out.transpose(1, 2).reshape(b, t, model.heads * model.head_dim), p + "self_attn.o_proj")
-        h = model.norm(x, model.w[p + "post_attention_layernorm.weight"])
-        mlp = torch.nn.functional.silu(model.lin(h, p + "mlp.gate_proj")) * model.lin(h, p + "mlp.up_proj")
-        x = x + model.lin(mlp, p + "mlp.down_proj")
-    return torch.nn.functional.linear(model.norm(x, model.w["model.norm.weight"]), model.head)
 
 
 def sample(model, rows, new_tokens, temperature, eos, generator):
@@ -89,7 +62,7 @@ def step(model, params, optimizer, prompts, group, new_tokens, s, eos, generator
     grouped = rewards.view(-1, group)
     advantages = ((grouped - grouped.mean(1, keepdim=True)) / (grouped.std(1, keepdim=True) + 1e-4)).view(b)
     optimizer.zero_grad()
-    logits = logits_all(model, torch.cat((rows, tokens), 1))[:, t - 1:t - 1 + n]
+    logits = model.forward(torch.cat((rows, tokens), 1), 0, None, last_only=False)[:, t - 1:t - 1 + n]
     logp = torch.log_softmax(logits / s["temperature"], -1).gather(-1, tokens.unsqueeze(-1)).squeeze(-1)
     ratio = torch.exp(logp - logp.detach())
     a = advantages.view(b, 1)
@@ -99,7 +72,7 @@ def step(model, params, optimizer, prompts, group, new_tokens, s, eos, generator
     if s["grad_clip"] > 0:
         torch.nn.utils.clip_grad_norm_(params, s["grad_clip"])
     optimizer.step()
-    return int(lengths.sum()), int(lengths.sum())
+    return int(lengths.sum())  # completion tokens trained on, the end-of-sequence token included when chosen
 
 
 def main():
@@ -117,15 +90,12 @@ def main():
     eos = torch.tensor(s["eos"], dtype=torch.long)
     generator = torch.Generator().manual_seed(0)
     step(model, params, optimizer, prompts, group, min(4, new_tokens), s, eos, generator)  # warm-up
-    seconds, trained, generated = [], [], []
+    seconds, trained = [], []
     for _ in range(steps):
         start = time.perf_counter()
-        t, g = step(model, params, optimizer, prompts, group, new_tokens, s, eos, generator)
+        trained.append(step(model, params, optimizer, prompts, group, new_tokens, s, eos, generator))
         seconds.append(time.perf_counter() - start)
-        trained.append(t)
-        generated.append(g)
-    print(json.dumps({"seconds": seconds, "trained": trained, "generated": generated,
-                      "threads": torch.get_num_threads()}))
+    print(json.dumps({"seconds": seconds, "trained": trained, "threads": torch.get_num_threads()}))
 
 
 if __name__ == "__main__":

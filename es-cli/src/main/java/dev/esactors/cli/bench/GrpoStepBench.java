@@ -19,10 +19,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -76,20 +74,17 @@ final class GrpoStepBench implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--prompts, --prompt-tokens, --new-tokens, --steps "
                     + "and --rounds must be >= 1 and --group-size >= 2");
         }
-        Path script = Path.of(System.getProperty("es.home", "."), "bench", "reference_grpo_step.py");
-        if (!noReference && !Files.isRegularFile(script)) {
-            throw new IllegalArgumentException(script + " not found (the reference step ships in the repository's "
-                    + "bench/ directory)");
-        }
+        ReferenceScript script = noReference ? null
+                : ReferenceScript.locate("reference_grpo_step.py", "the reference step");
         models.runtime.applyThreads();
         GrpoSettings settings = new GrpoSettings(prompts, groupSize, 1.0, 1.0, 1e-4, 0.9, 0.99, 1e-8, 0, 1, 0.2, 1,
                 0, GroupAdvantages.Scaling.STD, GrpoLoss.Aggregation.TOKEN_MEAN);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("A GRPO step against plain PyTorch: %d prompts x %d completions, %d-token prompts, up to %d new "
-                        + "tokens at temperature 1, AdamW lr 1e-4, clip 1; %d steps per round, %d alternating rounds, "
+                        + "tokens at temperature %s, AdamW lr %s, clip %s; %d steps per round, %d alternating rounds, "
                         + "%d LibTorch threads (OMP_NUM_THREADS=%s); %s%n", prompts, groupSize, promptTokens,
-                newTokens, steps, rounds, torch.get_num_threads(), System.getenv("OMP_NUM_THREADS"),
-                BenchModels.blas());
+                newTokens, settings.temperature(), settings.learningRate(), settings.gradClip(), steps, rounds,
+                torch.get_num_threads(), System.getenv("OMP_NUM_THREADS"), BenchModels.blas());
         for (String name : models.names()) {
             Decoder loaded = models.load(name, DType.F32);
             Path dir = models.directory(name, loaded);
@@ -100,7 +95,7 @@ final class GrpoStepBench implements Callable<Integer> {
             for (int r = 0; r < rounds; r++) {
                 double[] ours = ours(models.load(name, DType.F32), settings, batch);
                 double[] theirs = noReference ? new double[] {Double.NaN, Double.NaN}
-                        : reference(script, dir, batch, loaded.config().eosTokenIds());
+                        : reference(script, dir, batch, settings, loaded.config().eosTokenIds());
                 out.printf("%6d %13.0f (%6.3f) %13.0f (%6.3f) %7.2fx%n", r + 1, ours[0], ours[1], theirs[0],
                         theirs[1], ours[0] / theirs[0]);
                 out.flush();
@@ -132,29 +127,21 @@ final class GrpoStepBench implements Callable<Integer> {
         return completion.length == 0 ? 0 : (double) even / completion.length;
     }
 
-    /** The reference step's trained tokens per second and mean seconds per step. */
-    private double[] reference(Path script, Path modelDir, List<int[]> batch, List<Integer> eos) throws IOException {
+    /** The reference step's trained tokens per second and mean seconds per step, with the same settings. */
+    private double[] reference(ReferenceScript script, Path modelDir, List<int[]> batch, GrpoSettings settings,
+                               List<Integer> eos) throws IOException {
         Path promptFile = Files.createTempFile("es-grpo-prompts", ".json");
         Path settingsFile = Files.createTempFile("es-grpo-settings", ".json");
         try {
             Files.writeString(promptFile, JSON.writeValueAsString(batch));
-            ObjectNode s = JSON.createObjectNode().put("temperature", 1.0).put("lr", 1e-4).put("beta1", 0.9)
-                    .put("beta2", 0.99).put("eps", 1e-8).put("weight_decay", 0.0).put("grad_clip", 1.0)
-                    .put("clip_epsilon", 0.2);
+            ObjectNode s = JSON.createObjectNode().put("temperature", settings.temperature())
+                    .put("lr", settings.learningRate()).put("beta1", settings.beta1()).put("beta2", settings.beta2())
+                    .put("eps", settings.adamEpsilon()).put("weight_decay", settings.weightDecay())
+                    .put("grad_clip", settings.gradClip()).put("clip_epsilon", settings.clipEpsilon());
             eos.forEach(s.putArray("eos")::add);
             Files.writeString(settingsFile, JSON.writeValueAsString(s));
-            ProcessBuilder builder = new ProcessBuilder("/usr/bin/python3", script.toString(), modelDir.toString(),
-                    promptFile.toString(), Integer.toString(groupSize), Integer.toString(newTokens),
-                    Integer.toString(steps), settingsFile.toString());
-            builder.environment().putIfAbsent("OMP_NUM_THREADS", "1"); // one thread each, as bin/es-actors runs
-            Process p = builder.start();
-            byte[] stdout = p.getInputStream().readAllBytes();
-            String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("the reference step failed (is Debian's python3-torch installed? "
-                        + "apt-get install python3-torch libopenblas0-pthread): " + stderr.strip());
-            }
-            JsonNode result = JSON.readTree(stdout);
+            JsonNode result = script.run(modelDir.toString(), promptFile.toString(), Integer.toString(groupSize),
+                    Integer.toString(newTokens), Integer.toString(steps), settingsFile.toString());
             double seconds = 0;
             long trained = 0;
             for (int i = 0; i < result.get("seconds").size(); i++) {
@@ -162,9 +149,6 @@ final class GrpoStepBench implements Callable<Integer> {
                 trained += result.get("trained").get(i).asLong();
             }
             return new double[] {trained / seconds, seconds / steps};
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         } finally {
             Files.deleteIfExists(promptFile);
             Files.deleteIfExists(settingsFile);

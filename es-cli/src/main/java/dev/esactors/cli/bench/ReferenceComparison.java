@@ -16,11 +16,9 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -46,16 +44,12 @@ final class ReferenceComparison implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private Path script;
+    private ReferenceScript script;
 
     @Override
     public Integer call() throws IOException {
         decode.check(spec.commandLine());
-        script = Path.of(System.getProperty("es.home", "."), "bench", "reference_decode.py");
-        if (!Files.isRegularFile(script)) {
-            throw new IllegalArgumentException(script + " not found (the reference loop ships in the repository's "
-                    + "bench/ directory)");
-        }
+        script = ReferenceScript.locate("reference_decode.py", "the reference loop");
         models.runtime.applyThreads();
         PrintWriter out = spec.commandLine().getOut();
         out.printf("Greedy decode against the PyTorch eager loop: %d new tokens after a %d-token prompt, best of "
@@ -118,23 +112,6 @@ final class ReferenceComparison implements Callable<Integer> {
 
     /** One run of the reference loop (best of 2 inside, after its own warm-up): {"seconds", "tokens"}. */
     private JsonNode reference(Path modelDir, Path promptFile) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder("/usr/bin/python3", script.toString(), modelDir.toString(),
-                promptFile.toString(), Integer.toString(decode.newTokens), "2").redirectErrorStream(false);
-        // One thread each unless told otherwise, as bin/es-actors runs.
-        Map<String, String> env = builder.environment();
-        env.putIfAbsent("OMP_NUM_THREADS", "1");
-        Process p = builder.start();
-        byte[] stdout = p.getInputStream().readAllBytes();
-        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("the reference loop failed (is Debian's python3-torch installed? "
-                        + "apt-get install python3-torch libopenblas0-pthread): " + stderr.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-        return JSON.readTree(stdout);
+        return script.run(modelDir.toString(), promptFile.toString(), Integer.toString(decode.newTokens), "2");
     }
 }
