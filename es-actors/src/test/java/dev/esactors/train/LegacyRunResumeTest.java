@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Run directories made by the build before the one trainer contract (test resources legacy-runs/, see its README)
- * resume with this build to the hash an uninterrupted run reaches, and to the hash that build reached.
+ * resume with this build to the hash an uninterrupted run reaches, and (ES) to the hash that build reached.
  */
 class LegacyRunResumeTest {
 
@@ -38,7 +38,9 @@ class LegacyRunResumeTest {
     @Test
     void aGrpoRunDirectoryOfTheEarlierBuildResumesToTheUninterruptedHash() throws Exception {
         String resumed = resume("grpo", 4);
-        assertEquals("a50bb2f77af869ea51ac2ef93b4bc6b4202f941d96c512ab7bf98b8fd5f73e0d", resumed);
+        // not a50bb2f7..., the fixture's build's: since top-p 1 draws without sorting (#36) the steps after the
+        // checkpoint sample other tokens from the same distribution (the fixtures' README)
+        assertEquals("e71feb5c34224b096685506f54df3455fa2dc61b80f45040c491712ac2881e0a", resumed);
         assertEquals(resumed, fresh("grpo", 4));
     }
 

@@ -8,9 +8,12 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
+import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -83,34 +86,33 @@ public final class BatchGenerator {
             throw new IllegalArgumentException("prompt (" + promptWidth + ") + max new tokens (" + maxNewTokens
                     + ") exceeds max_position_embeddings " + config.maxPositions());
         }
-        // Rows of one member that start with the same tokens compute the same keys and values.
+        // Identical prompts (a GRPO group, a sampled evaluation's k answers) are prefilled once and copied; rows of
+        // one member that start with the same tokens compute the same keys and values once per member.
         int groups = delta.members();
-        int shared = sharePrefix ? sharedPrefix(prompts, groups) : 0;
-        int width = promptWidth - shared; // the prefill's columns after the shared prefix
-        int[] pad = new int[batch];
-        for (int b = 0; b < batch; b++) {
-            pad[b] = promptWidth - prompts.get(b).length;
-        }
+        Distinct distinct = sharePrefix && groups == 1 ? Distinct.of(prompts) : null;
+        List<int[]> prefilled = distinct == null ? prompts : distinct.prompts();
+        int shared = sharePrefix ? sharedPrefix(prefilled, groups) : 0;
+        int[] pad = padding(prompts, promptWidth);
         List<List<Integer>> generated = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
             generated.add(new ArrayList<>());
         }
         boolean[] finished = new boolean[batch];
         Sampler sampler = Sampler.of(sampling);
-        Device cpu = new Device(torch.DeviceType.CPU);
         try (PointerScope generation = new PointerScope()) {
             KvCache cache = decoder.newCache(batch, capacity);
             Tensor keyMask = keyMask(pad, shared, capacity); // (B, 1, 1, capacity)
             Tensor logits = torch.empty(new long[] {batch, config.vocabSize()}, new TensorOptions(ScalarType.Float), null);
             try (PointerScope prefill = new PointerScope()) {
-                if (shared > 0) {
-                    prefillShared(prompts.get(0), shared, groups, cache, delta);
+                if (distinct == null) {
+                    logits.copy_(prefill(prompts, promptWidth, shared, groups, cache, delta));
+                } else {
+                    KvCache once = decoder.newCache(prefilled.size(), promptWidth);
+                    Tensor first = prefill(prefilled, promptWidth, shared, 1, once, delta);
+                    Tensor rows = TensorData.longs(distinct.rows(), batch);
+                    cache.fillRows(once, rows.to(decoder.device(), ScalarType.Long));
+                    logits.copy_(first.index_select(0, rows));
                 }
-                Tensor hidden = decoder.forward(
-                        toDevice(promptIds(prompts, pad, shared, width, config), batch, width),
-                        toDevice(promptPositions(pad, shared, width), batch, width),
-                        promptWidth - 1, prefillMask(pad, shared, width), cache, delta);
-                logits.copy_(decoder.logits(hidden.narrow(1, width - 1, 1), delta).squeeze(1).to(cpu, ScalarType.Float));
             }
             for (int step = 0; step < maxNewTokens; step++) {
                 try (PointerScope scope = new PointerScope()) {
@@ -146,6 +148,53 @@ public final class BatchGenerator {
             out.add(new Completion(prompts.get(b), tokens, finished[b]));
         }
         return out;
+    }
+
+    /**
+     * Runs {@code prompts} (left-padded to {@code promptWidth}, their first {@code shared} tokens common to all) into
+     * the empty {@code cache} and returns the logits (B, V) of each one's next token, float32 on the CPU.
+     */
+    private Tensor prefill(List<int[]> prompts, int promptWidth, int shared, int groups, KvCache cache,
+                           WeightDelta delta) {
+        int batch = prompts.size();
+        int width = promptWidth - shared; // the prefill's columns after the shared prefix
+        int[] pad = padding(prompts, promptWidth);
+        if (shared > 0) {
+            prefillShared(prompts.get(0), shared, groups, cache, delta);
+        }
+        Tensor hidden = decoder.forward(
+                toDevice(promptIds(prompts, pad, shared, width, decoder.config()), batch, width),
+                toDevice(promptPositions(pad, shared, width), batch, width),
+                promptWidth - 1, prefillMask(pad, shared, width), cache, delta);
+        return decoder.logits(hidden.narrow(1, width - 1, 1), delta).squeeze(1)
+                .to(new Device(torch.DeviceType.CPU), ScalarType.Float);
+    }
+
+    private static int[] padding(List<int[]> prompts, int promptWidth) {
+        int[] pad = new int[prompts.size()];
+        for (int b = 0; b < pad.length; b++) {
+            pad[b] = promptWidth - prompts.get(b).length;
+        }
+        return pad;
+    }
+
+    /** The distinct prompts of a batch, in order of first appearance, and which of them each row holds. */
+    private record Distinct(List<int[]> prompts, long[] rows) {
+
+        /** The batch's distinct prompts, or null when every row's prompt is its own (nothing to share). */
+        static Distinct of(List<int[]> batch) {
+            Map<IntBuffer, Integer> index = new HashMap<>(); // an IntBuffer's equality is its contents'
+            List<int[]> prompts = new ArrayList<>();
+            long[] rows = new long[batch.size()];
+            for (int b = 0; b < rows.length; b++) {
+                int[] p = batch.get(b);
+                rows[b] = index.computeIfAbsent(IntBuffer.wrap(p), key -> {
+                    prompts.add(p);
+                    return prompts.size() - 1;
+                });
+            }
+            return prompts.size() == rows.length ? null : new Distinct(prompts, rows);
+        }
     }
 
     private Tensor toDevice(long[] values, int batch, int width) {

@@ -113,6 +113,22 @@ public final class KvCache {
         length = prefix.length;
     }
 
+    /**
+     * Fills this empty cache from {@code from}'s filled slots, row {@code rows[b]} of {@code from} into row b: a
+     * prompt prefilled once serves every row that holds it.
+     */
+    void fillRows(KvCache from, Tensor rows) {
+        if (length != 0 || from.length > capacity || rows.size(0) != keys[0].size(0)) {
+            throw new IllegalStateException("cannot fill " + rows.size(0) + " rows of " + from.length + " slots into "
+                    + "a cache of " + keys[0].size(0) + " rows holding " + length + " of " + capacity);
+        }
+        for (int l = 0; l < keys.length; l++) {
+            keys[l].narrow(2, 0, from.length).copy_(from.keys[l].narrow(2, 0, from.length).index_select(0, rows));
+            values[l].narrow(2, 0, from.length).copy_(from.values[l].narrow(2, 0, from.length).index_select(0, rows));
+        }
+        length = from.length;
+    }
+
     private static void copyGrouped(Tensor from, Tensor to, long perGroup) {
         long g = from.size(0);
         long[] shape = {g, perGroup, from.size(1), from.size(2), from.size(3)};

@@ -104,6 +104,31 @@ class Stories260KGoldenTest {
     }
 
     @Test
+    void repeatedPromptsArePrefilledOnceAndChangeNoSequencesTokens() {
+        HfTokenizer tokenizer = HfTokenizer.load(dir);
+        String instruction = "Once upon a time, there was a little girl named Lily. ";
+        int[] a = tokenizer.encode(instruction + "She");
+        int[] b = tokenizer.encode(instruction + "One day, a big");
+        tokenizer.close();
+        // a GRPO step's rows: each prompt G times (here with a shared instruction as well, and out of order)
+        List<int[]> rows = List.of(a, a, b, a.clone(), b, a);
+        BatchGenerator once = new BatchGenerator(model);
+        BatchGenerator everyRow = new BatchGenerator(model, false); // each row prefilled on its own
+        List<Completion> greedyOnce = once.generate(rows, 48, Set.of(), SamplingConfig.GREEDY);
+        List<Completion> greedyEvery = everyRow.generate(rows, 48, Set.of(), SamplingConfig.GREEDY);
+        SamplingConfig sampled = new SamplingConfig(1.0, 1.0, 77);
+        List<Completion> sampledOnce = once.generate(rows, 48, Set.of(), sampled);
+        List<Completion> sampledEvery = everyRow.generate(rows, 48, Set.of(), sampled);
+        for (int i = 0; i < rows.size(); i++) {
+            assertArrayEquals(greedyEvery.get(i).tokens(), greedyOnce.get(i).tokens(), "greedy row " + i);
+            assertArrayEquals(sampledEvery.get(i).tokens(), sampledOnce.get(i).tokens(), "sampled row " + i);
+        }
+        // the copies are the rows' own: sampled rows of one prompt go their own ways
+        assertTrue(sampledOnce.stream().map(c -> Arrays.toString(c.tokens())).distinct().count() > 2,
+                "sampled rows of the same prompt differ");
+    }
+
+    @Test
     void tokenizerRoundTripsAndPrependsBos() throws IOException {
         try (HfTokenizer tokenizer = HfTokenizer.load(dir)) {
             int[] ids = tokenizer.encode("Once upon a time");
