@@ -30,7 +30,10 @@ public final class Tasks {
     private static final Map<String, List<Option>> OPTIONS = new LinkedHashMap<>();
 
     static {
-        OPTIONS.put("countdown", List.of(new Option("variant", "paper", "paper (0.1 x format + answer) or tinyzero")));
+        OPTIONS.put("countdown", List.of(new Option("variant", "paper", "paper (0.1 x format + answer) or tinyzero"),
+                new Option("prompt", "instruct", "instruct (chat models) or compact (the countdown base models' format)"),
+                new Option("generate", "0", "training problems to generate as the built-in items (seeded)"),
+                new Option("exclude", "", "datasets, comma-separated, whose problems are never generated")));
         OPTIONS.put("math", List.of());
         OPTIONS.put("sudoku", List.of(
                 new Option("prompt", "instruct", "instruct (chat models) or compact (sudoku4-base's format)"),
@@ -77,7 +80,12 @@ public final class Tasks {
                 case "tinyzero" -> CountdownTask.Variant.TINYZERO;
                 default -> throw new IllegalArgumentException("countdown option 'variant' must be paper or tinyzero, got '"
                         + values.get("variant") + "'");
-            });
+            }, switch (values.get("prompt").toLowerCase(Locale.ROOT)) {
+                case "instruct" -> CountdownTask.PromptStyle.INSTRUCT;
+                case "compact" -> CountdownTask.PromptStyle.COMPACT;
+                default -> throw new IllegalArgumentException("countdown option 'prompt' must be instruct or compact, "
+                        + "got '" + values.get("prompt") + "'");
+            }, (int) number(key, "generate", values.get("generate")), paths(values.get("exclude")));
             case "math" -> new MathTask();
             case "sudoku" -> new SudokuTask(switch (values.get("prompt").toLowerCase(Locale.ROOT)) {
                 case "instruct" -> SudokuTask.PromptStyle.INSTRUCT;
@@ -122,6 +130,11 @@ public final class Tasks {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(task + " option '" + option + "' must be a number, got '" + value + "'");
         }
+    }
+
+    private static List<java.nio.file.Path> paths(String list) {
+        return java.util.Arrays.stream(list.split(",")).map(String::strip).filter(p -> !p.isEmpty())
+                .map(java.nio.file.Path::of).toList();
     }
 
     private static boolean bool(String task, String option, String value) {

@@ -16,12 +16,24 @@ import java.util.stream.Collectors;
  * Countdown, scored as in the code of Qiu et al. 2025: reward = 0.1 x format + answer, in [0, 1.1].
  * The completion continues an assistant turn that starts with {@code <think>}, so the text judged is
  * {@code "<think>" + completion}. {@link Variant#TINYZERO} scores as TinyZero does: 1 for a right equation,
- * 0.1 for any other answer, 0 without an answer.
+ * 0.1 for any other answer, 0 without an answer. {@link PromptStyle#COMPACT} is the format of the small base models
+ * made here: the prompt {@code "Reach 82 with 3 7 25 50\n"}, answered by the bare equation on one line.
  */
 public final class CountdownTask implements Task<CountdownItem> {
 
     /** Which scoring rules apply. */
     public enum Variant { PAPER, TINYZERO }
+
+    /** How a problem is put to the model, and where its answer is read. */
+    public enum PromptStyle {
+        /** The paper's instruction; the answer inside {@code <answer></answer>} after a {@code <think>} block. */
+        INSTRUCT,
+        /** {@code "Reach T with a b c\n"}, answered by the equation alone, on the completion's first line. */
+        COMPACT
+    }
+
+    /** The longest compact answer read: four two-digit numbers, three operators, three pairs of parentheses. */
+    static final int COMPACT_ANSWER_CHARS = 24;
 
     static final String THINK_OPEN = "<think>";
     static final String THINK_CLOSE = "</think>";
@@ -29,9 +41,43 @@ public final class CountdownTask implements Task<CountdownItem> {
     static final String ANSWER_CLOSE = "</answer>";
 
     private final Variant variant;
+    private final PromptStyle style;
+    private final int generate;
+    private final List<Path> exclude;
 
     public CountdownTask(Variant variant) {
+        this(variant, PromptStyle.INSTRUCT, 0, List.of());
+    }
+
+    /**
+     * @param generate how many training problems {@link #builtIn()} generates ({@link CountdownSets}, seed 1234)
+     * @param exclude  datasets whose problems are never generated (the evaluation sets)
+     */
+    public CountdownTask(Variant variant, PromptStyle style, int generate, List<Path> exclude) {
+        if (generate < 0) {
+            throw new IllegalArgumentException("generate must be >= 0, got " + generate);
+        }
         this.variant = variant;
+        this.style = style;
+        this.generate = generate;
+        this.exclude = List.copyOf(exclude);
+    }
+
+    /** The seed of the generated training problems. */
+    public static final long TRAINING_SEED = 1234;
+
+    /**
+     * Generated training problems (option {@code generate}), none of them a problem (same numbers, same target) of
+     * an {@code exclude} dataset, so that a run never trains on what it is evaluated on.
+     */
+    @Override
+    public List<CountdownItem> builtIn() {
+        if (generate == 0) {
+            return List.of();
+        }
+        List<String> excluded = new ArrayList<>();
+        exclude.forEach(file -> load(file).forEach(item -> excluded.add(CountdownSets.key(item))));
+        return CountdownSets.generate(TRAINING_SEED, generate, excluded, "train");
     }
 
     @Override
@@ -42,7 +88,7 @@ public final class CountdownTask implements Task<CountdownItem> {
     @Override
     public String description() {
         return "Countdown arithmetic: reach the target with each number once; reward 0.1 x format + answer in [0, 1.1] "
-                + "(variant=tinyzero: 1 right, 0.1 wrong, 0 no answer)";
+                + "(variant=tinyzero: 1 right, 0.1 wrong, 0 no answer); prompt=compact for the small base models";
     }
 
     @Override
@@ -89,6 +135,10 @@ public final class CountdownTask implements Task<CountdownItem> {
 
     @Override
     public String userPrompt(CountdownItem item) {
+        if (style == PromptStyle.COMPACT) {
+            return "Reach " + item.target() + " with " + item.numbers().stream().map(String::valueOf)
+                    .collect(Collectors.joining(" ")) + "\n";
+        }
         if (!item.context().isEmpty()) {
             return item.context();
         }
@@ -101,11 +151,19 @@ public final class CountdownTask implements Task<CountdownItem> {
 
     @Override
     public String assistantPrefix(CountdownItem item) {
-        return "Let me solve this step by step.\n" + THINK_OPEN;
+        return style == PromptStyle.COMPACT ? "" : "Let me solve this step by step.\n" + THINK_OPEN;
+    }
+
+    @Override
+    public int answerTokens(CountdownItem item) {
+        return style == PromptStyle.COMPACT ? COMPACT_ANSWER_CHARS : Task.super.answerTokens(item);
     }
 
     @Override
     public Score score(CountdownItem item, String completion) {
+        if (style == PromptStyle.COMPACT) {
+            return compactScore(item, completion);
+        }
         String text = THINK_OPEN + completion;
         String answer = lastAnswer(text);
         AnswerCheck check = answer == null ? AnswerCheck.MISSING : check(answer, item);
@@ -118,6 +176,26 @@ public final class CountdownTask implements Task<CountdownItem> {
         double reward = 0.1 * format + (check == AnswerCheck.RIGHT ? 1 : 0);
         return new Score(reward, format == 1.0, check == AnswerCheck.RIGHT, answer == null ? "" : answer.strip(),
                 check.reason + "; format " + format);
+    }
+
+    /**
+     * A compact answer: the completion's first line. Its format counts as right (1) when it is an expression of the
+     * allowed characters; the rewards are then those of the variant, as for an instructed answer.
+     */
+    private Score compactScore(CountdownItem item, String completion) {
+        int end = completion.indexOf('\n');
+        String line = (end < 0 ? completion : completion.substring(0, end)).strip();
+        if (line.isEmpty()) {
+            return new Score(0, false, false, "", "no equation on the completion's first line");
+        }
+        AnswerCheck check = check(line, item);
+        if (variant == Variant.TINYZERO) {
+            return new Score(check == AnswerCheck.RIGHT ? 1.0 : 0.1, true, check == AnswerCheck.RIGHT, line,
+                    check.reason);
+        }
+        boolean formed = check != AnswerCheck.CHARACTERS;
+        double reward = 0.1 * (formed ? 1 : 0) + (check == AnswerCheck.RIGHT ? 1 : 0);
+        return new Score(reward, formed, check == AnswerCheck.RIGHT, line, check.reason);
     }
 
     /**

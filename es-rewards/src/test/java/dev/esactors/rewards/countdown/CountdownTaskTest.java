@@ -27,6 +27,34 @@ class CountdownTaskTest {
     private static final CountdownTask PAPER = new CountdownTask(CountdownTask.Variant.PAPER);
     private static final CountdownTask TINYZERO = new CountdownTask(CountdownTask.Variant.TINYZERO);
 
+    @Test
+    void compactPromptsAreAnsweredByTheEquationOnTheFirstLine() {
+        CountdownTask compact = (CountdownTask) dev.esactors.rewards.catalog.Tasks.create("countdown",
+                java.util.Map.of("prompt", "compact"));
+        CountdownItem item = new CountdownItem("c", List.of(7, 25, 50), 82, "", "50+25+7");
+        assertEquals("Reach 82 with 7 25 50\n", compact.userPrompt(item));
+        assertEquals("", compact.assistantPrefix(item));
+        assertEquals(CountdownTask.COMPACT_ANSWER_CHARS, compact.answerTokens(item));
+        assertEquals(1.1, compact.score(item, "50+25+7").reward(), 1e-12);
+        assertEquals(1.1, compact.score(item, " (50 + 25) + 7 \n3+7").reward(), 1e-12, "spaces, and a second line");
+        assertEquals(0.1, compact.score(item, "50+25-7").reward(), 1e-12, "formed, wrong");
+        assertEquals(0.1, compact.score(item, "50+25+7+3").reward(), 1e-12, "formed, a number not given");
+        assertEquals(0.1, compact.score(item, "50+25\n+7").reward(), 1e-12, "only the first line counts");
+        assertEquals(0.0, compact.score(item, "50+25+7=82").reward(), 1e-12, "'=' is not an expression character");
+        assertEquals(0.0, compact.score(item, "\n50+25+7").reward(), 1e-12, "nothing on the first line");
+        assertEquals("50+25+7", compact.score(item, "50+25+7\n").extracted());
+        CountdownTask tinyzero = (CountdownTask) dev.esactors.rewards.catalog.Tasks.create("countdown",
+                java.util.Map.of("prompt", "compact", "variant", "tinyzero"));
+        assertEquals(1.0, tinyzero.score(item, "50+25+7").reward(), 1e-12);
+        assertEquals(0.1, tinyzero.score(item, "7*7").reward(), 1e-12);
+        assertEquals(0.0, tinyzero.score(item, "").reward(), 1e-12);
+        // the instructed format is unchanged by the option's existence
+        assertEquals(1.1, PAPER.score(item, " 50 + 25 + 7 </think>\n<answer>50+25+7</answer>").reward(), 1e-12);
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> dev.esactors.rewards.catalog.Tasks.create("countdown", java.util.Map.of("prompt", "short")));
+        assertTrue(bad.getMessage().contains("'prompt' must be instruct or compact"), bad.getMessage());
+    }
+
     /** An independent brute-force solver: every order, operation and bracketing of the numbers, all used once. */
     static String solve(List<Integer> numbers, int target) {
         List<double[]> values = new ArrayList<>();
