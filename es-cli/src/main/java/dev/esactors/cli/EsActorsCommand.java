@@ -14,6 +14,7 @@ import java.nio.file.Path;
         version = "es-actors 0.1.0",
         description = "Gradient-free fine-tuning of language models with Evolution Strategies.",
         subcommands = {RunCommand.class, StudyCommand.class, EvalCommand.class, GenerateCommand.class, BenchCommand.class, ScoreCommand.class, TasksCommand.class,
+            PretrainCommand.class,
             ReplayCommand.class,
             CommandLine.HelpCommand.class})
 public final class EsActorsCommand implements Runnable {

@@ -38,6 +38,14 @@ public interface Task<I extends TaskItem> {
         return "";
     }
 
+    /**
+     * The completion a model is taught to give for {@code item} when it is trained on demonstrations (a base model
+     * made from scratch), or empty when the task has none for it.
+     */
+    default String demonstration(I item) {
+        return "";
+    }
+
     /** The reward of {@code completion} for {@code item}. Never throws; unjudgeable input scores 0 with a reason. */
     Score score(I item, String completion);
 

@@ -57,6 +57,11 @@ public final class AdamW {
 
     /** One step along the parameters' gradients (parameters without one are left alone). */
     public void update() {
+        update(learningRate);
+    }
+
+    /** {@link #update()} at {@code learningRate} instead of the optimizer's own (a warm-up, a schedule). */
+    public void update(double learningRate) {
         moments.advance();
         double bias1 = moments.correction(beta1);
         double bias2 = moments.correction(beta2);

@@ -154,6 +154,12 @@ public final class CountdownTask implements Task<CountdownItem> {
         return style == PromptStyle.COMPACT ? "" : "Let me solve this step by step.\n" + THINK_OPEN;
     }
 
+    /** The item's listed solution, for the compact format (the instructed one would need the reasoning too). */
+    @Override
+    public String demonstration(CountdownItem item) {
+        return style == PromptStyle.COMPACT ? item.solution() : "";
+    }
+
     @Override
     public int answerTokens(CountdownItem item) {
         return style == PromptStyle.COMPACT ? COMPACT_ANSWER_CHARS : Task.super.answerTokens(item);
