@@ -3,7 +3,8 @@
 # problems (seed 1234, none of them a validation, test or clean-test problem), the same optimizer, batches and
 # stopping rule (the first validation evaluation, every 50 steps, that solves at least 10% greedily); only the size
 # differs. One LibTorch thread, so a rerun writes the same bits. Build first: mvn -B -q package -DskipTests
-#   models/make-countdown-bases.sh [s|m|l ...]     (default: all three; about 5 min, 20 min, 1 h here)
+#   models/make-countdown-bases.sh [s|m|l ...]     (default: all three; about 5 min, 10 min, 50 min here)
+# pretrain never writes over a model: remove models/countdown-<size> first to make it again.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

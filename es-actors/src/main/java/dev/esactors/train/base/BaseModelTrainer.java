@@ -55,7 +55,13 @@ public final class BaseModelTrainer {
     private BaseModelTrainer() {
     }
 
+    /** Trains a model as {@code s} says into {@code s.out()}, which must not exist or be empty. */
     public static Result train(BaseModelSettings s, Consumer<String> log) throws IOException {
+        if (Files.exists(s.out()) && (!Files.isDirectory(s.out()) || hasEntries(s.out()))) {
+            // a model directory written over (a shipped base model, say) would be lost
+            throw new IllegalArgumentException("the output " + s.out() + " exists and is not an empty directory; "
+                    + "give a new one (or remove it first)");
+        }
         Files.createDirectories(s.out());
         CharTokenizer.write(s.out(), s.shape().maxPositions());
         Task<TaskItem> task = Tasks.createForOwnItems(s.task(), s.options());
@@ -163,6 +169,12 @@ public final class BaseModelTrainer {
         }
         return new Result(points.get(points.size() - 1), points, false, "never reached the band in "
                 + s.maxSteps() + " steps");
+    }
+
+    private static boolean hasEntries(java.nio.file.Path dir) throws IOException {
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isPresent();
+        }
     }
 
     /** A demonstration's ids as the model is taught them: without the tokenizer's BOS, ended by EOS. */

@@ -87,6 +87,15 @@ class BaseModelTrainerTest {
     }
 
     @Test
+    void anExistingModelIsNeverWrittenOver() throws Exception {
+        byte[] before = Files.readAllBytes(root.resolve("a/model.safetensors"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BaseModelTrainer.train(settings(root.resolve("a"), root.resolve("validation.jsonl")), l -> { }));
+        assertTrue(e.getMessage().contains("exists and is not an empty directory"), e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(root.resolve("a/model.safetensors")));
+    }
+
+    @Test
     void aTaskWithoutDemonstrationsIsRefusedByName() {
         BaseModelSettings instruct = new BaseModelSettings("countdown", Map.of("generate", "10"),
                 BaseModelSettings.llama(32, 1, 64), 7, 4, 1e-3, 0, 1.0, 5, 5, 0.5, 1.0, VALIDATION,
