@@ -4,7 +4,6 @@ import dev.esactors.core.torch.Torch;
 import dev.esactors.rewards.catalog.Tasks;
 import dev.esactors.train.base.BaseModelSettings;
 import dev.esactors.train.base.BaseModelTrainer;
-import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -92,8 +91,7 @@ final class PretrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        Torch.load();
-        torch.set_num_threads(1); // one thread: the same weights on every run
+        Torch.setThreads(1); // one thread: the same weights on every run
         PrintWriter console = spec.commandLine().getOut();
         BaseModelTrainer.Result result = BaseModelTrainer.train(settings, line -> {
             console.println(line);

@@ -1,7 +1,6 @@
 package dev.esactors.train.base;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.esactors.core.io.AtomicFiles;
 import dev.esactors.core.model.ConfigJson;
@@ -21,11 +20,8 @@ import dev.esactors.train.eval.Evaluation;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,6 +39,8 @@ import java.util.function.Consumer;
  * every run.
  */
 public final class BaseModelTrainer {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One evaluation: the mean training loss since the previous one, and the validation accuracy. */
     public record Point(int step, double loss, double accuracy, double seconds) {
@@ -105,8 +103,6 @@ public final class BaseModelTrainer {
                                Consumer<String> log) {
         List<Tensor> parameters = List.copyOf(model.parameters().values());
         parameters.forEach(p -> p.requires_grad_(true));
-        TensorVector clipped = new TensorVector();
-        parameters.forEach(clipped::push_back);
         AdamW optimizer = new AdamW(parameters, s.learningRate(), 0.9, 0.95, 1e-8, 0);
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
@@ -138,7 +134,7 @@ public final class BaseModelTrainer {
                 TokenLogProbs.Batch batch = TokenLogProbs.of(model, batchPrompts, batchAnswers);
                 Tensor loss = batch.logProbs().sum().neg().div(batch.mask().sum()); // mean over answer tokens
                 loss.backward();
-                torch.clip_grad_norm_(clipped, s.gradClip());
+                optimizer.clipGradNorm(s.gradClip());
                 double value = loss.item_double();
                 if (!Double.isFinite(value)) {
                     throw new IllegalStateException("training diverged at step " + step + " (loss " + value
@@ -186,8 +182,7 @@ public final class BaseModelTrainer {
     }
 
     private static void writeSummary(BaseModelSettings s, Result result, int problems) throws IOException {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode root = json.createObjectNode();
+        ObjectNode root = JSON.createObjectNode();
         root.put("task", s.task());
         s.options().forEach(root.putObject("options")::put);
         root.put("parameters", s.shape().parameterCount()).put("training_problems", problems)
@@ -203,7 +198,7 @@ public final class BaseModelTrainer {
             points.addObject().put("step", p.step()).put("loss", p.loss()).put("validation_accuracy", p.accuracy())
                     .put("seconds", p.seconds());
         }
-        AtomicFiles.write(s.out().resolve("train_summary.json"),
-                json.writeValueAsString(root).getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(s.out().resolve("train_summary.json"), JSON.writerWithDefaultPrettyPrinter()
+                .writeValueAsBytes(root));
     }
 }

@@ -1,13 +1,11 @@
 package dev.esactors.train.base;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.esactors.core.io.AtomicFiles;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
@@ -25,6 +23,7 @@ public final class CharTokenizer {
     public static final int BOS = 1;
     public static final int EOS = 2;
     private static final String[] SPECIAL = {"<pad>", "<s>", "</s>", "<unk>"};
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private CharTokenizer() {
     }
@@ -36,8 +35,7 @@ public final class CharTokenizer {
 
     /** Writes tokenizer.json and tokenizer_config.json into {@code dir}. */
     public static void write(Path dir, int maxLength) throws IOException {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode root = json.createObjectNode();
+        ObjectNode root = JSON.createObjectNode();
         root.put("version", "1.0").putNull("truncation");
         root.putNull("padding");
         ArrayNode added = root.putArray("added_tokens");
@@ -47,16 +45,16 @@ public final class CharTokenizer {
         }
         root.putNull("normalizer");
         root.putNull("pre_tokenizer");
+        // <s> before every sequence (and before the second of a pair)
         ObjectNode post = root.putObject("post_processor").put("type", "TemplateProcessing");
-        post.putArray("single").addObject().set("SpecialToken", json.createObjectNode().put("id", "<s>")
-                .put("type_id", 0));
-        ((ArrayNode) post.get("single")).addObject().set("Sequence", json.createObjectNode().put("id", "A")
-                .put("type_id", 0));
+        ArrayNode single = post.putArray("single");
+        single.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 0);
+        single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
         ArrayNode pair = post.putArray("pair");
-        pair.addObject().set("SpecialToken", json.createObjectNode().put("id", "<s>").put("type_id", 0));
-        pair.addObject().set("Sequence", json.createObjectNode().put("id", "A").put("type_id", 0));
-        pair.addObject().set("SpecialToken", json.createObjectNode().put("id", "<s>").put("type_id", 1));
-        pair.addObject().set("Sequence", json.createObjectNode().put("id", "B").put("type_id", 1));
+        pair.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 0);
+        pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+        pair.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 1);
+        pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
         ObjectNode bos = post.putObject("special_tokens").putObject("<s>").put("id", "<s>");
         bos.putArray("ids").add(BOS);
         bos.putArray("tokens").add("<s>");
@@ -73,12 +71,12 @@ public final class CharTokenizer {
             vocab.put(String.valueOf(ALPHABET.charAt(i)), SPECIAL.length + i);
         }
         model.putArray("merges");
-        AtomicFiles.write(dir.resolve("tokenizer.json"), json.writeValueAsString(root).getBytes(StandardCharsets.UTF_8));
-        ObjectNode config = json.createObjectNode().put("add_bos_token", true).put("add_eos_token", false)
+        AtomicFiles.write(dir.resolve("tokenizer.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        ObjectNode config = JSON.createObjectNode().put("add_bos_token", true).put("add_eos_token", false)
                 .put("bos_token", "<s>").put("eos_token", "</s>").put("pad_token", "<pad>").put("unk_token", "<unk>")
                 .put("model_max_length", maxLength).put("tokenizer_class", "PreTrainedTokenizerFast")
                 .put("clean_up_tokenization_spaces", false);
         AtomicFiles.write(dir.resolve("tokenizer_config.json"),
-                json.writeValueAsString(config).getBytes(StandardCharsets.UTF_8));
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
     }
 }

@@ -3,6 +3,7 @@ package dev.esactors.core.rl;
 import dev.esactors.core.optim.AdamMoments;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.List;
@@ -53,6 +54,16 @@ public final class AdamW {
                 g.zero_();
             }
         }
+    }
+
+    /**
+     * Scales the parameters' gradients down so that their global norm is at most {@code maxNorm} (LibTorch's
+     * clip_grad_norm_; an infinite bound leaves them as they are) and returns the norm before clipping.
+     */
+    public double clipGradNorm(double maxNorm) {
+        TensorVector v = new TensorVector();
+        parameters.forEach(v::push_back);
+        return torch.clip_grad_norm_(v, maxNorm);
     }
 
     /** One step along the parameters' gradients (parameters without one are left alone). */

@@ -13,7 +13,6 @@ import dev.esactors.core.torch.TensorData;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.ArrayList;
@@ -146,8 +145,7 @@ public final class GrpoLearner {
             Tensor value = loss.loss(batch.logProbs(), before, ref, batch.mask(), advantages);
             value.backward();
             // LibTorch returns the norm before clipping; an infinite bound leaves the gradients as they are.
-            norm = torch.clip_grad_norm_(vector(), settings.gradClip() > 0 ? settings.gradClip()
-                    : Double.POSITIVE_INFINITY);
+            norm = optimizer.clipGradNorm(settings.gradClip() > 0 ? settings.gradClip() : Double.POSITIVE_INFINITY);
             lastLoss = value.item_double();
             // A diverged step would leave NaN weights that every later step, checkpoint and export carries on:
             // stop before it is applied (or, when the update itself overflows, before anything is written).
@@ -218,12 +216,6 @@ public final class GrpoLearner {
             }
         }
         optimizer.load(names, checkpoint.optimizer(), checkpoint.optimizerStep());
-    }
-
-    private TensorVector vector() { // the parameters, for LibTorch's gradient clipping
-        TensorVector v = new TensorVector();
-        parameters.forEach(v::push_back);
-        return v;
     }
 
     private static Tensor floats(double[] values) {

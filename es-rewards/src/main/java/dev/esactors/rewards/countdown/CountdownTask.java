@@ -174,9 +174,7 @@ public final class CountdownTask implements Task<CountdownItem> {
         String answer = lastAnswer(text);
         AnswerCheck check = answer == null ? AnswerCheck.MISSING : check(answer, item);
         if (variant == Variant.TINYZERO) {
-            double reward = check == AnswerCheck.MISSING ? 0 : check == AnswerCheck.RIGHT ? 1.0 : 0.1;
-            return new Score(reward, answer != null, check == AnswerCheck.RIGHT, answer == null ? "" : answer.strip(),
-                    check.reason);
+            return tinyZero(check, answer);
         }
         double format = formatReward(text);
         double reward = 0.1 * format + (check == AnswerCheck.RIGHT ? 1 : 0);
@@ -196,12 +194,18 @@ public final class CountdownTask implements Task<CountdownItem> {
         }
         AnswerCheck check = check(line, item);
         if (variant == Variant.TINYZERO) {
-            return new Score(check == AnswerCheck.RIGHT ? 1.0 : 0.1, true, check == AnswerCheck.RIGHT, line,
-                    check.reason);
+            return tinyZero(check, line);
         }
         boolean formed = check != AnswerCheck.CHARACTERS;
         double reward = 0.1 * (formed ? 1 : 0) + (check == AnswerCheck.RIGHT ? 1 : 0);
         return new Score(reward, formed, check == AnswerCheck.RIGHT, line, check.reason);
+    }
+
+    /** TinyZero's rule, in either format: 1 for a right equation, 0.1 for any other answer, 0 without one. */
+    private static Score tinyZero(AnswerCheck check, String answer) {
+        double reward = check == AnswerCheck.MISSING ? 0 : check == AnswerCheck.RIGHT ? 1.0 : 0.1;
+        return new Score(reward, answer != null, check == AnswerCheck.RIGHT, answer == null ? "" : answer.strip(),
+                check.reason);
     }
 
     /**
