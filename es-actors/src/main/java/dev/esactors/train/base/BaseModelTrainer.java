@@ -23,6 +23,7 @@ import org.bytedeco.pytorch.Tensor;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -60,8 +61,6 @@ public final class BaseModelTrainer {
             throw new IllegalArgumentException("the output " + s.out() + " exists and is not an empty directory; "
                     + "give a new one (or remove it first)");
         }
-        Files.createDirectories(s.out());
-        CharTokenizer.write(s.out(), s.shape().maxPositions());
         Task<TaskItem> task = Tasks.createForOwnItems(s.task(), s.options());
         List<TaskItem> items = task.builtIn();
         if (items.isEmpty()) {
@@ -69,6 +68,20 @@ public final class BaseModelTrainer {
                     + "options (countdown: generate=N)");
         }
         List<TaskItem> validation = task.load(s.validation());
+        boolean created = !Files.exists(s.out());
+        Files.createDirectories(s.out());
+        try {
+            return trainInto(s, task, items, validation, log);
+        } catch (IOException | RuntimeException e) {
+            // nothing half-made is left behind: the directory was empty, and a retry must not find it taken
+            discard(s.out(), created);
+            throw e;
+        }
+    }
+
+    private static Result trainInto(BaseModelSettings s, Task<TaskItem> task, List<TaskItem> items,
+                                    List<TaskItem> validation, Consumer<String> log) throws IOException {
+        CharTokenizer.write(s.out(), s.shape().maxPositions());
         List<int[]> prompts = new ArrayList<>();
         List<int[]> answers = new ArrayList<>();
         try (HfTokenizer tokenizer = HfTokenizer.load(s.out())) {
@@ -95,6 +108,18 @@ public final class BaseModelTrainer {
             ModelLoader.saveWeights(model, s.out().resolve("model.safetensors"));
             writeSummary(s, result, items.size());
             return result;
+        }
+    }
+
+    /** Removes what a failed run wrote into {@code out} (empty before it), and {@code out} when it made it. */
+    private static void discard(Path out, boolean created) throws IOException {
+        try (var entries = Files.list(out)) {
+            for (Path f : entries.toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+        if (created) {
+            Files.deleteIfExists(out);
         }
     }
 
@@ -167,7 +192,7 @@ public final class BaseModelTrainer {
                 + s.maxSteps() + " steps");
     }
 
-    private static boolean hasEntries(java.nio.file.Path dir) throws IOException {
+    private static boolean hasEntries(Path dir) throws IOException {
         try (var entries = Files.list(dir)) {
             return entries.findAny().isPresent();
         }

@@ -104,5 +104,6 @@ class BaseModelTrainerTest {
                 () -> BaseModelTrainer.train(instruct, line -> { }));
         assertTrue(e.getMessage().contains("no demonstration for item train-1 (countdown: prompt=compact)"),
                 e.getMessage());
+        assertFalse(Files.exists(root.resolve("c")), "nothing half-made is left where a retry would be refused");
     }
 }
