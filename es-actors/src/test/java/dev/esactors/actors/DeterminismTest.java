@@ -65,6 +65,19 @@ class DeterminismTest {
     }
 
     @Test
+    void mastersMappedToAFileGiveTheLoopsHash() throws java.io.IOException {
+        // The coordinator's replica and both evaluators' keep their fp32 masters in mapped files (unlinked once
+        // mapped: the directory is left empty).
+        Path files = java.nio.file.Files.createDirectories(root.resolve("mapped-files"));
+        RunEvent.RunFinished mapped = runActors("mapped", 2, Map.of("model.master", "mapped", "model.master-dir",
+                files.toString()));
+        assertEquals(loopHash, mapped.masterHash());
+        try (java.util.stream.Stream<Path> left = java.nio.file.Files.list(files)) {
+            assertEquals(List.of(), left.toList());
+        }
+    }
+
+    @Test
     void aCosineScheduleStepsAlikeInTheLoopAndAcrossEvaluators() {
         Map<String, Object> cosine = Map.of("es.alpha-schedule", "cosine", "es.alpha-final", 0.005);
         RunConfig config = TestRuns.small(root.resolve("cosine-loop"), 1, cosine);

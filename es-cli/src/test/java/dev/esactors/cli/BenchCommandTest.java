@@ -58,17 +58,22 @@ class BenchCommandTest {
 
     @Test
     void theRealSizeRunGoesThroughEveryPhaseInProcessesOfTheirOwn(@org.junit.jupiter.api.io.TempDir Path dir) {
-        // The same command as shape qwen2.5-1.5b, on a tiny shape: write shards, load + decode, an ES iteration
-        // with checkpoint and export, replay, reload; each phase a child process that reports its peak memory.
+        // The same command as shape qwen2.5-7b, on a tiny shape: write shards, load + decode, an ES iteration with
+        // checkpoint and export, replay, the iteration again with the master mapped, reload; each phase a child
+        // process whose peak memory, anonymous and file-backed resident memory are reported.
         Cli.Result r = Cli.run("bench", "shape", "tiny-qwen2", "--dir", dir.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(!r.out().contains("failed"), r.out());
-        java.util.List<String> phases = r.out().lines().filter(l -> l.matches(".* [0-9.]+ +[0-9.]+ GB +[0-9.]+x"))
+        java.util.List<String> phases = r.out().lines()
+                .filter(l -> l.matches(".* [0-9.]+ +[0-9.]+ GB +[0-9.]+ GB +[0-9.]+ +[0-9.]+ GB +[0-9.]+"))
                 .toList();
-        assertEquals(5, phases.size(), r.out());
+        assertEquals(6, phases.size(), r.out());
         assertTrue(phases.stream().noneMatch(l -> l.contains(" -0.00 GB")), "every phase reported its peak: " + r.out());
+        assertEquals(9, r.out().lines().filter(l -> l.matches("  step .* [0-9.]+ s")).count(), "the mapped phase's "
+                + "steps: load, 2 x (perturb, decode, restore), update, export: " + r.out());
         assertTrue(java.nio.file.Files.exists(dir.resolve("model/model.safetensors.index.json")), "sharded");
         assertTrue(java.nio.file.Files.exists(dir.resolve("run/export/model.safetensors")), "exported");
+        assertTrue(java.nio.file.Files.exists(dir.resolve("mapped/export/model.safetensors")), "exported, mapped");
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.esactors.train.config;
 
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.model.EmbeddedModel;
-import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.torch.DType;
 import dev.esactors.core.torch.DeviceSpec;
 
@@ -21,8 +20,8 @@ public final class BaseModel {
 
     /** A fresh replica at the base weights, on {@code device}. */
     public static EsModel load(RunConfig config, DeviceSpec device) {
-        return EsModel.create(config.es(), ModelLoader.load(dir(config), device, DType.F32),
-                DType.parseWorking(config.model().dtype()), config.model().noiseCache());
+        return EsModel.load(config.es(), dir(config), device, DType.parseWorking(config.model().dtype()),
+                config.model().noiseCache(), config.model().master());
     }
 
     /** The coordinator applies updates on the run's device type, so its noise matches the evaluators'. */

@@ -1,6 +1,7 @@
 package dev.esactors.train.config;
 
 import dev.esactors.core.es.EsConfig;
+import dev.esactors.core.es.MasterMemory;
 import dev.esactors.core.rl.GrpoSettings;
 
 import java.nio.file.Path;
@@ -171,8 +172,10 @@ public record RunConfig(Run run, Model model, TaskSpec task, EsConfig es, Checkp
      * @param noiseCache bytes a replica may keep members' noise in between perturbation and update, or
      *                   {@link dev.esactors.core.es.EsReplica#NOISE_CACHE_DEFAULT}; speed and memory only, so not
      *                   part of the run's identity
+     * @param master     where each ES replica's fp32 master (with its anchor and Adam's moments) lives: in memory,
+     *                   or in a memory-mapped file; memory and speed only, so not part of the run's identity either
      */
-    public record Model(Path path, String dtype, String device, long noiseCache) {
+    public record Model(Path path, String dtype, String device, long noiseCache, MasterMemory master) {
     }
 
     /**

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
 import dev.esactors.core.es.EsConfig;
 import dev.esactors.core.es.EsReplica;
+import dev.esactors.core.es.MasterMemory;
 import dev.esactors.core.rl.GrpoSettings;
 import dev.esactors.core.torch.DType;
 import dev.esactors.rewards.ChatTemplate;
@@ -126,6 +127,10 @@ public final class RunConfigLoader {
                 throw new IllegalArgumentException(where + "model.dtype = " + model.dtype() + " is ES's working copy: "
                         + "GRPO trains and samples its fp32 weights, so it would be ignored; remove it or set f32");
             }
+            if (method == RunConfig.Method.GRPO && model.master() instanceof MasterMemory.Mapped) {
+                throw new IllegalArgumentException(where + "model.master = mapped places ES's fp32 master; GRPO "
+                        + "trains its weights in memory with autograd, so it would be ignored; remove it");
+            }
             GrpoSettings grpo = GrpoSection.grpo(where, c);
             String hocon = user.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
             return new RunConfig(run, model, task, es, checkpoint, local,
@@ -226,7 +231,24 @@ public final class RunConfigLoader {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + "model.noise-cache " + e.getMessage(), e);
         }
-        return new RunConfig.Model(dir, dtype, device, noiseCache);
+        return new RunConfig.Model(dir, dtype, device, noiseCache, master(where, c, device));
+    }
+
+    /** model.master (memory or mapped) and, for mapped, model.master-dir (default: the JVM's temporary directory). */
+    private static MasterMemory master(String where, Config c, String device) {
+        String kind = get(where, "model.master", () -> c.getString("model.master")).trim().toLowerCase(Locale.ROOT);
+        if (kind.equals("memory")) {
+            return MasterMemory.IN_MEMORY;
+        }
+        if (!kind.equals("mapped")) {
+            throw new IllegalArgumentException(where + "model.master must be memory or mapped, got '" + kind + "'");
+        }
+        if (device.equals("cuda")) {
+            throw new IllegalArgumentException(where + "model.master = mapped is for CPU runs (a GPU computes from its "
+                    + "own memory); use memory with model.device = cuda");
+        }
+        String dir = get(where, "model.master-dir", () -> c.getString("model.master-dir"));
+        return new MasterMemory.Mapped(Paths.get(dir.isBlank() ? System.getProperty("java.io.tmpdir") : dir));
     }
 
     private static RunConfig.TaskSpec task(String where, Config c) {

@@ -2,6 +2,7 @@ package dev.esactors.train.config;
 
 import com.typesafe.config.ConfigFactory;
 import dev.esactors.core.es.EsReplica;
+import dev.esactors.core.es.MasterMemory;
 import dev.esactors.core.es.update.AlphaSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,6 +116,21 @@ class RunConfigTest {
         assertTrue(error("model.noise-cache = lots").contains("model.noise-cache must be a size (512 MiB, 0 = none) "
                 + "or auto, got 'lots'"), error("model.noise-cache = lots"));
         assertTrue(error("model.noise-cache = -1 MiB").contains("model.noise-cache must be a size"));
+    }
+
+    @Test
+    void theMasterIsInMemoryOrMappedOnACpuAndNotPartOfTheRunIdentity() throws IOException {
+        RunConfig memory = RunConfigLoader.load(null, ConfigFactory.empty());
+        assertEquals(MasterMemory.IN_MEMORY, memory.model().master());
+        RunConfig mapped = RunConfigLoader.load(null, ConfigFactory.parseString(
+                "model { master = mapped, master-dir = \"" + dir + "\" }"));
+        assertEquals(new MasterMemory.Mapped(dir), mapped.model().master());
+        assertEquals(new MasterMemory.Mapped(Path.of(System.getProperty("java.io.tmpdir"))), RunConfigLoader.load(null,
+                ConfigFactory.parseString("model.master = mapped")).model().master(), "by default, the temp dir");
+        assertEquals(memory.identity(), mapped.identity(), "a resume with the master elsewhere is the same run");
+        assertTrue(error("model.master = disk").contains("model.master must be memory or mapped, got 'disk'"));
+        assertTrue(error("model { master = mapped, device = cuda }").contains("model.master = mapped is for CPU runs"));
+        assertTrue(error("method = grpo\nmodel.master = mapped").contains("GRPO trains its weights in memory"));
     }
 
     @Test

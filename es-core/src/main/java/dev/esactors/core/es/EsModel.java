@@ -1,14 +1,21 @@
 package dev.esactors.core.es;
 
 import dev.esactors.core.es.noise.NoiseCache;
+import dev.esactors.core.model.ConfigJson;
 import dev.esactors.core.model.Decoder;
+import dev.esactors.core.model.ModelLoader;
+import dev.esactors.core.model.ParameterLayout;
 import dev.esactors.core.torch.DType;
+import dev.esactors.core.torch.DeviceSpec;
 import dev.esactors.core.torch.Scopes;
 import dev.esactors.core.torch.Torch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -50,5 +57,32 @@ public record EsModel(Decoder decoder, EsReplica replica) {
         Torch.releaseFreedMemory(); // the conversions' intermediates
         Decoder decoder = new Decoder(fp32.config(), copies);
         return new EsModel(decoder, new EsReplica(config, fp32.parameters(), decoder.parameters(), noiseCacheBytes));
+    }
+
+    /**
+     * Loads model directory {@code dir} onto {@code device} as a replica, one tensor at a time: each is read into its
+     * fp32 master, allocated in {@code memory}, and from there into the working copy in {@code working}. The same
+     * weights as {@link #create} from the model loaded in F32, at a peak of the master where it lives, the working
+     * copy, and one tensor as the file holds it: with a {@link MasterMemory.Mapped} master, the working copy alone
+     * is resident.
+     */
+    public static EsModel load(EsConfig config, Path dir, DeviceSpec device, DType working, long noiseCacheBytes,
+                               MasterMemory memory) {
+        List<ParameterLayout.Spec> layout = ParameterLayout.of(ConfigJson.read(dir));
+        boolean[] every = new boolean[layout.size()];
+        Arrays.fill(every, true);
+        List<Tensor> tensors = memory.zeros("master", layout.stream().map(ParameterLayout.Spec::shape).toList(),
+                every, device.toTorch());
+        Map<String, Tensor> master = new LinkedHashMap<>();
+        for (int i = 0; i < layout.size(); i++) {
+            master.put(layout.get(i).name(), tensors.get(i));
+        }
+        Map<String, Tensor> copies = ModelLoader.read(dir, (name, loaded) -> {
+            Tensor m = master.get(name);
+            m.copy_(loaded);
+            return working == DType.F32 ? m.clone() : m.to(working.scalarType());
+        });
+        Decoder decoder = new Decoder(ConfigJson.read(dir), copies);
+        return new EsModel(decoder, new EsReplica(config, master, decoder.parameters(), noiseCacheBytes, memory));
     }
 }

@@ -68,12 +68,26 @@ public final class EsReplica {
      *                        the default (1 GiB on a CPU, none on a GPU). Changes speed and memory, never results
      */
     public EsReplica(EsConfig config, Map<String, Tensor> master, Map<String, Tensor> working, long noiseCacheBytes) {
-        this(config, master, working, noiseCacheBytes, NOISE_CHUNK);
+        this(config, master, working, noiseCacheBytes, MasterMemory.IN_MEMORY);
+    }
+
+    /**
+     * @param memory where the fp32 state beside the master (the anchor, Adam's moments) is allocated: where the
+     *               master is, as {@link EsModel#load} places it
+     */
+    public EsReplica(EsConfig config, Map<String, Tensor> master, Map<String, Tensor> working, long noiseCacheBytes,
+                     MasterMemory memory) {
+        this(config, master, working, noiseCacheBytes, NOISE_CHUNK, memory);
     }
 
     /** With full-rank noise drawn in chunks of {@code chunk} elements: tests show any chunking gives the same bits. */
     EsReplica(EsConfig config, Map<String, Tensor> master, Map<String, Tensor> working, long noiseCacheBytes,
               long chunk) {
+        this(config, master, working, noiseCacheBytes, chunk, MasterMemory.IN_MEMORY);
+    }
+
+    private EsReplica(EsConfig config, Map<String, Tensor> master, Map<String, Tensor> working, long noiseCacheBytes,
+                      long chunk, MasterMemory memory) {
         if (!master.keySet().equals(working.keySet()) || !new ArrayList<>(master.keySet()).equals(new ArrayList<>(working.keySet()))) {
             throw new IllegalArgumentException("master and working parameters must have the same names in the same order");
         }
@@ -122,7 +136,7 @@ public final class EsReplica {
         Tensor noiseBuffer = torch.empty(new long[] {lowRank == null ? chunked : 1}, f32, null);
         Tensor sumBuffer = torch.empty(new long[] {lowRank == null ? chunked : largest}, f32, null);
         ReplicaTensors tensors = new ReplicaTensors(names, this.master, this.working, selected, device, noise, lowRank,
-                cache, chunk, noiseBuffer, sumBuffer);
+                cache, chunk, noiseBuffer, sumBuffer, memory);
         this.perturbation = new ReplicaPerturbation(config, tensors);
         // A replica is built on the base weights (checkpoints and updates come after), so they are the anchor.
         this.update = new ReplicaUpdate(config, tensors);

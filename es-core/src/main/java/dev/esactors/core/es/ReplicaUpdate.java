@@ -6,6 +6,7 @@ import dev.esactors.core.es.noise.NoiseSource;
 import dev.esactors.core.es.update.AdamState;
 import dev.esactors.core.es.update.Update;
 import dev.esactors.core.es.update.UpdateRule;
+import dev.esactors.core.torch.TensorData;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -32,14 +33,19 @@ final class ReplicaUpdate extends ReplicaPart {
     /** The update of a replica at its base weights (the anchor, when there is one, is a copy of them). */
     ReplicaUpdate(EsConfig config, ReplicaTensors tensors) {
         super(config, tensors);
-        this.adam = config.update() instanceof UpdateRule.Adam ? new AdamState(master, selected) : null;
-        this.anchor = config.anchorDecay() == 0 ? null : anchorCopy();
+        this.adam = config.update() instanceof UpdateRule.Adam ? new AdamState(master, selected, tensors.memory())
+                : null;
+        this.anchor = config.anchorDecay() == 0 ? null : anchorCopy(tensors.memory());
     }
 
-    private List<Tensor> anchorCopy() {
-        List<Tensor> copies = new ArrayList<>();
+    /** The selected tensors' base weights, kept where the master is. */
+    private List<Tensor> anchorCopy(MasterMemory memory) {
+        List<Tensor> copies = memory.zeros("anchor", master.stream().map(TensorData::shape).toList(), selected,
+                device);
         for (int i = 0; i < names.size(); i++) {
-            copies.add(selected[i] ? master.get(i).clone() : null);
+            if (selected[i]) {
+                copies.get(i).copy_(master.get(i));
+            }
         }
         return Collections.unmodifiableList(copies);
     }

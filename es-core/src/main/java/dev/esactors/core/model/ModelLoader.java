@@ -27,6 +27,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /** Builds {@link Decoder}s from Hugging Face model directories or from a seeded random initialisation. */
 public final class ModelLoader {
@@ -41,8 +42,18 @@ public final class ModelLoader {
      */
     public static Decoder load(Path dir, DeviceSpec device, DType working) {
         requireFloat(working);
-        ModelConfig config = ConfigJson.read(dir);
         Device target = device.toTorch();
+        Map<String, Tensor> parameters = read(dir, (name, loaded) -> loaded.to(target, working.scalarType()));
+        return new Decoder(ConfigJson.read(dir), parameters);
+    }
+
+    /**
+     * Reads {@code dir}'s weights one tensor at a time in layout order, checked as {@link #load} says: each, as the
+     * file holds it (on the CPU, in the file's dtype), goes to {@code keep}, and what keep returns is kept by name.
+     * Nothing else outlives its tensor, so the peak memory is what keep keeps plus one tensor.
+     */
+    public static Map<String, Tensor> read(Path dir, BiFunction<String, Tensor, Tensor> keep) {
+        ModelConfig config = ConfigJson.read(dir);
         Map<String, Tensor> parameters = new LinkedHashMap<>();
         try (WeightFiles weights = WeightFiles.open(dir)) {
             List<ParameterLayout.Spec> layout = ParameterLayout.of(config);
@@ -61,12 +72,12 @@ public final class ModelLoader {
                         throw new SafetensorsFormatException(weights.source(), "tensor '" + spec.name() + "' holds "
                                 + "NaN or infinite values (a damaged or diverged model)");
                     }
-                    parameters.put(spec.name(), Scopes.keep(scope, loaded.to(target, working.scalarType())));
+                    parameters.put(spec.name(), Scopes.keep(scope, keep.apply(spec.name(), loaded)));
                 }
             }
         }
         Torch.releaseFreedMemory(); // the file-dtype copies, freed one by one, would stay in the process
-        return new Decoder(config, parameters);
+        return parameters;
     }
 
     /** {@code spec}'s tensor is in {@code weights} with its shape and a float dtype, or an error naming both. */

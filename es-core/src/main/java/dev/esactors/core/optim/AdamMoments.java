@@ -4,6 +4,7 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,15 +28,25 @@ public final class AdamMoments {
      * names the optimizer in errors.
      */
     public AdamMoments(List<Tensor> parameters, boolean[] kept, String owner) {
-        this.owner = owner;
-        m = new Tensor[parameters.size()];
-        v = new Tensor[parameters.size()];
-        for (int i = 0; i < m.length; i++) {
-            if (kept[i]) {
-                m[i] = torch.zeros_like(parameters.get(i).detach());
-                v[i] = torch.zeros_like(parameters.get(i).detach());
-            }
+        this(zeros(parameters, kept), zeros(parameters, kept), owner);
+    }
+
+    /** Over zero moments allocated by the caller (null where a parameter has none), e.g. in a mapped file. */
+    public AdamMoments(List<Tensor> m, List<Tensor> v, String owner) {
+        if (m.size() != v.size()) {
+            throw new IllegalArgumentException("first and second moments of different parameters");
         }
+        this.owner = owner;
+        this.m = m.toArray(new Tensor[0]);
+        this.v = v.toArray(new Tensor[0]);
+    }
+
+    private static List<Tensor> zeros(List<Tensor> parameters, boolean[] kept) {
+        List<Tensor> out = new ArrayList<>();
+        for (int i = 0; i < parameters.size(); i++) {
+            out.add(kept[i] ? torch.zeros_like(parameters.get(i).detach()) : null);
+        }
+        return out;
     }
 
     /** Counts one more step (before the moments are updated for it): bias correction is computed from it. */

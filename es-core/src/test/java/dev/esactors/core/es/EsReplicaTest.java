@@ -137,9 +137,19 @@ class EsReplicaTest {
         java.util.Map<String, Tensor> copies = new java.util.LinkedHashMap<>();
         fp32.parameters().forEach((name, t) -> copies.put(name, t.to(working.scalarType()).clone()));
         EsReplica replica = new EsReplica(config, fp32.parameters(), copies, noiseCacheBytes, chunk);
+        List<String> hashes = hashes(replica, 2);
+        return new Trace(hashes, replica.noiseDraws(), replica.noiseCacheMembers());
+    }
+
+    /**
+     * {@code iterations} ES iterations of {@code replica} with a made-up fitness: the working copy's hash after each
+     * perturbation, and the master's and working copy's after each update.
+     */
+    static List<String> hashes(EsReplica replica, int iterations) {
+        EsConfig config = replica.config();
         List<String> hashes = new java.util.ArrayList<>();
         int n = config.populationSize();
-        for (int t = 0; t < 2; t++) {
+        for (int t = 0; t < iterations; t++) {
             List<Member> members = config.schedule().members(t, n, config.antithetic());
             double[] rewards = new double[n];
             for (int k = 0; k < n; k++) {
@@ -152,7 +162,7 @@ class EsReplicaTest {
             hashes.add(replica.masterHash());
             hashes.add(replica.workingHash());
         }
-        return new Trace(hashes, replica.noiseDraws(), replica.noiseCacheMembers());
+        return hashes;
     }
 
     @Test
