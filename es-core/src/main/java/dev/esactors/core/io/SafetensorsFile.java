@@ -1,7 +1,7 @@
 package dev.esactors.core.io;
 
+import dev.esactors.core.torch.TensorData;
 import dev.esactors.core.torch.Torch;
-import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -15,8 +15,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 /**
- * A safetensors file opened for reading. The header is validated when the file is opened; tensor data is
- * memory-mapped region by region and copied straight into LibTorch memory, never onto the Java heap.
+ * A safetensors file opened for reading. The header is validated when the file is opened; tensor data is read
+ * chunk by chunk straight into LibTorch memory, never onto the Java heap.
  */
 public final class SafetensorsFile implements AutoCloseable {
 
@@ -102,20 +102,20 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Loads a tensor into a new CPU tensor of the file's dtype (owned by LibTorch, not the mapping). */
     public Tensor load(String name) {
+        return load(name, READ_CHUNK);
+    }
+
+    /** {@link #load(String)}, read {@code chunk} bytes at a time (tests show any chunking reads the same bytes). */
+    Tensor load(String name, long chunk) {
         Torch.load();
         TensorEntry e = entry(name);
         Tensor out = torch.empty(e.shape(), new TensorOptions(e.dtype().scalarType()), null);
         long length = e.byteLength();
-        if (length == 0) {
-            return out;
-        }
-        BytePointer target = new BytePointer(out.data_ptr()).capacity(length);
         // Positional reads, not a mapping: a mapping lives until the GC collects it, which pins a pruned
         // checkpoint's disk space (and its file system's mount) long after the file was deleted.
         try {
-            for (long done = 0; done < length; done += READ_CHUNK) {
-                long n = Math.min(READ_CHUNK, length - done);
-                ByteBuffer dst = target.position(done).limit(done + n).asBuffer();
+            for (long done = 0; done < length; done += chunk) {
+                ByteBuffer dst = TensorData.byteRange(out.data_ptr(), done, (int) Math.min(chunk, length - done));
                 long at = header.dataStart() + e.begin() + done;
                 while (dst.hasRemaining()) {
                     int read = channel.read(dst, at + dst.position());

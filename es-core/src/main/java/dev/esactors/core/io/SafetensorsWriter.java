@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.esactors.core.torch.DType;
-import org.bytedeco.javacpp.BytePointer;
+import dev.esactors.core.torch.TensorData;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
@@ -96,10 +96,9 @@ public final class SafetensorsWriter {
         if (length == 0) {
             return;
         }
-        BytePointer data = new BytePointer(contiguous.data_ptr()).capacity(length);
         for (long done = 0; done < length; done += WRITE_CHUNK) {
-            long n = Math.min(WRITE_CHUNK, length - done);
-            writeFully(channel, data.position(done).limit(done + n).asBuffer());
+            writeFully(channel, TensorData.byteRange(contiguous.data_ptr(), done,
+                    (int) Math.min(WRITE_CHUNK, length - done)));
         }
     }
 

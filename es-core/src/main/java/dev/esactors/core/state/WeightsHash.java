@@ -2,7 +2,6 @@ package dev.esactors.core.state;
 
 import dev.esactors.core.io.Sha256;
 import dev.esactors.core.torch.TensorData;
-import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -30,9 +29,8 @@ public final class WeightsHash {
                 sha.update(names.get(i).getBytes(StandardCharsets.UTF_8));
                 sha.update(Arrays.toString(TensorData.shape(t)).getBytes(StandardCharsets.UTF_8));
                 long bytes = t.nbytes();
-                BytePointer data = new BytePointer(t.data_ptr()).capacity(bytes);
                 for (long done = 0; done < bytes; done += CHUNK) {
-                    sha.update(data.position(done).limit(Math.min(bytes, done + CHUNK)).asBuffer());
+                    sha.update(TensorData.byteRange(t.data_ptr(), done, (int) Math.min(CHUNK, bytes - done)));
                 }
             }
         }

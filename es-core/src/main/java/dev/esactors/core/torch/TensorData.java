@@ -1,11 +1,15 @@
 package dev.esactors.core.torch;
 
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+
+import java.nio.ByteBuffer;
 
 /** Copies between Java arrays and LibTorch tensors. */
 public final class TensorData {
@@ -53,6 +57,16 @@ public final class TensorData {
             new LongPointer(cpu.data_ptr()).get(out);
         }
         return out;
+    }
+
+    /**
+     * A buffer over exactly bytes [offset, offset + length) of the native memory at {@code data}, its position 0, for
+     * reading, writing or hashing a tensor's bytes a chunk at a time. Not asBuffer() of a pointer moved to the
+     * chunk: JavaCPP's buffer then spans from the pointer's start to its limit, clamped to 2 GiB, positioned at the
+     * chunk, so a tensor's chunks were read from twice their offset, and past 2 GiB cut short.
+     */
+    public static ByteBuffer byteRange(Pointer data, long offset, int length) {
+        return new BytePointer(new BytePointer(data).getPointer(offset)).position(0).limit(length).asBuffer();
     }
 
     /** The shape of {@code t}. */

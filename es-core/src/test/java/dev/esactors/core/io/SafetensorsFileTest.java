@@ -68,6 +68,24 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void aTensorReadInChunksHasItsBytes() throws IOException {
+        // Tensors are read a chunk (1 GiB) at a time; a tensor of more than one chunk (a 7B model's bf16 embedding,
+        // 1.09 GB) once failed with "ends past the file's end", its later chunks read from twice their offset.
+        float[] values = new float[1000];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = i * 0.5f - 7;
+        }
+        Path p = dir.resolve("chunks.safetensors");
+        SafetensorsWriter.write(p, Map.of("before", TensorData.floats(new float[] {1, 2, 3}, 3),
+                "t", TensorData.floats(values, 10, 100)), Map.of());
+        try (SafetensorsFile f = SafetensorsFile.open(p)) {
+            for (long chunk : new long[] {7, 64, 3999, 4000, 1L << 30}) {
+                assertArrayEquals(values, TensorData.toFloats(f.load("t", chunk)), "chunks of " + chunk + " bytes");
+            }
+        }
+    }
+
+    @Test
     void truncatedFileIsRefused() throws IOException {
         Path p = dir.resolve("short.safetensors");
         Files.write(p, new byte[] {1, 2, 3});
