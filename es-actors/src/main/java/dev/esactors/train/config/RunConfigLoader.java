@@ -127,9 +127,9 @@ public final class RunConfigLoader {
                 throw new IllegalArgumentException(where + "model.dtype = " + model.dtype() + " is ES's working copy: "
                         + "GRPO trains and samples its fp32 weights, so it would be ignored; remove it or set f32");
             }
-            if (method == RunConfig.Method.GRPO && model.master() instanceof MasterMemory.Mapped) {
-                throw new IllegalArgumentException(where + "model.master = mapped places ES's fp32 master; GRPO "
-                        + "trains its weights in memory with autograd, so it would be ignored; remove it");
+            if (method == RunConfig.Method.GRPO && !(model.master() instanceof MasterMemory.InMemory)) {
+                throw new IllegalArgumentException(where + "model.master places ES's fp32 master; GRPO trains its "
+                        + "weights in memory with autograd, so it would be ignored; remove it");
             }
             GrpoSettings grpo = GrpoSection.grpo(where, c);
             String hocon = user.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
@@ -231,24 +231,25 @@ public final class RunConfigLoader {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + "model.noise-cache " + e.getMessage(), e);
         }
-        return new RunConfig.Model(dir, dtype, device, noiseCache, master(where, c, device));
+        return new RunConfig.Model(dir, dtype, device, noiseCache, master(where, c));
     }
 
-    /** model.master (memory or mapped) and, for mapped, model.master-dir (default: the JVM's temporary directory). */
-    private static MasterMemory master(String where, Config c, String device) {
+    /**
+     * model.master (memory, host or mapped) and, for mapped, model.master-dir (default: the JVM's temporary
+     * directory).
+     */
+    private static MasterMemory master(String where, Config c) {
         String kind = get(where, "model.master", () -> c.getString("model.master")).trim().toLowerCase(Locale.ROOT);
-        if (kind.equals("memory")) {
-            return MasterMemory.IN_MEMORY;
-        }
-        if (!kind.equals("mapped")) {
-            throw new IllegalArgumentException(where + "model.master must be memory or mapped, got '" + kind + "'");
-        }
-        if (device.equals("cuda")) {
-            throw new IllegalArgumentException(where + "model.master = mapped is for CPU runs (a GPU computes from its "
-                    + "own memory); use memory with model.device = cuda");
-        }
-        String dir = get(where, "model.master-dir", () -> c.getString("model.master-dir"));
-        return new MasterMemory.Mapped(Paths.get(dir.isBlank() ? System.getProperty("java.io.tmpdir") : dir));
+        return switch (kind) {
+            case "memory" -> MasterMemory.IN_MEMORY;
+            case "host" -> new MasterMemory.Host();
+            case "mapped" -> {
+                String dir = get(where, "model.master-dir", () -> c.getString("model.master-dir"));
+                yield new MasterMemory.Mapped(Paths.get(dir.isBlank() ? System.getProperty("java.io.tmpdir") : dir));
+            }
+            default -> throw new IllegalArgumentException(where + "model.master must be memory, host or mapped, got '"
+                    + kind + "'");
+        };
     }
 
     private static RunConfig.TaskSpec task(String where, Config c) {

@@ -119,7 +119,7 @@ class RunConfigTest {
     }
 
     @Test
-    void theMasterIsInMemoryOrMappedOnACpuAndNotPartOfTheRunIdentity() throws IOException {
+    void theMasterIsInMemoryInHostMemoryOrMappedAndNotPartOfTheRunIdentity() throws IOException {
         RunConfig memory = RunConfigLoader.load(null, ConfigFactory.empty());
         assertEquals(MasterMemory.IN_MEMORY, memory.model().master());
         RunConfig mapped = RunConfigLoader.load(null, ConfigFactory.parseString(
@@ -128,9 +128,11 @@ class RunConfigTest {
         assertEquals(new MasterMemory.Mapped(Path.of(System.getProperty("java.io.tmpdir"))), RunConfigLoader.load(null,
                 ConfigFactory.parseString("model.master = mapped")).model().master(), "by default, the temp dir");
         assertEquals(memory.identity(), mapped.identity(), "a resume with the master elsewhere is the same run");
-        assertTrue(error("model.master = disk").contains("model.master must be memory or mapped, got 'disk'"));
-        assertTrue(error("model { master = mapped, device = cuda }").contains("model.master = mapped is for CPU runs"));
+        assertEquals(new MasterMemory.Host(), RunConfigLoader.load(null, ConfigFactory.parseString(
+                "model.master = host")).model().master());
+        assertTrue(error("model.master = disk").contains("model.master must be memory, host or mapped, got 'disk'"));
         assertTrue(error("method = grpo\nmodel.master = mapped").contains("GRPO trains its weights in memory"));
+        assertTrue(error("method = grpo\nmodel.master = host").contains("GRPO trains its weights in memory"));
     }
 
     @Test

@@ -88,6 +88,16 @@ public final class EsReplica {
 
     private EsReplica(EsConfig config, Map<String, Tensor> master, Map<String, Tensor> working, long noiseCacheBytes,
                       long chunk, MasterMemory memory) {
+        this(config, master, working, noiseCacheBytes, chunk, memory, 0);
+    }
+
+    /**
+     * @param stageChunk 0: the master is staged through device buffers of {@link MasterStaging#CHUNK} elements when
+     *                   it is not on the working copy's device; more: staged in ranges of this many elements even on
+     *                   the same device (tests show staging gives the same bits)
+     */
+    EsReplica(EsConfig config, Map<String, Tensor> master, Map<String, Tensor> working, long noiseCacheBytes,
+              long chunk, MasterMemory memory, long stageChunk) {
         if (!master.keySet().equals(working.keySet()) || !new ArrayList<>(master.keySet()).equals(new ArrayList<>(working.keySet()))) {
             throw new IllegalArgumentException("master and working parameters must have the same names in the same order");
         }
@@ -104,8 +114,13 @@ public final class EsReplica {
                 throw new IllegalArgumentException("master parameter '" + names.get(i) + "' must be F32, is "
                         + DType.of(m.scalar_type()));
             }
-            if (!Arrays.equals(TensorData.shape(m), TensorData.shape(w)) || !m.device().equals(w.device())) {
-                throw new IllegalArgumentException("master and working '" + names.get(i) + "' differ in shape or device");
+            if (!Arrays.equals(TensorData.shape(m), TensorData.shape(w))) {
+                throw new IllegalArgumentException("master and working '" + names.get(i) + "' differ in shape");
+            }
+            if (!m.device().equals(this.master.get(0).device()) || !w.device().equals(this.working.get(0).device())
+                    || !(m.device().equals(w.device()) || m.device().is_cpu())) {
+                throw new IllegalArgumentException("master '" + names.get(i) + "' must be on the working copy's "
+                        + "device or in host memory, every master in one place and every working tensor in one");
             }
             if (!m.is_contiguous() || !w.is_contiguous()) { // chunks are ranges of their flat views
                 throw new IllegalArgumentException("master and working '" + names.get(i) + "' must be contiguous");
@@ -117,7 +132,7 @@ public final class EsReplica {
             selected[i] = config.parameters().selects(names.get(i), TensorData.shape(m));
         }
         this.noise = new NoiseSource(config.noiseMode());
-        Device device = this.master.get(0).device();
+        Device device = this.working.get(0).device(); // where noise is drawn and the model computes
         List<long[]> shapes = new ArrayList<>();
         long[] numels = new long[names.size()];
         for (int i = 0; i < names.size(); i++) {
@@ -135,8 +150,10 @@ public final class EsReplica {
         long chunked = device.is_cuda() ? largest : Math.min(largest, chunk + 15);
         Tensor noiseBuffer = torch.empty(new long[] {lowRank == null ? chunked : 1}, f32, null);
         Tensor sumBuffer = torch.empty(new long[] {lowRank == null ? chunked : largest}, f32, null);
+        MasterStaging staging = new MasterStaging(stageChunk > 0 || !this.master.get(0).device().equals(device),
+                stageChunk > 0 ? stageChunk : MasterStaging.CHUNK, largest, device);
         ReplicaTensors tensors = new ReplicaTensors(names, this.master, this.working, selected, device, noise, lowRank,
-                cache, chunk, noiseBuffer, sumBuffer, memory);
+                cache, chunk, noiseBuffer, sumBuffer, memory, staging);
         this.perturbation = new ReplicaPerturbation(config, tensors);
         // A replica is built on the base weights (checkpoints and updates come after), so they are the anchor.
         this.update = new ReplicaUpdate(config, tensors);

@@ -22,10 +22,11 @@ import java.util.Locale;
 /**
  * Where a replica's fp32 state lives: the master, the anchor of es.anchor-decay, and Adam's moments. Only the
  * working copy (what the model computes with, in the run's dtype) is needed where the model runs; the fp32 state is
- * read and written a chunk at a time, elementwise, so it can live anywhere that can be addressed. Where it lives
- * changes memory and speed, never a bit of the weights.
+ * read and written a range at a time, elementwise, so it can live anywhere that can be addressed: off a GPU, ranges
+ * of it are staged through device buffers ({@link MasterStaging}). Where it lives changes memory and speed, never a
+ * bit of the weights.
  */
-public sealed interface MasterMemory permits MasterMemory.InMemory, MasterMemory.Mapped {
+public sealed interface MasterMemory permits MasterMemory.InMemory, MasterMemory.Host, MasterMemory.Mapped {
 
     /** In the memory of the run's device, beside the working copy: the default. */
     MasterMemory IN_MEMORY = new InMemory();
@@ -50,11 +51,22 @@ public sealed interface MasterMemory permits MasterMemory.InMemory, MasterMemory
     }
 
     /**
+     * Host memory, whatever the run's device: on a GPU the device holds the working copy and staging buffers only
+     * (a 14B model's 59 GB master beside its 30 GB bf16 copy does not fit one 80 GB GPU); on a CPU, as InMemory.
+     */
+    record Host() implements MasterMemory {
+        @Override
+        public List<Tensor> zeros(String what, List<long[]> shapes, boolean[] which, Device device) {
+            return IN_MEMORY.zeros(what, shapes, which, new Device(torch.DeviceType.CPU));
+        }
+    }
+
+    /**
      * A memory-mapped file in {@code dir}, one per call, for a model whose fp32 state does not fit in memory beside
      * its working copy (a 7B model's master is 30 GB): the kernel keeps the pages in use resident and writes the
      * rest back to the file. The file is unlinked as soon as it is mapped, so that it takes disk space only while
      * the process lives, and a crash leaves nothing behind; checkpoints, not this file, are what a run resumes from.
-     * CPU runs only: a GPU reads its tensors from device memory.
+     * In host memory, whatever the run's device (a GPU's replica stages it, as a {@link Host} master).
      */
     record Mapped(Path dir) implements MasterMemory {
 
@@ -66,10 +78,6 @@ public sealed interface MasterMemory permits MasterMemory.InMemory, MasterMemory
 
         @Override
         public List<Tensor> zeros(String what, List<long[]> shapes, boolean[] which, Device device) {
-            if (device.is_cuda()) {
-                throw new IllegalArgumentException("a memory-mapped " + what + " is for CPU runs: a GPU computes "
-                        + "from its own memory");
-            }
             long total = 0;
             for (int i = 0; i < shapes.size(); i++) {
                 total += which[i] ? numel(shapes.get(i)) : 0;

@@ -23,6 +23,7 @@ abstract sealed class ReplicaPart permits ReplicaPerturbation, ReplicaUpdate {
     protected final long chunk;
     protected final Tensor noiseBuffer;
     protected final Tensor sumBuffer;
+    protected final MasterStaging staging;
 
     ReplicaPart(EsConfig config, ReplicaTensors tensors) {
         this.config = config;
@@ -37,5 +38,6 @@ abstract sealed class ReplicaPart permits ReplicaPerturbation, ReplicaUpdate {
         this.chunk = tensors.chunk();
         this.noiseBuffer = tensors.noiseBuffer();
         this.sumBuffer = tensors.sumBuffer();
+        this.staging = tensors.staging();
     }
 }

@@ -68,17 +68,23 @@ final class ReplicaPerturbation extends ReplicaPart {
                     if (draw) {
                         NoiseSource.fill(eps, drawing);
                     }
-                    Tensor mc = flat.narrow(0, offset, length);
-                    Tensor wc = w.narrow(0, offset, length);
-                    if (wc.scalar_type() == mc.scalar_type()) {
-                        // an fp32 working copy takes sigma * sign * eps + master straight: the same two roundings
-                        // as below, one pass over the tensor fewer
-                        torch.mul_out(wc, eps, new Scalar(scale)).add_(mc);
-                    } else {
-                        // master + sigma * sign * eps in fp32 (in the scratch buffer, so that kept noise stays
-                        // noise), then cast once into the working dtype
-                        Tensor sum = slot >= 0 ? noiseBuffer.narrow(0, 0, length) : eps;
-                        wc.copy_(torch.mul_out(sum, eps, new Scalar(scale)).add_(mc));
+                    long[] ranges = staging.ranges(length); // one range unless the master is staged
+                    for (int r = 0; r + 1 < ranges.length; r++) {
+                        long at = ranges[r];
+                        long n = ranges[r + 1] - at;
+                        Tensor e = eps.narrow(0, at, n);
+                        Tensor mc = staging.in(MasterStaging.MASTER, flat.narrow(0, offset + at, n));
+                        Tensor wc = w.narrow(0, offset + at, n);
+                        if (wc.scalar_type() == mc.scalar_type()) {
+                            // an fp32 working copy takes sigma * sign * eps + master straight: the same two
+                            // roundings as below, one pass over the tensor fewer
+                            torch.mul_out(wc, e, new Scalar(scale)).add_(mc);
+                        } else {
+                            // master + sigma * sign * eps in fp32 (in the scratch buffer, so that kept noise stays
+                            // noise), then cast once into the working dtype
+                            Tensor sum = slot >= 0 ? noiseBuffer.narrow(0, at, n) : e;
+                            wc.copy_(torch.mul_out(sum, e, new Scalar(scale)).add_(mc));
+                        }
                     }
                 }
             }
@@ -119,7 +125,7 @@ final class ReplicaPerturbation extends ReplicaPart {
                                 aT.transpose(1, 2).reshape(m * vocab, lowRank.rank()).contiguous());
                         Tensor offsets = Scopes.keep(scope, torch.arange(new Scalar(0L), new Scalar(m * vocab),
                                 new Scalar(vocab), new TensorOptions(ScalarType.Long).device(
-                                        new org.bytedeco.pytorch.DeviceOptional(master.get(i).device())))
+                                        new org.bytedeco.pytorch.DeviceOptional(device)))
                                 .view(m, 1).contiguous());
                         pass.embedding(names.get(i), rows, offsets);
                     }

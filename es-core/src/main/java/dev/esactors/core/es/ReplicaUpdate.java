@@ -8,10 +8,13 @@ import dev.esactors.core.es.update.Update;
 import dev.esactors.core.es.update.UpdateRule;
 import dev.esactors.core.torch.TensorData;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -41,7 +44,7 @@ final class ReplicaUpdate extends ReplicaPart {
     /** The selected tensors' base weights, kept where the master is. */
     private List<Tensor> anchorCopy(MasterMemory memory) {
         List<Tensor> copies = memory.zeros("anchor", master.stream().map(TensorData::shape).toList(), selected,
-                device);
+                master.get(0).device());
         for (int i = 0; i < names.size(); i++) {
             if (selected[i]) {
                 copies.get(i).copy_(master.get(i));
@@ -92,7 +95,9 @@ final class ReplicaUpdate extends ReplicaPart {
         }
         List<Tensor> sums = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
-            sums.add(selected[i] ? torch.zeros_like(master.get(i)) : null);
+            // on the device, where the noise is (the master may be staged from elsewhere)
+            sums.add(selected[i] ? torch.zeros(TensorData.shape(master.get(i)), new TensorOptions(ScalarType.Float)
+                    .device(new DeviceOptional(device))) : null);
         }
         for (List<Member> chunk : LowRankNoise.chunks(members)) {
             Tensor streams = lowRank.streams(chunk);
@@ -149,8 +154,8 @@ final class ReplicaUpdate extends ReplicaPart {
                         long length = bounds[c + 1] - offset;
                         Tensor sum = lowRankSums != null ? lowRankSums.get(i).view(-1)
                                 : fullRankSum(i, offset, length, seeds, signs, coefficients, streams);
-                        squaredNorm += step(i, m.narrow(0, offset, length), sum, update, offset, length);
-                        w.narrow(0, offset, length).copy_(m.narrow(0, offset, length));
+                        squaredNorm += step(i, m.narrow(0, offset, length), w.narrow(0, offset, length), sum, update,
+                                offset);
                     }
                 }
             }
@@ -160,28 +165,44 @@ final class ReplicaUpdate extends ReplicaPart {
     }
 
     /**
-     * Moves elements [offset, offset + length) of master i ({@code m}) by the update rule along {@code sum} (which
-     * it may overwrite); returns sum's squared norm.
+     * Moves elements [offset, offset + length) of master i ({@code m}, that range) by the update rule along
+     * {@code sum} (which it may overwrite) and refreshes that range of the working copy ({@code w}) from it; returns
+     * sum's squared norm. A staged master moves range by range on the device.
      */
-    private double step(int i, Tensor m, Tensor sum, Update update, long offset, long length) {
+    private double step(int i, Tensor m, Tensor w, Tensor sum, Update update, long offset) {
         double squaredNorm;
         try (PointerScope square = new PointerScope()) { // a temporary the size of the chunk, freed now
             squaredNorm = sum.mul(sum).sum().item_double();
         }
         double decay = update.alpha() * config.update().weightDecay();
-        if (decay != 0) {
-            m.mul_(new Scalar(1 - decay));
-        }
         double pull = update.alpha() * config.anchorDecay();
-        if (pull != 0) { // m += pull (base - m), as (1 - pull) m + pull base
-            m.mul_(new Scalar(1 - pull)).add_(anchor.get(i).view(-1).narrow(0, offset, length), new Scalar(pull));
-        }
         int n = update.populationSize();
-        if (adam != null) {
-            adam.step(i, offset, length, m, sum.div_(new Scalar((double) n)), update.alpha(),
-                    (UpdateRule.Adam) config.update());
-        } else {
-            m.add_(sum, new Scalar(update.alpha() / n));
+        long[] ranges = staging.ranges(m.numel());
+        for (int r = 0; r + 1 < ranges.length; r++) {
+            long at = ranges[r];
+            long length = ranges[r + 1] - at;
+            Tensor s = sum.narrow(0, at, length);
+            Tensor mr = staging.in(MasterStaging.MASTER, m.narrow(0, at, length));
+            if (decay != 0) {
+                mr.mul_(new Scalar(1 - decay));
+            }
+            if (pull != 0) { // m += pull (base - m), as (1 - pull) m + pull base
+                Tensor base = staging.in(MasterStaging.ANCHOR, anchor.get(i).view(-1).narrow(0, offset + at, length));
+                mr.mul_(new Scalar(1 - pull)).add_(base, new Scalar(pull));
+            }
+            if (adam != null) {
+                Tensor[] moments = adam.moments(i, offset + at, length);
+                Tensor first = staging.in(MasterStaging.FIRST_MOMENT, moments[0]);
+                Tensor second = staging.in(MasterStaging.SECOND_MOMENT, moments[1]);
+                adam.step(first, second, mr, s.div_(new Scalar((double) n)), update.alpha(),
+                        (UpdateRule.Adam) config.update());
+                staging.out(moments[0], first);
+                staging.out(moments[1], second);
+            } else {
+                mr.add_(s, new Scalar(update.alpha() / n));
+            }
+            w.narrow(0, at, length).copy_(mr);
+            staging.out(m.narrow(0, at, length), mr);
         }
         return squaredNorm;
     }

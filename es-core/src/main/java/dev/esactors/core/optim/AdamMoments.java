@@ -64,24 +64,19 @@ public final class AdamMoments {
         return 1 - Math.pow(beta, step);
     }
 
-    /**
-     * m = beta1 m + (1 - beta1) g and v = beta2 v + (1 - beta2) g^2 on elements [offset, offset + length) of
-     * parameter i (flat; {@code g} is that range); returns those ranges of m and v.
-     */
-    public Tensor[] accumulate(int i, long offset, long length, Tensor g, double beta1, double beta2) {
-        Tensor mi = m[i].view(-1).narrow(0, offset, length);
-        Tensor vi = v[i].view(-1).narrow(0, offset, length);
-        accumulate(mi, vi, g, beta1, beta2);
-        return new Tensor[] {mi, vi};
+    /** Elements [offset, offset + length) of parameter i's m and v (flat views). */
+    public Tensor[] ranges(int i, long offset, long length) {
+        return new Tensor[] {m[i].view(-1).narrow(0, offset, length), v[i].view(-1).narrow(0, offset, length)};
     }
 
-    /** As above on the whole of parameter i, in its shape. */
+    /** m = beta1 m + (1 - beta1) g and v = beta2 v + (1 - beta2) g^2 on the whole of parameter i, in its shape. */
     public Tensor[] accumulate(int i, Tensor g, double beta1, double beta2) {
         accumulate(m[i], v[i], g, beta1, beta2);
         return new Tensor[] {m[i], v[i]};
     }
 
-    private static void accumulate(Tensor m, Tensor v, Tensor g, double beta1, double beta2) {
+    /** m = beta1 m + (1 - beta1) g and v = beta2 v + (1 - beta2) g^2, in place (any range of any parameter's). */
+    public static void accumulate(Tensor m, Tensor v, Tensor g, double beta1, double beta2) {
         m.mul_(new Scalar(beta1)).add_(g, new Scalar(1 - beta1));
         v.mul_(new Scalar(beta2)).addcmul_(g, g, new Scalar(1 - beta2));
     }

@@ -36,17 +36,23 @@ public final class AdamState {
         return moments.steps();
     }
 
+    /** Elements [offset, offset + length) of parameter i's first and second moments (flat views). */
+    public Tensor[] moments(int i, long offset, long length) {
+        return moments.ranges(i, offset, length);
+    }
+
     /**
-     * One Adam step of elements [offset, offset + length) of parameter i ({@code master}: that range of it, flat)
-     * along gradient estimate g (which it may overwrite). Elementwise, so a range rounds as the whole tensor does.
+     * One Adam step of a range of a parameter ({@code master}, flat) along gradient estimate g (which it may
+     * overwrite), with that range's moments ({@link #moments}, or copies of them on the device, which the caller
+     * writes back). Elementwise, so a range rounds as the whole tensor does.
      */
-    public void step(int i, long offset, long length, Tensor master, Tensor g, double alpha, UpdateRule.Adam rule) {
-        Tensor[] mv = moments.accumulate(i, offset, length, g, rule.beta1(), rule.beta2());
+    public void step(Tensor first, Tensor second, Tensor master, Tensor g, double alpha, UpdateRule.Adam rule) {
+        AdamMoments.accumulate(first, second, g, rule.beta1(), rule.beta2());
         double mCorrection = moments.correction(rule.beta1());
         double vCorrection = moments.correction(rule.beta2());
         // master += alpha * (m / mCorrection) / (sqrt(v / vCorrection) + eps): ascent, since ES maximises reward
-        Tensor denominator = mv[1].div(new Scalar(vCorrection)).sqrt().add_(new Scalar(rule.epsilon()));
-        master.add_(mv[0].div(denominator), new Scalar(alpha / mCorrection));
+        Tensor denominator = second.div(new Scalar(vCorrection)).sqrt().add_(new Scalar(rule.epsilon()));
+        master.add_(first.div(denominator), new Scalar(alpha / mCorrection));
     }
 
     /** The moments by parameter name, for a checkpoint. */

@@ -20,12 +20,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A replica whose fp32 state (master, anchor, Adam's moments) lives in a memory-mapped file computes the same bits
- * as one whose state is in memory, and as a replica built the way runs built theirs before a master could be placed
- * (the model loaded whole in F32, its parameters taken over as the master): same weights after every perturbation,
- * restore and update.
+ * A replica whose fp32 state (master, anchor, Adam's moments) lives in a memory-mapped file, or in host memory, or is
+ * staged range by range through device buffers (as a GPU's replica stages a master kept off the device), computes the
+ * same bits as one whose state is in memory, and as a replica built the way runs built theirs before a master could
+ * be placed (the model loaded whole in F32, its parameters taken over as the master): same weights after every
+ * perturbation, restore and update.
  */
-class MappedMasterTest {
+class MasterPlacementTest {
 
     @TempDir
     Path dir;
@@ -38,8 +39,20 @@ class MappedMasterTest {
         return EsModel.load(config, EmbeddedModel.directory(), DeviceSpec.CPU, working, 0, memory);
     }
 
+    /**
+     * A replica whose master is staged in ranges of {@code stage} elements though it is on the device: the path a
+     * GPU's replica takes with a master in host memory, on the CPU (stories260K's tensors of 64 to 32,768 elements
+     * take several ranges, remainders, and ranges of a whole tensor).
+     */
+    private static EsModel staged(EsConfig config, DType working, long noiseChunk, long stage) {
+        EsModel base = EsModel.create(config, ModelLoader.load(EmbeddedModel.directory(), DeviceSpec.CPU, DType.F32),
+                working, 0);
+        return new EsModel(base.decoder(), new EsReplica(config, EsReplica.masterCopy(base.replica().master()),
+                base.decoder().parameters(), 0, noiseChunk, MasterMemory.IN_MEMORY, stage));
+    }
+
     @Test
-    void aMappedMasterGivesTheBitsOfOneInMemory() throws IOException {
+    void aMasterMappedInHostMemoryOrStagedGivesTheBitsOfOneInMemory() throws IOException {
         EsConfig plain = EsConfig.paper(21).withPopulation(4, 1e-2, 1e-2);
         EsConfig[] configs = {
             plain,
@@ -53,6 +66,11 @@ class MappedMasterTest {
                         DeviceSpec.CPU, DType.F32), working, 0));
                 assertEquals(before, trace(loaded(config, working, MasterMemory.IN_MEMORY)), "in memory, " + what);
                 assertEquals(before, trace(loaded(config, working, new MasterMemory.Mapped(dir))), "mapped, " + what);
+                assertEquals(before, trace(loaded(config, working, new MasterMemory.Host())), "host, " + what);
+                for (long[] chunks : new long[][] {{EsReplica.NOISE_CHUNK, 100}, {48, 100}, {4096, 7}}) {
+                    assertEquals(before, trace(staged(config, working, chunks[0], chunks[1])), "staged in ranges of "
+                            + chunks[1] + ", noise in chunks of " + chunks[0] + ", " + what);
+                }
             }
         }
         try (Stream<Path> left = Files.list(dir)) {
