@@ -245,7 +245,11 @@ public final class RunConfigLoader {
             case "host" -> new MasterMemory.Host();
             case "mapped" -> {
                 String dir = get(where, "model.master-dir", () -> c.getString("model.master-dir"));
-                yield new MasterMemory.Mapped(Paths.get(dir.isBlank() ? System.getProperty("java.io.tmpdir") : dir));
+                Path path = Paths.get(dir.isBlank() ? System.getProperty("java.io.tmpdir") : dir);
+                if (Files.exists(path) && !Files.isDirectory(path)) {
+                    throw new IllegalArgumentException(where + "model.master-dir: '" + path + "' is not a directory");
+                }
+                yield new MasterMemory.Mapped(path);
             }
             default -> throw new IllegalArgumentException(where + "model.master must be memory, host or mapped, got '"
                     + kind + "'");

@@ -131,6 +131,9 @@ class RunConfigTest {
         assertEquals(new MasterMemory.Host(), RunConfigLoader.load(null, ConfigFactory.parseString(
                 "model.master = host")).model().master());
         assertTrue(error("model.master = disk").contains("model.master must be memory, host or mapped, got 'disk'"));
+        Path file = Files.writeString(dir.resolve("a-file"), "");
+        assertTrue(error("model { master = mapped, master-dir = \"" + file + "\" }").contains("model.master-dir: '"
+                + file + "' is not a directory"));
         assertTrue(error("method = grpo\nmodel.master = mapped").contains("GRPO trains its weights in memory"));
         assertTrue(error("method = grpo\nmodel.master = host").contains("GRPO trains its weights in memory"));
     }

@@ -114,10 +114,14 @@ public sealed interface MasterMemory permits MasterMemory.InMemory, MasterMemory
                 Path file = Files.createTempFile(dir, "es-" + what.replace(' ', '-') + "-", ".f32");
                 try {
                     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-                        f.setLength(bytes); // sparse: reads as zeros, takes disk as pages are written
+                        f.setLength(bytes);
                     }
-                    return torch.from_file(file.toString(), new BoolOptional(true), new LongOptional(elements),
-                            new TensorOptions(ScalarType.Float));
+                    Tensor mapped = torch.from_file(file.toString(), new BoolOptional(true),
+                            new LongOptional(elements), new TensorOptions(ScalarType.Float));
+                    // Every page written now, so that the file system allocates its blocks here: a page of a
+                    // shared mapping first written once the disk is full is a SIGBUS that ends the JVM, not an
+                    // error (a checkpoint can fill the disk between the check above and the first update).
+                    return mapped.zero_();
                 } finally {
                     Files.deleteIfExists(file); // the mapping outlives the name
                 }
