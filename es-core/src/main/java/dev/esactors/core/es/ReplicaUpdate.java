@@ -36,9 +36,15 @@ final class ReplicaUpdate extends ReplicaPart {
     /** The update of a replica at its base weights (the anchor, when there is one, is a copy of them). */
     ReplicaUpdate(EsConfig config, ReplicaTensors tensors) {
         super(config, tensors);
-        this.adam = config.update() instanceof UpdateRule.Adam ? new AdamState(master, selected, tensors.memory())
-                : null;
+        this.adam = config.update() instanceof UpdateRule.Adam ? adamState(tensors.memory()) : null;
         this.anchor = config.anchorDecay() == 0 ? null : anchorCopy(tensors.memory());
+    }
+
+    /** Zero Adam moments of the selected tensors, kept where the master is. */
+    private AdamState adamState(MasterMemory memory) {
+        List<long[]> shapes = master.stream().map(TensorData::shape).toList();
+        return new AdamState(memory.zeros("adam first moments", shapes, selected, master.get(0).device()),
+                memory.zeros("adam second moments", shapes, selected, master.get(0).device()));
     }
 
     /** The selected tensors' base weights, kept where the master is. */

@@ -1,9 +1,6 @@
 package dev.esactors.core.es.update;
 
-import dev.esactors.core.es.MasterMemory;
 import dev.esactors.core.optim.AdamMoments;
-import dev.esactors.core.torch.TensorData;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
@@ -18,12 +15,12 @@ public final class AdamState {
 
     private final AdamMoments moments;
 
-    /** Zero moments for the selected tensors of {@code master}, in {@code memory} (where the master lives). */
-    public AdamState(List<Tensor> master, boolean[] selected, MasterMemory memory) {
-        List<long[]> shapes = master.stream().map(TensorData::shape).toList();
-        Device device = master.get(0).device();
-        this.moments = new AdamMoments(memory.zeros("adam first moments", shapes, selected, device),
-                memory.zeros("adam second moments", shapes, selected, device), "ES's Adam");
+    /**
+     * Over zero moments the replica allocated where its master lives (null for tensors it does not update): first
+     * and second, one per parameter in layout order.
+     */
+    public AdamState(List<Tensor> first, List<Tensor> second) {
+        this.moments = new AdamMoments(first, second, "ES's Adam");
     }
 
     /** Counts one more step (once per update, before its parameters are stepped). */
