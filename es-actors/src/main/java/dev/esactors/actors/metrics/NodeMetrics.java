@@ -23,7 +23,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One JVM's metrics: a Prometheus registry whose every series carries the run id and the node, the JVM and
@@ -33,8 +35,12 @@ import java.util.concurrent.Executors;
 public final class NodeMetrics implements AutoCloseable {
 
     private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-    /** Requests served at once: a slow client must not hold up the liveness probe or a scrape. */
-    private static final int THREADS = 4;
+    /**
+     * Requests served at once, at most: each waits on its client while it writes the answer, so a few clients that
+     * never read theirs once held a pool of 4 and the liveness probe, queued behind them, was cut off (sometimes).
+     * Threads are made as requests come, up to this many, and end when idle; beyond it a request is dropped.
+     */
+    private static final int MAX_THREADS = 64;
 
     static {
         // The JDK's HTTP server reads these once per JVM, when its first server is made: a client that sends half a
@@ -78,11 +84,12 @@ public final class NodeMetrics implements AutoCloseable {
         if (!config.enabled()) {
             return new NodeMetrics(registry, gc, null, null);
         }
-        ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
-            Thread t = new Thread(r, "es-metrics-http");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService executor = new ThreadPoolExecutor(0, MAX_THREADS, 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "es-metrics-http");
+                    t.setDaemon(true);
+                    return t;
+                }, (request, pool) -> { }); // dropped: the server's request timeout closes its connection
         try {
             return new NodeMetrics(registry, gc, serve(registry, config.host(), config.port(), executor), executor);
         } catch (RuntimeException e) {

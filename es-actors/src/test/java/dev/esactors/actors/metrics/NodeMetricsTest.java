@@ -30,7 +30,7 @@ class NodeMetricsTest {
             List<Socket> stalled = new ArrayList<>();
             try {
                 // More stalled clients than the server has threads: only the read timeout frees them.
-                for (int i = 0; i < 8; i++) {
+                for (int i = 0; i < 16; i++) {
                     Socket s = new Socket(endpoint.getHost(), endpoint.getPort());
                     OutputStream out = s.getOutputStream();
                     out.write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -57,8 +57,8 @@ class NodeMetricsTest {
             URI endpoint = metrics.endpoint().orElseThrow();
             List<Socket> greedy = new ArrayList<>();
             try {
-                // Twice as many clients as the server has threads, each pipelining thousands of scrapes and reading
-                // none of the replies, which pile up in the socket buffers (megabytes of them).
+                // Sixteen clients (four times the pool of 4 threads they once stalled), each pipelining thousands of
+                // scrapes and reading none of the replies, which pile up in the socket buffers (megabytes of them).
                 byte[] request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
                 for (int i = 0; i < 8; i++) {
                     Socket s = new Socket();
