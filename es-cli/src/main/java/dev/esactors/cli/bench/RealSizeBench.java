@@ -133,10 +133,10 @@ public final class RealSizeBench implements Callable<Integer> {
         double inMemory = fp32 * 1.5 * 1.25;
         boolean fits = inMemory < physicalMemoryBytes();
         if (fits) {
-            phases.add(new PhaseProcess("run, master in memory: 1 ES iteration, checkpoint, export", List.of("run", "--run-dir", run.toString(), "--evaluators", "0",
-                    "--iterations", "1", "--set", "model.path=\"" + model + "\"", "--set", "model.dtype=bf16", "--set",
-                    "es.population=2", "--set", "task.batch=2", "--set", "task.max-new-tokens=8", "--set",
-                    "checkpoint.every=1")));
+            phases.add(new PhaseProcess("run, master in memory: 1 ES iteration, checkpoint, export", List.of("run",
+                    "--run-dir", run.toString(), "--evaluators", "0", "--iterations", "1", "--set",
+                    "model.path=\"" + model + "\"", "--set", "model.dtype=bf16", "--set", "es.population=2", "--set",
+                    "task.batch=2", "--set", "task.max-new-tokens=8", "--set", "checkpoint.every=1")));
             phases.add(new PhaseProcess("replay the journal from the base model, export", List.of("replay",
                     run.toString())));
         }

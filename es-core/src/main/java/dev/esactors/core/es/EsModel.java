@@ -63,8 +63,8 @@ public record EsModel(Decoder decoder, EsReplica replica) {
      * Loads model directory {@code dir} onto {@code device} as a replica, one tensor at a time: each is read into its
      * fp32 master, allocated in {@code memory}, and from there into the working copy in {@code working}. The same
      * weights as {@link #create} from the model loaded in F32, at a peak of the master where it lives, the working
-     * copy, and one tensor as the file holds it: with a {@link MasterMemory.Mapped} master, the working copy alone
-     * is resident.
+     * copy, and one tensor as the file holds it: with a {@link MasterMemory.Mapped} master, the working copy is the
+     * only large allocation (the master's pages are the file's, which the kernel drops when memory is short).
      */
     public static EsModel load(EsConfig config, Path dir, DeviceSpec device, DType working, long noiseCacheBytes,
                                MasterMemory memory) {
