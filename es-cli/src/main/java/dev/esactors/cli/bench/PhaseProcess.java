@@ -1,5 +1,7 @@
 package dev.esactors.cli.bench;
 
+import dev.esactors.core.torch.DeviceMemory;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,9 +48,8 @@ record PhaseProcess(String name, List<String> args) {
             long anon = -1;
             long file = -1;
             while (process.isAlive()) {
-                long[] now = residentKinds(status);
-                anon = Math.max(anon, now[0]);
-                file = Math.max(file, now[1]);
+                anon = Math.max(anon, DeviceMemory.procBytes(status, "RssAnon:"));
+                file = Math.max(file, DeviceMemory.procBytes(status, "RssFile:"));
                 Thread.sleep(100);
             }
             int code = process.waitFor();
@@ -60,26 +61,5 @@ record PhaseProcess(String name, List<String> args) {
             Files.deleteIfExists(peak);
             Files.deleteIfExists(log);
         }
-    }
-
-    /** RssAnon and RssFile of a process, in bytes ({-1, -1} once it has ended or where /proc does not say). */
-    private static long[] residentKinds(Path status) {
-        long[] out = {-1, -1};
-        try {
-            for (String line : Files.readAllLines(status, StandardCharsets.UTF_8)) {
-                if (line.startsWith("RssAnon:")) { // "RssAnon:   123456 kB"
-                    out[0] = kilobytes(line) * 1024;
-                } else if (line.startsWith("RssFile:")) {
-                    out[1] = kilobytes(line) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return out; // the process ended between isAlive and the read
-        }
-        return out;
-    }
-
-    private static long kilobytes(String line) {
-        return Long.parseLong(line.substring(line.indexOf(':') + 1).trim().split("\\s+")[0]);
     }
 }

@@ -8,6 +8,7 @@ import dev.esactors.core.model.ModelConfig;
 import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.model.RopeConfig;
 import dev.esactors.core.torch.DType;
+import dev.esactors.core.torch.DeviceMemory;
 import dev.esactors.core.torch.DeviceSpec;
 import dev.esactors.train.ProcessMeter;
 
@@ -20,7 +21,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -172,16 +172,8 @@ public final class RealSizeBench implements Callable<Integer> {
 
     /** This machine's memory (MemTotal), or the largest long when /proc does not say. */
     private static long physicalMemoryBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"), StandardCharsets.UTF_8)) {
-                if (line.startsWith("MemTotal:")) {
-                    return Long.parseLong(line.substring(9).trim().split("\\s+")[0]) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return Long.MAX_VALUE;
-        }
-        return Long.MAX_VALUE;
+        long total = DeviceMemory.procBytes(Path.of("/proc/meminfo"), "MemTotal:");
+        return total < 0 ? Long.MAX_VALUE : total;
     }
 
     /** Called in a measured process at exit: its peak resident memory (bytes) and CPU seconds. */

@@ -3,6 +3,7 @@ package dev.esactors.core.es;
 import dev.esactors.core.es.noise.NoiseCache;
 import dev.esactors.core.model.ConfigJson;
 import dev.esactors.core.model.Decoder;
+import dev.esactors.core.model.ModelConfig;
 import dev.esactors.core.model.ModelLoader;
 import dev.esactors.core.model.ParameterLayout;
 import dev.esactors.core.torch.DType;
@@ -68,7 +69,8 @@ public record EsModel(Decoder decoder, EsReplica replica) {
      */
     public static EsModel load(EsConfig config, Path dir, DeviceSpec device, DType working, long noiseCacheBytes,
                                MasterMemory memory) {
-        List<ParameterLayout.Spec> layout = ParameterLayout.of(ConfigJson.read(dir));
+        ModelConfig model = ConfigJson.read(dir);
+        List<ParameterLayout.Spec> layout = ParameterLayout.of(model);
         boolean[] every = new boolean[layout.size()];
         Arrays.fill(every, true);
         List<Tensor> tensors = memory.zeros("master", layout.stream().map(ParameterLayout.Spec::shape).toList(),
@@ -82,7 +84,7 @@ public record EsModel(Decoder decoder, EsReplica replica) {
             m.copy_(loaded);
             return working == DType.F32 ? m.clone() : m.to(working.scalarType());
         });
-        Decoder decoder = new Decoder(ConfigJson.read(dir), copies);
+        Decoder decoder = new Decoder(model, copies);
         return new EsModel(decoder, new EsReplica(config, master, decoder.parameters(), noiseCacheBytes, memory));
     }
 }

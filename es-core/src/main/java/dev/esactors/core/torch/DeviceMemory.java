@@ -36,8 +36,16 @@ public final class DeviceMemory {
     }
 
     private static long statusBytes(String field) {
+        return procBytes(STATUS, field);
+    }
+
+    /**
+     * The size a Linux /proc file ({@code /proc/PID/status}, {@code /proc/meminfo}) gives on its {@code field} line
+     * ("VmRSS:", "MemTotal:"), in bytes; -1 when the file or the line is not there (not Linux, a process that ended).
+     */
+    public static long procBytes(Path file, String field) {
         try {
-            for (String line : Files.readAllLines(STATUS)) {
+            for (String line : Files.readAllLines(file)) {
                 if (line.startsWith(field)) {
                     // "VmRSS:	  123456 kB"
                     return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]) * 1024;
