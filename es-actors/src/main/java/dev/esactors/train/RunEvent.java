@@ -102,6 +102,14 @@ public sealed interface RunEvent {
     record Scores(double accuracy, double meanReward) {
     }
 
+    /**
+     * The run resumed at {@code step} from a checkpoint in its directory: the steps before it were taken by earlier
+     * processes, which spent on them (and on the held-out rounds among them) {@code coreSeconds} of CPU time and
+     * {@code seconds} of wall time, as far as its step log knows (steps logged before a column was kept count none).
+     */
+    record Resumed(long step, double coreSeconds, double seconds) implements RunEvent {
+    }
+
     /** The run stopped on an error. */
     record RunFailed(String reason) implements RunEvent {
     }

@@ -31,7 +31,12 @@ public final class RunLoop {
         try (trainer; EvaluationSchedule schedule = new EvaluationSchedule(config, trainer.nextStep())) {
             StepLog counts = new StepLog(config.dir().resolve(StepLog.COUNTS));
             counts.keep(trainer.nextStep(), false);
+            if (trainer.nextStep() > 0) {
+                events.accept(new RunEvent.Resumed(trainer.nextStep(), counts.known(StepLog.CORE_SECONDS),
+                        counts.known(StepLog.WALL_SECONDS)));
+            }
             double cpu = ProcessMeter.cpuSeconds();
+            long wall = System.nanoTime();
             while (true) {
                 long t = trainer.nextStep();
                 long end = counts.end(config, t);
@@ -44,9 +49,11 @@ public final class RunLoop {
                 } else {
                     Trainer.Step step = trainer.step();
                     double now = ProcessMeter.cpuSeconds();
+                    long nanos = System.nanoTime();
                     counts.append(t, step.completions(), step.tokens(), step.trainedTokens(), now - cpu,
-                            step.promptTokens());
+                            step.promptTokens(), (nanos - wall) / 1e9);
                     cpu = now;
+                    wall = nanos;
                     events.accept(step.event());
                 }
             }

@@ -26,8 +26,8 @@ public final class StepLog {
     static final String GRPO_REWARDS = "grpo-rewards.txt";
     /**
      * Per step: completions sampled, tokens generated, tokens trained on (backpropagated through; ES: 0), the
-     * core-seconds its process spent since the step before (evaluation rounds between them included), and the prompt
-     * tokens its completions were decoded after.
+     * core-seconds its process spent since the step before (evaluation rounds between them included), the prompt
+     * tokens its completions were decoded after, and the wall seconds since the step before (likewise).
      */
     public static final String COUNTS = "counts.txt";
 
@@ -109,7 +109,7 @@ public final class StepLog {
     }
 
     /** The sum of column {@code c} over the steps that have it. */
-    private double known(int c) {
+    double known(int c) {
         double sum = 0;
         for (double[] step : steps) {
             sum += c < step.length && !Double.isNaN(step[c]) ? step[c] : 0;
@@ -121,6 +121,8 @@ public final class StepLog {
     public static final int CORE_SECONDS = 3;
     /** Column of {@link #COUNTS}: prompt tokens (steps logged before it was kept lack it). */
     public static final int PROMPT_TOKENS = 4;
+    /** Column of {@link #COUNTS}: wall seconds since the step before (steps logged before it was kept lack it). */
+    public static final int WALL_SECONDS = 5;
 
     /** Every step's numbers so far. */
     List<double[]> steps() {

@@ -68,9 +68,15 @@ class TokenBudgetTest {
         }
         assertTrue(spent >= 3 && spent - lastStep < 3, "past the budget only by its last iteration: " + spent
                 + " core-seconds, the last " + lastStep);
-        // a resume of the finished run takes no further step: the counted time is still spent
-        RunEvent again = RunLoop.run(config, e -> { });
+        // a resume of the finished run takes no further step: the counted time is still spent, and it says so
+        List<RunEvent> events = new java.util.ArrayList<>();
+        RunEvent again = RunLoop.run(config, events::add);
         assertEquals(finished.iterations(), assertInstanceOf(RunEvent.RunFinished.class, again).iterations());
+        RunEvent.Resumed resumed = events.stream().filter(RunEvent.Resumed.class::isInstance)
+                .map(RunEvent.Resumed.class::cast).findFirst().orElseThrow();
+        assertEquals(finished.iterations(), resumed.step());
+        assertEquals(spent, resumed.coreSeconds(), 1e-9);
+        assertTrue(resumed.seconds() > 0, "and the wall time of its steps: " + resumed);
     }
 
     @Test

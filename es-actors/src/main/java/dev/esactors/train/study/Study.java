@@ -163,15 +163,22 @@ public final class Study {
         ProcessMeter.resetPeak();
         double cpuBefore = ProcessMeter.cpuSeconds();
         long start = System.nanoTime();
-        List<RunEvent> events = new ArrayList<>();
-        RunEvent last = RunLauncher.run(run.config(), RunLauncher.IN_PROCESS_ONLY, events::add);
+        // A run resumed after its process died counts what the earlier processes spent on the steps it keeps
+        double[] before = {0, 0};
+        RunEvent last = RunLauncher.run(run.config(), RunLauncher.IN_PROCESS_ONLY, e -> {
+            if (e instanceof RunEvent.Resumed resumed) {
+                before[0] = resumed.seconds();
+                before[1] = resumed.coreSeconds();
+            }
+        });
         if (!(last instanceof RunEvent.RunFinished finished)) {
             throw new IllegalStateException("study run " + run.name() + " failed: " + last);
         }
         Path dir = run.config().dir();
         double[] counts = StepLog.totals(dir);
         StudyResult.Cost cost = new StudyResult.Cost(StudyPlan.perIteration(run.config()) * finished.iterations(),
-                counts[1], counts[2], (System.nanoTime() - start) / 1e9, ProcessMeter.cpuSeconds() - cpuBefore,
+                counts[1], counts[2], before[0] + (System.nanoTime() - start) / 1e9,
+                before[1] + ProcessMeter.cpuSeconds() - cpuBefore,
                 ProcessMeter.peakRssBytes(), RunCosts.flops(run.config(), StepLog.total(dir, StepLog.PROMPT_TOKENS),
                 counts[1], counts[2]));
         StudyResult result = StudyResult.of(run, finished.iterations(), cost, finished.evaluation(),

@@ -47,8 +47,10 @@ public record StudyResult(String name, String arm, String method, String value, 
      * @param completions     completions sampled for training
      * @param generatedTokens tokens those completions hold (NaN when the run kept no counts)
      * @param trainedTokens   completion tokens backpropagated through, once per pass (ES: 0)
-     * @param seconds         wall time of the run in its process (a resumed run: the last process's share)
-     * @param cpuSeconds      CPU time its process used meanwhile, all threads (core-seconds)
+     * @param seconds         wall time of the run (a run resumed after its process died: its last process's, and
+     *                        what the earlier ones spent on the steps it kept, as its step log knows it; their
+     *                        loading and base evaluation are not known)
+     * @param cpuSeconds      CPU time the run's processes used, all threads (core-seconds), counted the same way
      * @param peakRssBytes    the process's peak resident memory (JVM and LibTorch included); -1 when unknown
      * @param flops           an estimate of the floating-point operations spent on the model
      *                        ({@link RunCosts#flops}); NaN when unknown

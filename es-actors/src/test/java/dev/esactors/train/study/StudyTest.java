@@ -1,5 +1,6 @@
 package dev.esactors.train.study;
 
+import dev.esactors.train.StepLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,6 +53,24 @@ class StudyTest {
             throw new AssertionError("ran " + run.name() + " again");
         }, notes::add);
         assertTrue(notes.stream().allMatch(n -> n.endsWith("done before, kept")), notes.toString());
+        // A run whose process died before its result was saved resumes from its checkpoint, and its cost counts what
+        // the earlier process spent on the steps it keeps: here as if each had taken 1,000 core-seconds, 2,000 s
+        StudyResult first = summary.results().get(0);
+        Path runDir = out.resolve("runs").resolve(first.name());
+        List<String> steps = Files.readAllLines(runDir.resolve(StepLog.COUNTS)).stream().map(line -> {
+            String[] column = line.split(" ");
+            column[StepLog.CORE_SECONDS] = "1000";
+            column[StepLog.WALL_SECONDS] = "2000";
+            return String.join(" ", column);
+        }).toList();
+        Files.write(runDir.resolve(StepLog.COUNTS), steps);
+        Files.delete(runDir.resolve(StudyResult.FILE));
+        StudyResult resumed = Study.run(StudyPlan.load(file(dir, 8), out), Study::inProcess, m -> { }).results()
+                .stream().filter(r -> r.name().equals(first.name())).findFirst().orElseThrow();
+        assertEquals(first.hash(), resumed.hash());
+        assertTrue(resumed.cost().cpuSeconds() >= 1000 * steps.size() && resumed.cost().seconds()
+                >= 2000 * steps.size(), steps.size() + " steps kept: " + resumed.cost());
+        assertTrue(first.cost().cpuSeconds() < 1000, "the run itself took less: " + first.cost());
         // A key of the runs changed (their answers' length): the old results are not this study's
         IllegalStateException stale = assertThrows(IllegalStateException.class, () -> Study.run(
                 StudyPlan.load(file(dir, 10), out), Study::inProcess, m -> { }));
