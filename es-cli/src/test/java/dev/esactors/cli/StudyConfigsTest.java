@@ -1,6 +1,7 @@
 package dev.esactors.cli;
 
 import com.typesafe.config.ConfigFactory;
+import dev.esactors.core.model.ConfigJson;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;
 import dev.esactors.train.study.StudyPlan;
@@ -101,6 +102,8 @@ class StudyConfigsTest {
                         "sets run.seed, which the study sets"},
                 {"seeds = [1], arms = [{ name = \"a\", method = \"es\", set { method = \"grpo\" } }]",
                         "sets method, which the study sets"},
+                {"seeds = [1], arms = [{ name = \"a\", method = \"es\", set { run.iterations = 9 } }]",
+                        "sets run.iterations, which the study sets"}, // a completions budget sets it
                 {"seeds = [1], arms = [{ name = \"a\", method = \"es\", axes = [{ key = \"es.alpha\", values = [0.001, 1e-3] }] }]",
                         "axis es.alpha repeats a value"},
                 {"seeds = [1], arms = [{ name = \"a\", method = \"es\", axes = [{ key = \"task.system\", values = [\"a/b\", \"a_b\"] }] }]",
@@ -117,6 +120,37 @@ class StudyConfigsTest {
             String message = assertThrows(IllegalArgumentException.class, () -> StudyPlan.load(f, dir.resolve("x")),
                     bad[0]).getMessage();
             assertTrue(message.startsWith(f + ": ") && message.contains(bad[1]), bad[0] + " -> " + message);
+        }
+    }
+
+    @Test
+    void theCountdownStudiesDifferOnlyInTheModelItsBudgetAndTheirDirectory() {
+        StudyPlan middle = StudyPlan.load(Path.of("configs/study-countdown.conf"), Path.of("target", "countdown"));
+        for (String size : new String[] {"s", "m", "l"}) {
+            String name = size.equals("m") ? "study-countdown" : "study-countdown-" + size;
+            StudyPlan plan = StudyPlan.load(Path.of("configs", name + ".conf"), Path.of("target", name));
+            Path model = Path.of("models", "countdown-" + size);
+            // 240 core-seconds per million parameters, rounded to a whole core-second
+            double perMillion = plan.coreSeconds() / (ConfigJson.read(model).parameterCount() / 1e6);
+            assertTrue(Math.abs(perMillion - 240) < 2, name + ": " + perMillion + " core-seconds per million");
+            // 4 ES and 4 Dr.GRPO settings on 2 seeds; the chosen two on 3 more, and as controls on the first 2
+            assertEquals(8 * 2 + 2 * (3 + 2), plan.scheduled(), name);
+            assertEquals(middle.runs().size(), plan.runs().size(), name);
+            for (int i = 0; i < plan.runs().size(); i++) {
+                StudyPlan.PlannedRun run = plan.runs().get(i);
+                StudyPlan.PlannedRun same = middle.runs().get(i);
+                assertEquals(same.name() + same.config().es() + same.config().grpo() + same.config().task(),
+                        run.name() + run.config().es() + run.config().grpo() + run.config().task(), name);
+                assertTrue(run.config().model().path().endsWith(model), run.name() + ": " + run.config().model());
+                assertEquals(plan.coreSeconds(), run.config().run().coreSeconds(), run.name());
+                // each method's upper bound, which also paces its 5 held-out rounds
+                long bound = run.method().equals("es") ? 200 : 800;
+                assertEquals(bound, run.config().iterations(), run.name());
+                assertEquals(bound / 5, run.config().eval().every(), run.name());
+                List<Path> sets = run.config().eval().datasets();
+                assertEquals(List.of("validation_500.jsonl", "clean_test_1000.jsonl"), sets.stream()
+                        .map(p -> p.getFileName().toString()).toList(), run.name());
+            }
         }
     }
 

@@ -25,9 +25,11 @@ final class StudyArms {
 
     /**
      * Reads the study's arms into {@code arms}, and each arm's fixed run keys into {@code fixed}: study.arms, or the
-     * old es and grpo blocks (one axis each, named after their method).
+     * old es and grpo blocks (one axis each, named after their method). With {@code iterationsBound} (a budget in
+     * core-seconds) an arm may fix run.iterations: there it is only each run's upper bound and the pace of its
+     * held-out rounds, and ES and GRPO buy very different numbers of steps with the same core-seconds.
      */
-    static void read(Config study, List<StudyPlan.Arm> arms, List<Config> fixed) {
+    static void read(Config study, List<StudyPlan.Arm> arms, List<Config> fixed, boolean iterationsBound) {
         if (study.hasPath("arms") && (study.hasPath("es") || study.hasPath("grpo"))) {
             throw new IllegalArgumentException("study.arms and the study.es / study.grpo blocks are two ways of "
                     + "naming arms: use study.arms only");
@@ -80,7 +82,9 @@ final class StudyArms {
             }
             Config set = block.hasPath("set") ? block.getConfig("set") : com.typesafe.config.ConfigFactory.empty();
             for (Map.Entry<String, ConfigValue> entry : set.entrySet()) {
-                owned(at + ".set", entry.getKey());
+                if (!(iterationsBound && entry.getKey().equals("run.iterations"))) {
+                    owned(at + ".set", entry.getKey());
+                }
             }
             arms.add(new StudyPlan.Arm(name, method, axes));
             fixed.add(set);

@@ -25,7 +25,8 @@ import java.util.Set;
  * {@code study.tokens} > 0 every run generates that many tokens instead (run.token-budget;
  * completions vary in length, so runs end at different iterations). With {@code study.core-seconds} > 0 every run
  * spends that much CPU time of its own process instead (run.core-seconds; run.iterations stays the upper bound and
- * paces the held-out rounds, so set it near what the budget buys). Every run scores the validation dataset
+ * paces the held-out rounds, so set it near what the budget buys: an arm's {@code set} may, since ES and GRPO buy
+ * very different numbers of steps with the same time). Every run scores the validation dataset
  * study.held-out-rounds times as it goes (eval.every set to match; eval.validation is left empty so that it is the
  * first of eval.datasets), for the report's curves.
  *
@@ -208,7 +209,7 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
             Config base = all.withoutPath("study");
             List<Arm> arms = new ArrayList<>();
             List<Config> fixed = new ArrayList<>();
-            StudyArms.read(study, arms, fixed);
+            StudyArms.read(study, arms, fixed, coreSeconds > 0);
             StudyFinals finals = StudyFinals.read(study);
             long planned = 0;
             for (Arm arm : arms) {
