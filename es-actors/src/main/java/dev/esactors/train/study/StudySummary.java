@@ -16,8 +16,8 @@ import java.util.function.ToDoubleFunction;
  * A study's figures: per run (summary.csv), per setting (mean and standard deviation over seeds), and per arm the
  * setting validation chooses on the screening seeds, its test scores over every seed it ran (screening and
  * confirmation) with a bootstrap interval, whether the choice sits at an edge of its grid, and how far apart the
- * arm's best and worst settings are on test (sensitivity); then a paired comparison of the two arms validation ranks
- * first. Standard deviations are over seeds, with Bessel's correction; "-" for a single seed.
+ * arm's best and worst settings are on test (sensitivity); then paired comparisons of the best ES arm with the best
+ * GRPO arm, and of the two arms validation ranks first. Standard deviations are over seeds, with Bessel's correction; "-" for a single seed.
  */
 public final class StudySummary {
 
@@ -59,10 +59,10 @@ public final class StudySummary {
     }
 
     /**
-     * The two arms validation ranks first, compared item by item on the test set at their chosen settings.
+     * Two arms compared item by item on the test set at their chosen settings, the one validation ranks higher first.
      *
-     * @param first       the arm ranked first
-     * @param second      the arm ranked second
+     * @param first       the arm validation ranks higher
+     * @param second      the other
      * @param difference  first's mean test accuracy minus second's
      * @param interval    the 95% paired bootstrap interval of that difference (items and seeds resampled)
      * @param onlyFirst   (seed, item) pairs only the first got right, seeds matched in order
@@ -197,38 +197,52 @@ public final class StudySummary {
     }
 
     /**
-     * The two arms with the best validation accuracy at their chosen settings, compared on the test set's items
-     * (runs without {@link #TEST_ITEMS} left out); empty with fewer than two arms that have them.
+     * The paired comparisons on the test set's items at the arms' chosen settings (runs without {@link #TEST_ITEMS}
+     * left out): the best ES arm against the best GRPO arm by validation accuracy, the question a study asks, when it
+     * has both; and the two best arms, when they are another pair. Empty with fewer than two arms that have items.
      */
-    public java.util.Optional<Paired> paired() {
+    public List<Paired> paired() {
         List<ArmLine> ranked = new ArrayList<>(arms());
         ranked.sort(java.util.Comparator.comparingDouble(ArmLine::validation).reversed());
-        List<boolean[][]> outcomes = new ArrayList<>();
-        List<ArmLine> compared = new ArrayList<>();
         Map<String, Map<String, List<StudyResult>>> settings = bySetting(results);
+        Map<String, boolean[][]> items = new java.util.LinkedHashMap<>();
         for (ArmLine line : ranked) {
-            boolean[][] items = items(settings.get(line.arm()).get(line.best()));
-            if (items.length > 0 && compared.size() < 2) {
-                compared.add(line);
-                outcomes.add(items);
+            boolean[][] outcomes = items(settings.get(line.arm()).get(line.best()));
+            if (outcomes.length > 0) {
+                items.put(line.arm(), outcomes);
             }
         }
-        if (compared.size() < 2 || outcomes.get(0)[0].length != outcomes.get(1)[0].length) {
-            return java.util.Optional.empty();
+        List<ArmLine> withItems = ranked.stream().filter(l -> items.containsKey(l.arm())).toList();
+        List<List<ArmLine>> pairs = new ArrayList<>();
+        java.util.Optional<ArmLine> es = withItems.stream().filter(l -> l.method().equals("es")).findFirst();
+        java.util.Optional<ArmLine> grpo = withItems.stream().filter(l -> l.method().equals("grpo")).findFirst();
+        if (es.isPresent() && grpo.isPresent()) {
+            boolean esFirst = withItems.indexOf(es.get()) < withItems.indexOf(grpo.get());
+            pairs.add(esFirst ? List.of(es.get(), grpo.get()) : List.of(grpo.get(), es.get()));
         }
-        boolean[][] a = outcomes.get(0);
-        boolean[][] b = outcomes.get(1);
-        int onlyA = 0;
-        int onlyB = 0;
-        for (int s = 0; s < Math.min(a.length, b.length); s++) {
-            for (int i = 0; i < a[s].length; i++) {
-                onlyA += a[s][i] && !b[s][i] ? 1 : 0;
-                onlyB += !a[s][i] && b[s][i] ? 1 : 0;
+        if (withItems.size() >= 2 && !pairs.contains(withItems.subList(0, 2))) {
+            pairs.add(List.copyOf(withItems.subList(0, 2)));
+        }
+        List<Paired> out = new ArrayList<>();
+        for (List<ArmLine> pair : pairs) {
+            boolean[][] a = items.get(pair.get(0).arm());
+            boolean[][] b = items.get(pair.get(1).arm());
+            if (a[0].length != b[0].length) {
+                continue;
             }
+            int onlyA = 0;
+            int onlyB = 0;
+            for (int s = 0; s < Math.min(a.length, b.length); s++) {
+                for (int i = 0; i < a[s].length; i++) {
+                    onlyA += a[s][i] && !b[s][i] ? 1 : 0;
+                    onlyB += !a[s][i] && b[s][i] ? 1 : 0;
+                }
+            }
+            out.add(new Paired(pair.get(0).arm(), pair.get(1).arm(), accuracy(a) - accuracy(b),
+                    Statistics.pairedBootstrap(a, b, Statistics.RESAMPLES, 1, 0.95), onlyA, onlyB,
+                    Statistics.mcNemar(onlyA, onlyB)));
         }
-        return java.util.Optional.of(new Paired(compared.get(0).arm(), compared.get(1).arm(),
-                accuracy(a) - accuracy(b), Statistics.pairedBootstrap(a, b, Statistics.RESAMPLES, 1, 0.95), onlyA,
-                onlyB, Statistics.mcNemar(onlyA, onlyB)));
+        return out;
     }
 
     /** The runs' test items, seed by seed (runs without them left out). */
@@ -316,7 +330,7 @@ public final class StudySummary {
                         + m.axis() + "): the best may lie beyond it, extend the grid");
             }
         }
-        paired().ifPresent(p -> out.add(String.format(Locale.ROOT, "paired: %s - %s = %+.1f points on test, 95%% "
+        paired().forEach(p -> out.add(String.format(Locale.ROOT, "paired: %s - %s = %+.1f points on test, 95%% "
                         + "interval %+.1f to %+.1f (items and seeds resampled); McNemar over matched seeds: %d vs "
                         + "%d discordant items, p = %.3g", p.first(), p.second(), 100 * p.difference(),
                 100 * p.interval().low(), 100 * p.interval().high(), p.onlyFirst(), p.onlySecond(), p.mcNemarP())));

@@ -81,6 +81,47 @@ class StudyTest {
         assertTrue(report.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "it shows the value escaped");
     }
 
+    @Test
+    void theBestEsArmIsComparedWithTheBestGrpoArmAndTheTwoBestArmsWithEachOther(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("study.conf"), """
+                task { name = "keyword", options { word = "the" }, batch = 4, max-new-tokens = 8 }
+                es.population = 4
+                grpo { prompts = 4, group-size = 4 }
+                eval { datasets = ["%s", "%s"], batch = 24 }
+                study {
+                  seeds = [1, 2]
+                  completions = 32
+                  held-out-rounds = 1
+                  arms = [
+                    { name = "es-a", method = "es", set { es.alpha = 0.0005 } }
+                    { name = "es-b", method = "es", set { es.alpha = 0.002 } }
+                    { name = "grpo", method = "grpo", set { grpo.learning-rate = 1e-3 } }
+                    { name = "grpo-b", method = "grpo", set { grpo.learning-rate = 7e-4 } }
+                  ]
+                }
+                """.formatted(Path.of("../data/keyword/validation.jsonl").toAbsolutePath(),
+                Path.of("../data/keyword/test.jsonl").toAbsolutePath()));
+        StudySummary summary = Study.run(StudyPlan.load(file, dir.resolve("out")), Study::inProcess, m -> { });
+        List<StudySummary.ArmLine> ranked = new ArrayList<>(summary.arms());
+        ranked.sort(java.util.Comparator.comparingDouble(StudySummary.ArmLine::validation).reversed());
+        StudySummary.ArmLine es = ranked.stream().filter(l -> l.method().equals("es")).findFirst().orElseThrow();
+        StudySummary.ArmLine grpo = ranked.stream().filter(l -> l.method().equals("grpo")).findFirst().orElseThrow();
+        List<StudySummary.Paired> paired = summary.paired();
+        StudySummary.Paired first = paired.get(0);
+        assertEquals(java.util.Set.of(es.arm(), grpo.arm()), java.util.Set.of(first.first(), first.second()),
+                "the methods' best arms first: " + paired);
+        assertEquals(ranked.indexOf(es) < ranked.indexOf(grpo) ? es.arm() : grpo.arm(), first.first());
+        assertEquals(es.testAccuracy() - grpo.testAccuracy(), (first.first().equals(es.arm()) ? 1 : -1)
+                * first.difference(), 1e-9, "the difference of the two arms' mean test accuracies");
+        // here the two GRPO arms lead validation (their seeds' runs are bit-exact): the second comparison is theirs
+        java.util.Set<String> topTwo = java.util.Set.of(ranked.get(0).arm(), ranked.get(1).arm());
+        assertEquals(java.util.Set.of("grpo", "grpo-b"), topTwo, ranked.toString());
+        assertEquals(2, paired.size(), paired.toString());
+        assertEquals(List.of(ranked.get(0).arm(), ranked.get(1).arm()), List.of(paired.get(1).first(),
+                paired.get(1).second()));
+        assertEquals(paired.size(), summary.lines().stream().filter(l -> l.startsWith("paired: ")).count());
+    }
+
     private static final String FINALS = """
             task { name = "keyword", options { word = "the" }, batch = 4, max-new-tokens = 8 }
             es.population = 4
