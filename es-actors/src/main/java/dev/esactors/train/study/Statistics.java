@@ -129,6 +129,79 @@ public final class Statistics {
         return new Interval(sorted[low], sorted[high]);
     }
 
+    /**
+     * The F-test of equal variances: the ratio of {@code a}'s sample variance to {@code b}'s and its two-sided p under
+     * normal samples (twice the smaller tail of Fisher's F with n_a - 1 and n_b - 1 degrees of freedom; NaN when a
+     * sample has no spread, where the test says nothing). For the
+     * claim that one method varies less from seed to seed: with five seeds each it tells only ratios of several-fold.
+     */
+    public static double[] varianceRatio(double[] a, double[] b) {
+        if (a.length < 2 || b.length < 2) {
+            throw new IllegalArgumentException("a variance needs two seeds or more, got " + a.length + " and "
+                    + b.length);
+        }
+        double f = Math.pow(sd(a), 2) / Math.pow(sd(b), 2);
+        if (!(f > 0) || Double.isInfinite(f)) { // a sample without spread: no p (NaN)
+            return new double[] {f, Double.NaN};
+        }
+        double d1 = a.length - 1;
+        double d2 = b.length - 1;
+        double below = regularizedBeta(d1 * f / (d1 * f + d2), d1 / 2, d2 / 2);
+        return new double[] {f, Math.min(1, 2 * Math.min(below, 1 - below))};
+    }
+
+    /** I_x(a, b), by the continued fraction (modified Lentz), on the side of x where it converges fast. */
+    static double regularizedBeta(double x, double a, double b) {
+        if (x <= 0 || x >= 1) {
+            return x <= 0 ? 0 : 1;
+        }
+        if (x > (a + 1) / (a + b + 2)) {
+            return 1 - regularizedBeta(1 - x, b, a);
+        }
+        double front = Math.exp(a * Math.log(x) + b * Math.log(1 - x) - logBeta(a, b)) / a;
+        double tiny = 1e-300;
+        double c = 1;
+        double d = 1 - (a + b) * x / (a + 1);
+        d = 1 / (Math.abs(d) < tiny ? tiny : d);
+        double h = d;
+        for (int m = 1; m <= 500; m++) {
+            for (int odd = 0; odd < 2; odd++) {
+                double numerator = odd == 0 ? m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+                        : -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1));
+                d = 1 + numerator * d;
+                d = 1 / (Math.abs(d) < tiny ? tiny : d);
+                c = 1 + numerator / c;
+                c = Math.abs(c) < tiny ? tiny : c;
+                h *= d * c;
+                if (odd == 1 && Math.abs(d * c - 1) < 1e-15) {
+                    return front * h;
+                }
+            }
+        }
+        return front * h;
+    }
+
+    private static double logBeta(double a, double b) {
+        return logGamma(a) + logGamma(b) - logGamma(a + b);
+    }
+
+    /** ln Gamma(x) for x > 0 (Lanczos, g = 7, 9 terms: about 15 significant digits). */
+    private static double logGamma(double x) {
+        if (x < 0.5) {
+            return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
+        }
+        double[] g = {0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+            -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+            1.5056327351493116e-7};
+        x -= 1;
+        double sum = g[0];
+        for (int i = 1; i < g.length; i++) {
+            sum += g[i] / (x + i);
+        }
+        double t = x + 7.5;
+        return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(sum);
+    }
+
     private static double logChoose(int n, int k) {
         double out = 0;
         for (int i = 1; i <= k; i++) {

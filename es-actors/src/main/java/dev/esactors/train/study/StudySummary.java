@@ -68,9 +68,13 @@ public final class StudySummary {
      * @param onlyFirst   (seed, item) pairs only the first got right, seeds matched in order
      * @param onlySecond  and only the second
      * @param mcNemarP    McNemar's exact two-sided p of those discordant pairs
+     * @param sdFirst     the standard deviation of first's test accuracy over its seeds
+     * @param sdSecond    and of second's
+     * @param varianceP   the F-test's two-sided p of equal variances over seeds ({@link Statistics#varianceRatio})
      */
     public record Paired(String first, String second, double difference, Statistics.Interval interval,
-                         int onlyFirst, int onlySecond, double mcNemarP) {
+                         int onlyFirst, int onlySecond, double mcNemarP, double sdFirst, double sdSecond,
+                         double varianceP) {
     }
 
     /** Each run's right (1) and wrong (0) test items in the dataset's order, written by {@link Study#inProcess}. */
@@ -238,9 +242,26 @@ public final class StudySummary {
                     onlyB += !a[s][i] && b[s][i] ? 1 : 0;
                 }
             }
+            double[] seedsA = perSeed(a);
+            double[] seedsB = perSeed(b);
+            double varianceP = seedsA.length > 1 && seedsB.length > 1
+                    ? Statistics.varianceRatio(seedsA, seedsB)[1] : Double.NaN;
             out.add(new Paired(pair.get(0).arm(), pair.get(1).arm(), accuracy(a) - accuracy(b),
                     Statistics.pairedBootstrap(a, b, Statistics.RESAMPLES, 1, 0.95), onlyA, onlyB,
-                    Statistics.mcNemar(onlyA, onlyB)));
+                    Statistics.mcNemar(onlyA, onlyB), Statistics.sd(seedsA), Statistics.sd(seedsB), varianceP));
+        }
+        return out;
+    }
+
+    /** Each run's share of items right. */
+    private static double[] perSeed(boolean[][] runs) {
+        double[] out = new double[runs.length];
+        for (int s = 0; s < runs.length; s++) {
+            int right = 0;
+            for (boolean item : runs[s]) {
+                right += item ? 1 : 0;
+            }
+            out[s] = (double) right / runs[s].length;
         }
         return out;
     }
@@ -266,16 +287,9 @@ public final class StudySummary {
         return out.toArray(new boolean[0][]);
     }
 
+    /** The share of items right over every run (each run answers the same items). */
     private static double accuracy(boolean[][] runs) {
-        long right = 0;
-        long all = 0;
-        for (boolean[] run : runs) {
-            for (boolean b : run) {
-                right += b ? 1 : 0;
-                all++;
-            }
-        }
-        return (double) right / all;
+        return Statistics.mean(perSeed(runs));
     }
 
     /** Whether setting {@code a} beats {@code b} on validation: accuracy, then mean reward, over seeds. */
@@ -332,8 +346,11 @@ public final class StudySummary {
         }
         paired().forEach(p -> out.add(String.format(Locale.ROOT, "paired: %s - %s = %+.1f points on test, 95%% "
                         + "interval %+.1f to %+.1f (items and seeds resampled); McNemar over matched seeds: %d vs "
-                        + "%d discordant items, p = %.3g", p.first(), p.second(), 100 * p.difference(),
-                100 * p.interval().low(), 100 * p.interval().high(), p.onlyFirst(), p.onlySecond(), p.mcNemarP())));
+                        + "%d discordant items, p = %.3g; sd over seeds %.1f vs %.1f points, F-test of equal variances p "
+                        + "= %s", p.first(), p.second(), 100 * p.difference(), 100 * p.interval().low(),
+                100 * p.interval().high(), p.onlyFirst(), p.onlySecond(), p.mcNemarP(), 100 * p.sdFirst(),
+                100 * p.sdSecond(), Double.isNaN(p.varianceP()) ? "- (no spread)"
+                        : String.format(Locale.ROOT, "%.3g", p.varianceP()))));
         return out;
     }
 

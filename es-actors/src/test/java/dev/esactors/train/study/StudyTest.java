@@ -113,6 +113,11 @@ class StudyTest {
         assertEquals(ranked.indexOf(es) < ranked.indexOf(grpo) ? es.arm() : grpo.arm(), first.first());
         assertEquals(es.testAccuracy() - grpo.testAccuracy(), (first.first().equals(es.arm()) ? 1 : -1)
                 * first.difference(), 1e-9, "the difference of the two arms' mean test accuracies");
+        StudySummary.ArmLine firstArm = first.first().equals(es.arm()) ? es : grpo;
+        StudySummary.ArmLine secondArm = firstArm == es ? grpo : es;
+        assertEquals(firstArm.testAccuracySd(), first.sdFirst(), 1e-12, "its spread over seeds, as the arm's line");
+        assertEquals(secondArm.testAccuracySd(), first.sdSecond(), 1e-12);
+        assertEquals(first.sdFirst() == 0 || first.sdSecond() == 0, Double.isNaN(first.varianceP()), first.toString());
         // here the two GRPO arms lead validation (their seeds' runs are bit-exact): the second comparison is theirs
         java.util.Set<String> topTwo = java.util.Set.of(ranked.get(0).arm(), ranked.get(1).arm());
         assertEquals(java.util.Set.of("grpo", "grpo-b"), topTwo, ranked.toString());
