@@ -37,19 +37,32 @@ public final class StepLog {
     StepLog(Path file) {
         this.file = file;
         if (Files.isRegularFile(file)) {
+            List<String> lines;
             try {
-                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    try {
-                        steps.add(Arrays.stream(line.trim().split(" ")).mapToDouble(Double::parseDouble).toArray());
-                    } catch (NumberFormatException e) {
-                        break; // a torn last line: the steps from here are recomputed
-                    }
-                }
+                lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + file, e);
+            }
+            int last = lines.size() - 1;
+            while (last >= 0 && lines.get(last).isBlank()) {
+                last--;
+            }
+            for (int i = 0; i <= last; i++) {
+                if (lines.get(i).isBlank()) {
+                    continue;
+                }
+                try {
+                    steps.add(Arrays.stream(lines.get(i).trim().split(" ")).mapToDouble(Double::parseDouble)
+                            .toArray());
+                } catch (NumberFormatException e) {
+                    if (i == last) {
+                        break; // a torn last line (the process died writing it): that step is recomputed
+                    }
+                    // not a torn write: dropping it and every step after would lose their counts in silence
+                    throw new IllegalStateException(file + " line " + (i + 1) + " is not a step's numbers ('"
+                            + lines.get(i).strip() + "'), with steps after it: the log is damaged. Restore it, or "
+                            + "delete it to resume with the steps before the checkpoint counted as unknown");
+                }
             }
         }
     }

@@ -34,6 +34,16 @@ class StepLogTest {
     }
 
     @Test
+    void aDamagedLineWithStepsAfterItIsAnErrorNamingTheLine() throws Exception {
+        Path file = dir.resolve(StepLog.COUNTS);
+        Files.writeString(file, "8.0 100.0 0.0\n8.0 9x 0.0\n8.0 80.0 0.0\n");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new StepLog(file));
+        assertTrue(e.getMessage().contains(file + " line 2 is not a step's numbers ('8.0 9x 0.0')"), e.getMessage());
+        Files.writeString(file, "8.0 100.0 0.0\n8.0 9x\n\n"); // torn last, then blank lines: still a torn write
+        assertEquals(1, new StepLog(file).steps().size());
+    }
+
+    @Test
     void stepsALogMissesAreUnknownNotZero() {
         StepLog log = new StepLog(dir.resolve(StepLog.COUNTS));
         log.append(0, 8, 100, 0);
