@@ -129,25 +129,29 @@ public final class Statistics {
         return new Interval(sorted[low], sorted[high]);
     }
 
+    /** An F-test's statistic (the ratio of two sample variances) and its two-sided p. */
+    public record VarianceRatio(double f, double p) {
+    }
+
     /**
      * The F-test of equal variances: the ratio of {@code a}'s sample variance to {@code b}'s and its two-sided p under
      * normal samples (twice the smaller tail of Fisher's F with n_a - 1 and n_b - 1 degrees of freedom; NaN when a
-     * sample has no spread, where the test says nothing). For the
-     * claim that one method varies less from seed to seed: with five seeds each it tells only ratios of several-fold.
+     * sample has no spread, where the test says nothing). For the claim that one method varies less from seed to seed:
+     * with five seeds each it tells only ratios of several-fold.
      */
-    public static double[] varianceRatio(double[] a, double[] b) {
+    public static VarianceRatio varianceRatio(double[] a, double[] b) {
         if (a.length < 2 || b.length < 2) {
             throw new IllegalArgumentException("a variance needs two seeds or more, got " + a.length + " and "
                     + b.length);
         }
         double f = Math.pow(sd(a), 2) / Math.pow(sd(b), 2);
         if (!(f > 0) || Double.isInfinite(f)) { // a sample without spread: no p (NaN)
-            return new double[] {f, Double.NaN};
+            return new VarianceRatio(f, Double.NaN);
         }
         double d1 = a.length - 1;
         double d2 = b.length - 1;
         double below = regularizedBeta(d1 * f / (d1 * f + d2), d1 / 2, d2 / 2);
-        return new double[] {f, Math.min(1, 2 * Math.min(below, 1 - below))};
+        return new VarianceRatio(f, Math.min(1, 2 * Math.min(below, 1 - below)));
     }
 
     /** I_x(a, b), by the continued fraction (modified Lentz), on the side of x where it converges fast. */

@@ -164,11 +164,10 @@ public final class Study {
         double cpuBefore = ProcessMeter.cpuSeconds();
         long start = System.nanoTime();
         // A run resumed after its process died counts what the earlier processes spent on the steps it keeps
-        double[] before = {0, 0};
+        RunEvent.Resumed[] before = {new RunEvent.Resumed(0, 0, 0)};
         RunEvent last = RunLauncher.run(run.config(), RunLauncher.IN_PROCESS_ONLY, e -> {
             if (e instanceof RunEvent.Resumed resumed) {
-                before[0] = resumed.seconds();
-                before[1] = resumed.coreSeconds();
+                before[0] = resumed;
             }
         });
         if (!(last instanceof RunEvent.RunFinished finished)) {
@@ -177,8 +176,8 @@ public final class Study {
         Path dir = run.config().dir();
         double[] counts = StepLog.totals(dir);
         StudyResult.Cost cost = new StudyResult.Cost(StudyPlan.perIteration(run.config()) * finished.iterations(),
-                counts[1], counts[2], before[0] + (System.nanoTime() - start) / 1e9,
-                before[1] + ProcessMeter.cpuSeconds() - cpuBefore,
+                counts[1], counts[2], before[0].seconds() + (System.nanoTime() - start) / 1e9,
+                before[0].coreSeconds() + ProcessMeter.cpuSeconds() - cpuBefore,
                 ProcessMeter.peakRssBytes(), RunCosts.flops(run.config(), StepLog.total(dir, StepLog.PROMPT_TOKENS),
                 counts[1], counts[2]));
         StudyResult result = StudyResult.of(run, finished.iterations(), cost, finished.evaluation(),

@@ -17,7 +17,8 @@ import java.util.function.ToDoubleFunction;
  * setting validation chooses on the screening seeds, its test scores over every seed it ran (screening and
  * confirmation) with a bootstrap interval, whether the choice sits at an edge of its grid, and how far apart the
  * arm's best and worst settings are on test (sensitivity); then paired comparisons of the best ES arm with the best
- * GRPO arm, and of the two arms validation ranks first. Standard deviations are over seeds, with Bessel's correction; "-" for a single seed.
+ * GRPO arm, and of the two arms validation ranks first. Standard deviations are over seeds, with Bessel's
+ * correction; "-" for a single seed.
  */
 public final class StudySummary {
 
@@ -245,7 +246,7 @@ public final class StudySummary {
             double[] seedsA = perSeed(a);
             double[] seedsB = perSeed(b);
             double varianceP = seedsA.length > 1 && seedsB.length > 1
-                    ? Statistics.varianceRatio(seedsA, seedsB)[1] : Double.NaN;
+                    ? Statistics.varianceRatio(seedsA, seedsB).p() : Double.NaN;
             out.add(new Paired(pair.get(0).arm(), pair.get(1).arm(), accuracy(a) - accuracy(b),
                     Statistics.pairedBootstrap(a, b, Statistics.RESAMPLES, 1, 0.95), onlyA, onlyB,
                     Statistics.mcNemar(onlyA, onlyB), Statistics.sd(seedsA), Statistics.sd(seedsB), varianceP));
@@ -346,8 +347,8 @@ public final class StudySummary {
         }
         paired().forEach(p -> out.add(String.format(Locale.ROOT, "paired: %s - %s = %+.1f points on test, 95%% "
                         + "interval %+.1f to %+.1f (items and seeds resampled); McNemar over matched seeds: %d vs "
-                        + "%d discordant items, p = %.3g; sd over seeds %.1f vs %.1f points, F-test of equal variances p "
-                        + "= %s", p.first(), p.second(), 100 * p.difference(), 100 * p.interval().low(),
+                        + "%d discordant items, p = %.3g; sd over seeds %.1f vs %.1f points, F-test of equal "
+                        + "variances p = %s", p.first(), p.second(), 100 * p.difference(), 100 * p.interval().low(),
                 100 * p.interval().high(), p.onlyFirst(), p.onlySecond(), p.mcNemarP(), 100 * p.sdFirst(),
                 100 * p.sdSecond(), Double.isNaN(p.varianceP()) ? "- (no spread)"
                         : String.format(Locale.ROOT, "%.3g", p.varianceP()))));

@@ -22,20 +22,20 @@ class StatisticsTest {
     void theFTestOfEqualVariancesAgainstClosedFormsAndTables() {
         // F(2, 2)'s distribution function is f / (1 + f): variances 9 and 1 (sd 3 and 1, three seeds each) give
         // F = 9, P(F <= 9) = 0.9, two-sided p = 0.2
-        double[] f = Statistics.varianceRatio(new double[] {0, 3, 6}, new double[] {0, 1, 2});
-        assertEquals(9, f[0], 1e-12);
-        assertEquals(0.2, f[1], 1e-12);
-        assertEquals(0.2, Statistics.varianceRatio(new double[] {0, 1, 2}, new double[] {0, 3, 6})[1], 1e-12);
+        Statistics.VarianceRatio f = Statistics.varianceRatio(new double[] {0, 3, 6}, new double[] {0, 1, 2});
+        assertEquals(9, f.f(), 1e-12);
+        assertEquals(0.2, f.p(), 1e-12);
+        assertEquals(0.2, Statistics.varianceRatio(new double[] {0, 1, 2}, new double[] {0, 3, 6}).p(), 1e-12);
         // F(4, 4)'s upper 2.5% point is 9.6045 (tables): five seeds each, variances 9.6045 : 1, p = 0.05
         double[] b = {-2, -1, 0, 1, 2};
         double scale = Math.sqrt(9.6045);
         double[] a = java.util.Arrays.stream(b).map(v -> scale * v).toArray();
-        assertEquals(0.05, Statistics.varianceRatio(a, b)[1], 1e-5);
+        assertEquals(0.05, Statistics.varianceRatio(a, b).p(), 1e-5);
         // F(1, 1) is the square of a Cauchy variable's ratio: P(F <= 1) = 1/2, so equal variances give p = 1
-        assertEquals(1.0, Statistics.varianceRatio(new double[] {1, 2}, new double[] {5, 6})[1], 1e-12);
+        assertEquals(1.0, Statistics.varianceRatio(new double[] {1, 2}, new double[] {5, 6}).p(), 1e-12);
         // I_x(a, b) at a = 1: 1 - (1 - x)^b
         assertEquals(1 - Math.pow(0.7, 3.5), Statistics.regularizedBeta(0.3, 1, 3.5), 1e-13);
-        assertTrue(Double.isNaN(Statistics.varianceRatio(new double[] {1, 1}, new double[] {1, 2})[1]), "no spread");
+        assertTrue(Double.isNaN(Statistics.varianceRatio(new double[] {1, 1}, new double[] {1, 2}).p()), "no spread");
         assertThrows(IllegalArgumentException.class, () -> Statistics.varianceRatio(new double[] {1},
                 new double[] {1, 2}));
     }
