@@ -40,8 +40,8 @@ public final class StudySummary {
      * @param testRewardSd    its standard deviation over seeds
      * @param validation      mean validation accuracy at that setting (what ranks the arms)
      * @param sensitivity     the best minus the worst setting's mean test accuracy (screening seeds)
- * @param beatsBase       the share of its settings whose mean test accuracy (screening seeds) is above the base
- *                        model's
+     * @param beatsBase       the share of its settings whose mean test accuracy (screening seeds) is above the base
+     *                        model's
      * @param completions     completions sampled per run
      * @param generatedTokens mean tokens generated per run
      * @param trainedTokens   mean tokens trained on (backpropagated through) per run
