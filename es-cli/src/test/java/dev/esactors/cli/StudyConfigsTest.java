@@ -23,16 +23,16 @@ class StudyConfigsTest {
     void theShippedStudiesPlanTheirGridsAtEqualCost() {
         for (String name : new String[] {"study-keyword", "study-sudoku4-2026-12-04", "study-sudoku4"}) {
             StudyPlan plan = StudyPlan.load(Path.of("configs", name + ".conf"), Path.of("target", name));
-            // keyword and the first sudoku4 study: 2 methods x 3 values x 3 seeds; sudoku4: 72 settings of 6 arms x
+            // keyword and the first sudoku4 study: 2 methods x 3 values x 3 seeds; sudoku4: 77 settings of 6 arms x
             // 2 screening seeds, and each setting planned on the 3 confirmation seeds, as 2 controls and at 2 more
             // budgets on all 5 seeds (only the chosen settings' run)
             boolean arms = name.equals("study-sudoku4");
             java.util.Map<StudyPlan.Stage, Long> stages = new java.util.EnumMap<>(StudyPlan.Stage.class);
             plan.runs().forEach(r -> stages.merge(r.stage(), 1L, Long::sum));
-            assertEquals(arms ? java.util.Map.of(StudyPlan.Stage.SCREENING, 144L, StudyPlan.Stage.CONFIRMATION, 216L,
-                    StudyPlan.Stage.CONTROL, 144L, StudyPlan.Stage.BUDGET, 720L)
+            assertEquals(arms ? java.util.Map.of(StudyPlan.Stage.SCREENING, 154L, StudyPlan.Stage.CONFIRMATION, 231L,
+                    StudyPlan.Stage.CONTROL, 154L, StudyPlan.Stage.BUDGET, 770L)
                     : java.util.Map.of(StudyPlan.Stage.SCREENING, 18L), stages, name);
-            assertEquals(arms ? 144 + 6 * (3 + 2 + 2 * 5) : 18, plan.scheduled(), name);
+            assertEquals(arms ? 154 + 6 * (3 + 2 + 2 * 5) : 18, plan.scheduled(), name);
             for (StudyPlan.PlannedRun run : plan.runs()) {
                 long perIteration = run.method().equals("grpo")
                         ? (long) run.config().grpo().prompts() * run.config().grpo().groupSize()
