@@ -17,8 +17,8 @@ import java.util.function.ToDoubleFunction;
  * setting validation chooses on the screening seeds, its test scores over every seed it ran (screening and
  * confirmation) with a bootstrap interval, whether the choice sits at an edge of its grid, and how far apart the
  * arm's best and worst settings are on test (sensitivity); then paired comparisons of the best ES arm with the best
- * GRPO arm, and of the two arms validation ranks first. Standard deviations are over seeds, with Bessel's
- * correction; "-" for a single seed.
+ * GRPO arm, of every other arm with the other method's best, and of the two arms validation ranks first. Standard
+ * deviations are over seeds, with Bessel's correction; "-" for a single seed.
  */
 public final class StudySummary {
 
@@ -204,7 +204,8 @@ public final class StudySummary {
     /**
      * The paired comparisons on the test set's items at the arms' chosen settings (runs without {@link #TEST_ITEMS}
      * left out): the best ES arm against the best GRPO arm by validation accuracy, the question a study asks, when it
-     * has both; and the two best arms, when they are another pair. Empty with fewer than two arms that have items.
+     * has both, then every other arm against the other method's best; and the two best arms, when they are another
+     * pair. Empty with fewer than two arms that have items.
      */
     public List<Paired> paired() {
         List<ArmLine> ranked = new ArrayList<>(arms());
@@ -222,8 +223,15 @@ public final class StudySummary {
         java.util.Optional<ArmLine> es = withItems.stream().filter(l -> l.method().equals("es")).findFirst();
         java.util.Optional<ArmLine> grpo = withItems.stream().filter(l -> l.method().equals("grpo")).findFirst();
         if (es.isPresent() && grpo.isPresent()) {
-            boolean esFirst = withItems.indexOf(es.get()) < withItems.indexOf(grpo.get());
-            pairs.add(esFirst ? List.of(es.get(), grpo.get()) : List.of(grpo.get(), es.get()));
+            pairs.add(inRank(withItems, es.get(), grpo.get()));
+            // then every other arm against the other method's best: whether any variant of the losing method
+            // closes the gap is the next question a reader asks, and it needs the same test
+            for (ArmLine arm : withItems) {
+                List<ArmLine> pair = inRank(withItems, arm, arm.method().equals("es") ? grpo.get() : es.get());
+                if (!pairs.contains(pair)) {
+                    pairs.add(pair);
+                }
+            }
         }
         if (withItems.size() >= 2 && !pairs.contains(withItems.subList(0, 2))) {
             pairs.add(List.copyOf(withItems.subList(0, 2)));
@@ -252,6 +260,11 @@ public final class StudySummary {
                     Statistics.mcNemar(onlyA, onlyB), Statistics.sd(seedsA), Statistics.sd(seedsB), varianceP));
         }
         return out;
+    }
+
+    /** The two arms, the one validation ranks higher ({@code ranked} earlier) first. */
+    private static List<ArmLine> inRank(List<ArmLine> ranked, ArmLine a, ArmLine b) {
+        return ranked.indexOf(a) < ranked.indexOf(b) ? List.of(a, b) : List.of(b, a);
     }
 
     /** Each run's share of items right. */

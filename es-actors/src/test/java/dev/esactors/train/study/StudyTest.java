@@ -82,7 +82,7 @@ class StudyTest {
     }
 
     @Test
-    void theBestEsArmIsComparedWithTheBestGrpoArmAndTheTwoBestArmsWithEachOther(@TempDir Path dir) throws Exception {
+    void eachArmIsComparedWithTheOtherMethodsBestArmAndTheTwoBestArmsWithEachOther(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("study.conf"), """
                 task { name = "keyword", options { word = "the" }, batch = 4, max-new-tokens = 8 }
                 es.population = 4
@@ -118,12 +118,20 @@ class StudyTest {
         assertEquals(firstArm.testAccuracySd(), first.sdFirst(), 1e-12, "its spread over seeds, as the arm's line");
         assertEquals(secondArm.testAccuracySd(), first.sdSecond(), 1e-12);
         assertEquals(first.sdFirst() == 0 || first.sdSecond() == 0, Double.isNaN(first.varianceP()), first.toString());
-        // here the two GRPO arms lead validation (their seeds' runs are bit-exact): the second comparison is theirs
+        // then each other arm against the other method's best, in validation's order within a pair
+        for (StudySummary.ArmLine other : ranked) {
+            StudySummary.ArmLine best = other.method().equals("es") ? grpo : es;
+            List<String> pair = ranked.indexOf(other) < ranked.indexOf(best)
+                    ? List.of(other.arm(), best.arm()) : List.of(best.arm(), other.arm());
+            assertEquals(1, paired.subList(0, 3).stream().filter(p -> List.of(p.first(), p.second()).equals(pair))
+                    .count(), other.arm() + " against " + best.arm() + ": " + paired);
+        }
+        // here the two GRPO arms lead validation (their seeds' runs are bit-exact): the last comparison is theirs
         java.util.Set<String> topTwo = java.util.Set.of(ranked.get(0).arm(), ranked.get(1).arm());
         assertEquals(java.util.Set.of("grpo", "grpo-b"), topTwo, ranked.toString());
-        assertEquals(2, paired.size(), paired.toString());
-        assertEquals(List.of(ranked.get(0).arm(), ranked.get(1).arm()), List.of(paired.get(1).first(),
-                paired.get(1).second()));
+        assertEquals(4, paired.size(), paired.toString());
+        assertEquals(List.of(ranked.get(0).arm(), ranked.get(1).arm()), List.of(paired.get(3).first(),
+                paired.get(3).second()));
         assertEquals(paired.size(), summary.lines().stream().filter(l -> l.startsWith("paired: ")).count());
     }
 
