@@ -1,6 +1,7 @@
-# Paired tests beyond the two a study's report prints (docs/results.md, the sudoku4 study): the first arm against
-# each other one, on the test items every run wrote (test-items.txt), seeds matched in order; the difference with a
-# 95% bootstrap interval (puzzles and seeds resampled), McNemar's exact test, and the F-test of equal variances.
+# Paired tests a study's report does not print, such as runs at different budgets (docs/results.md, the sudoku4
+# study): the first arm against each other one, on the test items every run wrote (test-items.txt), run seeds 8-12
+# matched in order; the difference with a 95% bootstrap interval (puzzles and seeds resampled), McNemar's exact test,
+# and the F-test of equal variances. The study's report computes the same for its pairs (StudySummary.paired).
 #   python3 study_pairs.py STUDY_DIR ARM=RUN_PREFIX ARM=RUN_PREFIX ...    (needs scipy)
 # where a run is STUDY_DIR/runs/ARM-RUN_PREFIX-seedN, e.g. grpo=3.0E-5-0.5 es-paper=0.005-0.01-x0.3
 import os, random, statistics as st, sys
@@ -32,9 +33,10 @@ def ftest(a, b):
     f = va / vb; d = len(seeds) - 1
     p = 2 * min(stats.f.cdf(f, d, d), stats.f.sf(f, d, d))
     return st.stdev(acc(items(a))), st.stdev(acc(items(b))), p
-g = sys.argv[2].split('=')[0]  # first argument: the GRPO arm everything is compared with
+g = sys.argv[2].split('=')[0]  # the first arm named: what every other one is compared with
 for arm in chosen:
     if arm == g: continue
     d, lo, hi, oa, ob, p = paired(g, arm)
     sa, sb, fp = ftest(g, arm)
-    print(f'{g} - {arm:10s} {d:+5.1f} [{lo:+5.1f}, {hi:+5.1f}] McNemar {oa} vs {ob} p={p:.2g}; sd {sa:.2f} vs {sb:.2f} F p={fp:.3f}')
+    print(f'{g} - {arm:10s} {d:+5.1f} [{lo:+5.1f}, {hi:+5.1f}] McNemar {oa} vs {ob} p={p:.2g}; '
+          f'sd {sa:.2f} vs {sb:.2f} F p={fp:.3f}')
