@@ -133,8 +133,8 @@ class StudyConfigsTest {
             // 240 core-seconds per million parameters, rounded to a whole core-second
             double perMillion = plan.coreSeconds() / (ConfigJson.read(model).parameterCount() / 1e6);
             assertTrue(Math.abs(perMillion - 240) < 2, name + ": " + perMillion + " core-seconds per million");
-            // 4 ES and 4 Dr.GRPO settings on 2 seeds; the chosen two on 3 more, and as controls on the first 2
-            assertEquals(8 * 2 + 2 * (3 + 2), plan.scheduled(), name);
+            // 4 ES and 5 Dr.GRPO settings on 2 seeds; the chosen two on 3 more, and as controls on the first 2
+            assertEquals(9 * 2 + 2 * (3 + 2), plan.scheduled(), name);
             assertEquals(middle.runs().size(), plan.runs().size(), name);
             for (int i = 0; i < plan.runs().size(); i++) {
                 StudyPlan.PlannedRun run = plan.runs().get(i);
