@@ -35,6 +35,10 @@ final class StudyCommand implements Callable<Integer> {
             + "memory is then reset per run only where Linux allows it)")
     boolean inProcess;
 
+    @Option(names = "--without-finals", description = "screening and confirmation only: no controls, other budgets "
+            + "or diagnostics (the same directory without this option adds them later)")
+    boolean withoutFinals;
+
     // The study's own processes: run only this run, here, and stop when the study process is gone.
     @Option(names = "--only", paramLabel = "RUN", hidden = true)
     String only;
@@ -48,6 +52,9 @@ final class StudyCommand implements Callable<Integer> {
         StudyPlan plan = StudyPlan.load(config, dir);
         if (parallel != null) {
             plan = plan.withParallel(parallel);
+        }
+        if (withoutFinals) {
+            plan = plan.withoutFinals();
         }
         if (only != null) {
             StudyRunProcess.exitWithParent();

@@ -64,6 +64,17 @@ public record StudyPlan(Path dir, long completions, long tokens, double coreSeco
     }
 
     /**
+     * This plan without its last stage (controls, other budgets, diagnostics): screening and confirmation only, for
+     * a study that must fit a given time. The runs it makes are the full plan's, so the same directory later takes
+     * the full plan and adds the last stage.
+     */
+    public StudyPlan withoutFinals() {
+        return new StudyPlan(dir, completions, tokens, coreSeconds, screenSeeds, confirmSeeds, parallel, arms,
+                StudyFinals.NONE, runs.stream().filter(r -> r.stage() == Stage.SCREENING
+                        || r.stage() == Stage.CONFIRMATION).toList());
+    }
+
+    /**
      * The runs the study will make: every screening run, and the confirmation runs, controls and budget runs of one
      * setting per arm.
      */

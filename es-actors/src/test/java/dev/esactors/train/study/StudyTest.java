@@ -170,9 +170,17 @@ class StudyTest {
         assertEquals(2, plan.runs().stream().filter(r -> r.stage() == StudyPlan.Stage.SCREENING)
                 .findFirst().orElseThrow().config().iterations());
 
+        // Without its last stage first (a study that must fit the time at hand): screening and confirmation only
+        StudyPlan early = plan.withoutFinals();
+        assertEquals(2 + 1, early.scheduled());
+        List<String> earlyNotes = new ArrayList<>();
+        assertEquals(3, Study.run(early, Study::inProcess, earlyNotes::add).results().size(), earlyNotes.toString());
+        assertTrue(StudyDiagnostics.ofBase(out).isEmpty(), "no diagnostics without the last stage");
+        // then the whole plan in the same directory keeps those three runs and adds the last stage
         List<String> notes = new ArrayList<>();
         StudySummary summary = Study.run(plan, Study::inProcess, notes::add);
         assertEquals(6, summary.results().size(), notes.toString());
+        assertEquals(3, notes.stream().filter(n -> n.endsWith("done before, kept")).count(), notes.toString());
         StudySummary.ArmLine arm = summary.arms().get(0);
         assertEquals(2, arm.seeds(), "the comparison rests on the screening and confirmation runs only");
         String chosen = arm.best();
