@@ -17,13 +17,14 @@ import java.util.concurrent.Callable;
 /**
  * {@code bench products}: the matrix products a decode step is made of at small batch, on the 21.9M random Llama's
  * weight shapes, in the forms the decoder could take: {@code mm(x, W^T)} (what LibTorch's linear does, and the
- * decoder for more than one row), {@code mv(W, x)} per row (the decoder for a single row), and {@code mm(W, x^T)}
- * (the weight as the left operand). Each form cycles through 24 weights of the shape, so that they stream from memory
+ * decoder for more than one row), {@code mv(W, x)} per row (the decoder for a single row), {@code mm(W, x^T)} (the
+ * weight as the left operand) and {@code mm(x, Wt)} from the weight stored transposed and contiguous (which OpenBLAS
+ * packs with a plain copy). Each form cycles through 24 weights of the shape, so that they stream from memory
  * as a model's do rather than sit in cache. Microseconds per product, best of 3, one thread.
  */
 @Command(name = "products", mixinStandardHelpOptions = true,
-        description = "A decode step's matrix products at 1, 8 and 32 rows on the ~20M model's weight shapes, in three "
-                + "forms: mm(x, W^T), mv per row, mm(W, x^T).")
+        description = "A decode step's matrix products at 1, 8 and 32 rows on the ~20M model's weight shapes, in four "
+                + "forms: mm(x, W^T), mv per row, mm(W, x^T), mm(x, Wt) with Wt = W^T contiguous.")
 final class ProductBench implements Callable<Integer> {
 
     @Mixin
@@ -47,16 +48,18 @@ final class ProductBench implements Callable<Integer> {
     }
 
     private void run(PrintWriter out) {
-        out.printf("%6s %6s %6s %14s %14s %14s%n", "rows", "in", "out", "mm(x, W^T) us", "mv per row us",
-                "mm(W, x^T) us");
+        out.printf("%6s %6s %6s %14s %14s %14s %14s%n", "rows", "in", "out", "mm(x, W^T) us", "mv per row us",
+                "mm(W, x^T) us", "mm(x, Wt) us");
         for (int[] shape : SHAPES) {
             for (int rows : ROWS) {
                 try (PointerScope scope = new PointerScope()) {
                     Tensor[] weights = new Tensor[COPIES];
                     Tensor[] transposed = new Tensor[COPIES];
+                    Tensor[] stored = new Tensor[COPIES]; // W^T laid out contiguous: OpenBLAS's plain (nn) form
                     for (int c = 0; c < COPIES; c++) {
                         weights[c] = torch.randn(shape[1], shape[0]);
                         transposed[c] = weights[c].t();
+                        stored[c] = transposed[c].contiguous();
                     }
                     Tensor x = torch.randn(rows, shape[0]);
                     Tensor xT = x.t();
@@ -75,8 +78,9 @@ final class ProductBench implements Callable<Integer> {
                         }
                     });
                     double left = time(c -> torch.mm_out(yT, weights[c], xT));
-                    out.printf(Locale.ROOT, "%6d %6d %6d %14.1f %14.1f %14.1f%n", rows, shape[0], shape[1], mm, mv,
-                            left);
+                    double plain = time(c -> torch.mm_out(y, x, stored[c]));
+                    out.printf(Locale.ROOT, "%6d %6d %6d %14.1f %14.1f %14.1f %14.1f%n", rows, shape[0], shape[1], mm,
+                            mv, left, plain);
                     out.flush();
                 }
             }
