@@ -104,7 +104,7 @@ final class BenchModels {
             warning = "; core forced by OPENBLAS_CORETYPE=" + forced + (l2 == null ? "" : " (and OPENBLAS_L2_SIZE="
                     + l2 + ")") + ": unset it to let OpenBLAS pick this CPU's own kernels, often faster";
         }
-        return Torch.blas() + " on " + cpu() + warning + "; " + Torch.nativeHeap();
+        return Torch.blas() + " on " + cpu() + warning + "; " + Torch.cpuKernels() + "; " + Torch.nativeHeap();
     }
 
     private static String cpu() {

@@ -7,7 +7,8 @@ import com.sun.jna.Structure;
 
 /**
  * The few C library functions this package calls through JNA (glibc on Linux): malloc tuning and trimming for
- * {@link NativeHeap}, dladdr for {@link Blas} to name the file a symbol lies in.
+ * {@link NativeHeap}, dladdr for {@link Blas} to name the file a symbol lies in, setenv for {@link CpuKernels} to
+ * pin LibTorch's kernel level.
  */
 interface LibC extends Library {
 
@@ -24,6 +25,9 @@ interface LibC extends Library {
 
     /** dladdr(3): non-zero when {@code address} lies in a loaded object, described in {@code info}. */
     int dladdr(Pointer address, DlInfo info);
+
+    /** setenv(3): 0 on success; with {@code overwrite} 0 a variable already set keeps its value. */
+    int setenv(String name, String value, int overwrite);
 
     /** glibc's Dl_info. */
     @Structure.FieldOrder({"dli_fname", "dli_fbase", "dli_sname", "dli_saddr"})

@@ -63,6 +63,15 @@ public final class Torch {
         }
     }
 
+    /**
+     * The level of LibTorch's vectorised CPU kernels and how it was chosen ({@link CpuKernels}: pinned to AVX2 on
+     * x86-64 so that runs repeat across machines), for a log line.
+     */
+    public static String cpuKernels() {
+        load();
+        return CpuKernels.describe();
+    }
+
     /** Sets LibTorch's intra-op thread count (the BLAS also reads {@code OMP_NUM_THREADS} at start-up). */
     public static void setThreads(int threads) {
         if (threads < 1) {
@@ -93,6 +102,7 @@ public final class Torch {
             }
             HEAP = NativeHeap.tune();
             Blas.select(); // before LibTorch: the library it binds libopenblas.so.0 to is the first one loaded
+            CpuKernels.pin(); // before LibTorch's first kernel, when ATen reads the level once
             String platform = Loader.getPlatform();
             Path torchCpu = null;
             for (String lib : PRELOADED) {

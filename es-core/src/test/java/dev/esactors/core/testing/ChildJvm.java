@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,6 +29,12 @@ public final class ChildJvm {
      */
     public static List<String> run(Class<?> main, List<String> jvmOptions, long timeoutSeconds, String... args)
             throws IOException, InterruptedException {
+        return run(main, jvmOptions, Map.of(), timeoutSeconds, args);
+    }
+
+    /** As {@link #run(Class, List, long, String...)}, with {@code environment} added to this JVM's. */
+    public static List<String> run(Class<?> main, List<String> jvmOptions, Map<String, String> environment,
+            long timeoutSeconds, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Doffline=true");
@@ -40,6 +47,7 @@ public final class ChildJvm {
                     .redirectOutput(log.toFile());
             builder.environment().put("OMP_NUM_THREADS", "1");
             builder.environment().put("OPENBLAS_NUM_THREADS", "1");
+            builder.environment().putAll(environment);
             Process process = builder.start();
             boolean finished = process.waitFor(timeoutSeconds, TimeUnit.SECONDS);
             if (!finished) {
