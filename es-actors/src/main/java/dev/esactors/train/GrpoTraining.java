@@ -71,6 +71,7 @@ final class GrpoTraining implements Trainer {
         try {
             state = RunState.open(config.dir(), configHash(config), config.shown(describe(config) + " | "
                     + config.identity()), config.checkpoint().keep());
+            state.otherKernels().ifPresent(notes);
             GrpoTraining training = new GrpoTraining(config, learner, prompts, state, notes);
             RunDirectory.saveRunFile(config); // only once the checkpoints accepted this config
             return training;

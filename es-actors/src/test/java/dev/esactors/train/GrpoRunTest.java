@@ -2,6 +2,8 @@ package dev.esactors.train;
 
 import com.typesafe.config.ConfigFactory;
 import dev.esactors.core.io.DirectoryLock;
+import dev.esactors.core.state.RunManifest;
+import dev.esactors.core.torch.Torch;
 import dev.esactors.train.config.RunConfig;
 import dev.esactors.train.config.RunConfigLoader;
 import org.junit.jupiter.api.Test;
@@ -104,10 +106,17 @@ class GrpoRunTest {
         Path resumed = root.resolve("rounds-resumed");
         assertInstanceOf(RunEvent.RunFinished.class, RunLoop.run(config(resumed, withIterations(rounds, 4)),
                 e -> { }));
+        // as if it had started on another kind of machine: the resume says so, and still runs
+        Path manifest = resumed.resolve(RunManifest.FILE);
+        String here = Torch.kernels();
+        Files.writeString(manifest, Files.readString(manifest).replace(here, "ATen AVX512, OpenBLAS Cooperlake"));
         List<RunEvent> after = new ArrayList<>();
         RunEvent.RunFinished end = assertInstanceOf(RunEvent.RunFinished.class,
                 RunLoop.run(config(resumed, rounds), after::add), after.toString());
         assertTrue(after.stream().anyMatch(e -> e instanceof RunEvent.Note n && n.message().contains("resumed")));
+        assertTrue(after.stream().anyMatch(e -> e instanceof RunEvent.Note n && n.message().contains(
+                "started on other CPU kernels (ATen AVX512, OpenBLAS Cooperlake) than this process runs (" + here
+                        + ")")), after.toString());
         assertEquals(whole.masterHash(), end.masterHash());
         assertEquals(Files.readString(root.resolve("rounds").resolve(EvaluationSchedule.HELD_OUT)),
                 Files.readString(resumed.resolve(EvaluationSchedule.HELD_OUT)),

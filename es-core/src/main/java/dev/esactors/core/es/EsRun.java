@@ -54,6 +54,7 @@ public final class EsRun implements AutoCloseable {
         this.checkpointEvery = checkpointEvery;
         this.state = RunState.open(runDir, configHash(replica, runIdentity),
                 shown.apply(replica.config() + " | " + runIdentity), keepCheckpoints);
+        state.otherKernels().ifPresent(log);
         try {
             this.journal = UpdateJournal.open(runDir.resolve("journal.jsonl"));
         } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package dev.esactors.core.state;
 
 import dev.esactors.core.io.DirectoryLock;
+import dev.esactors.core.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 
 import java.io.IOException;
@@ -22,6 +23,7 @@ public final class RunState implements AutoCloseable {
     private final DirectoryLock lock; // held until close: one writer per run directory
     private final RunFence fence; // where the lock may not hold (a shared volume), a replaced writer stops
     private final CheckpointStore checkpoints;
+    private final Optional<String> otherKernels;
     private CheckpointWrite lastCheckpoint;
 
     /**
@@ -46,24 +48,27 @@ public final class RunState implements AutoCloseable {
                            String weightsHash) {
     }
 
-    private RunState(String configHash, DirectoryLock lock, RunFence fence, CheckpointStore checkpoints) {
+    private RunState(String configHash, DirectoryLock lock, RunFence fence, CheckpointStore checkpoints,
+                     Optional<String> otherKernels) {
         this.configHash = configHash;
         this.lock = lock;
         this.fence = fence;
         this.checkpoints = checkpoints;
+        this.otherKernels = otherKernels;
     }
 
     /**
      * Takes {@code dir} for a run whose configuration hashes to {@code configHash} ({@code description} says what
-     * that configuration is, in run.json): locks it, checks or writes the manifest, and takes the next fence epoch.
+     * that configuration is, in run.json): locks it, checks or writes the manifest (with this process's CPU
+     * kernels), and takes the next fence epoch.
      */
     public static RunState open(Path dir, String configHash, String description, int keepCheckpoints) {
         // made first: a bad count is refused before the directory is locked or its manifest written
         CheckpointStore checkpoints = new CheckpointStore(dir.resolve("checkpoints"), keepCheckpoints);
         DirectoryLock lock = DirectoryLock.acquire(dir);
         try {
-            RunManifest.check(dir, configHash, description);
-            return new RunState(configHash, lock, RunFence.take(dir), checkpoints);
+            Optional<String> otherKernels = RunManifest.check(dir, configHash, description, Torch.kernels());
+            return new RunState(configHash, lock, RunFence.take(dir), checkpoints, otherKernels);
         } catch (RuntimeException e) {
             lock.close();
             throw e;
@@ -73,6 +78,14 @@ public final class RunState implements AutoCloseable {
     /** The hash of everything that defines the run's results, which its checkpoints are checked against. */
     public String configHash() {
         return configHash;
+    }
+
+    /**
+     * A warning for the run's log when it started on other CPU kernels than this process runs ({@link RunManifest}):
+     * a resume on another kind of machine, whose weights may then differ from an uninterrupted run's.
+     */
+    public Optional<String> otherKernels() {
+        return otherKernels;
     }
 
     /** Throws if another writer has taken the directory since this one opened it: call before each durable write. */

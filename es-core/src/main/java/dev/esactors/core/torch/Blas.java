@@ -112,13 +112,19 @@ final class Blas {
     }
 
     /**
-     * The OpenBLAS LibTorch's products resolve to, once LibTorch is loaded: version and build, the core type its
-     * kernels were chosen for, the file, and the setting. "unknown" parts where this platform cannot tell.
+     * The OpenBLAS LibTorch's products resolve to, once LibTorch is loaded.
+     *
+     * @param text version and build, the core type its kernels were chosen for, the file, and the setting
+     * @param core the core type alone ("unknown" where this platform cannot tell): the part that decides the bits
      */
-    static String describe(Path torchLibrary) {
-        String setting = setting();
+    record Described(String text, String core) {
+    }
+
+    /** {@link Described} for the library LibTorch's {@code torchLibrary} calls. */
+    static Described describe(Path torchLibrary) {
+        String setting = " (" + PROPERTY + "=" + setting() + ")";
         if (!Platform.isLinux() || torchLibrary == null) {
-            return "OpenBLAS (" + PROPERTY + "=" + setting + ")";
+            return new Described("OpenBLAS" + setting, "unknown");
         }
         try {
             // dlsym on LibTorch's handle searches it and its dependencies, among them whichever library the
@@ -126,14 +132,14 @@ final class Blas {
             Pointer sgemm = NativeLibrary.getInstance(torchLibrary.toString()).getFunction("sgemm_");
             LibC.DlInfo info = new LibC.DlInfo();
             if (LibC.load().dladdr(sgemm, info) == 0 || info.dli_fname == null) {
-                return "OpenBLAS, file unknown (" + PROPERTY + "=" + setting + ")";
+                return new Described("OpenBLAS, file unknown" + setting, "unknown");
             }
             NativeLibrary blas = NativeLibrary.getInstance(info.dli_fname);
             String config = blas.getFunction("openblas_get_config").invokeString(new Object[0], false);
-            String core = blas.getFunction("openblas_get_corename").invokeString(new Object[0], false);
-            return config.strip() + ", core " + core + ", " + info.dli_fname + " (" + PROPERTY + "=" + setting + ")";
+            String core = blas.getFunction("openblas_get_corename").invokeString(new Object[0], false).strip();
+            return new Described(config.strip() + ", core " + core + ", " + info.dli_fname + setting, core);
         } catch (UnsatisfiedLinkError | RuntimeException e) {
-            return "OpenBLAS, not identified: " + e.getMessage() + " (" + PROPERTY + "=" + setting + ")";
+            return new Described("OpenBLAS, not identified: " + e.getMessage() + setting, "unknown");
         }
     }
 

@@ -9,8 +9,9 @@ import org.bytedeco.pytorch.global.torch;
  * level the CPU has, and its AVX-512 kernels round differently from its AVX2 ones: a GRPO run resumed on, or
  * started again on, a machine with AVX-512 ended at other weights than on one without (found when CI moved to
  * such a machine). So before LibTorch loads, the level is pinned to AVX2, which every x86-64 machine we run on
- * has: the same run gives the same weights on any of them. Users who want LibTorch's own choice set
- * {@code ATEN_CPU_CAPABILITY} themselves (e.g. {@code avx512}), which is left as it is.
+ * has, at no speed lost here: LibTorch's part of the arithmetic is then the same on any of them (the products are
+ * OpenBLAS's, whose kernels follow its core type: {@link Torch#kernels} names both). Users who want LibTorch's own
+ * choice set {@code ATEN_CPU_CAPABILITY} themselves (e.g. {@code avx512}), which is left as it is.
  */
 final class CpuKernels {
 
@@ -46,8 +47,13 @@ final class CpuKernels {
         }
     }
 
-    /** The level LibTorch runs at and how it was chosen, for a log line; LibTorch loaded. */
+    /** The level LibTorch runs at (AVX2, AVX512, DEFAULT...); LibTorch loaded. */
+    static String level() {
+        return torch.get_cpu_capability().getString();
+    }
+
+    /** The level and how it was chosen, for a log line; LibTorch loaded. */
     static String describe() {
-        return "ATen CPU kernels " + torch.get_cpu_capability().getString() + " (" + setting + ")";
+        return "ATen CPU kernels " + level() + " (" + setting + ")";
     }
 }

@@ -47,7 +47,18 @@ public final class Torch {
      */
     public static String blas() {
         load();
-        return Holder.BLAS;
+        return Holder.BLAS.text();
+    }
+
+    /**
+     * The CPU kernels this process's arithmetic runs on, in short: LibTorch's level and the OpenBLAS core type (e.g.
+     * "ATen AVX2, OpenBLAS Haswell"). Two processes that print the same run the same kernels; the same run on
+     * other kernels may round to other weights (GRPO's always; ES's where a reward flips). Run directories record
+     * it, so that a resume on other kernels says so.
+     */
+    public static String kernels() {
+        load();
+        return "ATen " + CpuKernels.level() + ", OpenBLAS " + Holder.BLAS.core();
     }
 
     /**
@@ -90,7 +101,7 @@ public final class Torch {
     /** Class-holder idiom: the JVM runs the static initialiser exactly once, under its own lock. */
     private static final class Holder {
         static final String HEAP;
-        static final String BLAS;
+        static final Blas.Described BLAS;
 
         static {
             // DJL's tokenizers (loaded beside us) phone home unless told not to; we never reach the network.
