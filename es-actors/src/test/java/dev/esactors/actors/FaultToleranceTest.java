@@ -14,6 +14,7 @@ import dev.esactors.actors.wire.EvaluatorProtocol;
 import dev.esactors.core.es.EsModel;
 import dev.esactors.core.es.EsRun;
 import dev.esactors.core.torch.DeviceSpec;
+import dev.esactors.core.torch.Torch;
 import dev.esactors.train.RunEvent;
 import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.RunConfig;
@@ -39,6 +40,8 @@ class FaultToleranceTest {
     private static final ActorTestKit KIT = ActorTestKit.create("faults",
             ConfigFactory.parseResources(FaultToleranceTest.class, "/es-actors-akka.conf")
                     .withFallback(ConfigFactory.parseString("akka.actor.provider = local")));
+
+    private static final String HASWELL = "ATen AVX2, OpenBLAS Haswell";
 
     @TempDir
     static Path root;
@@ -77,7 +80,7 @@ class FaultToleranceTest {
                                                        ActorRef<EvaluatorProtocol.Work> received, long fingerprint) {
         return Behaviors.setup(context -> {
             coordinator.tell(new CoordinatorProtocol.RequestWork(context.getSelf(), "hoarder", "cpu", 0, 0, "test-node",
-                    fingerprint));
+                    fingerprint, Torch.kernels()));
             return Behaviors.receive(EvaluatorProtocol.Command.class)
                     .onMessage(EvaluatorProtocol.Work.class, w -> {
                         received.tell(w);
@@ -120,6 +123,9 @@ class FaultToleranceTest {
         RunEvent.IterationDone first = iterations(all).get(0);
         assertTrue(first.reissued() >= 1, "member 0 was issued again: " + first);
         assertTrue(all.stream().anyMatch(e -> e instanceof RunEvent.Note n && n.message().contains("hoarder left; 1 member(s) issued again")),
+                all.toString());
+        // the hoarder names this process's kernels, as the real evaluator does: no warning between them
+        assertTrue(all.stream().noneMatch(e -> e instanceof RunEvent.Note n && n.message().contains("other CPU kernels")),
                 all.toString());
     }
 
@@ -174,7 +180,7 @@ class FaultToleranceTest {
     private static Behavior<EvaluatorProtocol.Command> failing(ActorRef<CoordinatorProtocol.Command> coordinator, long fingerprint) {
         return Behaviors.setup(context -> {
             coordinator.tell(new CoordinatorProtocol.RequestWork(context.getSelf(), "failing", "cpu", 0, 0, "failing-node",
-                    fingerprint));
+                    fingerprint, Torch.kernels()));
             return Behaviors.receive(EvaluatorProtocol.Command.class)
                     .onMessage(EvaluatorProtocol.Work.class, w -> {
                         double[] nan = new double[w.count()];
@@ -182,7 +188,7 @@ class FaultToleranceTest {
                         coordinator.tell(new CoordinatorProtocol.MemberResults(w.iteration(), w.first(), nan,
                                 context.getSelf()));
                         coordinator.tell(new CoordinatorProtocol.RequestWork(context.getSelf(), "failing", "cpu", 0, 0,
-                                "failing-node", fingerprint));
+                                "failing-node", fingerprint, Torch.kernels()));
                         return Behaviors.same();
                     })
                     .onAnyMessage(m -> Behaviors.same())
@@ -210,7 +216,7 @@ class FaultToleranceTest {
         ActorRef<CoordinatorProtocol.Command> coordinator = coordinator(config, events.getRef());
         TestProbe<EvaluatorProtocol.Command> gpu = KIT.createTestProbe();
         coordinator.tell(new CoordinatorProtocol.RequestWork(gpu.getRef(), "gpu-node", "cuda", 0, 0, "gpu-node",
-                CoordinatorProtocol.fingerprint(config)));
+                CoordinatorProtocol.fingerprint(config), ""));
         EvaluatorProtocol.Refused refused = gpu.expectMessageClass(EvaluatorProtocol.Refused.class, Duration.ofSeconds(30));
         assertTrue(refused.reason().contains("never mixes"), refused.reason());
 
@@ -218,9 +224,39 @@ class FaultToleranceTest {
         RunConfig other = TestRuns.small(root.resolve("device"), 1, Map.of("es.population", 8));
         TestProbe<EvaluatorProtocol.Command> stranger = KIT.createTestProbe();
         coordinator.tell(new CoordinatorProtocol.RequestWork(stranger.getRef(), "stranger", "cpu", 0, 0, "other-node",
-                CoordinatorProtocol.fingerprint(other)));
+                CoordinatorProtocol.fingerprint(other), Torch.kernels()));
         refused = stranger.expectMessageClass(EvaluatorProtocol.Refused.class, Duration.ofSeconds(30));
         assertTrue(refused.reason().contains("another configuration"), refused.reason());
+        KIT.stop(coordinator);
+    }
+
+    @Test
+    void anEvaluatorOnOtherCpuKernelsIsNamedOnceAndServed() {
+        RunConfig config = TestRuns.small(root.resolve("kernels"), 1, Map.of());
+        TestProbe<RunEvent> events = KIT.createTestProbe();
+        ActorRef<CoordinatorProtocol.Command> coordinator = coordinator(config, events.getRef());
+        long fingerprint = CoordinatorProtocol.fingerprint(config);
+        String[][] evaluators = {{"a", HASWELL}, {"b", "ATen AVX2, OpenBLAS Cooperlake"}, {"c", HASWELL},
+            {"d", "ATen AVX2, OpenBLAS Cooperlake"}};
+        List<TestProbe<EvaluatorProtocol.Command>> probes = new ArrayList<>();
+        for (String[] e : evaluators) {
+            TestProbe<EvaluatorProtocol.Command> probe = KIT.createTestProbe();
+            probes.add(probe);
+            coordinator.tell(new CoordinatorProtocol.RequestWork(probe.getRef(), e[0], "cpu", 0, 0, e[0] + "-node",
+                    fingerprint, e[1]));
+        }
+        List<String> notes = new ArrayList<>();
+        while (notes.stream().noneMatch(n -> n.startsWith("evaluator d joined"))) {
+            if (events.receiveMessage(Duration.ofSeconds(30)) instanceof RunEvent.Note n) {
+                notes.add(n.message());
+            }
+        }
+        List<String> warnings = notes.stream().filter(n -> n.contains("other CPU kernels")).toList();
+        assertEquals(List.of("evaluator b runs other CPU kernels (ATen AVX2, OpenBLAS Cooperlake) than evaluator a ("
+                + HASWELL + "): a member's reward may then depend on which of them evaluated it, so this run may not "
+                + "repeat bit for bit; give every node the same OPENBLAS_CORETYPE (docs/operations.md)"), warnings);
+        // allowed, not refused: the mixed evaluator is handed work like the others
+        probes.get(1).expectMessageClass(EvaluatorProtocol.Work.class, Duration.ofSeconds(30));
         KIT.stop(coordinator);
     }
 }

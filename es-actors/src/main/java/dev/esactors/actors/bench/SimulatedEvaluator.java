@@ -74,6 +74,8 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
 
     /** Prompts per member behind a simulated reward. */
     private static final int BATCH = 16;
+    // a real CPU evaluator's kernels (Torch.kernels()), the same for all: requests carry their usual bytes, no warning
+    private static final String KERNELS = "ATen AVX2, OpenBLAS Haswell";
 
     /** Prompts per member behind a simulated reward (the bench prints it). */
     public static int batch() {
@@ -208,7 +210,7 @@ public final class SimulatedEvaluator extends AbstractBehavior<Object> {
 
     private void requestWork() {
         CoordinatorProtocol.RequestWork request = new CoordinatorProtocol.RequestWork(getContext().getSelf().narrow(), id, "cpu",
-                applied, node.known(), nodeName, fingerprint);
+                applied, node.known(), nodeName, fingerprint, KERNELS);
         wire.workBytes.add(bytes(request));
         wire.messages.increment();
         coordinator.tell(request);

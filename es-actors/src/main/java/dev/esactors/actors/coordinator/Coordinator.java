@@ -63,6 +63,7 @@ public final class Coordinator {
     private final CoordinatorMetrics metrics;
     private final FaultCounts counts = new FaultCounts();
     private final EvaluatorRoster<ActorRef<EvaluatorProtocol.Command>, RequestWork> roster = new EvaluatorRoster<>();
+    private final KernelMix kernels = new KernelMix();
     private final UpdateDelivery updates;
     private final EvaluationSchedule schedule;
     private final long fingerprint;
@@ -319,6 +320,11 @@ public final class Coordinator {
             context.watchWith(request.evaluator(), new EvaluatorGone(request.evaluator()));
             listener.tell(new RunEvent.Note("evaluator " + request.evaluatorId() + " joined at iteration "
                     + run.nextIteration() + " (" + roster.size() + " active)"));
+            String mixed = kernels.joined(request.evaluatorId(), request.kernels());
+            if (mixed != null) {
+                context.getLog().warn(mixed);
+                listener.tell(new RunEvent.Note(mixed));
+            }
         }
         // An evaluator asks only when free: work it still holds, it has given up (it waited in vain for a pushed
         // update, or was out of step), so that work goes to the next evaluator now, not at its deadline.

@@ -27,6 +27,7 @@ import dev.esactors.core.es.noise.Member;
 import dev.esactors.core.es.update.FitnessShaping;
 import dev.esactors.core.es.update.Update;
 import dev.esactors.core.torch.DeviceSpec;
+import dev.esactors.core.torch.Torch;
 import dev.esactors.train.TaskFitness;
 import dev.esactors.train.config.BaseModel;
 import dev.esactors.train.config.RunConfig;
@@ -263,7 +264,7 @@ public final class Evaluator extends AbstractBehavior<EvaluatorProtocol.Command>
     private void requestWork() {
         if (coordinator != null) {
             coordinator.tell(new CoordinatorProtocol.RequestWork(getContext().getSelf(), id, device.type(), applied,
-                    nodeUpdates.known(), node, fingerprint));
+                    nodeUpdates.known(), node, fingerprint, device.isCuda() ? "" : Torch.kernels()));
         }
     }
 }

@@ -47,15 +47,16 @@ public final class CoordinatorProtocol {
      * @param node        the evaluator's node (its evaluators share one catch-up)
      * @param fingerprint {@link #fingerprint} of the evaluator's run config: seeds, batches and updates are derived
      *                    from it on both sides, so a coordinator refuses evaluators of another config
+     * @param kernels     the CPU kernels a CPU evaluator decodes on ({@code Torch.kernels()}); empty on CUDA
      */
     public record RequestWork(ActorRef<EvaluatorProtocol.Command> evaluator, String evaluatorId, String deviceType,
-                       long applied, long known, String node, long fingerprint)
+                       long applied, long known, String node, long fingerprint, String kernels)
             implements Command, CborSerializable {
 
         /** The same request from an evaluator whose node now knows {@code more} updates. */
         public RequestWork knowing(long more) {
             return new RequestWork(evaluator, evaluatorId, deviceType, applied, Math.max(known, more), node,
-                    fingerprint);
+                    fingerprint, kernels);
         }
     }
 

@@ -44,7 +44,7 @@ class SerializationTest {
     void coordinatorMessagesRoundTrip() {
         TestProbe<EvaluatorProtocol.Command> evaluator = KIT.createTestProbe();
         roundTrips(new CoordinatorProtocol.RequestWork(evaluator.getRef(), "node/evaluator-0", "cpu", 12, 14, "akka://es-actors@10.0.0.7:2552",
-                -6_917_529_027_641_081_857L));
+                -6_917_529_027_641_081_857L, "ATen AVX2, OpenBLAS Haswell"));
         roundTrips(new CoordinatorProtocol.MemberResults(12, 5, new double[] {0.75}, evaluator.getRef()));
         roundTrips(new CoordinatorProtocol.MemberResults(12, 6, new double[] {0.5, Double.NaN}, evaluator.getRef(),
                 PromptRewards.encode(new double[][] {{1, 0, 0.5, 0}, {}})));
