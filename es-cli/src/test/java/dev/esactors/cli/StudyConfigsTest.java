@@ -155,6 +155,31 @@ class StudyConfigsTest {
     }
 
     @Test
+    void theSigmaStudyIsCountdownSsEsArmWithSigmaAsASecondAxis() {
+        StudyPlan small = StudyPlan.load(Path.of("configs/study-countdown-s.conf"), Path.of("target", "cs"));
+        StudyPlan sigma = StudyPlan.load(Path.of("configs/study-countdown-s-sigma.conf"), Path.of("target", "sigma"));
+        // 3 sigmas x 3 alphas on 2 seeds; the chosen one on 3 more, and as a control on the first 2
+        assertEquals(3 * 3 * 2 + 3 + 2, sigma.scheduled());
+        StudyPlan.PlannedRun reference = small.runs().stream().filter(r -> r.name().equals("es-0.005-seed8"))
+                .findFirst().orElseThrow();
+        assertEquals(0.01, reference.config().es().sigma());
+        for (double value : new double[] {0.0025, 0.005, 0.02}) {
+            String name = "es-" + value + "-0.005-seed8";
+            StudyPlan.PlannedRun run = sigma.runs().stream().filter(r -> r.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new AssertionError(name + " not planned"));
+            assertEquals(value, run.config().es().sigma(), name);
+            // everything else as countdown-s's run: population, alpha, seed, model, budget, task, bound, eval sets
+            assertEquals(reference.config().es().toString().replace("sigma=0.01,", ""),
+                    run.config().es().toString().replace("sigma=" + value + ",", ""), name);
+            assertEquals(reference.config().model().path(), run.config().model().path(), name);
+            assertEquals(reference.config().task(), run.config().task(), name);
+            assertEquals(reference.config().run().coreSeconds(), run.config().run().coreSeconds(), name);
+            assertEquals(reference.config().iterations(), run.config().iterations(), name);
+            assertEquals(reference.config().eval().datasets(), run.config().eval().datasets(), name);
+        }
+    }
+
+    @Test
     void everyShippedRunFileParses() throws Exception {
         try (var files = Files.list(Path.of("configs"))) {
             List<Path> runs = files.filter(f -> !f.getFileName().toString().startsWith("study-")).sorted().toList();
