@@ -125,8 +125,8 @@ class FaultToleranceTest {
         assertTrue(all.stream().anyMatch(e -> e instanceof RunEvent.Note n && n.message().contains("hoarder left; 1 member(s) issued again")),
                 all.toString());
         // the hoarder names this process's kernels, as the real evaluator does: no warning between them
-        assertTrue(all.stream().noneMatch(e -> e instanceof RunEvent.Note n && n.message().contains("other CPU kernels")),
-                all.toString());
+        assertTrue(all.stream().noneMatch(e -> e instanceof RunEvent.Note n
+                && n.message().contains("other CPU kernels")), all.toString());
     }
 
     @Test
