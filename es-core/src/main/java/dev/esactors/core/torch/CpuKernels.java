@@ -21,30 +21,26 @@ final class CpuKernels {
     /** The level pinned on x86-64 unless the environment names one. */
     static final String PINNED = "avx2";
 
-    private static String setting;
-
     private CpuKernels() {
     }
 
     /**
-     * Pins the level ahead of LibTorch, once per process: nothing where the environment already names one or off
-     * x86-64 Linux. ATen reads the process environment, which Java cannot write, hence setenv(3).
+     * Pins the level ahead of LibTorch (call once, before it loads): nothing where the environment already names one
+     * or off x86-64 Linux. ATen reads the process environment, which Java cannot write, hence setenv(3). Returns how
+     * the level was chosen, for {@link #describe}.
      */
-    static synchronized void pin() {
-        if (setting != null) {
-            return;
-        }
+    static String pin() {
         String own = System.getenv(VARIABLE);
         if (own != null) {
-            setting = VARIABLE + "=" + own + " from the environment";
-        } else if (Platform.isLinux() && Platform.isIntel() && Platform.is64Bit()) {
+            return VARIABLE + "=" + own + " from the environment";
+        }
+        if (Platform.isLinux() && Platform.isIntel() && Platform.is64Bit()) {
             if (LibC.load().setenv(VARIABLE, PINNED, 0) != 0) {
                 throw new IllegalStateException("setenv(" + VARIABLE + ") failed");
             }
-            setting = VARIABLE + "=" + PINNED + ", pinned so that runs repeat across machines";
-        } else {
-            setting = "LibTorch's own choice on this platform";
+            return VARIABLE + "=" + PINNED + ", pinned so that runs repeat across machines";
         }
+        return "LibTorch's own choice on this platform";
     }
 
     /** The level LibTorch runs at (AVX2, AVX512, DEFAULT...); LibTorch loaded. */
@@ -52,8 +48,8 @@ final class CpuKernels {
         return torch.get_cpu_capability().getString();
     }
 
-    /** The level and how it was chosen, for a log line; LibTorch loaded. */
-    static String describe() {
+    /** The level and how it was chosen ({@link #pin}'s answer), for a log line; LibTorch loaded. */
+    static String describe(String setting) {
         return "ATen CPU kernels " + level() + " (" + setting + ")";
     }
 }

@@ -58,7 +58,7 @@ public final class Torch {
      */
     public static String kernels() {
         load();
-        return "ATen " + CpuKernels.level() + ", OpenBLAS " + Holder.BLAS.core();
+        return Holder.KERNELS;
     }
 
     /**
@@ -80,7 +80,7 @@ public final class Torch {
      */
     public static String cpuKernels() {
         load();
-        return CpuKernels.describe();
+        return CpuKernels.describe(Holder.KERNEL_SETTING);
     }
 
     /** Sets LibTorch's intra-op thread count (the BLAS also reads {@code OMP_NUM_THREADS} at start-up). */
@@ -102,6 +102,8 @@ public final class Torch {
     private static final class Holder {
         static final String HEAP;
         static final Blas.Described BLAS;
+        static final String KERNEL_SETTING;
+        static final String KERNELS; // fixed once LibTorch has loaded: ATen reads its level once, OpenBLAS its core
 
         static {
             // DJL's tokenizers (loaded beside us) phone home unless told not to; we never reach the network.
@@ -113,7 +115,7 @@ public final class Torch {
             }
             HEAP = NativeHeap.tune();
             Blas.select(); // before LibTorch: the library it binds libopenblas.so.0 to is the first one loaded
-            CpuKernels.pin(); // before LibTorch's first kernel, when ATen reads the level once
+            KERNEL_SETTING = CpuKernels.pin(); // before LibTorch's first kernel, when ATen reads the level once
             String platform = Loader.getPlatform();
             Path torchCpu = null;
             for (String lib : PRELOADED) {
@@ -132,6 +134,7 @@ public final class Torch {
             }
             Loader.load(torch.class);
             BLAS = Blas.describe(torchCpu);
+            KERNELS = "ATen " + CpuKernels.level() + ", OpenBLAS " + BLAS.core();
         }
 
         static void touch() {
